@@ -1,0 +1,41 @@
+"""Find the data folders (presets, models, ui) in an installed wheel or in a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ASSET_NAMES = ("presets", "models", "ui")
+
+
+def asset_dir(name: str) -> Path:
+    """Return the folder holding the ``name`` assets.
+
+    An installed wheel carries them in ``prototyper/_data/<name>``; a checkout or an
+    editable install has them at the repository root.
+    """
+    if name not in ASSET_NAMES:
+        raise ValueError(f"unknown asset folder {name!r}; expected one of {ASSET_NAMES}")
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"asset folder {name!r} not found in {here / '_data'} (wheel) or {here.parent} (checkout)"
+    )
+
+
+def bundled_presets() -> list[Path]:
+    """Return the shipped preset files, sorted by name."""
+    return sorted(asset_dir("presets").glob("*.yaml"))
+
+
+def preset_path(stem_or_name: str) -> Path:
+    """Return the shipped preset called ``stem_or_name`` (with or without ``.yaml``)."""
+    name = stem_or_name if stem_or_name.endswith(".yaml") else f"{stem_or_name}.yaml"
+    path = asset_dir("presets") / name
+    if not path.is_file():
+        known = ", ".join(p.stem for p in bundled_presets()) or "none"
+        raise FileNotFoundError(
+            f"no bundled preset {stem_or_name!r} in {path.parent} (known: {known})"
+        )
+    return path

@@ -1,0 +1,350 @@
+"""Reading and writing presets as YAML: safe, versioned, atomic, with precise errors."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .schema import SCHEMA_VERSION, Preset
+from .structure import Problems, describe, from_data, get_path, leaf_paths, set_path, to_data
+
+MAX_BYTES = 1_000_000
+# Nodes after alias expansion; a "billion laughs" file blows far past this.
+MAX_NODES = 200_000
+
+# MIGRATIONS[n] turns a version-n document (plain data) into version n+1.
+Migration = Callable[[dict], dict]
+MIGRATIONS: dict[int, Migration] = {}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return text.translate(_LINE_BREAKS)  # one line, even for a key like "a\nb"
+
+
+# Every character str.splitlines() breaks on, shown escaped.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+class PresetError(Exception):
+    """A preset could not be read; one line per problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def load_preset(path: str | os.PathLike) -> Preset:
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise PresetError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise PresetError(
+            [Problem(str(path), None, "", f"file is over {MAX_BYTES // 1000} kB; not a preset")]
+        )
+    return loads_preset(raw, str(path))
+
+
+def loads_preset(text: str | bytes, filename: str = "<preset>") -> Preset:
+    data, lines = parse_yaml(text, filename)
+    return preset_from_data(data, filename, lines)
+
+
+def parse_yaml(text: str | bytes, filename: str) -> tuple[Any, dict[str, int]]:
+    """Safe-load a YAML document; also return the line of every dotted path."""
+
+    def fail(message: str, line: int | None = None) -> PresetError:
+        return PresetError([Problem(filename, line, "", message)])
+
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    if len(text) > MAX_BYTES:
+        raise fail(f"file is over {MAX_BYTES // 1000} kB; not a preset")
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character anywhere in the text
+        line = text.count("\n", 0, exc.position) + 1
+        raise fail(f"invalid YAML: control character #x{exc.character:04x} is not allowed", line) from None
+    node = None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise fail("the file is empty; expected a preset mapping")
+        if _expanded_size(node, {}) > MAX_NODES:
+            raise fail("too many nodes after expanding aliases (a YAML alias bomb?)")
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = (exc.problem or str(exc)).strip()
+        if problem.startswith("could not determine a constructor for the tag"):
+            problem = problem.replace("could not determine a constructor for", "unsupported")
+            problem += " (only plain YAML data is allowed)"
+        raise fail(f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise fail("invalid YAML: " + " ".join(str(exc).split())) from None
+    except RecursionError:
+        raise fail("invalid YAML: nested too deeply") from None
+    except (ValueError, TypeError, KeyError, OverflowError):
+        # The safe constructor rejects a scalar such as 2024-13-45 or a 5000-digit number.
+        raise fail(*_unreadable(node)) from None
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    _record_lines(node, "", lines, set())
+    return data, lines
+
+
+def _unreadable(root: yaml.Node | None) -> tuple[str, int | None]:
+    """Message and line for the first scalar the safe constructor cannot build."""
+    constructor = yaml.constructor.SafeConstructor()
+    stack, seen = [root] if root is not None else [], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except Exception:  # noqa: BLE001 - whatever the constructor raises
+                kind = node.tag.rsplit(":", 1)[-1]
+                return (
+                    f"invalid YAML: cannot read {describe(node.value)} as {kind} "
+                    "(quote it to keep it as text)",
+                    node.start_mark.line + 1,
+                )
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack += [value, key]
+    return "invalid YAML: cannot read a value", None
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against recursive aliases
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(n, memo) for n in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[key] = size
+    return size
+
+
+def _record_lines(node: yaml.Node, path: str, lines: dict[str, int], seen: set[int]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                child = f"{path}.{k.value}" if path else str(k.value)
+                lines[child] = k.start_mark.line + 1
+                _record_lines(v, child, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _record_lines(v, f"{path}[{i}]", lines, seen)
+
+
+def line_of(path: str, lines: dict[str, int]) -> int | None:
+    """The line of a path, or of its nearest ancestor present in the file."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return lines.get("")
+
+
+def migrate(data: dict, filename: str, migrations: dict[int, Migration] | None = None) -> dict:
+    migrations = MIGRATIONS if migrations is None else migrations
+    version = data.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise PresetError(
+            [
+                Problem(
+                    filename,
+                    None,
+                    "schema_version",
+                    f"expected a whole number at the top (this app writes {SCHEMA_VERSION}), "
+                    f"got {version!r}",
+                )
+            ]
+        )
+    if version > SCHEMA_VERSION:
+        raise PresetError(
+            [
+                Problem(
+                    filename,
+                    None,
+                    "schema_version",
+                    f"version {version} is newer than this app supports ({SCHEMA_VERSION}); "
+                    "update the prototyper",
+                )
+            ]
+        )
+    while version < SCHEMA_VERSION:
+        if version not in migrations:
+            raise PresetError(
+                [Problem(filename, None, "schema_version", f"no migration from version {version}")]
+            )
+        data = migrations[version](dict(data))
+        version += 1
+        data["schema_version"] = version
+    return data
+
+
+def preset_from_data(data: Any, filename: str, lines: dict[str, int] | None = None) -> Preset:
+    lines = lines or {}
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else repr(data)
+        raise PresetError(
+            [Problem(filename, lines.get(""), "", f"expected a preset mapping at the top, got {kind}")]
+        )
+    try:
+        data = migrate(data, filename)
+    except PresetError as exc:
+        raise PresetError(
+            [replace(p, line=p.line or line_of(p.path, lines)) for p in exc.problems]
+        ) from None
+    body = {k: v for k, v in data.items() if k != "schema_version"}
+    try:
+        preset = from_data(Preset, body)
+        problems = citation_problems(preset)
+    except Problems as exc:
+        problems = exc.problems
+    if problems:
+        raise PresetError([Problem(filename, line_of(p, lines), p, m) for p, m in problems])
+    return preset
+
+
+def citation_problems(preset: Preset) -> list[tuple[str, str]]:
+    """Sources and assumptions must name real fields of this preset."""
+    known = set(leaf_paths(preset))
+    out = []
+    for section in ("sources", "assumptions"):
+        for key in getattr(preset, section):
+            if key not in known and not _is_prefix(key, known):
+                out.append((f"{section}.{key}", "names no field of this preset"))
+    return out
+
+
+def _is_prefix(key: str, known: Iterable[str]) -> bool:
+    return any(k.startswith(key + ".") or k.startswith(key + "[") for k in known)
+
+
+def preset_to_data(preset: Preset) -> dict:
+    return {"schema_version": SCHEMA_VERSION, **to_data(preset)}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, lists indented under their key, multi-line text as literal blocks and
+    small all-scalar mappings on one line ({low: 0.1, high: 0.8})."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _mapping(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
+    flow = 0 < len(value) <= 3 and all(
+        isinstance(v, (int, float, bool, type(None))) or (isinstance(v, str) and len(v) <= 20 and "\n" not in v)
+        for v in value.values()
+    )
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=flow or None)
+
+
+_Dumper.add_representer(str, _text)
+_Dumper.add_representer(dict, _mapping)
+
+
+def dumps_preset(preset: Preset) -> str:
+    return yaml.dump(
+        preset_to_data(preset),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+def save_preset(preset: Preset, path: str | os.PathLike) -> None:
+    write_atomic(Path(path), dumps_preset(preset).encode("utf-8"))
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Write to a temporary file beside the target, fsync, then rename over it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def with_values(preset: Preset, assignments: dict[str, Any], origin: str = "--set") -> Preset:
+    """A new, validated preset with the dotted paths set to the given values."""
+    data = to_data(preset)
+    try:
+        for path, value in assignments.items():
+            get_path(data, path)  # the path must exist already
+            set_path(data, path, value)
+    except Problems as exc:
+        raise PresetError([Problem(origin, None, p, m) for p, m in exc.problems]) from None
+    return preset_from_data({"schema_version": SCHEMA_VERSION, **data}, origin)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """'a.b=0.3' -> ('a.b', 0.3); the value is read as a YAML scalar or list."""
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise PresetError([Problem("--set", None, "", f"expected PATH=VALUE, got {text!r}")])
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except (yaml.YAMLError, ValueError, TypeError, KeyError, OverflowError, RecursionError):
+        value = raw
+    return path.strip(), value

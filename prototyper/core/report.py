@@ -1,0 +1,249 @@
+"""An evaluation in plain figures: the goal layers as data (for JSON and the GUI) and text."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .engine import COMPONENTS, Evaluation, money_per_unit
+from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def per_mode(values: np.ndarray, modes: tuple[str, ...] = ACTIVE_MODES) -> dict[str, float | None]:
+    return {m: _num(values[MODES.index(m)]) for m in modes}
+
+
+def compliance(e: Evaluation) -> np.ndarray:
+    """Chance an event handled in each mode is acted on."""
+    m = e.masses
+    total = m.positive + m.negative
+    acted = m.positive * m.act_positive + m.negative * m.act_negative
+    return np.divide(acted, total, out=np.full_like(total, np.nan), where=total > 0)
+
+
+def summary(e: Evaluation) -> dict[str, Any]:
+    """A stable, JSON-ready document of everything the evaluation says."""
+    p, sc = e.preset, e.preset.scenario
+    per_day = sc.events_per_user_per_day
+    population_day = per_day * sc.users
+    m = e.masses
+    money = money_per_unit(p)
+    stake = e.value_by_stakeholder()
+
+    def scaled(per_event: float) -> dict[str, float | None]:
+        return {
+            "per_event": _num(per_event),
+            "per_user_day": _num(per_event * per_day),
+            "per_population_day": _num(per_event * population_day),
+        }
+
+    items = []
+    for c, comp in enumerate(COMPONENTS):
+        for mi, mode in enumerate(MODES):
+            for s, who in enumerate(STAKEHOLDERS):
+                for u, unit in enumerate(UNITS):
+                    amount = e.decomposition[c, mi, s, u]
+                    if amount != 0:
+                        items.append(
+                            {
+                                "component": comp,
+                                "mode": mode,
+                                "stakeholder": who,
+                                "unit": unit,
+                                "amount": scaled(amount),
+                                "value": scaled(amount * money[s, u]),
+                            }
+                        )
+    thresholds = list(e.thresholds) + [1.0]
+    bands = [
+        {
+            "from": _num(band.threshold),
+            "to": _num(thresholds[i - 1]) if i else 1.0,
+            "mode": band.mode,
+            "share_of_events": _num(e.band_share[i]),
+            "events_per_user_day": _num(e.band_share[i] * per_day),
+            "precision": _num(e.band_precision[i]),
+        }
+        for i, band in enumerate(p.experience.bands)
+    ]
+    operating = [
+        {
+            "threshold": _num(t),
+            "tpr": _num(e.tpr[i]),
+            "fpr": _num(e.fpr[i]),
+            "precision": _num(e.precision_at[i]),
+        }
+        for i, t in enumerate(e.thresholds)
+        if t > 0
+    ]
+    return {
+        "scenario": {
+            "name": sc.name,
+            "event_unit": sc.event_unit,
+            "users": sc.users,
+            "events_per_user_per_day": sc.events_per_user_per_day,
+            "base_rate": sc.base_rate,
+            "currency": p.payoffs.currency,
+        },
+        "net_value": scaled(e.net_per_event),
+        "value_added_vs_feature_off": scaled(e.added_per_event),
+        "by_stakeholder": {who: scaled(stake[s]) for s, who in enumerate(STAKEHOLDERS)},
+        "decomposition": items,
+        "operating_points": operating,
+        "bands": bands,
+        "interactions_per_user_day": {
+            mode: {
+                "before_cap": _num(m.interactions_before_cap[MODES.index(mode)]),
+                "after_cap": _num(m.interactions[MODES.index(mode)]),
+                "demoted_share": _num(m.demoted_share[MODES.index(mode)]),
+            }
+            for mode in ACTIVE_MODES
+        },
+        "layers": {
+            "model": {
+                "auc": _num(e.auc),
+                "operating_points": operating,
+            },
+            "user": {
+                "harms_avoided_per_user_year": _num(e.harms_avoided_per_user_year()),
+                "interruptions_per_user_day": _num(e.interruptions_per_user_day()),
+                "false_alarms_per_user_day": _num(e.false_alarms_per_user_day()),
+                "minutes_lost_per_user_day": _num(e.user_minutes_per_day()),
+            },
+            "system": {
+                "net_value_per_day": _num(e.net_per_population_day),
+                "value_added_per_day": _num(e.added_per_population_day),
+            },
+            "organization": {
+                "business_value_per_day": _num(stake[STAKEHOLDERS.index("business")] * population_day),
+                "operator_value_per_day": _num(stake[STAKEHOLDERS.index("operator")] * population_day),
+            },
+            "leading_indicators": {
+                "compliance": per_mode(compliance(e)),
+                "trust": per_mode(m.trust, SHOWN_MODES),
+                "habituation": per_mode(m.habituation, SHOWN_MODES),
+                "demoted_share": per_mode(m.demoted_share),
+            },
+        },
+    }
+
+
+def money(x: float, currency: str = "USD") -> str:
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    symbol = "$" if currency == "USD" else ""
+    suffix = "" if symbol else f" {currency}"
+    for cut, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if x >= cut:
+            return f"{sign}{symbol}{x / cut:.3g}{unit}{suffix}"
+    if x >= 1 or x == 0:
+        return f"{sign}{symbol}{x:,.2f}{suffix}"
+    return f"{sign}{symbol}{x:.3g}{suffix}"
+
+
+def rate_phrase(per_day: float, what: str = "") -> str:
+    """'3.2 warnings per user-day' or '1 warning per user every 9 days'."""
+    noun = f" {what}" if what else ""
+    if not math.isfinite(per_day) or per_day <= 0:
+        return f"no{noun or ' events'}"
+    if per_day >= 1:
+        plural = "s" if what and f"{per_day:.3g}" != "1" else ""
+        return f"{per_day:.3g}{noun}{plural} per user per day"
+    every = 1 / per_day
+    if every < 60:
+        return f"1{noun} per user every {every:.2g} days"
+    if every < 730:
+        return f"1{noun} per user every {every / 30.4:.2g} months"
+    return f"1{noun} per user every {every / 365:.3g} years"
+
+
+def percent(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if 0 < abs(x) < 0.001:
+        return f"{x * 100:.2g}%"
+    return f"{x * 100:.1f}%"
+
+
+def text_summary(e: Evaluation) -> str:
+    """A readable summary table for the terminal."""
+    doc = summary(e)
+    sc, cur = doc["scenario"], doc["scenario"]["currency"]
+    layers = doc["layers"]
+    out = [
+        f"{sc['name']}: {sc['users']:,} users, {sc['events_per_user_per_day']:g} "
+        f"{sc['event_unit']}s per user-day, base rate {sc['base_rate']:.3g}",
+        "",
+        f"{'':28}{'per event':>14}{'per user-day':>14}{'per day (all)':>16}",
+    ]
+
+    def row(label: str, values: dict) -> str:
+        return (
+            f"{label:28}{money(values['per_event'], cur):>14}"
+            f"{money(values['per_user_day'], cur):>14}{money(values['per_population_day'], cur):>16}"
+        )
+
+    out.append(row("net value", doc["net_value"]))
+    out.append(row("  added vs. feature off", doc["value_added_vs_feature_off"]))
+    for who, values in doc["by_stakeholder"].items():
+        if values["per_event"]:
+            out.append(row(f"  {who}", values))
+    out += ["", "value by outcome and mode (per day, all users):"]
+    totals: dict[tuple[str, str], float] = {}
+    for item in doc["decomposition"]:
+        key = (item["component"], item["mode"])
+        totals[key] = totals.get(key, 0.0) + item["value"]["per_population_day"]
+    for (comp, mode), v in totals.items():
+        out.append(f"  {comp.replace('_', ' '):22}{mode:10}{money(v, cur):>16}")
+    out += ["", "bands:"]
+    for b in doc["bands"]:
+        out.append(
+            f"  {b['from']:.3g}-{b['to']:.3g}  {b['mode']:9} "
+            f"{rate_phrase(b['events_per_user_day'], 'event'):38} precision {percent(b['precision'])}"
+        )
+    out += ["", "operating points:"]
+    for op in doc["operating_points"]:
+        out.append(
+            f"  score >= {op['threshold']:.3g}: recall {percent(op['tpr'])}, "
+            f"false-positive rate {percent(op['fpr'])}, precision {percent(op['precision'])}"
+        )
+    user, lead = layers["user"], layers["leading_indicators"]
+    out += [
+        "",
+        "goals:",
+        f"  organization  business {money(layers['organization']['business_value_per_day'], cur)}"
+        f"/day, operator {money(layers['organization']['operator_value_per_day'], cur)}/day",
+        f"  system        net {money(layers['system']['net_value_per_day'], cur)}/day, "
+        f"{money(layers['system']['value_added_per_day'], cur)}/day more than with the feature off",
+        f"  user          {user['harms_avoided_per_user_year']:.3g} harms avoided per user-year; "
+        f"{rate_phrase(user['interruptions_per_user_day'], 'interruption')}; "
+        f"{rate_phrase(user['false_alarms_per_user_day'], 'false alarm')}; "
+        f"{user['minutes_lost_per_user_day']:.3g} min/day of attention",
+        f"  model         AUC {layers['model']['auc']:.3f}",
+        "  leading       "
+        + ", ".join(
+            f"{mode}: acted {percent(lead['compliance'][mode])}"
+            + (
+                f" (trust {percent(lead['trust'][mode])}, habituation {percent(lead['habituation'][mode])})"
+                if mode in lead["trust"]
+                else ""
+            )
+            for mode in ACTIVE_MODES
+            if doc["interactions_per_user_day"][mode]["after_cap"]
+        ),
+    ]
+    capped = [
+        f"{mode} {percent(v['demoted_share'])} demoted"
+        for mode, v in doc["interactions_per_user_day"].items()
+        if v["demoted_share"]
+    ]
+    if capped:
+        out.append("  frequency     " + ", ".join(capped))
+    return "\n".join(out)

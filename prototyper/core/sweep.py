@@ -1,0 +1,156 @@
+"""Net value as a function of one parameter over its full range.
+
+A band threshold is swept in one vectorized pass: the score model gives the rates at every
+candidate threshold (for empirical scores: every distinct score, from one sort and cumulative
+sums) and the engine evaluates them all at once. Any other numeric field is swept by
+evaluating the preset at a grid of values.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import evaluate, net_per_event, outcome_masses
+from .preset_io import PresetError, Problem, with_values
+from .schema import Preset
+from .scores import ScoreModel, score_model
+from .structure import Problems, field_spec, get_path
+
+_THRESHOLD = re.compile(r"^experience\.bands\[(\d+)\]\.threshold$")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    param: str
+    values: np.ndarray
+    net_per_event: np.ndarray  # NaN where the value makes the preset invalid
+    current: float
+    events_per_user_day: float
+    users: int
+
+    @property
+    def net_per_user_day(self) -> np.ndarray:
+        return self.net_per_event * self.events_per_user_day
+
+    @property
+    def net_per_population_day(self) -> np.ndarray:
+        return self.net_per_user_day * self.users
+
+    @property
+    def best_index(self) -> int:
+        return int(np.nanargmax(self.net_per_event))
+
+    @property
+    def best_value(self) -> float:
+        return float(self.values[self.best_index])
+
+
+def sweep(
+    preset: Preset,
+    param: str,
+    values: np.ndarray | None = None,
+    scores: ScoreModel | None = None,
+) -> Sweep:
+    """Net value of the preset with ``param`` set to each value (a full-range grid if None).
+
+    ``scores`` stands in for the preset's model (an evaluation set's scores); None uses it.
+    """
+    try:
+        current = get_path(preset, param)
+        md, tp = field_spec(Preset, param)
+    except Problems as exc:
+        raise PresetError([Problem("--param", None, p, m) for p, m in exc.problems]) from None
+    if isinstance(current, bool) or not isinstance(current, (int, float, type(None))):
+        raise PresetError([Problem("--param", None, param, "is not a numeric field")])
+    match = _THRESHOLD.match(param)
+    if match:
+        values, net = _threshold_sweep(preset, int(match.group(1)), values, scores)
+    else:
+        if values is None:
+            values = default_grid(current, md, whole=int in _types(tp))
+        whole = int in _types(tp)
+        net = np.array([_net_or_nan(preset, param, v, whole, scores) for v in values])
+    sc = preset.scenario
+    return Sweep(
+        param=param,
+        values=np.asarray(values, dtype=float),
+        net_per_event=net,
+        current=np.nan if current is None else float(current),
+        events_per_user_day=sc.events_per_user_per_day,
+        users=sc.users,
+    )
+
+
+def threshold_range(preset: Preset, band: int) -> tuple[float, float]:
+    """Open interval a band's threshold can move in without crossing its neighbours."""
+    bands = preset.experience.bands
+    if band >= len(bands) - 1:
+        raise PresetError(
+            [
+                Problem(
+                    "--param",
+                    None,
+                    f"experience.bands[{band}].threshold",
+                    "the lowest band always starts at 0; sweep a higher band's threshold",
+                )
+            ]
+        )
+    low = bands[band + 1].threshold
+    high = bands[band - 1].threshold if band > 0 else 1.0
+    return low, high
+
+
+def _threshold_sweep(
+    preset: Preset, band: int, values: np.ndarray | None, scores: ScoreModel | None
+) -> tuple[np.ndarray, np.ndarray]:
+    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    low, high = threshold_range(preset, band)
+    if values is None:
+        values, tpr_i, fpr_i = scores.sweep_points(low, high)
+    else:
+        values = np.asarray(values, dtype=float)
+        tpr_i, fpr_i = scores.rates_at(values)
+    tpr, fpr = scores.rates_at(np.array(preset.experience.thresholds()))
+    tpr = np.repeat(tpr[None, :], len(values), axis=0)
+    fpr = np.repeat(fpr[None, :], len(values), axis=0)
+    tpr[:, band], fpr[:, band] = tpr_i, fpr_i
+    net = net_per_event(preset, outcome_masses(preset, tpr, fpr))
+    valid = (values > low) & (values < high)
+    return values, np.where(valid, net, np.nan)
+
+
+def _types(tp: object) -> tuple:
+    return typing.get_args(tp) or (tp,)
+
+
+def default_grid(current: float | None, md: dict, whole: bool = False, n: int = 101) -> np.ndarray:
+    """The field's whole range from its metadata; around the current value if unbounded."""
+    lo = md.get("minimum", md.get("exclusive_minimum"))
+    hi = md.get("maximum", md.get("exclusive_maximum"))
+    here = 0.0 if current is None else float(current)
+    if lo is None or lo < -1e6:
+        lo = 0.0 if here >= 0 else 2 * here
+    if hi is None or hi > 1e6:
+        hi = max(2 * abs(here), lo + 1.0)
+    grid = np.linspace(lo, hi, n)
+    if "exclusive_minimum" in md:
+        grid = grid[grid > md["exclusive_minimum"]]
+    if "exclusive_maximum" in md:
+        grid = grid[grid < md["exclusive_maximum"]]
+    if whole:
+        grid = np.unique(np.round(grid))
+    return grid
+
+
+def _net_or_nan(
+    preset: Preset, param: str, value: float, whole: bool, scores: ScoreModel | None
+) -> float:
+    try:
+        changed = with_values(preset, {param: int(value) if whole else float(value)})
+    except PresetError:
+        return float("nan")
+    return evaluate(changed, scores).net_per_event

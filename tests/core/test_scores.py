@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from prototyper.core.scores import BinormalScores, EmpiricalScores
+
+
+@settings(max_examples=40, deadline=None)
+@given(auc=st.floats(0.55, 0.995), base_rate=st.floats(1e-4, 0.5))
+def test_binormal_roc_has_the_requested_area(auc, base_rate):
+    model = BinormalScores(auc=auc, base_rate=base_rate)
+    x = np.linspace(-10, model.d_prime + 10, 20001)
+    t = model.score_of_latent(x)
+    tpr, fpr = model.rates_at(t)
+    area = np.trapezoid(tpr[::-1], fpr[::-1])
+    assert area == pytest.approx(auc, abs=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(auc=st.floats(0.6, 0.99), base_rate=st.floats(1e-3, 0.5), s=st.floats(0.05, 0.95))
+def test_binormal_scores_are_calibrated(auc, base_rate, s):
+    """Among events scoring in a thin band around s, a share s is positive."""
+    model = BinormalScores(auc=auc, base_rate=base_rate)
+    lo, hi = s * (1 - 1e-4), s * (1 + 1e-4)
+    tpr, fpr = model.rates_at(np.array([lo, hi]))
+    pos = base_rate * (tpr[0] - tpr[1])
+    neg = (1 - base_rate) * (fpr[0] - fpr[1])
+    if pos + neg > 1e-13:
+        assert pos / (pos + neg) == pytest.approx(s, rel=1e-3)
+
+
+def test_binormal_thresholds_at_the_ends():
+    model = BinormalScores(auc=0.9, base_rate=0.01)
+    tpr, fpr = model.rates_at(np.array([0.0, 1.0]))
+    assert tpr.tolist() == [1.0, 0.0] and fpr.tolist() == [1.0, 0.0]
+
+
+def make_scores(n=5000, seed=1, ties=False):
+    rng = np.random.default_rng(seed)
+    labels = rng.random(n) < 0.2
+    scores = np.clip(rng.normal(labels * 1.2, 1.0) / 6 + 0.5, 0, 1)
+    if ties:
+        scores = np.round(scores, 2)
+    return labels, scores
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_empirical_operating_points_match_sklearn(ties):
+    labels, scores = make_scores(ties=ties)
+    emp = EmpiricalScores(labels, scores)
+    fpr_ref, tpr_ref, thr_ref = roc_curve(labels, scores, drop_intermediate=False)
+    thr, tpr, fpr = emp.curve()
+    keep = np.isfinite(thr_ref)
+    np.testing.assert_allclose(thr, thr_ref[keep])
+    np.testing.assert_allclose(tpr, tpr_ref[keep], atol=1e-12)
+    np.testing.assert_allclose(fpr, fpr_ref[keep], atol=1e-12)
+    assert emp.roc_auc() == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
+    tpr_at, fpr_at = emp.rates_at(thr)
+    np.testing.assert_allclose(tpr_at, tpr)
+    np.testing.assert_allclose(fpr_at, fpr)
+
+
+def test_empirical_weights_count_like_repeats():
+    labels, scores = make_scores(n=300)
+    weights = np.random.default_rng(2).integers(1, 4, size=300)
+    weighted = EmpiricalScores(labels, scores, weights.astype(float))
+    repeated = EmpiricalScores(np.repeat(labels, weights), np.repeat(scores, weights))
+    t = np.linspace(0, 1, 57)
+    for a, b in zip(weighted.rates_at(t), repeated.rates_at(t), strict=True):
+        np.testing.assert_allclose(a, b)
+    assert weighted.base_rate == pytest.approx(repeated.base_rate)
+
+
+def test_empirical_sweep_points_are_the_distinct_scores_in_range():
+    labels, scores = make_scores(ties=True)
+    emp = EmpiricalScores(labels, scores)
+    thr, tpr, fpr = emp.sweep_points(0.3, 0.7)
+    expected = np.unique(scores)
+    np.testing.assert_array_equal(thr, expected[(expected > 0.3) & (expected < 0.7)])
+    ref_tpr, ref_fpr = emp.rates_at(thr)
+    np.testing.assert_allclose(tpr, ref_tpr)
+    np.testing.assert_allclose(fpr, ref_fpr)
