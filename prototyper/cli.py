@@ -83,7 +83,9 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
         try:
             return np.array([float(v) for v in text.split(",")])
         except ValueError:
-            raise UsageError(f"--values: expected numbers separated by commas, got {text!r}") from None
+            raise UsageError(
+                f"--values: expected numbers separated by commas, got {text!r}"
+            ) from None
     if range_text:
         parts = range_text.split(":")
         try:
@@ -92,7 +94,9 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
         except (ValueError, IndexError):
             raise UsageError(f"--range: expected LOW:HIGH[:N], got {range_text!r}") from None
         if not (np.isfinite(lo) and np.isfinite(hi) and 2 <= n <= 100_000):
-            raise UsageError(f"--range: expected finite bounds and 2 to 100000 points, got {range_text!r}")
+            raise UsageError(
+                f"--range: expected finite bounds and 2 to 100000 points, got {range_text!r}"
+            )
         return np.linspace(lo, hi, n)
     return None
 
@@ -131,7 +135,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2, allow_nan=False))
         return 0
     cur = preset.payoffs.currency
-    print(f"{args.param}: {len(result.values)} values from {result.values.min():.4g} to {result.values.max():.4g}")
+    print(
+        f"{args.param}: {len(result.values)} values "
+        f"from {result.values.min():.4g} to {result.values.max():.4g}"
+    )
     print(f"best: {best['value']:.4g} -> {money(best['net_per_population_day'], cur)} per day")
     if not np.isnan(result.current):
         print(f"current: {result.current:.4g}")
@@ -198,5 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
         if args.debug:
             raise
-        print(f"prototyper: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        print(
+            f"prototyper: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for details)",
+            file=sys.stderr,
+        )
         return 1

@@ -1,12 +1,16 @@
 """The static value/cost engine: expected outcomes of a design on an average day.
 
-Pure, vectorized numpy. The heart, :func:`outcome_masses`, works on any leading shape, so one
-call evaluates a whole threshold sweep. The formulas are written up in docs/MODEL.md.
+Pure numpy. The heart, :func:`outcome_masses`, takes the rates at each band threshold as rows
+that may be floats or arrays of any one shape; a row that does not vary stays a float, so a
+threshold sweep evaluates every candidate threshold in one pass and pays only for the modes
+the moving threshold touches. The formulas are written up in docs/MODEL.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import pdtr
@@ -23,36 +27,49 @@ from .schema import (
 from .scores import ScoreModel, score_model
 
 COMPONENTS = (*OUTCOMES, "attention")
-_AUTOMATE, _NONE = MODES.index("automate"), MODES.index("none")
-_SHOWN = [MODES.index(m) for m in SHOWN_MODES]
+_AUTOMATE, _PROMPT, _NONE = (MODES.index(m) for m in ("automate", "prompt", "none"))
+
+Row = Any  # a float or an ndarray; rows of one call broadcast together
 
 
 @dataclass(frozen=True)
 class Masses:
-    """Per-event probabilities by mode (last axis, in MODES order), after the caps."""
+    """Per-event probabilities per mode, indexed by MODES position, after the caps.
 
-    positive: np.ndarray  # P(positive and handled in this mode)
-    negative: np.ndarray
-    act_positive: np.ndarray  # P(acted | positive, mode)
-    act_negative: np.ndarray
-    interactions_before_cap: np.ndarray  # per user-day
-    interactions: np.ndarray  # per user-day, after the caps
-    demoted_share: np.ndarray  # share of the mode's events pushed to a quieter mode
-    habituation: np.ndarray  # compliance multiplier from same-day exposures (1 = none)
-    trust: np.ndarray  # compliance multiplier from probability matching (1 = full trust)
-    precision: np.ndarray  # share of the mode's events that are positive
+    From :func:`evaluate` each field is an array with the mode axis first; inside a sweep
+    each is a list of rows (floats or arrays)."""
+
+    positive: Any  # P(positive and handled in this mode)
+    negative: Any
+    act_positive: Any  # P(acted | positive, mode)
+    act_negative: Any
+    interactions_before_cap: Any  # per user-day
+    interactions: Any  # per user-day, after the caps
+    demoted_share: Any  # share of the mode's events pushed to a quieter mode
+    habituation: Any  # compliance multiplier from same-day exposures (1 = none)
+    trust: Any  # compliance multiplier from probability matching (1 = full trust)
+    precision: Any  # share of the mode's events that are positive (NaN if none)
+
+    def stacked(self) -> Masses:
+        """The same with every field as one array, mode axis first."""
+        return Masses(**{name: _stack(rows) for name, rows in vars(self).items()})
 
 
-def expected_excess(lam: np.ndarray, cap: int) -> np.ndarray:
+def _stack(rows: Sequence[Row]) -> np.ndarray:
+    if all(np.ndim(r) == 0 for r in rows):
+        return np.array(rows, dtype=float)
+    return np.stack(np.broadcast_arrays(*map(np.asarray, rows)))
+
+
+def expected_excess(lam: Row, cap: int) -> Row:
     """E[max(N - cap, 0)] for N ~ Poisson(lam)."""
-    lam = np.asarray(lam, dtype=float)
-    within = np.zeros_like(lam)
+    within = 0.0
     for j in range(cap):  # E[min(N, cap)] = sum_{j<cap} P(N > j)
-        within += 1.0 - pdtr(j, lam)
+        within = within + (1.0 - pdtr(j, lam))
     return np.maximum(lam - within, 0.0)
 
 
-def habituation_factor(exposures: np.ndarray, rate: float) -> np.ndarray:
+def habituation_factor(exposures: Row, rate: float) -> Row:
     """Mean of (1-rate)^k over a day's exposures, k the number of earlier ones that day,
     with exposures ~ Poisson: (1 - exp(-lam*rate)) / (lam*rate)."""
     x = np.asarray(exposures, dtype=float) * rate
@@ -60,76 +77,78 @@ def habituation_factor(exposures: np.ndarray, rate: float) -> np.ndarray:
     return np.where(small, 1.0 - x / 2, -np.expm1(-x) / np.where(small, 1.0, x))
 
 
-def band_shares(tpr: np.ndarray, fpr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Share of positives and of negatives in each band, from the rates at band thresholds
-    (highest threshold first; the last threshold is 0, so its rates are 1)."""
-    zero = np.zeros(tpr.shape[:-1] + (1,))
-    return np.diff(np.concatenate([zero, tpr], axis=-1), axis=-1), np.diff(
-        np.concatenate([zero, fpr], axis=-1), axis=-1
-    )
-
-
-def _divide(num: np.ndarray, den: np.ndarray, empty: float) -> np.ndarray:
+def _divide(num: Row, den: Row, empty: float) -> Row:
     """num / den, with ``empty`` where den is 0."""
-    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, empty), where=den > 0)
+    if np.ndim(num) == 0 and np.ndim(den) == 0:
+        return float(num) / float(den) if den > 0 else empty
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    out = np.full(np.broadcast_shapes(num.shape, den.shape), empty)
+    return np.divide(num, den, out=out, where=den > 0)
 
 
-def mode_constants(preset: Preset) -> dict[str, np.ndarray]:
-    """Per-mode vectors (MODES order) of the design and response numbers the engine uses."""
-    exp, resp = preset.experience, preset.response
-    act_pos, act_neg, habituation = np.zeros((3, len(MODES)))
-    for mode in ACTIVE_MODES:
-        m, f = MODES.index(mode), getattr(exp.modes, mode).forcefulness
-        r = getattr(resp.modes, mode)
-        act_pos[m], act_neg[m] = r.act_if_positive.at(f), r.act_if_negative.at(f)
-        if mode in SHOWN_MODES:
-            habituation[m] = r.habituation
-    routing = np.zeros((len(exp.bands), len(MODES)))
-    routing[np.arange(len(exp.bands)), [MODES.index(b.mode) for b in exp.bands]] = 1.0
-    return dict(act_pos=act_pos, act_neg=act_neg, habituation=habituation, routing=routing)
+def _used(row: Row) -> bool:
+    return not (np.isscalar(row) and row == 0.0)
 
 
-def outcome_masses(preset: Preset, tpr: np.ndarray, fpr: np.ndarray) -> Masses:
-    """Route each band's events through caps and user response; any leading shape."""
+def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Masses:
+    """Route each band's events through caps and user response.
+
+    ``tpr[b]`` and ``fpr[b]`` are the rates at band b's threshold (highest first; the last
+    threshold is 0, so its rates are 1). Returns per-mode lists of rows."""
     sc, exp, resp = preset.scenario, preset.experience, preset.response
     pi, per_day = sc.base_rate, sc.events_per_user_per_day
-    k = mode_constants(preset)
-    pos_band, neg_band = band_shares(np.asarray(tpr, float), np.asarray(fpr, float))
-    pos = (pi * pos_band) @ k["routing"]
-    neg = ((1 - pi) * neg_band) @ k["routing"]
+    n = len(MODES)
+    pos: list[Row] = [0.0] * n
+    neg: list[Row] = [0.0] * n
+    above_t: Row = 0.0
+    above_f: Row = 0.0
+    for b, band in enumerate(exp.bands):
+        m = MODES.index(band.mode)
+        pos[m] = pos[m] + pi * (tpr[b] - above_t)
+        neg[m] = neg[m] + (1 - pi) * (fpr[b] - above_f)
+        above_t, above_f = tpr[b], fpr[b]
 
-    before = per_day * (pos + neg)
-    demoted = np.zeros_like(pos)
+    before = [per_day * (p + q) for p, q in zip(pos, neg, strict=True)]
+    demoted: list[Row] = [0.0] * n
     for mode in ACTIVE_MODES:  # most forceful first, so demoted events meet the next cap
         design = getattr(exp.modes, mode)
-        if design.daily_cap is None:
+        m = MODES.index(mode)
+        if design.daily_cap is None or not (_used(pos[m]) or _used(neg[m])):
             continue
-        m, target = MODES.index(mode), MODES.index(design.over_cap)
-        lam = per_day * (pos[..., m] + neg[..., m])
+        target = MODES.index(design.over_cap)
+        lam = per_day * (pos[m] + neg[m])
         share = _divide(expected_excess(lam, design.daily_cap), lam, 0.0)
-        demoted[..., m] = share
-        for arr in (pos, neg):
-            moved = arr[..., m] * share
-            arr[..., m] -= moved
-            arr[..., target] += moved
+        demoted[m] = share
+        for rows in (pos, neg):
+            moved = rows[m] * share
+            rows[m] = rows[m] - moved
+            rows[target] = rows[target] + moved
 
-    total = pos + neg
-    precision = _divide(pos, total, np.nan)
-    shown = np.zeros(len(MODES), dtype=bool)
-    shown[_SHOWN] = True
-    habit = habituation_factor(per_day * total, k["habituation"])
+    total = [p + q for p, q in zip(pos, neg, strict=True)]
+    precision = [_divide(p, t, np.nan) for p, t in zip(pos, total, strict=True)]
+    habit: list[Row] = [1.0] * n
+    trust: list[Row] = [1.0] * n
+    act_pos: list[Row] = [resp.unprompted.positive] * n
+    act_neg: list[Row] = [resp.unprompted.negative] * n
     w = resp.trust_matching
-    trust = np.where(shown, (1 - w) + w * np.where(np.isnan(precision), 1.0, precision), 1.0)
-    # Users may still act on their own when the feature did not move them.
-    act_pos = 1 - (1 - k["act_pos"] * habit * trust) * (1 - resp.unprompted.positive)
-    act_neg = 1 - (1 - k["act_neg"] * habit * trust) * (1 - resp.unprompted.negative)
+    for mode in ACTIVE_MODES:
+        m = MODES.index(mode)
+        r, f = getattr(resp.modes, mode), getattr(exp.modes, mode).forcefulness
+        if mode in SHOWN_MODES:
+            if r.habituation > 0:
+                habit[m] = habituation_factor(per_day * total[m], r.habituation)
+            trust[m] = (1 - w) + w * np.where(np.isnan(precision[m]), 1.0, precision[m])
+        moved = habit[m] * trust[m]
+        # Users may still act on their own when the feature did not move them.
+        act_pos[m] = 1 - (1 - r.act_if_positive.at(f) * moved) * (1 - resp.unprompted.positive)
+        act_neg[m] = 1 - (1 - r.act_if_negative.at(f) * moved) * (1 - resp.unprompted.negative)
     return Masses(
         positive=pos,
         negative=neg,
         act_positive=act_pos,
         act_negative=act_neg,
         interactions_before_cap=before,
-        interactions=per_day * total,
+        interactions=[per_day * t for t in total],
         demoted_share=demoted,
         habituation=habit,
         trust=trust,
@@ -164,41 +183,37 @@ def money_per_unit(preset: Preset) -> np.ndarray:
 
 
 def decomposition(preset: Preset, masses: Masses) -> np.ndarray:
-    """Expected amount per event, as [..., component, mode, stakeholder, unit]."""
+    """Expected amount per event, as [component, mode, stakeholder, unit], from stacked
+    masses of one design."""
     outcome_mass = np.stack(
         [
             masses.positive * masses.act_positive,
             masses.positive * (1 - masses.act_positive),
             masses.negative * masses.act_negative,
             masses.negative * (1 - masses.act_negative),
-        ],
-        axis=-2,
-    )  # [..., outcome, mode]
-    table = payoff_table(preset)
-    out = outcome_mass[..., :, :, None, None] * table[:, None, :, :]
+        ]
+    )  # [outcome, mode]
+    out = outcome_mass[:, :, None, None] * payoff_table(preset)[:, None, :, :]
     shown = masses.positive + masses.negative  # interactions per event, by mode
     attention = np.zeros(shown.shape + (len(STAKEHOLDERS), len(UNITS)))
-    attention[..., UNITS.index("minutes")] = shown[..., :, None] * attention_table(preset)
-    return np.concatenate([out, attention[..., None, :, :, :]], axis=-4)
+    attention[..., UNITS.index("minutes")] = shown[:, None] * attention_table(preset)
+    return np.concatenate([out, attention[None]], axis=0)
 
 
-def net_per_event(preset: Preset, masses: Masses) -> np.ndarray:
+def net_per_event(preset: Preset, masses: Masses) -> Row:
     """Net money-equivalent value per event, summing the decomposition without building it."""
     value = money_per_unit(preset)
-    per_outcome = (payoff_table(preset) * value).sum(axis=(-1, -2))  # [outcome]
-    per_attention = (attention_table(preset) * value[:, 1]).sum(axis=-1)  # [mode]
-    pa = masses.positive * masses.act_positive
-    na = masses.negative * masses.act_negative
-    pm = masses.positive - pa
-    ni = masses.negative - na
-    net = (
-        pa * per_outcome[0]
-        + pm * per_outcome[1]
-        + na * per_outcome[2]
-        + ni * per_outcome[3]
-        + (masses.positive + masses.negative) * per_attention
-    )
-    return net.sum(axis=-1)
+    pa_, pm_, na_, ni_ = (payoff_table(preset) * value).sum(axis=(-1, -2))  # per outcome
+    per_attention = (attention_table(preset) * value[:, 1]).sum(axis=-1)  # per mode
+    net: Row = 0.0
+    for m in range(len(MODES)):
+        pos, neg = masses.positive[m], masses.negative[m]
+        if not (_used(pos) or _used(neg)):
+            continue
+        act_p, act_n = masses.act_positive[m], masses.act_negative[m]
+        net = net + pos * (pm_ + act_p * (pa_ - pm_)) + neg * (ni_ + act_n * (na_ - ni_))
+        net = net + (pos + neg) * per_attention[m]
+    return net
 
 
 @dataclass(frozen=True)
@@ -260,7 +275,7 @@ class Evaluation:
 
     def interruptions_per_user_day(self) -> float:
         """Automated actions and prompts: the interactions that break the user's flow."""
-        return float(self.masses.interactions[[_AUTOMATE, MODES.index("prompt")]].sum())
+        return float(self.masses.interactions[[_AUTOMATE, _PROMPT]].sum())
 
     def user_minutes_per_day(self) -> float:
         """Minutes of the user's time the feature takes a day (attention only)."""
@@ -275,23 +290,19 @@ def evaluate(preset: Preset, scores: ScoreModel | None = None) -> Evaluation:
     thresholds = np.array(preset.experience.thresholds())
     tpr, fpr = scores.rates_at(thresholds)
     pi = preset.scenario.base_rate
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision_at = pi * tpr / (pi * tpr + (1 - pi) * fpr)
-    masses = outcome_masses(preset, tpr, fpr)
-    pos_band, neg_band = band_shares(tpr, fpr)
-    band_mass = pi * pos_band + (1 - pi) * neg_band
-    with np.errstate(invalid="ignore", divide="ignore"):
-        band_precision = pi * pos_band / band_mass
+    masses = outcome_masses(preset, tpr, fpr).stacked()
+    pos_band = np.diff(tpr, prepend=0.0) * pi
+    band_mass = pos_band + np.diff(fpr, prepend=0.0) * (1 - pi)
     return Evaluation(
         preset=preset,
         thresholds=thresholds,
         tpr=tpr,
         fpr=fpr,
-        precision_at=precision_at,
+        precision_at=_divide(pi * tpr, pi * tpr + (1 - pi) * fpr, np.nan),
         auc=scores.roc_auc(),
         masses=masses,
         band_share=band_mass,
-        band_precision=band_precision,
+        band_precision=_divide(pos_band, band_mass, np.nan),
         decomposition=decomposition(preset, masses),
         net_per_event=float(net_per_event(preset, masses)),
         baseline_per_event=baseline_per_event(preset),
@@ -302,5 +313,10 @@ def baseline_per_event(preset: Preset) -> float:
     """Net value per event with the feature off: nothing shown, users act on their own."""
     per_outcome = (payoff_table(preset) * money_per_unit(preset)).sum(axis=(-1, -2))
     pi, u = preset.scenario.base_rate, preset.response.unprompted
-    shares = [pi * u.positive, pi * (1 - u.positive), (1 - pi) * u.negative, (1 - pi) * (1 - u.negative)]
+    shares = [
+        pi * u.positive,
+        pi * (1 - u.positive),
+        (1 - pi) * u.negative,
+        (1 - pi) * (1 - u.negative),
+    ]
     return float(np.dot(shares, per_outcome))

@@ -122,8 +122,12 @@ def summary(e: Evaluation) -> dict[str, Any]:
                 "value_added_per_day": _num(e.added_per_population_day),
             },
             "organization": {
-                "business_value_per_day": _num(stake[STAKEHOLDERS.index("business")] * population_day),
-                "operator_value_per_day": _num(stake[STAKEHOLDERS.index("operator")] * population_day),
+                "business_value_per_day": _num(
+                    stake[STAKEHOLDERS.index("business")] * population_day
+                ),
+                "operator_value_per_day": _num(
+                    stake[STAKEHOLDERS.index("operator")] * population_day
+                ),
             },
             "leading_indicators": {
                 "compliance": per_mode(compliance(e)),
@@ -185,9 +189,10 @@ def text_summary(e: Evaluation) -> str:
     ]
 
     def row(label: str, values: dict) -> str:
-        return (
-            f"{label:28}{money(values['per_event'], cur):>14}"
-            f"{money(values['per_user_day'], cur):>14}{money(values['per_population_day'], cur):>16}"
+        cells = (values["per_event"], values["per_user_day"], values["per_population_day"])
+        widths = (14, 14, 16)
+        return f"{label:28}" + "".join(
+            f"{money(v, cur):>{w}}" for v, w in zip(cells, widths, strict=True)
         )
 
     out.append(row("net value", doc["net_value"]))
@@ -206,7 +211,8 @@ def text_summary(e: Evaluation) -> str:
     for b in doc["bands"]:
         out.append(
             f"  {b['from']:.3g}-{b['to']:.3g}  {b['mode']:9} "
-            f"{rate_phrase(b['events_per_user_day'], 'event'):38} precision {percent(b['precision'])}"
+            f"{rate_phrase(b['events_per_user_day'], 'event'):38} "
+            f"precision {percent(b['precision'])}"
         )
     out += ["", "operating points:"]
     for op in doc["operating_points"]:
@@ -226,12 +232,13 @@ def text_summary(e: Evaluation) -> str:
         f"{rate_phrase(user['interruptions_per_user_day'], 'interruption')}; "
         f"{rate_phrase(user['false_alarms_per_user_day'], 'false alarm')}; "
         f"{user['minutes_lost_per_user_day']:.3g} min/day of attention",
-        f"  model         AUC {layers['model']['auc']:.3f}",
+        f"  model         AUC {layers['model']['auc']:.4f}",
         "  leading       "
         + ", ".join(
             f"{mode}: acted {percent(lead['compliance'][mode])}"
             + (
-                f" (trust {percent(lead['trust'][mode])}, habituation {percent(lead['habituation'][mode])})"
+                f" (trust {percent(lead['trust'][mode])}, "
+                f"habituation {percent(lead['habituation'][mode])})"
                 if mode in lead["trust"]
                 else ""
             )

@@ -89,7 +89,10 @@ class Scenario:
     horizon_days: int = field(
         default=365,
         metadata=meta(
-            "Horizon", "Days over which results are reported.", minimum=1, maximum=3650,
+            "Horizon",
+            "Days over which results are reported.",
+            minimum=1,
+            maximum=3650,
             unit="days",
         ),
     )
@@ -177,9 +180,7 @@ class ModeDesign:
 
 @dataclass(frozen=True)
 class ModeDesigns:
-    automate: ModeDesign = field(
-        default=ModeDesign(forcefulness=1.0), metadata=meta("Automate")
-    )
+    automate: ModeDesign = field(default=ModeDesign(forcefulness=1.0), metadata=meta("Automate"))
     prompt: ModeDesign = field(default=ModeDesign(), metadata=meta("Prompt"))
     organize: ModeDesign = field(default=ModeDesign(), metadata=meta("Organize"))
     annotate: ModeDesign = field(default=ModeDesign(), metadata=meta("Annotate"))
@@ -224,7 +225,10 @@ class Experience:
             if MODES.index(target) <= MODES.index(mode):
                 quieter = ", ".join(MODES[MODES.index(mode) + 1 :])
                 problems.append(
-                    (f"modes.{mode}.over_cap", f"must be a quieter mode ({quieter}), got {target!r}")
+                    (
+                        f"modes.{mode}.over_cap",
+                        f"must be a quieter mode ({quieter}), got {target!r}",
+                    )
                 )
         return problems
 
@@ -318,12 +322,12 @@ class Response:
 
 @dataclass(frozen=True)
 class Payoff:
-    stakeholder: str = field(
-        metadata=meta("Stakeholder", "Who gains or pays.", enum=STAKEHOLDERS)
-    )
+    stakeholder: str = field(metadata=meta("Stakeholder", "Who gains or pays.", enum=STAKEHOLDERS))
     amount: float = field(
         metadata=meta(
-            "Amount", "Positive for value gained, negative for a cost.", minimum=-1e12,
+            "Amount",
+            "Positive for value gained, negative for a cost.",
+            minimum=-1e12,
             maximum=1e12,
         )
     )
@@ -336,8 +340,11 @@ class Attention:
     minutes_low: float = field(
         default=0.0,
         metadata=meta(
-            "Minutes at forcefulness 0", "Time one interaction takes from the stakeholder.",
-            minimum=0.0, maximum=1e4, unit="min",
+            "Minutes at forcefulness 0",
+            "Time one interaction takes from the stakeholder.",
+            minimum=0.0,
+            maximum=1e4,
+            unit="min",
         ),
     )
     minutes_high: float = field(

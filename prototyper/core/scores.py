@@ -79,18 +79,20 @@ class EmpiricalScores:
 
     def __post_init__(self) -> None:
         scores = np.asarray(self.scores, dtype=float)
-        labels = np.asarray(self.labels).astype(bool)
-        w = np.ones(len(scores)) if self.weights is None else np.asarray(self.weights, float)
-        order = np.argsort(scores, kind="stable")
+        order = np.argsort(scores)
         s = scores[order]
-        wp = np.where(labels[order], w[order], 0.0)
-        wn = np.where(labels[order], 0.0, w[order])
-        # _pos_above[i]: positive weight at sorted positions >= i (so with score >= s[i]).
-        pos_above = np.concatenate([np.cumsum(wp[::-1])[::-1], [0.0]])
-        neg_above = np.concatenate([np.cumsum(wn[::-1])[::-1], [0.0]])
+        positive = np.asarray(self.labels)[order].astype(float)
+        if self.weights is None:
+            weight_above = np.arange(len(s), -1, -1, dtype=float)
+        else:
+            w = np.asarray(self.weights, dtype=float)[order]
+            positive *= w
+            weight_above = _tail_sums(w)
+        # *_above[i]: weight at sorted positions >= i, i.e. scoring >= s[i].
+        pos_above = _tail_sums(positive)
         object.__setattr__(self, "_sorted", s)
         object.__setattr__(self, "_pos_above", pos_above)
-        object.__setattr__(self, "_neg_above", neg_above)
+        object.__setattr__(self, "_neg_above", weight_above - pos_above)
 
     @property
     def n(self) -> int:
@@ -110,7 +112,9 @@ class EmpiricalScores:
 
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx = np.searchsorted(self._sorted, np.asarray(thresholds, float), side="left")
-        return self._pos_above[idx] / self.positive_weight, self._neg_above[idx] / self.negative_weight
+        return self._pos_above[idx] / self.positive_weight, self._neg_above[
+            idx
+        ] / self.negative_weight
 
     def _distinct(self) -> np.ndarray:
         """Sorted positions where a new score value starts."""
@@ -144,6 +148,13 @@ class EmpiricalScores:
         tpr = np.concatenate([[0.0], tpr])
         fpr = np.concatenate([[0.0], fpr])
         return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+
+
+def _tail_sums(x: np.ndarray) -> np.ndarray:
+    """out[i] = x[i:].sum(), with a trailing 0."""
+    out = np.zeros(len(x) + 1)
+    np.cumsum(x[::-1], out=out[-2::-1])
+    return out
 
 
 ScoreModel = BinormalScores | EmpiricalScores

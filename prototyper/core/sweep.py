@@ -115,10 +115,10 @@ def _threshold_sweep(
         values = np.asarray(values, dtype=float)
         tpr_i, fpr_i = scores.rates_at(values)
     tpr, fpr = scores.rates_at(np.array(preset.experience.thresholds()))
-    tpr = np.repeat(tpr[None, :], len(values), axis=0)
-    fpr = np.repeat(fpr[None, :], len(values), axis=0)
-    tpr[:, band], fpr[:, band] = tpr_i, fpr_i
-    net = net_per_event(preset, outcome_masses(preset, tpr, fpr))
+    tpr_rows: list = [float(t) for t in tpr]
+    fpr_rows: list = [float(f) for f in fpr]
+    tpr_rows[band], fpr_rows[band] = tpr_i, fpr_i
+    net = net_per_event(preset, outcome_masses(preset, tpr_rows, fpr_rows))
     valid = (values > low) & (values < high)
     return values, np.where(valid, net, np.nan)
 

@@ -96,7 +96,9 @@ def test_set_with_a_bad_value_exits_2(capsys, small_file):
 
 
 def test_sweep_csv_and_json(capsys, small_file):
-    code, out, _ = run(capsys, "sweep", small_file, "--param", "experience.bands[1].threshold", "--csv")
+    code, out, _ = run(
+        capsys, "sweep", small_file, "--param", "experience.bands[1].threshold", "--csv"
+    )
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["value", "net_per_event", "net_per_user_day", "net_per_population_day"]
@@ -104,8 +106,14 @@ def test_sweep_csv_and_json(capsys, small_file):
     values = [float(r[0]) for r in rows[1:]]
     assert values == sorted(values) and 0 < values[0] and values[-1] < 0.5
     code, out, _ = run(
-        capsys, "sweep", small_file, "--param", "experience.modes.prompt.forcefulness",
-        "--range", "0:1:11", "--json",
+        capsys,
+        "sweep",
+        small_file,
+        "--param",
+        "experience.modes.prompt.forcefulness",
+        "--range",
+        "0:1:11",
+        "--json",
     )
     doc = json.loads(out)
     assert code == 0 and len(doc["points"]) == 11 and doc["current"] == 0.25
@@ -116,7 +124,10 @@ def test_sweep_csv_and_json(capsys, small_file):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["sweep", "{f}", "--param", "scenario.users", "--range", "1:x"], "--range: expected LOW:HIGH"),
+        (
+            ["sweep", "{f}", "--param", "scenario.users", "--range", "1:x"],
+            "--range: expected LOW:HIGH",
+        ),
         (["sweep", "{f}", "--param", "scenario.nothing"], "scenario.nothing: no such field"),
         (["evaluate", "no_such_preset"], "no_such_preset: no such file"),
     ],

@@ -7,7 +7,6 @@ from prototyper.core.preset_io import loads_preset
 from .small_preset import SMALL
 
 
-
 @pytest.fixture
 def small():
     """A small preset whose expected values are computed by hand in the tests."""

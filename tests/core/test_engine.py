@@ -69,8 +69,9 @@ def test_baseline_is_the_feature_switched_off(small):
     pi = 0.1
     hand = pi * (0.1 * 220 + 0.9 * -300) + (1 - pi) * 0.02 * -25
     assert e.baseline_per_event == pytest.approx(hand, abs=1e-12)
-    off = evaluate(with_values(small, {"experience.bands[0].mode": "none",
-                                       "experience.bands[1].mode": "none"}))
+    off = evaluate(
+        with_values(small, {"experience.bands[0].mode": "none", "experience.bands[1].mode": "none"})
+    )
     assert off.net_per_event == pytest.approx(hand, abs=1e-12)
     assert off.added_per_event == pytest.approx(0.0, abs=1e-12)
 
@@ -109,7 +110,8 @@ def test_expected_excess_matches_direct_poisson_sum():
 def test_cap_demotes_to_the_quieter_mode_and_holds_the_cap(small):
     loud = with_values(small, {"scenario.events_per_user_per_day": 200})
     capped = with_values(
-        loud, {"experience.modes.prompt.daily_cap": 2, "experience.modes.prompt.over_cap": "annotate"}
+        loud,
+        {"experience.modes.prompt.daily_cap": 2, "experience.modes.prompt.over_cap": "annotate"},
     )
     before, after = evaluate(loud), evaluate(capped)
     p, a = MODES.index("prompt"), MODES.index("annotate")

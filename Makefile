@@ -1,0 +1,28 @@
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+# Lint only the folders that exist: an empty folder is not in a fresh clone.
+LINT_PATHS := $(wildcard prototyper tests benchmarks)
+
+.PHONY: run test bench
+
+# (Re)install whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --upgrade pip
+	$(VENV)/bin/python -m pip install -e '.[dev]'
+	touch $@
+
+# Runs the CLI on the demo preset until the window lands (a later issue).
+run: $(STAMP)
+	$(VENV)/bin/prototyper evaluate presets/safe_browsing.yaml
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@set -e; for f in benchmarks/*.py; do \
+		[ -e "$$f" ] || continue; \
+		echo "== $$f"; $(VENV)/bin/python "$$f"; \
+	done
