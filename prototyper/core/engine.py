@@ -73,8 +73,7 @@ def habituation_factor(exposures: Row, rate: float) -> Row:
     """Mean of (1-rate)^k over a day's exposures, k the number of earlier ones that day,
     with exposures ~ Poisson: (1 - exp(-lam*rate)) / (lam*rate)."""
     x = np.asarray(exposures, dtype=float) * rate
-    small = x < 1e-9
-    return np.where(small, 1.0 - x / 2, -np.expm1(-x) / np.where(small, 1.0, x))
+    return np.divide(-np.expm1(-x), x, out=np.ones_like(x), where=x > 0)
 
 
 def _divide(num: Row, den: Row, empty: float) -> Row:
@@ -134,14 +133,18 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
     for mode in ACTIVE_MODES:
         m = MODES.index(mode)
         r, f = getattr(resp.modes, mode), getattr(exp.modes, mode).forcefulness
+        if not _used(total[m]):
+            continue
         if mode in SHOWN_MODES:
             if r.habituation > 0:
                 habit[m] = habituation_factor(per_day * total[m], r.habituation)
             trust[m] = (1 - w) + w * np.where(np.isnan(precision[m]), 1.0, precision[m])
         moved = habit[m] * trust[m]
-        # Users may still act on their own when the feature did not move them.
-        act_pos[m] = 1 - (1 - r.act_if_positive.at(f) * moved) * (1 - resp.unprompted.positive)
-        act_neg[m] = 1 - (1 - r.act_if_negative.at(f) * moved) * (1 - resp.unprompted.negative)
+        # Users may still act on their own when the feature did not move them:
+        # 1 - (1 - a*moved)(1 - u) = u + (1 - u)*a*moved.
+        u_pos, u_neg = resp.unprompted.positive, resp.unprompted.negative
+        act_pos[m] = u_pos + ((1 - u_pos) * r.act_if_positive.at(f)) * moved
+        act_neg[m] = u_neg + ((1 - u_neg) * r.act_if_negative.at(f)) * moved
     return Masses(
         positive=pos,
         negative=neg,

@@ -1,0 +1,122 @@
+"""Speed of the core engine, as medians and ratios to baselines measured in the same run.
+
+    .venv/bin/python benchmarks/bench_core.py [--quick]
+
+1. A threshold sweep over 1,000,000 empirical scores (loading them, which is the one sort
+   and the cumulative sums, plus evaluating every distinct score), next to the floor (one
+   np.argsort of the same array) and to what users do today (a loop of 200
+   sklearn.metrics.confusion_matrix calls). Goals: within 2x of the floor, over 50x faster
+   than the loop.
+2. One evaluation of each bundled synthetic preset. Goal: well under 1 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from prototyper import assets
+from prototyper.core.engine import evaluate
+from prototyper.core.preset_io import load_preset
+from prototyper.core.scores import EmpiricalScores
+from prototyper.core.sweep import sweep
+
+
+def timings(fn: Callable[[], object], repeats: int, number: int = 1) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        out.append((time.perf_counter() - start) / number)
+    return out
+
+
+def row(name: str, times: list[float], baseline: float | None = None, note: str = "") -> str:
+    med = statistics.median(times)
+    p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)]
+    ratio = f"{med / baseline:8.2f}x" if baseline else f"{'':9}"
+    unit, scale = ("ms", 1e3) if med >= 1e-3 else ("us", 1e6)
+    return (
+        f"| {name:44} | {med * scale:9.2f} {unit} | {p95 * scale:9.2f} {unit} "
+        f"| {len(times):3} | {ratio} | {note}"
+    )
+
+
+def header(title: str) -> None:
+    print(f"\n{title}")
+    print(f"| {'what':44} | {'median':>12} | {'p95':>12} | {'n':>3} | {'ratio':>9} | note")
+    print(f"|{'-' * 46}|{'-' * 14}|{'-' * 14}|{'-' * 5}|{'-' * 11}|------")
+
+
+def bench_sweep(n: int, repeats: int, loop_repeats: int) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    rng = np.random.default_rng(7)
+    labels = rng.random(n) < 0.05
+    scores = 1 / (1 + np.exp(-rng.normal(np.where(labels, 1.0, -2.5), 1.2)))
+    preset = load_preset(assets.preset_path("safe_browsing"))
+    param = "experience.bands[0].threshold"
+
+    def full_sweep() -> object:
+        return sweep(preset, param, scores=EmpiricalScores(labels, scores))
+
+    thresholds = np.quantile(scores, np.linspace(0.01, 0.99, 200))
+
+    def confusion_loop() -> None:
+        for t in thresholds:
+            confusion_matrix(labels, scores >= t)
+
+    floor = timings(lambda: np.argsort(scores), repeats)
+    base = statistics.median(floor)
+    points = len(full_sweep().values)
+    header(f"Threshold sweep over {n:,} empirical scores ({points:,} distinct thresholds)")
+    print(row("np.argsort (the floor)", floor, base))
+    print(row("sweep: load (sort + cumsum) and evaluate all", timings(full_sweep, repeats), base))
+    emp = EmpiricalScores(labels, scores)
+    print(
+        row(
+            "  of which the evaluation of all thresholds",
+            timings(lambda: sweep(preset, param, scores=emp), repeats),
+            base,
+        )
+    )
+    print(
+        row(
+            "loop of 200 sklearn confusion_matrix",
+            timings(confusion_loop, loop_repeats),
+            base,
+            "what users do today",
+        )
+    )
+
+
+def bench_evaluate(repeats: int) -> None:
+    header("One evaluation of a synthetic preset (budget: 1 ms)")
+    for path in assets.bundled_presets():
+        preset = load_preset(path)
+        if preset.model.source != "synthetic":
+            continue
+        evaluate(preset)
+        times = timings(lambda p=preset: evaluate(p), repeats, number=50)
+        print(row(f"evaluate {path.stem}", times, 1e-3, "ratio to the 1 ms budget"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, 200k scores")
+    args = parser.parse_args()
+    if args.quick:
+        bench_sweep(200_000, repeats=3, loop_repeats=1)
+        bench_evaluate(repeats=5)
+    else:
+        bench_sweep(1_000_000, repeats=9, loop_repeats=3)
+        bench_evaluate(repeats=21)
+
+
+if __name__ == "__main__":
+    main()
