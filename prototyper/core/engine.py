@@ -265,6 +265,10 @@ class Evaluation:
         """Money-equivalent value per event for each stakeholder."""
         return (self.decomposition * money_per_unit(self.preset)).sum(axis=(0, 1, 3))
 
+    def added_by_stakeholder(self) -> np.ndarray:
+        """Money-equivalent value per event for each stakeholder, minus the feature off."""
+        return self.value_by_stakeholder() - baseline_by_stakeholder(self.preset)
+
     def harms_avoided_per_user_year(self) -> float:
         """Positives acted on beyond what users would do with the feature off."""
         m = self.masses
@@ -312,14 +316,17 @@ def evaluate(preset: Preset, scores: ScoreModel | None = None) -> Evaluation:
     )
 
 
-def baseline_per_event(preset: Preset) -> float:
-    """Net value per event with the feature off: nothing shown, users act on their own."""
-    per_outcome = (payoff_table(preset) * money_per_unit(preset)).sum(axis=(-1, -2))
+def baseline_by_stakeholder(preset: Preset) -> np.ndarray:
+    """Value per event for each stakeholder with the feature off: nothing shown, users act
+    on their own."""
     pi, u = preset.scenario.base_rate, preset.response.unprompted
-    shares = [
-        pi * u.positive,
-        pi * (1 - u.positive),
-        (1 - pi) * u.negative,
-        (1 - pi) * (1 - u.negative),
-    ]
-    return float(np.dot(shares, per_outcome))
+    shares = np.array(
+        [pi * u.positive, pi * (1 - u.positive), (1 - pi) * u.negative, (1 - pi) * (1 - u.negative)]
+    )
+    value = (payoff_table(preset) * money_per_unit(preset)).sum(axis=-1)  # [outcome, stakeholder]
+    return shares @ value
+
+
+def baseline_per_event(preset: Preset) -> float:
+    """Net value per event with the feature off."""
+    return float(baseline_by_stakeholder(preset).sum())

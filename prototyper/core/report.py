@@ -10,6 +10,8 @@ import numpy as np
 from .engine import COMPONENTS, Evaluation, money_per_unit
 from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
 
+_BUSINESS, _OPERATOR = STAKEHOLDERS.index("business"), STAKEHOLDERS.index("operator")
+
 
 def _num(x: Any) -> float | None:
     x = float(x)
@@ -36,6 +38,7 @@ def summary(e: Evaluation) -> dict[str, Any]:
     m = e.masses
     money = money_per_unit(p)
     stake = e.value_by_stakeholder()
+    added = e.added_by_stakeholder()
 
     def scaled(per_event: float) -> dict[str, float | None]:
         return {
@@ -95,6 +98,7 @@ def summary(e: Evaluation) -> dict[str, Any]:
         "net_value": scaled(e.net_per_event),
         "value_added_vs_feature_off": scaled(e.added_per_event),
         "by_stakeholder": {who: scaled(stake[s]) for s, who in enumerate(STAKEHOLDERS)},
+        "added_by_stakeholder": {who: scaled(added[s]) for s, who in enumerate(STAKEHOLDERS)},
         "decomposition": items,
         "operating_points": operating,
         "bands": bands,
@@ -120,14 +124,14 @@ def summary(e: Evaluation) -> dict[str, Any]:
             "system": {
                 "net_value_per_day": _num(e.net_per_population_day),
                 "value_added_per_day": _num(e.added_per_population_day),
+                "value_added_over_horizon": _num(e.added_per_population_day * sc.horizon_days),
+                "horizon_days": sc.horizon_days,
             },
             "organization": {
-                "business_value_per_day": _num(
-                    stake[STAKEHOLDERS.index("business")] * population_day
-                ),
-                "operator_value_per_day": _num(
-                    stake[STAKEHOLDERS.index("operator")] * population_day
-                ),
+                "business_value_per_day": _num(stake[_BUSINESS] * population_day),
+                "business_added_per_day": _num(added[_BUSINESS] * population_day),
+                "operator_value_per_day": _num(stake[_OPERATOR] * population_day),
+                "operator_added_per_day": _num(added[_OPERATOR] * population_day),
             },
             "leading_indicators": {
                 "compliance": per_mode(compliance(e)),

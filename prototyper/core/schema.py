@@ -133,10 +133,13 @@ ModelSource = SyntheticModel
 @dataclass(frozen=True)
 class Band:
     threshold: float = field(
-        metadata=probability(
+        metadata=meta(
             "Threshold",
             "Lowest score (calibrated probability) of this band; the band runs up to the next "
             "band's threshold. The lowest band starts at 0.",
+            minimum=0.0,
+            maximum=1.0,
+            widget="log",  # at low base rates the thresholds that matter are tiny
         )
     )
     mode: str = field(
@@ -431,9 +434,12 @@ class Preset:
     )
 
     def citation(self, path: str) -> str:
-        """The source or assumption text for a dotted field path, or ''."""
-        if path in self.sources:
-            return f"Source: {self.sources[path]}"
-        if path in self.assumptions:
-            return f"Assumption: {self.assumptions[path]}"
-        return ""
+        """The source and/or assumption for a dotted field path, from the most specific key
+        that covers it (``response.modes.prompt`` covers ``response.modes.prompt.habituation``),
+        or ''."""
+        lines = []
+        for label, table in (("Source", self.sources), ("Assumption", self.assumptions)):
+            covering = [k for k in table if path == k or path.startswith((k + ".", k + "["))]
+            if covering:
+                lines.append(f"{label}: {table[max(covering, key=len)]}")
+        return "\n".join(lines)

@@ -62,6 +62,7 @@ def test_evaluate_json_is_stable_and_matches_the_engine(capsys, small_file):
         "net_value",
         "value_added_vs_feature_off",
         "by_stakeholder",
+        "added_by_stakeholder",
         "decomposition",
         "operating_points",
         "bands",

@@ -178,3 +178,16 @@ def test_layers_report_plain_units(small):
     )
     acted = (m.positive * m.act_positive).sum()
     assert e.harms_avoided_per_user_year() == pytest.approx((acted - 0.1 * 0.1) * 10 * 365)
+
+
+def test_added_value_by_stakeholder_is_against_the_feature_off(small):
+    e = evaluate(small)
+    off = evaluate(
+        with_values(
+            small, {"experience.bands[0].mode": "none", "experience.bands[1].mode": "none"}
+        )
+    )
+    np.testing.assert_allclose(
+        e.added_by_stakeholder(), e.value_by_stakeholder() - off.value_by_stakeholder(), atol=1e-12
+    )
+    assert e.added_by_stakeholder().sum() == pytest.approx(e.added_per_event)
