@@ -18,6 +18,9 @@ MAX_BYTES = 1_000_000
 # Nodes after alias expansion; a "billion laughs" file blows far past this.
 MAX_NODES = 200_000
 
+# Flow collections ([...], {...}) nested deeper than this are refused while scanning.
+MAX_DEPTH = 100
+
 # MIGRATIONS[n] turns a version-n document (plain data) into version n+1.
 Migration = Callable[[dict], dict]
 MIGRATIONS: dict[int, Migration] = {}
@@ -77,14 +80,16 @@ def parse_yaml(text: str | bytes, filename: str) -> tuple[Any, dict[str, int]]:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+            line = text.count(b"\n", 0, exc.start) + 1
+            raise fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line) from None
     if len(text) > MAX_BYTES:
         raise fail(f"file is over {MAX_BYTES // 1000} kB; not a preset")
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # a control character anywhere in the text
         line = text.count("\n", 0, exc.position) + 1
-        raise fail(f"invalid YAML: control character #x{exc.character:04x} is not allowed", line) from None
+        message = f"invalid YAML: control character #x{exc.character:04x} is not allowed"
+        raise fail(message, line) from None
     node = None
     try:
         node = loader.get_single_node()
@@ -96,9 +101,11 @@ def parse_yaml(text: str | bytes, filename: str) -> tuple[Any, dict[str, int]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = (exc.problem or str(exc)).strip()
+        # The context says what was expected ("expected a single document in the stream").
+        parts = [part.strip() for part in (exc.context, exc.problem) if part]
+        problem = ", ".join(parts) or " ".join(str(exc).split())
         if problem.startswith("could not determine a constructor for the tag"):
-            problem = problem.replace("could not determine a constructor for", "unsupported")
+            problem = problem.replace("could not determine a constructor for the", "unsupported")
             problem += " (only plain YAML data is allowed)"
         raise fail(f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
@@ -111,8 +118,23 @@ def parse_yaml(text: str | bytes, filename: str) -> tuple[Any, dict[str, int]]:
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
-    _record_lines(node, "", lines, set())
+    duplicates: list[Problem] = []
+    _record_lines(node, "", lines, set(), duplicates)
+    if duplicates:
+        raise PresetError([replace(p, file=filename) for p in duplicates])
     return data, lines
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """SafeLoader that stops at absurd flow nesting ('[[[[...'): PyYAML's scanner slows down
+    quadratically with the depth and its composer recurses once per level."""
+
+    def fetch_flow_collection_start(self, token_class: type) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", self.get_mark()
+            )
+        super().fetch_flow_collection_start(token_class)
 
 
 def _unreadable(root: yaml.Node | None) -> tuple[str, int | None]:
@@ -156,20 +178,30 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     return size
 
 
-def _record_lines(node: yaml.Node, path: str, lines: dict[str, int], seen: set[int]) -> None:
+def _record_lines(
+    node: yaml.Node, path: str, lines: dict[str, int], seen: set[int], duplicates: list[Problem]
+) -> None:
+    """Note the line of every path; a key given twice in one mapping is a problem (the
+    YAML loader would silently keep the last)."""
     if id(node) in seen:
         return
     seen.add(id(node))
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode):
                 child = f"{path}.{k.value}" if path else str(k.value)
-                lines[child] = k.start_mark.line + 1
-                _record_lines(v, child, lines, seen)
+                line = k.start_mark.line + 1
+                if k.value in first:
+                    message = f"key {k.value!r} is given twice (first on line {first[k.value]})"
+                    duplicates.append(Problem("", line, child, message))
+                first.setdefault(k.value, line)
+                lines[child] = line
+                _record_lines(v, child, lines, seen, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            _record_lines(v, f"{path}[{i}]", lines, seen)
+            _record_lines(v, f"{path}[{i}]", lines, seen, duplicates)
 
 
 def line_of(path: str, lines: dict[str, int]) -> int | None:
@@ -225,7 +257,11 @@ def preset_from_data(data: Any, filename: str, lines: dict[str, int] | None = No
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else repr(data)
         raise PresetError(
-            [Problem(filename, lines.get(""), "", f"expected a preset mapping at the top, got {kind}")]
+            [
+                Problem(
+                    filename, lines.get(""), "", f"expected a preset mapping at the top, got {kind}"
+                )
+            ]
         )
     try:
         data = migrate(data, filename)
@@ -272,13 +308,17 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
+    if any(c in value for c in "\r\x85\u2028\u2029"):
+        style = '"'  # other styles write these breaks raw and read them back changed
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 def _mapping(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
     flow = 0 < len(value) <= 3 and all(
-        isinstance(v, (int, float, bool, type(None))) or (isinstance(v, str) and len(v) <= 20 and "\n" not in v)
+        isinstance(v, (int, float, bool, type(None)))
+        or (isinstance(v, str) and len(v) <= 20 and "\n" not in v)
         for v in value.values()
     )
     return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=flow or None)

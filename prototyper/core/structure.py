@@ -95,12 +95,18 @@ def _dataclass(cls: type, value: Any, path: str, problems: list[tuple[str, str]]
     for key in value:
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(fields)}"
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f"; expected one of {', '.join(fields)}"
+            )
             problems.append((join(path, str(key)), f"unknown key {str(key)!r}{hint}"))
     before = len(problems)
     for name, f in fields.items():
         if name in value:
-            kwargs[name] = _convert(hints(cls)[name], value[name], join(path, name), problems, f.metadata)
+            kwargs[name] = _convert(
+                hints(cls)[name], value[name], join(path, name), problems, f.metadata
+            )
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             problems.append((join(path, name), "is required but missing"))
     if len(problems) > before:
