@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from .core.preset_io import PresetError, Problem, load_preset, parse_assignment,
 from .core.report import money, summary, text_summary
 from .core.schema import Preset
 from .core.sweep import sweep
+
+STARTED = time.perf_counter()
 
 
 class UsageError(Exception):
@@ -149,6 +153,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def has_display() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    if not has_display():
+        raise UsageError(
+            "no display to open the window on; use the commands (prototyper --help) "
+            "or set QT_QPA_PLATFORM=offscreen"
+        )
+    if args.file:
+        load_preset(resolve(args.file))  # a bad file fails here, with the usual one line
+    from .qt.app import run  # Qt only for the window
+
+    return run(str(resolve(args.file)) if args.file else None, STARTED)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prototyper",
@@ -156,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the window (the default with no command)")
+    p.add_argument("file", nargs="?", metavar="FILE", help="a preset file or a bundled name")
+    p.set_defaults(run=cmd_gui)
 
     p = sub.add_parser("presets", help="list the bundled presets")
     p.set_defaults(run=cmd_presets)
@@ -189,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "gui"])
     try:
         return args.run(args)
     except PresetError as exc:

@@ -1,0 +1,144 @@
+"""Speed of the window, as medians and ratios to baselines measured in the same run.
+
+    .venv/bin/python benchmarks/bench_gui.py
+
+1. Time from a slider's value change to the finished repaint of every plot and card (the real
+   widgets, offscreen), next to the frame budget (16 ms) and to a repaint with no change.
+2. Time from process start to the first painted window, next to the floor: an empty window
+   with one pyqtgraph plot, started the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+FLOOR_APP = """
+import time
+started = time.perf_counter()
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+import pyqtgraph as pg
+app = QApplication([])
+window = QMainWindow()
+window.setCentralWidget(pg.PlotWidget())
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            app.removeEventFilter(self)
+            QTimer.singleShot(0, self.report)
+        return False
+    def report(self):
+        print(f"first-paint {time.perf_counter() - started:.4f}", flush=True)
+        app.quit()
+first_paint = FirstPaint()
+app.installEventFilter(first_paint)
+window.show()
+app.exec()
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def row(name: str, times: list[float], baseline: float, note: str = "") -> str:
+    med = statistics.median(times)
+    return (
+        f"| {name:46} | {med * 1e3:8.2f} ms | {percentile(times, 0.95) * 1e3:8.2f} ms "
+        f"| {len(times):3} | {med / baseline:6.2f}x | {note}"
+    )
+
+
+def header(title: str) -> None:
+    print(f"\n{title}")
+    print(f"| {'what':46} | {'median':>11} | {'p95':>11} | {'n':>3} | {'ratio':>7} | note")
+    print(f"|{'-' * 48}|{'-' * 13}|{'-' * 13}|{'-' * 5}|{'-' * 9}|------")
+
+
+def bench_slider(runs: int = 120) -> None:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from prototyper import assets
+    from prototyper.qt.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    scratch = Path(tempfile.mkdtemp())
+    settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(
+        assets.preset_path("safe_browsing"), settings=settings, recovery_dir=scratch / "r"
+    )
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+    views = [
+        window.score_plot,
+        window.value_plot,
+        window.outcome_plot,
+        window.roc_plot,
+        window.goals,
+        window.design_panel,
+    ]
+    slider = window.design_panel.control("experience.modes.prompt.forcefulness")
+
+    def repaint_all() -> None:
+        app.processEvents()
+        for view in views:
+            view.repaint()
+
+    idle = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        repaint_all()
+        idle.append(time.perf_counter() - start)
+    changed = []
+    for i in range(runs):
+        start = time.perf_counter()
+        slider.setValue(0.2 + 0.6 * (i % 50) / 50)  # what a drag does, step by step
+        repaint_all()
+        changed.append(time.perf_counter() - start)
+    window.document.undo_stack.setClean()
+    header("Slider change to finished repaint of every plot and card (safe browsing)")
+    print(row("repaint with no change (baseline)", idle, statistics.median(idle)))
+    print(row("slider step: recompute + update + repaint", changed, statistics.median(idle)))
+    print(row("  the same, against the 16 ms frame", changed, 0.016, "ratio to one frame"))
+    window.close()
+
+
+def first_paint(args: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60).stdout
+    wall = time.perf_counter() - start
+    if "first-paint" not in out:
+        raise RuntimeError(f"no first paint reported by {args}: {out!r}")
+    return wall
+
+
+def bench_startup(runs: int = 7) -> None:
+    scratch = tempfile.mkdtemp()
+    env = {
+        **os.environ,
+        "PROTOTYPER_QUIT_AFTER_FIRST_PAINT": "1",
+        "XDG_CONFIG_HOME": scratch,
+        "XDG_DATA_HOME": scratch,
+    }
+    floor = [first_paint([sys.executable, "-c", FLOOR_APP], env) for _ in range(runs)]
+    app = [first_paint([sys.executable, "-m", "prototyper"], env) for _ in range(runs)]
+    header("Process start to first painted window (wall clock, offscreen)")
+    base = statistics.median(floor)
+    print(row("empty window with one plot (the floor)", floor, base))
+    print(row("prototyper on the safe-browsing preset", app, base))
+
+
+if __name__ == "__main__":
+    bench_slider()
+    bench_startup()

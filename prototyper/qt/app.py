@@ -1,0 +1,63 @@
+"""Starting the desktop app."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from .. import assets
+from ..core.preset_io import PresetError, load_preset
+from .main_window import MainWindow, app_data_dir, install_exception_hook
+
+# Set by the start-up benchmark: print the seconds to the first painted window, then quit.
+QUIT_AFTER_FIRST_PAINT = "PROTOTYPER_QUIT_AFTER_FIRST_PAINT"
+
+
+class _FirstPaint(QObject):
+    """Prints the seconds from start to the end of the first paint of any widget, then quits."""
+
+    def __init__(self, started: float):
+        super().__init__()
+        self.started = started
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            QApplication.instance().removeEventFilter(self)
+            QTimer.singleShot(0, self.report)  # runs once the whole first paint is done
+        return False
+
+    def report(self) -> None:
+        print(f"first-paint {time.perf_counter() - self.started:.4f}", flush=True)
+        QApplication.quit()
+
+
+def run(path: str | None = None, started: float | None = None) -> int:
+    """Open the window on ``path`` (default: the safe-browsing preset); returns the exit code."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("prototyper")
+    app.setApplicationName("prototyper")
+    logging.basicConfig(
+        filename=app_data_dir() / "prototyper.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    target = Path(path) if path else assets.preset_path("safe_browsing")
+    try:
+        load_preset(target)  # fail with the CLI's one line before any window exists
+    except PresetError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    window = MainWindow(target)
+    install_exception_hook(lambda: window)
+    if os.environ.get(QUIT_AFTER_FIRST_PAINT):
+        first_paint = _FirstPaint(started or time.perf_counter())
+        app.installEventFilter(first_paint)
+    window.show()
+    QTimer.singleShot(0, window.offer_recovery)
+    return app.exec()

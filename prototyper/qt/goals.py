@@ -1,0 +1,399 @@
+"""The goals dashboard: one card per layer of success, each with its key figures in plain
+units ("1 every 9 days", "$1.2M", "89%"), from :func:`prototyper.core.report.summary`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
+
+from ..core.report import money, percent, rate_phrase, summary
+from ..core.schema import ACTIVE_MODES, SHOWN_MODES
+from .document import Analysis, Document
+from .theme import COST_COLOR, CURRENT_COLOR, MODE_COLORS, VALUE_COLOR
+
+NEUTRAL_COLOR = CURRENT_COLOR
+MUTED_COLOR = "#757575"
+CARD_COLOR = "#fafafa"
+BORDER_COLOR = "#e0e0e0"
+FIGURES_PER_CARD = 4
+LAYERS = (  # key, title, columns of figures, share of the width
+    ("organization", "Organization", 1, 2),
+    ("system", "System", 1, 2),
+    ("user", "User", 2, 4),
+    ("model", "Model", 2, 3),
+    ("leading_indicators", "Leading indicators", 2, 3),
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One key figure: the big text, a caption under it, its colour and a full sentence."""
+
+    text: str
+    caption: str
+    color: str = NEUTRAL_COLOR
+    tooltip: str = ""
+
+
+# --- plain units --------------------------------------------------------------------------
+
+
+def signed_color(x: float | None) -> str:
+    if x is None or not math.isfinite(x) or x == 0:
+        return NEUTRAL_COLOR
+    return VALUE_COLOR if x > 0 else COST_COLOR
+
+
+def how_often(rate: float | None, noun: str, per: str = "day") -> tuple[str, str]:
+    """A rate per user as a big figure and its caption: ('3.2 a day', 'interruptions per
+    user'), ('every 9 days', '1 interruption per user'), ('never', 'interruptions').
+
+    ``per`` names the unit of the rate given ("day" or "year")."""
+    plural = noun + "s"
+    if rate is None or not math.isfinite(rate) or rate <= 0:
+        return "never", plural
+    if rate >= 1:
+        big = f"{rate:.2g} a {per}" if rate < 10 else f"{rate:,.0f} a {per}"
+        return big, f"{plural} per user"
+    every = (1.0 if per == "day" else 365.0) / rate  # days between two
+    if every < 60:
+        big = f"every {_count(every)} days"
+    elif every < 730:
+        big = f"every {_count(every / 30.4)} months"
+    else:
+        big = f"every {_count(every / 365)} years"
+    return big, f"1 {noun} per user"
+
+
+def _count(x: float) -> str:
+    """Two significant digits, without exponents: 9.2, 13, 3,500."""
+    return f"{x:.2g}" if x < 100 else f"{float(f'{x:.2g}'):,.0f}"
+
+
+def duration(minutes: float | None) -> str:
+    if minutes is None or not math.isfinite(minutes) or minutes <= 0:
+        return "none"
+    if minutes < 1:
+        return f"{minutes * 60:.2g} s"
+    if minutes < 60:
+        return f"{minutes:.2g} min"
+    return f"{minutes / 60:.2g} h"
+
+
+def share(p: float | None) -> str:
+    """A rate as '1 in 11,000' below 1%, a percentage above."""
+    if p is None or not math.isfinite(p):
+        return "n/a"
+    if p <= 0:
+        return "none"
+    if p >= 0.01:
+        return percent(p)
+    n = float(f"{1 / p:.2g}")
+    for cut, unit in ((1e9, "B"), (1e6, "M")):
+        if n >= cut:
+            return f"1 in {n / cut:g}{unit}"
+    return f"1 in {n:,.0f}"
+
+
+def auc_text(auc: float | None) -> str:
+    """Enough digits to tell 0.9998 from 1: 0.75, 0.935, 0.99979."""
+    if auc is None or not math.isfinite(auc):
+        return "n/a"
+    decimals = max(2, math.ceil(-math.log10(max(1 - auc, 1e-9)) - 1e-9) + 1)
+    return f"{auc:.{decimals}f}"
+
+
+def _money(x: float | None, currency: str) -> str:
+    text = money(x or 0.0, currency)
+    return text[:-3] if text.endswith(".00") else text
+
+
+def _score(t: float) -> str:
+    return f"{t:.3g}"
+
+
+# --- figures per layer --------------------------------------------------------------------
+
+
+def layer_figures(doc: dict) -> dict[str, list[Figure]]:
+    """The figures each card shows, from a :func:`report.summary` document."""
+    layers, cur = doc["layers"], doc["scenario"]["currency"]
+    org, system, user = layers["organization"], layers["system"], layers["user"]
+    out: dict[str, list[Figure]] = {}
+
+    business, operator = org["business_value_per_day"], org["operator_value_per_day"]
+    yearly, whose = max(
+        (business or 0.0, "the business"), (operator or 0.0, "operators"), key=lambda v: abs(v[0])
+    )
+    out["organization"] = [
+        Figure(_money(business, cur), "to the business per day", signed_color(business)),
+        Figure(_money(operator, cur), "to operators per day", signed_color(operator)),
+        Figure(_money(yearly * 365, cur), f"to {whose} per year", signed_color(yearly)),
+    ]
+
+    net, added = system["net_value_per_day"] or 0.0, system["value_added_per_day"] or 0.0
+    users = doc["scenario"]["users"]
+    out["system"] = [
+        Figure(_money(net, cur), "net value per day, all users", signed_color(net)),
+        Figure(_money(added, cur), "per day vs. feature off", signed_color(added)),
+        Figure(_money(added * 365 / users, cur), "added per user-year", signed_color(added)),
+    ]
+
+    harms = user["harms_avoided_per_user_year"]
+    interruptions = user["interruptions_per_user_day"]
+    false_alarms = user["false_alarms_per_user_day"]
+    minutes = user["minutes_lost_per_user_day"]
+    user_figures = []
+    big, caption = how_often(harms, "harm avoided", per="year")
+    user_figures.append(
+        Figure(
+            big,
+            caption.replace("harm avoideds", "harms avoided"),
+            VALUE_COLOR if harms and harms > 0 else COST_COLOR,
+            f"{harms or 0:.3g} harms avoided per user-year (beyond users acting on their own)",
+        )
+    )
+    for rate, noun, note in (
+        (interruptions, "interruption", " (automated actions and prompts)"),
+        (false_alarms, "false alarm", ""),
+    ):
+        big, caption = how_often(rate, noun)
+        color = COST_COLOR if rate else NEUTRAL_COLOR
+        user_figures.append(Figure(big, caption, color, rate_phrase(rate or 0.0, noun) + note))
+    user_figures.append(
+        Figure(
+            duration(minutes),
+            "of a user's attention a day",
+            COST_COLOR if minutes else NEUTRAL_COLOR,
+        )
+    )
+    out["user"] = user_figures
+
+    model = layers["model"]
+    figures = []
+    active = [
+        (band, point)
+        for band, point in zip(doc["bands"], model["operating_points"], strict=False)
+        if band["mode"] != "none"
+    ]
+    if active:  # the lowest threshold that still does something: anything above it acts
+        _, point = active[-1]
+        at = f"at score ≥ {_score(point['threshold'])}"
+        figures += [
+            Figure(percent(point["tpr"]), f"of positives caught {at}"),
+            Figure(share(point["fpr"]), f"negatives flagged {at}"),
+            Figure(percent(point["precision"]), "of those flagged are positive"),
+        ]
+    figures.append(Figure(auc_text(model["auc"]), "ROC AUC (0.5 = coin flip)"))
+    out["model"] = figures
+
+    lead = layers["leading_indicators"]
+    per_day = doc["interactions_per_user_day"]
+    used = [m for m in ACTIVE_MODES if (per_day[m]["after_cap"] or 0) > 0]
+    figures = [
+        Figure(percent(lead["compliance"][m]), ACTED_CAPTIONS[m], MODE_COLORS[m]) for m in used[:2]
+    ]
+    demoted = [(m, lead["demoted_share"][m]) for m in ACTIVE_MODES if lead["demoted_share"][m]]
+    for m, d in demoted[:1]:
+        figures.append(Figure(percent(d), f"of {m}s over the daily cap", MODE_COLORS[m]))
+    shown = [m for m in used if m in SHOWN_MODES]
+    if shown:
+        m = shown[0]
+        figures.append(
+            Figure(
+                percent(lead["trust"][m]),
+                f"trust in {m}s",
+                MODE_COLORS[m],
+                "Probability matching: users heed a warning at about the rate it proves true",
+            )
+        )
+        figures.append(
+            Figure(
+                percent(lead["habituation"][m]),
+                f"{m} effect left after habituation",
+                MODE_COLORS[m],
+            )
+        )
+    if not figures:
+        figures.append(Figure("none", "nothing is shown to users"))
+    out["leading_indicators"] = figures[:FIGURES_PER_CARD]
+    return out
+
+
+ACTED_CAPTIONS = {
+    "automate": "of automations not undone",
+    "prompt": "of prompts heeded",
+    "organize": "of organized items used",
+    "annotate": "of annotations heeded",
+}
+
+
+# --- widgets ------------------------------------------------------------------------------
+# The cards paint their text themselves: some 45 styled QLabels took ~5 ms to repaint, a
+# painter drawing the same strings well under 1 ms. The cards draw their own background, so
+# they read the same under any application style sheet (lecture mode's black one too).
+
+PAD_X, PAD_Y, GAP_X, GAP_Y = 8, 4, 10, 3
+CAPTION_LINES = 2  # at most; a longer caption is a defect (see overflowing())
+
+
+class _Fonts:
+    """The card fonts, derived from the widget font (so a bigger application font in
+    lecture mode makes bigger cards)."""
+
+    def __init__(self, base: QFont) -> None:
+        size = base.pointSizeF() if base.pointSizeF() > 0 else 9.0
+        self.title = QFont(base)
+        self.title.setPointSizeF(size * 0.9)
+        self.title.setBold(True)
+        self.big = QFont(base)
+        self.big.setPointSizeF(size * 1.45)
+        self.big.setBold(True)
+        self.big.setStretch(QFont.Stretch.SemiCondensed)
+        self.small = QFont(base)
+        self.small.setPointSizeF(size * 0.9)
+        self.title_fm, self.big_fm = QFontMetrics(self.title), QFontMetrics(self.big)
+        self.small_fm = QFontMetrics(self.small)
+
+
+class GoalCard(QWidget):
+    """One layer of goals: a title and up to four figures in one or two columns."""
+
+    def __init__(self, title: str, columns: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title, self.columns = title, columns
+        self.figures: list[Figure] = []
+        self._fonts: _Fonts | None = None
+        self._cells: tuple = ((), [])  # (key, cells): laid out once per size and figures
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def show_figures(self, figures: list[Figure]) -> None:
+        if figures == self.figures:
+            return
+        self.figures = list(figures)
+        self.setToolTip("\n".join(f.tooltip or f"{f.text} {f.caption}" for f in self.figures))
+        self.setAccessibleDescription(self.text())
+        self.update()
+
+    def text(self) -> str:
+        return "\n".join([self.title, *(f"  {f.text} — {f.caption}" for f in self.figures)])
+
+    def fonts(self) -> _Fonts:
+        if self._fonts is None:
+            self._fonts = _Fonts(self.font())
+        return self._fonts
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts, self._cells = None, ((), [])
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    def cells(self) -> list[tuple[QRect, QRect, Figure]]:
+        """Where each figure's big text and caption go."""
+        key = (self.width(), tuple(self.figures))
+        if key != self._cells[0]:
+            self._cells = (key, self._layout())
+        return self._cells[1]
+
+    def _layout(self) -> list[tuple[QRect, QRect, Figure]]:
+        f = self.fonts()
+        width = self.width() - 2 * PAD_X
+        cell_width = max(1, (width - GAP_X * (self.columns - 1)) // self.columns)
+        y = PAD_Y + f.title_fm.height() + 2
+        out = []
+        for row in range(0, len(self.figures), self.columns):
+            row_height = 0
+            for col, figure in enumerate(self.figures[row : row + self.columns]):
+                x = PAD_X + col * (cell_width + GAP_X)
+                big = QRect(x, y, cell_width, f.big_fm.height())
+                lines = self._caption_lines(figure.caption, cell_width)
+                caption = QRect(x, big.bottom() + 1, cell_width, lines * f.small_fm.height())
+                out.append((big, caption, figure))
+                row_height = max(row_height, big.height() + caption.height())
+            y += row_height + GAP_Y
+        return out
+
+    def _caption_lines(self, caption: str, width: int) -> int:
+        fm = self.fonts().small_fm
+        flags = int(Qt.TextFlag.TextWordWrap)
+        height = fm.boundingRect(QRect(0, 0, width, 10_000), flags, caption).height()
+        return max(1, round(height / fm.height()))
+
+    def overflowing(self) -> list[str]:
+        """Figures that do not fit their cell (text too wide, caption too long, or below
+        the bottom of the card): empty when everything is readable."""
+        f = self.fonts()
+        bad = []
+        for big, caption, figure in self.cells():
+            if f.big_fm.horizontalAdvance(figure.text) > big.width():
+                bad.append(figure.text)
+            elif caption.height() > CAPTION_LINES * f.small_fm.height():
+                bad.append(figure.caption)
+            elif caption.bottom() > self.height() - 2:
+                bad.append(figure.caption)
+        return bad
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        cells = self.cells()
+        bottom = max((c.bottom() for _, c, _ in cells), default=PAD_Y + 20)
+        return QSize(200, bottom + PAD_Y + 2)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        f = self.fonts()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor(BORDER_COLOR), 1))
+        p.setBrush(QColor(CARD_COLOR))
+        p.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 6, 6)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setFont(f.title)
+        p.setPen(QColor(MUTED_COLOR))
+        title = QRect(PAD_X, PAD_Y, self.width() - 2 * PAD_X, f.title_fm.height())
+        p.drawText(
+            title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.title
+        )
+        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        for big, caption, figure in self.cells():
+            p.setFont(f.big)
+            p.setPen(QColor(figure.color))
+            p.drawText(big, align, figure.text)
+            p.setFont(f.small)
+            p.setPen(QColor(MUTED_COLOR))
+            p.drawText(caption, align | int(Qt.TextFlag.TextWordWrap), figure.caption)
+        p.end()
+
+
+class QtGoalsDashboard(QWidget):
+    """One card per layer of goals: Organization, System, User, Model, Leading indicators."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._document = document
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.cards: dict[str, GoalCard] = {}
+        for key, title, columns, stretch in LAYERS:
+            self.cards[key] = card = GoalCard(title.upper(), columns)
+            layout.addWidget(card, stretch=stretch)
+        self.figures: dict[str, list[Figure]] = {}
+        document.changed.connect(self.set_analysis)
+        self.set_analysis(document.analysis)
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        self.figures = layer_figures(summary(analysis.evaluation))
+        for key, card in self.cards.items():
+            card.show_figures(self.figures[key])
+
+    def overflowing(self) -> dict[str, list[str]]:
+        """Per card, the figures that do not fit (for tests)."""
+        return {key: bad for key, card in self.cards.items() if (bad := card.overflowing())}
+
+    def text(self) -> str:
+        """Everything the cards say, one figure a line (for tests and accessibility)."""
+        return "\n".join(self.cards[key].text() for key, *_ in LAYERS)

@@ -1,0 +1,418 @@
+"""The design-workshop window: the design panel, the goals, the four plots, files and undo."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import assets
+from ..core.preset_io import PresetError, load_preset, write_atomic
+from ..core.schema import MODES
+from .design_panel import QtDesignPanel
+from .document import Analysis, Document
+from .goals import QtGoalsDashboard
+from .plots import QtOutcomeBreakdown, QtRoc, QtScoreDistributions, QtValueCurve
+
+log = logging.getLogger("prototyper")
+
+MAX_RECENT = 8
+AUTOSAVE_MS = 2000
+LECTURE_FONT_SCALE = 1.45
+LECTURE_STYLE = """
+QWidget { background: #000000; color: #ffffff; }
+QGroupBox, QLabel, QCheckBox { color: #ffffff; }
+QToolTip { background: #ffffe0; color: #000000; }
+"""
+
+
+def app_data_dir() -> Path:
+    path = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class MainWindow(QMainWindow):
+    """One document in one window. Dialogs go through ``ask``/``tell`` so tests can answer."""
+
+    lectureModeChanged = Signal(bool)
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        settings: QSettings | None = None,
+        recovery_dir: Path | None = None,
+    ):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.recovery_dir = recovery_dir or app_data_dir() / "recovery"
+        self.recovery_dir.mkdir(parents=True, exist_ok=True)
+        self.document = Document(
+            load_preset(path or assets.preset_path("safe_browsing")), path, parent=self
+        )
+        self._selected_band = 0
+        self._normal_font = QFont(QApplication.font())
+        self._change_started = 0.0
+        # Connected before the views are made, so it runs before they update.
+        self.document.changed.connect(self._on_change_started)
+
+        self.design_panel = QtDesignPanel(self.document)
+        self.goals = QtGoalsDashboard(self.document)
+        self.score_plot = QtScoreDistributions(self.document)
+        self.value_plot = QtValueCurve(self.document)
+        self.outcome_plot = QtOutcomeBreakdown(self.document)
+        self.roc_plot = QtRoc(self.document)
+        self.recompute_label = QLabel()
+        self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+
+        self._build_layout()
+        self._build_actions()
+        self.setAcceptDrops(True)
+        self.statusBar().addPermanentWidget(self.recompute_label)
+
+        doc = self.document
+        doc.changed.connect(self._on_views_updated)  # after the views' own updates
+        doc.pathChanged.connect(self._update_title)
+        doc.error.connect(self._show_error)
+        doc.undo_stack.cleanChanged.connect(self._update_title)
+        doc.undo_stack.indexChanged.connect(self._schedule_autosave)
+        self.design_panel.bandSelected.connect(self._select_band)
+        self._autosave_timer.timeout.connect(self.write_recovery)
+
+        self._update_title()
+        self._show_timing(self.document.analysis, 0.0)
+        self.resize(1440, 900)
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        dock = QDockWidget("Design", self)
+        dock.setObjectName("design")
+        dock.setWidget(self.design_panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setMinimumWidth(380)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.goals)
+        grid = QGridLayout()
+        grid.addWidget(self.score_plot, 0, 0)
+        grid.addWidget(self.value_plot, 0, 1)
+        grid.addWidget(self.outcome_plot, 1, 0)
+        grid.addWidget(self.roc_plot, 1, 1)
+        column.addLayout(grid, stretch=1)
+        self.setCentralWidget(central)
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self._action(menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.bundled_menu = menu.addMenu("Open &Bundled Preset")
+        for path in assets.bundled_presets():
+            self._action(
+                self.bundled_menu,
+                path.stem.replace("_", " ").title(),
+                lambda p=path: self.open_file(p),
+            )
+        self.recent_menu = menu.addMenu("Open &Recent")
+        self._fill_recent_menu()
+        menu.addSeparator()
+        self._action(menu, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        menu.addSeparator()
+        self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        menu = self.menuBar().addMenu("&Edit")
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        menu.addAction(undo)
+        menu.addAction(redo)
+
+        menu = self.menuBar().addMenu("&View")
+        self.lecture_action = self._action(menu, "&Lecture Mode", self.toggle_lecture_mode, "F11")
+        self.lecture_action.setCheckable(True)
+        self._action(menu, "Next Preset", lambda: self.step_preset(1), "PgDown")
+        self._action(menu, "Previous Preset", lambda: self.step_preset(-1), "PgUp")
+        self._action(menu, "Next Mode of Selected Band", lambda: self.step_mode(1), "Ctrl+]")
+        self._action(menu, "Previous Mode of Selected Band", lambda: self.step_mode(-1), "Ctrl+[")
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda checked=False: slot())
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work in full screen without a menu bar
+        return action
+
+    # --- dialogs (replaced in tests) -------------------------------------------------------
+
+    def ask(self, title: str, text: str, buttons, default):
+        return QMessageBox.question(self, title, text, buttons, default)
+
+    def tell(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    # --- files -----------------------------------------------------------------------------
+
+    def open_dialog(self) -> None:
+        start = str(
+            self.document.path.parent if self.document.path else assets.asset_dir("presets")
+        )
+        name, _ = QFileDialog.getOpenFileName(self, "Open preset", start, "Presets (*.yaml *.yml)")
+        if name:
+            self.open_file(Path(name))
+
+    def open_file(self, path: Path) -> bool:
+        """Open a preset; a bad file shows one line and changes nothing."""
+        if not self.maybe_save():
+            return False
+        try:
+            self.document.open(Path(path))
+        except PresetError as exc:
+            self.tell("Cannot open preset", str(exc))
+            return False
+        self._add_recent(Path(path))
+        self._selected_band = 0
+        self.clear_recovery()
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None or self._is_bundled(self.document.path):
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = self.document.path or Path.home() / "design.yaml"
+        if self._is_bundled(start):
+            start = Path.home() / start.name
+        name, _ = QFileDialog.getSaveFileName(self, "Save preset", str(start), "Presets (*.yaml)")
+        return bool(name) and self._save_to(Path(name))
+
+    def _save_to(self, path: Path) -> bool:
+        self.design_panel.commit_pending()  # text still being typed belongs in the file
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            self.tell("Cannot save", f"{path}: {exc.strerror or exc}")
+            return False
+        self._add_recent(path)
+        self.clear_recovery()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def _is_bundled(self, path: Path) -> bool:
+        return Path(path).resolve().parent == assets.asset_dir("presets").resolve()
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current state (saved, discarded or clean)."""
+        if not self.document.dirty:
+            return True
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        answer = self.ask(
+            "Unsaved changes",
+            f"Save the changes to {self._display_name()}?",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.maybe_save():
+            self.clear_recovery()
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if any(u.toLocalFile().endswith((".yaml", ".yml")) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.toLocalFile().endswith((".yaml", ".yml")):
+                self.open_file(Path(url.toLocalFile()))
+                event.acceptProposedAction()
+                return
+
+    # --- recent files ----------------------------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _add_recent(self, path: Path) -> None:
+        if self._is_bundled(path):
+            return
+        text = str(Path(path).resolve())
+        recent = [text] + [r for r in self.recent_files() if r != text]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for name in self.recent_files():
+            action = self.recent_menu.addAction(name)
+            action.triggered.connect(lambda checked=False, n=name: self.open_file(Path(n)))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    # --- crash recovery --------------------------------------------------------------------
+
+    def recovery_file(self) -> Path:
+        key = str(self.document.path.resolve()) if self.document.path else "untitled"
+        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+        return self.recovery_dir / f"{digest}.yaml"
+
+    def write_recovery(self) -> None:
+        """Keep unsaved work in a recovery file, atomically; the first line names the file."""
+        if not self.document.dirty:
+            self.clear_recovery()
+            return
+        origin = str(self.document.path.resolve()) if self.document.path else ""
+        text = f"# prototyper recovery of: {origin}\n" + self.document.to_yaml()
+        try:
+            write_atomic(self.recovery_file(), text.encode("utf-8"))
+        except OSError as exc:
+            log.warning("cannot write the recovery file: %s", exc)
+
+    def clear_recovery(self) -> None:
+        for path in self.recovery_dir.glob("*.yaml"):
+            path.unlink(missing_ok=True)
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest recovery file; True if it was restored."""
+        files = sorted(self.recovery_dir.glob("*.yaml"), key=lambda p: p.stat().st_mtime)
+        if not files:
+            return False
+        newest = files[-1]
+        first = newest.read_text(encoding="utf-8", errors="replace").splitlines()[:1]
+        origin = first[0].partition("recovery of:")[2].strip() if first else ""
+        answer = self.ask(
+            "Recover unsaved work?",
+            f"The prototyper closed with unsaved changes to {origin or 'an untitled design'}. "
+            "Restore them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.clear_recovery()
+            return False
+        try:
+            preset = load_preset(newest)
+        except PresetError as exc:
+            self.tell("Cannot recover", str(exc))
+            return False
+        self.document.replace_all(preset, Path(origin) if origin else None, dirty=True)
+        return True
+
+    # --- lecture mode ----------------------------------------------------------------------
+
+    def toggle_lecture_mode(self) -> None:
+        on = not self.isFullScreen()
+        app = QApplication.instance()
+        if on:
+            font = QFont(self._normal_font)
+            font.setPointSizeF(self._normal_font.pointSizeF() * LECTURE_FONT_SCALE)
+            app.setFont(font)
+            self.setStyleSheet(LECTURE_STYLE)
+            self.showFullScreen()
+        else:
+            app.setFont(self._normal_font)
+            self.setStyleSheet("")
+            self.showNormal()
+        self.lecture_action.setChecked(on)
+        self.lectureModeChanged.emit(on)
+
+    def step_preset(self, step: int) -> None:
+        presets = assets.bundled_presets()
+        here = self.document.path.resolve() if self.document.path else None
+        names = [p.resolve() for p in presets]
+        index = names.index(here) if here in names else -1
+        self.open_file(presets[(index + step) % len(presets)])
+
+    def step_mode(self, step: int) -> None:
+        bands = self.document.preset.experience.bands
+        band = min(self._selected_band, len(bands) - 1)
+        mode = MODES[(MODES.index(bands[band].mode) + step) % len(MODES)]
+        self.document.set_value(f"experience.bands[{band}].mode", mode)
+        self._select_band(band)
+        self.statusBar().showMessage(f"Band {band + 1}: {mode}", 3000)
+
+    def _select_band(self, index: int) -> None:
+        self._selected_band = index
+        self.design_panel.set_selected_band(index)
+
+    # --- title and timing ------------------------------------------------------------------
+
+    def _show_error(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
+
+    def _schedule_autosave(self, *_) -> None:
+        self._autosave_timer.start()
+
+    def _display_name(self) -> str:
+        return self.document.path.name if self.document.path else "untitled"
+
+    def _update_title(self, *_) -> None:
+        scenario = self.document.preset.scenario.name
+        self.setWindowTitle(f"{scenario} — {self._display_name()}[*] — Prototyper")
+        self.setWindowModified(self.document.dirty)
+
+    def _on_change_started(self, analysis: Analysis) -> None:
+        self._change_started = time.perf_counter() - analysis.seconds
+
+    def _on_views_updated(self, analysis: Analysis) -> None:
+        self._update_title()
+        self._show_timing(analysis, time.perf_counter() - self._change_started)
+
+    def _show_timing(self, analysis: Analysis, total: float) -> None:
+        self.recompute_label.setText(
+            f"Recomputed in {analysis.seconds * 1e3:.1f} ms"
+            + (f" (views {max(total - analysis.seconds, 0) * 1e3:.1f} ms)" if total else "")
+        )
+
+
+def install_exception_hook(window_getter) -> None:
+    """Any exception in a slot is logged and shown; the app and the edits survive."""
+
+    def hook(kind, value, tb) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        log.error("unexpected error\n%s", text)
+        window = window_getter()
+        if window is not None:
+            window.statusBar().showMessage(f"Error: {value}", 10000)
+            box = QMessageBox(window)
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle("Something went wrong")
+            box.setText(f"{kind.__name__}: {value}")
+            box.setInformativeText("Your edits are kept. The details are in the log file.")
+            box.setDetailedText(text)
+            box.open()  # not exec(): never block the slot that failed
+
+    sys.excepthook = hook

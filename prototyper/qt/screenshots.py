@@ -1,0 +1,51 @@
+"""Render the main window for each bundled preset into docs/screenshots/ (offscreen).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m prototyper.qt.screenshots [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from .. import assets
+from .main_window import MainWindow
+
+SIZE = (1600, 1000)
+
+
+def render_all(out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    scratch = Path(tempfile.mkdtemp(prefix="prototyper-shots-"))
+    settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
+    written = []
+    for path in assets.bundled_presets():
+        window = MainWindow(path, settings=settings, recovery_dir=scratch / "recovery")
+        window.resize(*SIZE)
+        window.show()
+        for _ in range(3):
+            app.processEvents()
+        target = out_dir / f"{path.stem}.png"
+        window.grab().save(str(target))
+        written.append(target)
+        window.close()
+        window.deleteLater()
+    return written
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
+    for path in render_all(out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

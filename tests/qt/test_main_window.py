@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from prototyper import assets
+from prototyper.core.preset_io import load_preset
+from prototyper.qt.main_window import MainWindow, install_exception_hook
+
+Button = QMessageBox.StandardButton
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    made = []
+
+    def make(path=None, answer=Button.Discard):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(path, settings=settings, recovery_dir=tmp_path / "recovery")
+        window.asked, window.told = [], []
+
+        def ask(title, text, buttons, default):
+            window.asked.append(text)
+            return answer
+
+        window.ask = ask
+        window.tell = lambda title, text: window.told.append(text)
+        qtbot.addWidget(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.document.undo_stack.setClean()  # let the fixture close without prompting
+
+
+@pytest.fixture
+def preset_copy(tmp_path):
+    path = tmp_path / "mine.yaml"
+    shutil.copy(assets.preset_path("safe_browsing"), path)
+    return path
+
+
+def test_opens_on_safe_browsing_by_default(make_window):
+    window = make_window()
+    assert window.document.preset.scenario.name == "Safe browsing"
+    assert "Safe browsing" in window.windowTitle()
+    assert not window.isWindowModified()
+
+
+def test_edit_marks_title_and_undo_redo_restore(make_window, preset_copy):
+    window = make_window(preset_copy)
+    doc = window.document
+    before = doc.preset.experience.bands[0].threshold
+    doc.set_value("experience.bands[0].threshold", 0.9)
+    assert window.isWindowModified()
+    doc.undo_stack.undo()
+    assert doc.preset.experience.bands[0].threshold == before
+    assert not window.isWindowModified()
+    doc.undo_stack.redo()
+    assert doc.preset.experience.bands[0].threshold == 0.9
+    assert "Recomputed in" in window.recompute_label.text()
+
+
+def test_save_is_atomic_and_clean(make_window, preset_copy):
+    window = make_window(preset_copy)
+    window.document.set_value("experience.modes.prompt.forcefulness", 0.3)
+    assert window.save()
+    assert not window.isWindowModified()
+    assert load_preset(preset_copy).experience.modes.prompt.forcefulness == 0.3
+    assert not list(preset_copy.parent.glob(".mine.yaml.*"))
+    assert str(preset_copy.resolve()) in window.recent_files()
+
+
+def test_bad_file_shows_the_cli_line_and_changes_nothing(make_window, tmp_path):
+    window = make_window()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nscenario: [1, 2]\n", encoding="utf-8")
+    before = window.document.preset
+    assert not window.open_file(bad)
+    assert window.document.preset is before
+    assert window.told and window.told[0].startswith(f"{bad}:2: scenario: expected a mapping")
+
+
+def test_close_with_unsaved_work_asks_and_cancel_keeps_it(make_window, preset_copy):
+    window = make_window(preset_copy, answer=Button.Cancel)
+    window.show()
+    window.document.set_value("experience.modes.prompt.forcefulness", 0.3)
+    assert not window.close()
+    assert window.asked and "mine.yaml" in window.asked[0]
+    assert window.document.preset.experience.modes.prompt.forcefulness == 0.3
+
+
+def test_unsaved_work_survives_a_crash(make_window, preset_copy, tmp_path):
+    window = make_window(preset_copy)
+    window.document.set_value("experience.modes.prompt.forcefulness", 0.35)
+    window.write_recovery()  # what the autosave timer does
+    recovery = list((tmp_path / "recovery").glob("*.yaml"))
+    assert len(recovery) == 1
+    # The app dies here; the next start offers the recovered state.
+    reborn = make_window(answer=Button.Yes)
+    assert reborn.offer_recovery()
+    assert reborn.document.preset.experience.modes.prompt.forcefulness == 0.35
+    assert reborn.document.path == preset_copy.resolve()
+    assert reborn.isWindowModified()
+
+
+def test_autosave_timer_writes_the_recovery_file(make_window, preset_copy, tmp_path, qtbot):
+    window = make_window(preset_copy)
+    window._autosave_timer.setInterval(10)
+    window.document.set_value("experience.modes.prompt.forcefulness", 0.4)
+    qtbot.waitUntil(lambda: any((tmp_path / "recovery").glob("*.yaml")), timeout=3000)
+    window.save()
+    assert not any((tmp_path / "recovery").glob("*.yaml"))
+
+
+def test_drop_a_yaml_file_opens_it(make_window):
+    window = make_window()
+    target = assets.preset_path("fall_detection")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(target))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.document.preset.scenario.name == load_preset(target).scenario.name
+
+
+def test_lecture_keys_step_presets_and_modes(make_window, qtbot):
+    presets = [p.resolve() for p in assets.bundled_presets()]
+    window = make_window(presets[0])
+    window.show()
+    window.activateWindow()  # shortcuts need the focus inside the window
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert window.document.path.resolve() == presets[1]
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    assert window.document.path.resolve() == presets[-1]
+    mode = window.document.preset.experience.bands[0].mode
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.preset.experience.bands[0].mode != mode
+
+
+def test_lecture_mode_is_full_screen_with_large_fonts(make_window, qapp):
+    window = make_window()
+    window.show()
+    size = qapp.font().pointSizeF()
+    window.toggle_lecture_mode()
+    assert window.isFullScreen() and qapp.font().pointSizeF() > size * 1.3
+    window.toggle_lecture_mode()
+    assert not window.isFullScreen() and qapp.font().pointSizeF() == size
+
+
+def test_exception_in_a_slot_is_shown_and_edits_survive(make_window, monkeypatch, qtbot):
+    window = make_window()
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    install_exception_hook(lambda: window)
+    window.document.set_value("experience.modes.prompt.forcefulness", 0.2)
+    try:
+        raise RuntimeError("a bug in a slot")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert "a bug in a slot" in window.statusBar().currentMessage()
+    assert window.document.preset.experience.modes.prompt.forcefulness == 0.2
+
+
+@pytest.mark.parametrize("path", assets.bundled_presets(), ids=lambda p: p.stem)
+def test_every_bundled_preset_opens_in_the_window(make_window, path):
+    window = make_window()
+    assert window.open_file(path)
+    assert window.document.preset == load_preset(path)
+    assert not window.told

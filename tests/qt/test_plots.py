@@ -1,0 +1,400 @@
+"""The four plots: model -> view, view -> model (dragging thresholds), and every preset."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QColor, QMouseEvent
+from PySide6.QtWidgets import QApplication
+from scipy.special import expit
+
+from prototyper import assets
+from prototyper.core.engine import (
+    attention_table,
+    money_per_unit,
+    net_per_event,
+    outcome_masses,
+    payoff_table,
+)
+from prototyper.core.preset_io import load_preset
+from prototyper.core.schema import MODES, STAKEHOLDERS
+from prototyper.qt.document import Document
+from prototyper.qt.plots import (
+    QtOutcomeBreakdown,
+    QtRoc,
+    QtScoreDistributions,
+    QtValueCurve,
+    better_arrow,
+    format_probability,
+    iso_value_gradient,
+    logit,
+    nice_threshold,
+    one_in,
+    score_range,
+    thin,
+)
+from prototyper.qt.theme import MODE_COLORS
+
+TOP = "experience.bands[0].threshold"
+MIDDLE = "experience.bands[1].threshold"
+
+
+def make_document(name: str = "safe_browsing") -> Document:
+    return Document(load_preset(assets.preset_path(name)))
+
+
+@pytest.fixture
+def document() -> Document:
+    return make_document()
+
+
+@pytest.fixture
+def views(qtbot, document):
+    made = {
+        "scores": QtScoreDistributions(document),
+        "value": QtValueCurve(document),
+        "outcomes": QtOutcomeBreakdown(document),
+        "roc": QtRoc(document),
+    }
+    for view in made.values():
+        qtbot.addWidget(view)
+        view.resize(600, 400)
+    return made
+
+
+def bar_heights(bars: pg.BarGraphItem) -> np.ndarray:
+    return np.asarray(bars.opts["height"], dtype=float)
+
+
+def expected_bars(document: Document, stakeholder: str) -> tuple[np.ndarray, np.ndarray]:
+    """Value (>= 0) and cost (<= 0) per [component, mode], per day for all users, computed
+    here from the decomposition and money_per_unit."""
+    e = document.analysis.evaluation
+    money = (e.decomposition * money_per_unit(e.preset)).sum(axis=-1)  # [c, m, s]
+    money = money * e.events_per_day * e.population
+    if stakeholder != "all":
+        s = STAKEHOLDERS.index(stakeholder)
+        money = money[:, :, [s]]
+    return np.maximum(money, 0).sum(axis=-1), np.minimum(money, 0).sum(axis=-1)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def test_format_probability_reads_like_a_score():
+    assert format_probability(0.05) == "0.05"
+    assert format_probability(0.002) == "0.002"
+    assert format_probability(0.5) == "0.5"
+    assert format_probability(0.9) == "0.9"
+    assert format_probability(0.951) == "0.951"
+    assert format_probability(0.9999) == "0.9999"
+    assert format_probability(1e-6) == "1e-6"
+
+
+def test_nice_threshold_rounds_but_stays_between_neighbours():
+    assert nice_threshold(0.0512345, 0.0, 0.95) == 0.0512
+    assert nice_threshold(0.951234, 0.05, 1.0) == 0.9512  # 3 digits of the distance to 1
+    assert nice_threshold(0.99991234, 0.05, 1.0) == 0.9999123
+    # 3 digits would land on the neighbour: more digits are used.
+    assert 0.05 < nice_threshold(0.0500004, 0.05, 0.95) < 0.95
+
+
+def test_one_in():
+    assert one_in(1e-4) == "1 in 10,000"
+    assert one_in(5.53e-5) == "1 in 18,000"
+    assert one_in(0.2) == "20%"
+
+
+def test_thin_keeps_the_peaks_of_a_long_curve():
+    x = np.linspace(-10, 10, 20_001)
+    y = np.sin(x * 7) + (x == x[12_345]) * 5.0  # one spike
+    tx, ty = thin(x, y, -5.0, 5.0, bins=100)
+    assert len(tx) == len(ty) <= 200
+    assert tx.min() >= -5.0 and tx.max() <= 5.0
+    assert ty.max() == pytest.approx(y[(x >= -5) & (x <= 5)].max())  # the spike survives
+    assert ty.min() == pytest.approx(y[(x >= -5) & (x <= 5)].min())
+    short_x, short_y = thin(x[:50], y[:50], -10, 10, bins=100)
+    assert np.array_equal(short_x, x[:50])  # short curves are only clipped
+
+
+def test_better_arrow_uses_signs():
+    assert better_arrow(-1.0, 2.0) == "↖"  # fewer false positives, more true: classic
+    assert better_arrow(3.0, 0.003) == "↗"
+    assert better_arrow(0.0, 1.0) == "↑"
+
+
+# --- model -> view -----------------------------------------------------------------------
+
+
+def test_threshold_change_moves_every_view(views, document):
+    scores, value, outcomes, roc = (views[k] for k in ("scores", "value", "outcomes", "roc"))
+    assert document.set_value(MIDDLE, 0.01)
+
+    line = scores.threshold_lines[1]
+    assert line.value() == pytest.approx(logit(0.01))
+    assert expit(line.value()) == pytest.approx(0.01)
+
+    xs, ys = value.current_marker.getData()
+    assert np.allclose(np.sort(xs), np.sort(logit(np.array([0.95, 0.01]))))
+    assert np.allclose(ys, document.analysis.evaluation.net_per_population_day)
+
+    up, down = expected_bars(document, "all")
+    for m, mode in enumerate(MODES):
+        heights = bar_heights(outcomes.bars[mode])
+        assert np.allclose(heights, np.concatenate([up[:, m], down[:, m]]))
+    assert np.allclose(outcomes.values, up + down)
+
+    e = document.analysis.evaluation
+    px, py = roc.operating_points.getData()
+    assert np.allclose(py, e.tpr[:2])
+    assert np.allclose(px, np.log10(e.fpr[:2]))
+
+
+def test_model_to_view_does_not_write_back(views, document):
+    before = document.undo_stack.count()
+    document.set_value(MIDDLE, 0.02)
+    document.set_value(TOP, 0.9)
+    assert document.undo_stack.count() == before + 2
+    assert document.preset.experience.thresholds() == (0.9, 0.02, 0.0)
+
+
+def test_bars_follow_the_decomposition_after_undo(views, document):
+    outcomes = views["outcomes"]
+    document.set_value(TOP, 0.5)
+    document.undo_stack.undo()
+    up, down = expected_bars(document, "all")
+    assert np.allclose(bar_heights(outcomes.bars["prompt"]), np.r_[up[:, 1], down[:, 1]])
+
+
+def test_value_curve_marks_the_best_single_threshold(views, document):
+    value = views["value"]
+    single = document.analysis.single_threshold
+    xs, ys = value.best_marker.getData()
+    assert xs[0] == pytest.approx(logit(single.best_value))
+    assert ys[0] == pytest.approx(np.nanmax(single.net_per_population_day))
+    assert format_probability(single.best_value) in value.best_label.toPlainText()
+    assert len(value.curves) == len(document.analysis.threshold_sweeps) == 2
+    # Each curve in the colour of the band above its threshold.
+    assert value.curves[0].opts["pen"].color() == QColor(MODE_COLORS["automate"])
+    assert value.curves[1].opts["pen"].color() == QColor(MODE_COLORS["prompt"])
+
+
+def test_score_plots_share_the_x_axis(views, document):
+    document.set_value(TOP, 0.999)
+    ranges = [views[k].plot_item.getViewBox().viewRange()[0] for k in ("scores", "value")]
+    assert np.allclose(ranges[0], ranges[1])
+    assert np.allclose(ranges[0], score_range(document.analysis))
+    lo, hi = ranges[0]
+    assert lo < logit(0.999) < hi
+
+
+def test_positives_are_drawn_to_scale(views, document):
+    scores = views["scores"]
+    _, pos = scores.positive_curve.getData()
+    _, neg = scores.negative_curve.getData()
+    # log10 densities: at a base rate of 1e-4 the positives peak ~4 decades lower.
+    assert neg.max() - pos.max() == pytest.approx(4.0, abs=0.3)
+    assert "10,000" in scores.positive_text.toPlainText()
+
+
+def test_stakeholder_filter_changes_the_bars(qtbot):
+    document = make_document("audit_risk")
+    outcomes = QtOutcomeBreakdown(document)
+    qtbot.addWidget(outcomes)
+    negative_acted = 2
+    all_up = outcomes.value_up.sum(axis=1)[negative_acted]
+    assert all_up > 0  # the business earns on false alarms...
+    outcomes.stakeholder_combo.setCurrentIndex(outcomes.FILTERS.index("user"))
+    assert outcomes.stakeholder == "user"
+    assert outcomes.value_up.sum() == 0  # ...which the users pay for
+    assert outcomes.value_down[negative_acted].sum() < 0
+    up, down = expected_bars(document, "user")
+    for m, mode in enumerate(MODES):
+        assert np.allclose(bar_heights(outcomes.bars[mode]), np.r_[up[:, m], down[:, m]])
+    outcomes.set_stakeholder("business")
+    up, down = expected_bars(document, "business")
+    assert np.allclose(outcomes.value_up, up)
+    assert outcomes.value_up[negative_acted].sum() == pytest.approx(all_up)
+
+
+def test_items_are_created_once(views, document):
+    def items():
+        out = {}
+        for name, view in views.items():
+            plot = view.plot_item
+            out[name] = [id(i) for i in plot.items] + [id(i) for i in plot.getViewBox().addedItems]
+        return out
+
+    before = items()
+    lines = list(views["scores"].threshold_lines)
+    curves = list(views["value"].curves)
+    document.set_value(MIDDLE, 0.01)
+    document.set_value("model.auc", 0.99)
+    document.set_value("scenario.base_rate", 0.01)
+    document.undo_stack.undo()
+    assert items() == before
+    assert views["scores"].threshold_lines == lines
+    assert views["value"].curves == curves
+
+
+def test_iso_value_line_matches_the_linear_formula(document):
+    # Without trust matching, habituation or caps, value is linear in the rates, so the
+    # numerical gradient must equal the textbook one.
+    document.set_value("response.trust_matching", 0.0)
+    document.set_value("response.modes.prompt.habituation", 0.0)
+    p = document.preset
+    pi = p.scenario.base_rate
+    masses = document.analysis.evaluation.masses
+    money = money_per_unit(p)
+    pa, pm, na, ni = (payoff_table(p) * money).sum(axis=(-1, -2))
+    attention = (attention_table(p) * money[:, 1]).sum(axis=-1)
+    a, b = MODES.index("automate"), MODES.index("prompt")
+
+    def per_positive(m):
+        return pm + masses.act_positive[m] * (pa - pm) + attention[m]
+
+    def per_negative(m):
+        return ni + masses.act_negative[m] * (na - ni) + attention[m]
+
+    g_t, g_f = iso_value_gradient(document.analysis)
+    assert g_t == pytest.approx(pi * (per_positive(a) - per_positive(b)), rel=1e-6)
+    assert g_f == pytest.approx((1 - pi) * (per_negative(a) - per_negative(b)), rel=1e-6)
+
+
+def test_iso_value_line_keeps_net_value(views, document):
+    roc = views["roc"]
+    e, p = document.analysis.evaluation, document.preset
+    g_t, g_f = roc.gradient
+    step = 1e-3 * e.fpr[0]
+    along = np.array([e.fpr[0] - step, e.tpr[0] + g_f / g_t * step])  # on the line
+    across = np.array([e.fpr[0], e.tpr[0] + g_f / g_t * step])  # off it
+    tpr, fpr = list(e.tpr), list(e.fpr)
+    tpr[0] = np.array([e.tpr[0], along[1], across[1]])
+    fpr[0] = np.array([e.fpr[0], along[0], across[0]])
+    net = net_per_event(p, outcome_masses(p, tpr, fpr))
+    assert abs(net[1] - net[0]) < 1e-3 * abs(net[2] - net[0])
+    xs, ys = roc.iso_value_curve.getData()
+    assert np.interp(np.log10(e.fpr[0]), xs, ys) == pytest.approx(e.tpr[0], abs=1e-3)
+    assert "same net value" in roc.title_html
+
+
+# --- view -> model -----------------------------------------------------------------------
+
+
+def drag(line: pg.InfiniteLine, qtbot, *scores: float) -> None:
+    """Move a line the way a drag does: positions, then the end of the drag."""
+    line.moving = True
+    for s in scores:
+        line.setValue(float(logit(s)))  # emits sigPositionChanged
+        qtbot.wait(20)  # let the throttle fire now and then
+    line.moving = False
+    line.sigPositionChangeFinished.emit(line)
+
+
+def test_drag_sets_the_threshold_in_one_undo_step(views, qtbot, document):
+    line = views["scores"].threshold_lines[1]
+    before = document.undo_stack.count()
+    drag(line, qtbot, 0.04, 0.03, 0.021234, 0.0123456)
+    assert document.preset.experience.bands[1].threshold == 0.0123  # 3 significant digits
+    assert document.undo_stack.count() == before + 1
+    # the line snapped to the stored value
+    assert line.value() == pytest.approx(logit(0.0123))
+    document.undo_stack.undo()
+    assert document.preset.experience.bands[1].threshold == 0.05
+    # the next drag is a new step
+    drag(line, qtbot, 0.02)
+    drag(line, qtbot, 0.03)
+    assert document.undo_stack.count() == before + 2
+
+
+def test_drag_is_clamped_between_neighbours(views, qtbot, document):
+    scores = views["scores"]
+    middle = scores.threshold_lines[1]
+    drag(middle, qtbot, 0.99)  # past the top band's 0.95
+    value = document.preset.experience.bands[1].threshold
+    assert 0.05 < value < 0.95
+    assert value == pytest.approx(0.95, rel=0.02)
+    document.undo_stack.undo()
+    # Even if the line itself had no bounds, the model only gets a valid threshold.
+    top = scores.threshold_lines[0]
+    top.setBounds((None, None))
+    drag(top, qtbot, 0.01)  # below the middle band's threshold
+    t0, t1, _ = document.preset.experience.thresholds()
+    assert t1 == 0.05
+    assert t1 < t0 < 0.95
+    assert logit(t0) - logit(t1) == pytest.approx(0.01, abs=0.005)
+
+
+def test_a_real_mouse_drag_moves_the_threshold(views, qtbot, document):
+    scores = views["scores"]
+    scores.show()
+    qtbot.waitExposed(scores)
+    line = scores.threshold_lines[1]
+    view = scores.plot_item.getViewBox()
+    y = float(np.mean(view.viewRange()[1]))
+
+    def at(score: float):
+        scene = view.mapViewToScene(QPointF(float(logit(score)), y))
+        return scores.mapFromScene(scene)
+
+    viewport = scores.viewport()
+
+    def send(kind, pos, buttons):
+        event = QMouseEvent(
+            kind,
+            QPointF(pos),
+            QPointF(viewport.mapToGlobal(pos)),
+            Qt.MouseButton.LeftButton,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(viewport, event)
+
+    before = document.undo_stack.count()
+    start = at(0.05)
+    send(QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
+    for s in (0.04, 0.03, 0.02, 0.01):
+        send(QEvent.Type.MouseMove, at(s), Qt.MouseButton.LeftButton)
+        qtbot.wait(5)
+    send(QEvent.Type.MouseButtonRelease, at(0.01), Qt.MouseButton.NoButton)
+    value = document.preset.experience.bands[1].threshold
+    assert value == pytest.approx(0.01, rel=0.1)  # within a pixel or two
+    assert document.undo_stack.count() == before + 1
+    assert math.isclose(expit(line.value()), value, rel_tol=1e-9)
+
+
+# --- every preset ------------------------------------------------------------------------
+
+
+def has_color(image, color: str) -> bool:
+    target = QColor(color).rgb()
+    for y in range(0, image.height(), 2):
+        for x in range(image.width()):
+            if image.pixel(x, y) == target:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("path", assets.bundled_presets(), ids=lambda p: p.stem)
+def test_every_bundled_preset_renders(qtbot, tmp_path, path):
+    document = Document(load_preset(path))
+    bands = document.preset.experience.bands
+    for cls in (QtScoreDistributions, QtValueCurve, QtOutcomeBreakdown, QtRoc):
+        view = cls(document)
+        qtbot.addWidget(view)
+        view.resize(600, 400)
+        image = view.grab().toImage()
+        assert not image.isNull()
+        image.save(str(tmp_path / f"{cls.__name__}_{path.stem}.png"))
+        if cls is QtScoreDistributions:
+            # the top threshold line, drawn in its band's colour
+            assert has_color(image, MODE_COLORS[bands[0].mode])
+            assert len(view.threshold_lines) == len(bands) - 1
+    # and survives an edit of its top threshold
+    t0, t1 = bands[0].threshold, bands[1].threshold
+    between = float(expit((logit(t0) + logit(t1)) / 2)) if t1 > 0 else t0 / 2
+    assert document.set_value(TOP, nice_threshold(between, t1, 1.0))
