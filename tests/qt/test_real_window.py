@@ -23,7 +23,8 @@ from PySide6.QtGui import QGuiApplication
 app = QGuiApplication([])
 image = app.primaryScreen().grabWindow(0).toImage()
 image.save(sys.argv[1])
-colors = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+w, h = image.width(), image.height()
+colors = {image.pixel(x, y) for x in range(0, w, 7) for y in range(0, h, 7)}
 print(len(colors))
 """
 
