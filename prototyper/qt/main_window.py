@@ -35,11 +35,12 @@ log = logging.getLogger("prototyper")
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 2000
-LECTURE_FONT_SCALE = 1.45
+LECTURE_FONT_SCALE = 1.3
+# Projectors wash out greys: pure black on white, bold labels.
 LECTURE_STYLE = """
-QWidget { background: #000000; color: #ffffff; }
-QGroupBox, QLabel, QCheckBox { color: #ffffff; }
-QToolTip { background: #ffffe0; color: #000000; }
+QMainWindow, QWidget { background: #ffffff; color: #000000; }
+QLabel, QGroupBox, QCheckBox { font-weight: bold; }
+QStatusBar { color: #000000; }
 """
 
 
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
     # --- layout ----------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        dock = QDockWidget("Design", self)
+        dock = self.design_dock = QDockWidget("Design", self)
         dock.setObjectName("design")
         dock.setWidget(self.design_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&View")
         self.lecture_action = self._action(menu, "&Lecture Mode", self.toggle_lecture_mode, "F11")
         self.lecture_action.setCheckable(True)
+        self._action(menu, "Show Design Panel", self.toggle_design_panel, "F9")
         self._action(menu, "Next Preset", lambda: self.step_preset(1), "PgDown")
         self._action(menu, "Previous Preset", lambda: self.step_preset(-1), "PgUp")
         self._action(menu, "Next Mode of Selected Band", lambda: self.step_mode(1), "Ctrl+]")
@@ -334,6 +336,8 @@ class MainWindow(QMainWindow):
     # --- lecture mode ----------------------------------------------------------------------
 
     def toggle_lecture_mode(self) -> None:
+        """Full screen, larger bold type, black on white, the plots and goals only (the
+        design panel comes back with F9); keys step through presets and modes."""
         on = not self.isFullScreen()
         app = QApplication.instance()
         if on:
@@ -341,13 +345,18 @@ class MainWindow(QMainWindow):
             font.setPointSizeF(self._normal_font.pointSizeF() * LECTURE_FONT_SCALE)
             app.setFont(font)
             self.setStyleSheet(LECTURE_STYLE)
+            self.design_dock.hide()
             self.showFullScreen()
         else:
             app.setFont(self._normal_font)
             self.setStyleSheet("")
+            self.design_dock.show()
             self.showNormal()
         self.lecture_action.setChecked(on)
         self.lectureModeChanged.emit(on)
+
+    def toggle_design_panel(self) -> None:
+        self.design_dock.setVisible(not self.design_dock.isVisible())
 
     def step_preset(self, step: int) -> None:
         presets = assets.bundled_presets()

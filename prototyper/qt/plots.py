@@ -21,8 +21,9 @@ from functools import partial
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QFontMetricsF
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QGraphicsScene,
     QHBoxLayout,
@@ -197,10 +198,13 @@ def _probability_ticks() -> tuple[np.ndarray, np.ndarray]:
 _PROBABILITY_TICKS, _TICK_PRIORITY = _probability_ticks()
 
 
+def _label_pixels(sample: str) -> float:
+    """Width of a tick label in the current application font (lecture mode enlarges it)."""
+    return QFontMetricsF(QApplication.font()).horizontalAdvance(sample) + 10
+
+
 class ProbabilityAxis(pg.AxisItem):
     """An axis in logit(score) units, ticked and labelled as probabilities."""
-
-    min_tick_pixels = 46
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802
         lo, hi = sorted((minVal, maxVal))
@@ -209,11 +213,12 @@ class ProbabilityAxis(pg.AxisItem):
         per_unit = size / (hi - lo)
         positions = logit(_PROBABILITY_TICKS)
         edge = 18 / per_unit  # a label centred nearer the end than this would be cut off
+        min_pixels = _label_pixels("0.0001")
         kept: list[float] = []
         for i in _TICK_PRIORITY:
             x = float(positions[i])
             inside = lo + edge <= x <= hi - edge
-            if inside and all(abs(x - k) * per_unit >= self.min_tick_pixels for k in kept):
+            if inside and all(abs(x - k) * per_unit >= min_pixels for k in kept):
                 kept.append(x)
         return [(1.0, sorted(kept))]
 
@@ -237,7 +242,8 @@ class DecadeAxis(pg.AxisItem):
             return []
         first, last = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
         pixels = size / (hi - lo)  # per decade
-        minimum = 64 if self.orientation in ("top", "bottom") else 18
+        horizontal = self.orientation in ("top", "bottom")
+        minimum = _label_pixels("1 in 10M") if horizontal else 18
         step = max(1, math.ceil(minimum / pixels))
         values = [float(v) for v in range(last, first - 1, -step)]
         if self._subdecades and pixels * math.log10(2) >= 1.1 * minimum:  # 1 in 2, 5, 20...

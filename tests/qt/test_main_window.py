@@ -153,9 +153,11 @@ def test_lecture_mode_is_full_screen_with_large_fonts(make_window, qapp):
     window.show()
     size = qapp.font().pointSizeF()
     window.toggle_lecture_mode()
-    assert window.isFullScreen() and qapp.font().pointSizeF() > size * 1.3
+    assert window.isFullScreen() and qapp.font().pointSizeF() >= size * 1.25
+    assert not window.design_dock.isVisible()
     window.toggle_lecture_mode()
     assert not window.isFullScreen() and qapp.font().pointSizeF() == size
+    assert window.design_dock.isVisible()
 
 
 def test_exception_in_a_slot_is_shown_and_edits_survive(make_window, monkeypatch, qtbot):
