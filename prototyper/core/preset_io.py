@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from .schema import SCHEMA_VERSION, Preset
-from .structure import Problems, describe, from_data, get_path, leaf_paths, set_path, to_data
+from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
 MAX_BYTES = 1_000_000
 # Nodes after alias expansion; a "billion laughs" file blows far past this.
@@ -367,15 +367,26 @@ def write_atomic(path: Path, payload: bytes) -> None:
 
 
 def with_values(preset: Preset, assignments: dict[str, Any], origin: str = "--set") -> Preset:
-    """A new, validated preset with the dotted paths set to the given values."""
-    data = to_data(preset)
-    try:
-        for path, value in assignments.items():
-            get_path(data, path)  # the path must exist already
-            set_path(data, path, value)
-    except Problems as exc:
-        raise PresetError([Problem(origin, None, p, m) for p, m in exc.problems]) from None
-    return preset_from_data({"schema_version": SCHEMA_VERSION, **data}, origin)
+    """A new, validated preset with the dotted paths set to the given values (with none,
+    the preset checked whole, as if read from a file)."""
+    if not assignments:
+        return preset_from_data(preset_to_data(preset), origin)
+    problems: list[tuple[str, str]] = []
+    for path, value in assignments.items():
+        try:
+            preset = replace_path(preset, path, value)
+        except Problems as exc:
+            problems += exc.problems
+    if not problems and _reshapes(assignments):
+        problems = citation_problems(preset)
+    if problems:
+        raise PresetError([Problem(origin, None, p, m) for p, m in problems])
+    return preset
+
+
+def _reshapes(assignments: dict[str, Any]) -> bool:
+    """Whether an edit can add or remove fields that sources and assumptions name."""
+    return any(isinstance(v, (list, dict)) for v in assignments.values())
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

@@ -64,6 +64,8 @@ def _convert(tp: Any, value: Any, path: str, problems: list[tuple[str, str]], md
         options = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None and len(options) < len(typing.get_args(tp)):
             return None
+        if len(options) > 1 and all(map(dataclasses.is_dataclass, options)):
+            return _tagged(options, value, path, problems)
         return _convert(options[0], value, path, problems, md)
     if dataclasses.is_dataclass(tp):
         return _dataclass(tp, value, path, problems)
@@ -84,6 +86,26 @@ def _convert(tp: Any, value: Any, path: str, problems: list[tuple[str, str]], md
     if tp in (int, float):
         return _number(tp, value, path, problems, md)
     raise TypeError(f"unsupported schema type {tp!r} at {path}")
+
+
+def _tagged(options: list, value: Any, path: str, problems: list[tuple[str, str]]) -> Any:
+    """A union of dataclasses told apart by their first field (the tag, e.g. ``source``),
+    whose default names each one; a mapping without the tag is the first option."""
+    if not isinstance(value, dict):
+        problems.append((path, f"expected a mapping, got {describe(value)}"))
+        return None
+    key = dataclasses.fields(options[0])[0].name
+    by_tag = {dataclasses.fields(o)[0].default: o for o in options}
+    tag = value.get(key, next(iter(by_tag)))
+    if not isinstance(tag, str):
+        problems.append((join(path, key), f"expected text, got {describe(tag)}"))
+        return None
+    if tag not in by_tag:
+        close = difflib.get_close_matches(tag, list(by_tag), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append((join(path, key), f"must be one of {', '.join(by_tag)}, got {tag!r}{hint}"))
+        return None
+    return _dataclass(by_tag[tag], value, path, problems)
 
 
 def _dataclass(cls: type, value: Any, path: str, problems: list[tuple[str, str]]) -> Any:
@@ -223,27 +245,56 @@ def get_path(data: Any, path: str) -> Any:
     return node
 
 
-def set_path(data: Any, path: str, value: Any) -> None:
-    """Set a value at a dotted path in plain (mutable) data."""
+def replace_path(root: Any, path: str, value: Any) -> Any:
+    """A copy of a schema object with the field at a dotted path replaced.
+
+    The new value is validated as it would be in a file, and every object on the way to it
+    is re-checked (``check()``), so one edit costs what its own field costs rather than a
+    whole document. Problems if the path does not exist or the result is invalid."""
+    problems: list[tuple[str, str]] = []
     keys = parse_path(path)
-    node = get_path(data, ".".join(_render(keys[:-1]))) if len(keys) > 1 else data
-    last = keys[-1]
-    if isinstance(last, int):
-        if not isinstance(node, list) or not -len(node) <= last < len(node):
-            raise Problems([(path, "no such field")])
-    elif not isinstance(node, dict) or last not in node:
-        raise Problems([(path, "no such field")])
-    node[last] = value
+    try:
+        result = _replace(root, type(root), {}, keys, value, "", problems)
+    except Problems:  # raised only where the path leads nowhere
+        raise Problems([(path, "no such field")]) from None
+    if problems:
+        raise Problems(problems)
+    return result
 
 
-def _render(keys: list[str | int]) -> list[str]:
-    out: list[str] = []
-    for k in keys:
-        if isinstance(k, int):
-            out[-1] += f"[{k}]"
-        else:
-            out.append(k)
-    return out
+def _replace(
+    node: Any,
+    tp: Any,
+    md: dict,
+    keys: list[str | int],
+    value: Any,
+    path: str,
+    problems: list[tuple[str, str]],
+) -> Any:
+    if not keys:
+        return _convert(tp, value, path, problems, md)
+    key, rest = keys[0], keys[1:]
+    here = join(path, key)
+    if isinstance(key, int):
+        if not isinstance(node, tuple) or not 0 <= key < len(node):
+            raise Problems([(here, "no such field")])
+        item = _replace(node[key], typing.get_args(tp)[0], {}, rest, value, here, problems)
+        return node[:key] + (item,) + node[key + 1 :]
+    if not dataclasses.is_dataclass(node):
+        raise Problems([(here, "no such field")])
+    f = next((f for f in dataclasses.fields(node) if f.name == key), None)
+    if f is None:
+        raise Problems([(here, "no such field")])
+    child = _replace(
+        getattr(node, key), hints(type(node))[key], f.metadata, rest, value, here, problems
+    )
+    if problems:
+        return node
+    changed = dataclasses.replace(node, **{key: child})
+    check = getattr(changed, "check", None)
+    if check is not None:
+        problems.extend((join(path, p), m) for p, m in check())
+    return changed
 
 
 def leaf_paths(obj: Any, path: str = "") -> list[str]:
@@ -270,10 +321,15 @@ def field_spec(root: type, path: str) -> tuple[dict, Any]:
             tp = typing.get_args(tp)[0]
             continue
         origin = typing.get_origin(tp)
-        if origin in (types.UnionType, typing.Union):
-            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        if origin in (types.UnionType, typing.Union):  # the first option with that field
+            options = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = next((a for a in options if key in _field_names(a)), options[0])
         f = next((f for f in dataclasses.fields(tp) if f.name == key), None)
         if f is None:
             raise Problems([(path, "no such field")])
         md, tp = dict(f.metadata), hints(tp)[key]
     return md, tp
+
+
+def _field_names(tp: Any) -> set[str]:
+    return {f.name for f in dataclasses.fields(tp)} if dataclasses.is_dataclass(tp) else set()
