@@ -86,7 +86,6 @@ def bench_slider(runs: int = 120) -> None:
         window.outcome_plot,
         window.roc_plot,
         window.goals,
-        window.design_panel,
     ]
     slider = window.design_panel.control("experience.modes.prompt.forcefulness")
 

@@ -11,6 +11,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from . import assets
 from .core.engine import evaluate
 from .core.preset_io import PresetError, Problem, load_preset, parse_assignment, with_values
 from .core.report import money, summary, text_summary
-from .core.schema import Preset
+from .core.schema import Preset, SyntheticModel
 from .core.sweep import sweep
 
 STARTED = time.perf_counter()
@@ -48,6 +51,65 @@ def load_with_overrides(name: str, assignments: list[str]) -> Preset:
     return preset
 
 
+# --- presets with real models, bundles and trust ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A preset with what its model paths are relative to."""
+
+    preset: Preset
+    file: Path  # the preset file on disk (extracted, for a bundle)
+    shown: str  # how messages name it: the path, or 'bundle.zip/preset.yaml'
+    base_dir: Path
+
+
+@contextmanager
+def open_preset(name: str, assignments: Iterable[str] = ()) -> Iterator[Opened]:
+    """A preset file, a bundled preset's name or a bundle (.zip, extracted for the duration)."""
+    from .core.bundle import is_bundle, load_bundle
+
+    path = resolve(name)
+    overrides = dict(parse_assignment(a) for a in assignments)
+    if is_bundle(path):
+        with load_bundle(path) as bundle:
+            preset = with_values(bundle.preset, overrides) if overrides else bundle.preset
+            yield Opened(preset, bundle.preset_path, bundle.label, bundle.directory)
+        return
+    preset = load_preset(path)
+    if overrides:
+        preset = with_values(preset, overrides)
+    yield Opened(preset, path, str(path), path.parent)
+
+
+def trusted_names(args: argparse.Namespace) -> tuple[str, ...]:
+    """--trust values; each may also list names separated by commas."""
+    return tuple(n.strip() for v in getattr(args, "trust", []) for n in v.split(",") if n.strip())
+
+
+def real_model(doc: Opened, args: argparse.Namespace) -> Any:
+    """The loaded model for a scikit-learn or score-file preset, None for a synthetic one."""
+    if isinstance(doc.preset.model, SyntheticModel):
+        return None
+    from .core.model_sources import load_scores, origin_of
+
+    return load_scores(
+        doc.preset.model,
+        doc.base_dir,
+        trust=trusted_names(args),
+        allow_pickle=getattr(args, "trust_pickle", False),
+        origin=origin_of(doc.file, doc.shown),
+    )
+
+
+def metrics_of(loaded: Any, preset: Preset) -> Any:
+    from .core.model_sources import model_metrics
+
+    return model_metrics(
+        loaded, preset.scenario.base_rate, thresholds=preset.experience.thresholds()
+    )
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     for path in assets.bundled_presets():
         try:
@@ -63,9 +125,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = False
     for name in args.files:
         try:
-            load_preset(resolve(name))
+            with open_preset(name) as doc:
+                loaded = real_model(doc, args)  # a real model's files are checked too
             if not args.quiet:
-                print(f"{name}: ok")
+                extra = ""
+                if loaded is not None:
+                    extra = (
+                        f" ({doc.preset.model.source} model: {loaded.eval_size:,} evaluation "
+                        f"rows, ROC AUC {loaded.roc_auc():.4f})"
+                    )
+                print(f"{name}: ok{extra}")
         except PresetError as exc:
             failed = True
             for problem in exc.problems:
@@ -74,11 +143,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    e = evaluate(load_with_overrides(args.file, args.set))
+    with open_preset(args.file, args.set) as doc:
+        loaded = real_model(doc, args)
+    e = evaluate(doc.preset, loaded)
+    metrics = metrics_of(loaded, doc.preset) if loaded is not None else None
     if args.json:
-        print(json.dumps(summary(e), indent=2, allow_nan=False))
+        doc_json = summary(e)
+        if metrics is not None:
+            doc_json["layers"]["model"].update(metrics.to_dict())
+        print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
         print(text_summary(e))
+        if metrics is not None:
+            print()
+            print(metrics.text())
     return 0
 
 
@@ -106,8 +184,10 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    preset = load_with_overrides(args.file, args.set)
-    result = sweep(preset, args.param, parse_values(args.values, args.range))
+    with open_preset(args.file, args.set) as doc:
+        loaded = real_model(doc, args)
+    preset = doc.preset
+    result = sweep(preset, args.param, parse_values(args.values, args.range), loaded)
     rows = zip(
         result.values,
         result.net_per_event,
@@ -131,6 +211,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "param": result.param,
             "current": None if np.isnan(result.current) else result.current,
             "best": best,
+            **({"model": _sweep_model(loaded, preset)} if loaded is not None else {}),
             "points": [
                 dict(zip(header, [float(v) if np.isfinite(v) else None for v in row], strict=True))
                 for row in rows
@@ -139,6 +220,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2, allow_nan=False))
         return 0
     cur = preset.payoffs.currency
+    if loaded is not None:
+        m = metrics_of(loaded, preset)
+        print(
+            f"model: {m.source}, {m.eval_size:,} evaluation rows, base rate "
+            f"{m.eval_base_rate:.3g} (scenario {m.scenario_base_rate:.3g}), ROC AUC {m.auc:.4f}"
+        )
     print(
         f"{args.param}: {len(result.values)} values "
         f"from {result.values.min():.4g} to {result.values.max():.4g}"
@@ -151,6 +238,124 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for v, net in zip(result.values[::step], result.net_per_population_day[::step], strict=True):
         print(f"{v:>12.4g} {money(net, cur) if np.isfinite(net) else 'invalid':>26}")
     return 0
+
+
+def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
+    m = metrics_of(loaded, preset).to_dict()
+    keys = ("source", "files", "score_method", "calibrated_from_decision_function")
+    keys += ("eval_size", "eval_base_rate", "scenario_base_rate", "auc", "notes")
+    return {k: m[k] for k in keys}
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .core.simulate import (
+        MAX_REPLICATIONS,
+        simulate,
+        simulation_document,
+        simulation_problems,
+        simulation_table,
+        text_simulation,
+    )
+
+    if not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise UsageError(
+            f"--replications: expected 1 to {MAX_REPLICATIONS}, got {args.replications}"
+        )
+    if args.users is not None and args.users < 1:
+        raise UsageError(f"--users: expected at least 1, got {args.users}")
+    if args.seed < 0:
+        raise UsageError(f"--seed: expected a whole number from 0, got {args.seed}")
+    with open_preset(args.file, args.set) as doc:
+        loaded = real_model(doc, args)
+    preset = doc.preset
+    users = args.users or min(preset.scenario.users, 10_000)
+    if users * args.replications > 50_000_000:
+        raise UsageError(
+            f"--users x --replications is {users * args.replications:,}; at most 50,000,000 "
+            "user slots fit in memory"
+        )
+    problems = simulation_problems(preset, loaded)
+    if problems:
+        raise PresetError([Problem(doc.shown, None, p, m) for p, m in problems])
+    progress = None
+    if sys.stderr.isatty():  # a progress line only for a person watching
+
+        def progress(fraction: float) -> None:
+            print(f"\rsimulating {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+
+    try:
+        sim = simulate(
+            preset,
+            seed=args.seed,
+            replications=args.replications,
+            users=users,
+            progress=progress,
+            scores=loaded,
+        )
+    except KeyboardInterrupt:
+        print("\rprototyper: cancelled", file=sys.stderr)
+        return 130
+    finally:
+        if progress is not None:
+            print("\r" + " " * 16 + "\r", end="", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps(simulation_document(sim), indent=2, allow_nan=False))
+    elif args.csv:
+        header, rows = simulation_table(sim)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([int(row[0])] + [repr(v) if np.isfinite(v) else "" for v in row[1:]])
+    else:
+        print(text_simulation(sim))
+    return 0
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from .core.bundle import pack
+
+    with open_preset(args.file) as doc:
+        members = pack(doc.file, args.output, shown=doc.shown)
+    print(f"wrote {args.output}: {', '.join(members)}")
+    return 0
+
+
+def cmd_models_build(args: argparse.Namespace) -> int:
+    from .core.model_build import SPECS, build
+
+    unknown = [n for n in args.only or [] if n not in SPECS]
+    if unknown:
+        raise UsageError(f"--only: no bundled model {unknown[0]!r}; known: {', '.join(SPECS)}")
+    out = Path(args.out) if args.out else assets.asset_dir("models")
+    print(
+        f"{'model':16} {'rows':>7} {'base rate':>10} {'ROC AUC':>8} {'bytes':>9} {'s':>6}  trusts"
+    )
+    for r in build(out, args.only):
+        size = r.files["model.skops"].stat().st_size
+        trusts = ", ".join(r.untrusted_types) or "-"
+        print(
+            f"{r.name:16} {r.eval_rows:>7,} {r.eval_base_rate:>10.3g} {r.auc:>8.4f} "
+            f"{size:>9,} {r.seconds:>6.1f}  {trusts}"
+        )
+    print(f"written to {out}")
+    return 0
+
+
+def add_trust_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="trust this type in a .skops model file, e.g. sklearn.tree._tree.Tree "
+        "(repeatable; check the type first: trusted types can run code when loaded)",
+    )
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load a .pkl/.joblib model file: a pickle can run ANY code on this computer; "
+        "use only for files you made or fully trust",
+    )
 
 
 def has_display() -> bool:
@@ -190,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check preset files; exit 2 with one line per problem")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    add_trust_options(p)
     p.set_defaults(run=cmd_validate)
 
     set_help = "override a field, e.g. experience.bands[0].threshold=0.9 (repeatable)"
@@ -197,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="a preset file or a bundled preset's name")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help=set_help)
     p.add_argument("--json", action="store_true", help="print a JSON document")
+    add_trust_options(p)
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("sweep", help="net value as a function of one parameter")
@@ -208,7 +415,42 @@ def build_parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print a JSON document")
     out.add_argument("--csv", action="store_true", help="print CSV")
+    add_trust_options(p)
     p.set_defaults(run=cmd_sweep)
+
+    p = sub.add_parser(
+        "simulate", help="the design over time: a seeded Monte Carlo of the users, day by day"
+    )
+    p.add_argument("file", metavar="FILE", help="a preset file or a bundled preset's name")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--replications", type=int, default=20, metavar="R", help="replications (default 20)"
+    )
+    p.add_argument(
+        "--users",
+        type=int,
+        metavar="U",
+        help="users to simulate (default: the scenario's, at most 10,000); totals are scaled "
+        "to the scenario's users",
+    )
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help=set_help)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print a JSON document")
+    out.add_argument("--csv", action="store_true", help="print CSV, one row per day")
+    add_trust_options(p)
+    p.set_defaults(run=cmd_simulate)
+
+    p = sub.add_parser("pack", help="write a preset, its model and its data into one .zip")
+    p.add_argument("file", metavar="PRESET", help="a preset file, a bundled name or a bundle")
+    p.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip", help="the archive")
+    p.set_defaults(run=cmd_pack)
+
+    p = sub.add_parser("models", help="the bundled scenario models")
+    models = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    m = models.add_parser("build", help="regenerate them (deterministic: same bytes)")
+    m.add_argument("--out", metavar="DIR", help="write here instead of the models folder")
+    m.add_argument("--only", action="append", metavar="NAME", help="build only this one")
+    m.set_defaults(run=cmd_models_build)
     return parser
 
 

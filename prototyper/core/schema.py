@@ -7,6 +7,7 @@ Metadata keys follow JSON Schema where one exists: ``title``, ``description``, `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -123,8 +124,200 @@ class SyntheticModel:
     )
 
 
-MODEL_SOURCES: dict[str, type] = {SyntheticModel.SOURCE: SyntheticModel}
-ModelSource = SyntheticModel
+# Model files the loader accepts: skops files are checked type by type before loading;
+# pickles can run any code when loaded and need explicit consent every time.
+SKOPS_SUFFIXES = (".skops",)
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+_TYPE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+
+
+def _column(title: str, description: str, default: str | None) -> Any:
+    return field(default=default, metadata=meta(title, description))
+
+
+def _column_problems(
+    named: dict[str, str | None], features: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """Columns must be named, and each plays one role."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for name, column in named.items():
+        if column is None:
+            continue
+        if not column.strip():
+            problems.append((name, "must name a column (null for none)"))
+        elif column in seen:
+            problems.append((name, f"is the same column as {seen[column]} ({column!r})"))
+        else:
+            seen[column] = name
+    for i, column in enumerate(features):
+        where = f"feature_columns[{i}]"
+        if not column.strip():
+            problems.append((where, "must name a column"))
+        elif seen.get(column, "").startswith("feature_columns"):
+            problems.append((where, f"lists {column!r} again (also {seen[column]})"))
+        elif column in seen:
+            problems.append((where, f"is the {seen[column]} ({column!r}), not a feature"))
+        else:
+            seen[column] = where
+    return problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class SklearnModel:
+    """A fitted scikit-learn estimator or Pipeline, scored on a labelled evaluation CSV.
+
+    Paths are relative to the preset file's folder, so a preset and its files can be zipped
+    and shared (``prototyper pack``)."""
+
+    SOURCE = "sklearn"
+    FILE_FIELDS = ("model", "data")
+    source: str = field(
+        default="sklearn",
+        metadata=meta("Source", "Where scores come from.", enum=("sklearn",)),
+    )
+    model: str = field(
+        metadata=meta(
+            "Model file",
+            "A fitted estimator or Pipeline saved with skops.io.dump (.skops). A pickle "
+            "(.pkl, .pickle, .joblib) loads only with explicit consent: it can run any code. "
+            "Relative to the preset file's folder.",
+            widget="file",
+        )
+    )
+    data: str = field(
+        metadata=meta(
+            "Evaluation data",
+            "A labelled CSV (UTF-8, header line) with the estimator's feature columns; "
+            "scores come from predict_proba on its rows. Relative to the preset file's folder.",
+            widget="file",
+        )
+    )
+    label_column: str = _column(
+        "Label column",
+        "Column of the true outcome: 1 (or true) for a positive event, else 0.",
+        "label",
+    )
+    feature_columns: tuple[str, ...] = field(
+        default=(),
+        metadata=meta(
+            "Feature columns",
+            "Columns passed to the estimator, in its order; empty for every column except "
+            "the label, weight and group columns.",
+        ),
+    )
+    weight_column: str | None = _column(
+        "Weight column",
+        "Optional weight of each row (e.g. sampling weights); null for none.",
+        None,
+    )
+    group_column: str | None = _column(
+        "Group column", "Optional group of each row; metrics are also shown per group.", None
+    )
+    trusted_types: tuple[str, ...] = field(
+        default=(),
+        metadata=meta(
+            "Trusted types",
+            "Types in the skops file beyond the ones skops trusts by default that the user "
+            "checked and accepted (the CLI's --trust adds to them). A preset cannot trust "
+            "types that can run code, such as builtins.eval or os.system.",
+        ),
+    )
+    allow_pickle: bool = field(
+        default=False,
+        metadata=meta(
+            "Pickle accepted by the author",
+            "The author accepted that the model file is a pickle, which can run any code "
+            "when loaded. Whoever opens the preset must accept it too (the app asks; the "
+            "CLI needs --trust-pickle): a shared file cannot grant that.",
+        ),
+    )
+
+    def check(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        suffix = self.model[self.model.rfind(".") :].lower() if "." in self.model else ""
+        if not self.model.strip():
+            problems.append(("model", "must name the model file"))
+        elif suffix not in SKOPS_SUFFIXES + PICKLE_SUFFIXES:
+            problems.append(
+                (
+                    "model",
+                    f"must be a .skops file (or a .pkl or .joblib pickle), got {self.model!r}",
+                )
+            )
+        if not self.data.strip():
+            problems.append(("data", "must name the evaluation CSV"))
+        problems += _column_problems(
+            {
+                "label_column": self.label_column,
+                "weight_column": self.weight_column,
+                "group_column": self.group_column,
+            },
+            self.feature_columns,
+        )
+        for i, name in enumerate(self.trusted_types):
+            if not _TYPE_NAME.match(name):
+                problems.append(
+                    (
+                        f"trusted_types[{i}]",
+                        f"expected a dotted type name like sklearn.tree._tree.Tree, got {name!r}",
+                    )
+                )
+        return problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoreFileModel:
+    """A CSV of label,score pairs exported from any framework (PyTorch, a spreadsheet...)."""
+
+    SOURCE = "score_file"
+    FILE_FIELDS = ("path",)
+    source: str = field(
+        default="score_file",
+        metadata=meta("Source", "Where scores come from.", enum=("score_file",)),
+    )
+    path: str = field(
+        metadata=meta(
+            "Score file",
+            "A CSV (UTF-8, header line) with a label and a score (a probability in [0, 1]) "
+            "per event. Relative to the preset file's folder.",
+            widget="file",
+        )
+    )
+    label_column: str = _column(
+        "Label column",
+        "Column of the true outcome: 1 (or true) for a positive event, else 0.",
+        "label",
+    )
+    score_column: str = _column(
+        "Score column", "Column of the model's score, a probability between 0 and 1.", "score"
+    )
+    weight_column: str | None = _column(
+        "Weight column",
+        "Optional weight of each row (e.g. sampling weights); null for none.",
+        None,
+    )
+    group_column: str | None = _column(
+        "Group column", "Optional group of each row; metrics are also shown per group.", None
+    )
+
+    def check(self) -> list[tuple[str, str]]:
+        problems = [("path", "must name the score file")] if not self.path.strip() else []
+        return problems + _column_problems(
+            {
+                "label_column": self.label_column,
+                "score_column": self.score_column,
+                "weight_column": self.weight_column,
+                "group_column": self.group_column,
+            }
+        )
+
+
+MODEL_SOURCES: dict[str, type] = {
+    cls.SOURCE: cls for cls in (SyntheticModel, SklearnModel, ScoreFileModel)
+}
+# The preset's model section: a union told apart by its first field, ``source``.
+ModelSource = SyntheticModel | SklearnModel | ScoreFileModel
 
 
 # --- experience ---------------------------------------------------------------------------
@@ -411,6 +604,401 @@ class Payoffs:
     )
 
 
+# --- over time: the simulation (every dynamic is off by default) -------------------------
+# Read only by the simulation (core/simulate.py, core/feedback.py); the static engine ignores
+# these sections, so a preset without them evaluates exactly as before. See docs/MODEL.md,
+# "Over time: the simulation".
+
+
+@dataclass(frozen=True)
+class HabituationOverTime:
+    enabled: bool = field(
+        default=False,
+        metadata=meta(
+            "Carry-over between days",
+            "On: habituation from earlier days lowers compliance until it wears off. Off: "
+            "users recover fully overnight, as in the static engine.",
+        ),
+    )
+    recovery_per_day: float = field(
+        default=0.5,
+        metadata=probability(
+            "Recovery per day",
+            "Share of the habituation carried over that wears off each night; 1 is full "
+            "recovery.",
+        ),
+    )
+    polymorphic: float = field(
+        default=0.0,
+        metadata=probability(
+            "Polymorphic design",
+            "Share of each exposure's lasting habituation that a varied (polymorphic) design "
+            "avoids; 0 for a warning that always looks the same.",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TrustOverTime:
+    enabled: bool = field(
+        default=False,
+        metadata=meta(
+            "Learn from experience",
+            "On: each user matches the precision of the alarms they have seen, starting from "
+            "an expectation; automation is relied on the same way. Off: users match each "
+            "mode's true precision from the first day, as in the static engine.",
+        ),
+    )
+    initial_precision: float = field(
+        default=0.9,
+        metadata=probability(
+            "Expected precision at the start",
+            "The share of alarms users expect to be right before they have seen any.",
+        ),
+    )
+    prior_weight: float = field(
+        default=5.0,
+        metadata=meta(
+            "Weight of that expectation",
+            "How many alarms' worth of experience the starting expectation counts for.",
+            minimum=0.0,
+            maximum=1e4,
+            unit="alarms",
+        ),
+    )
+    memory_per_day: float = field(
+        default=1.0,
+        metadata=meta(
+            "Memory per day",
+            "Share of past experience still weighed the next day; 1 never forgets.",
+            exclusive_minimum=0.0,
+            maximum=1.0,
+            widget="slider",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class AbandonmentOverTime:
+    enabled: bool = field(
+        default=False,
+        metadata=meta(
+            "Users abandon the feature",
+            "On: users switch the feature off (or stop wearing the device) for good and get "
+            "no value from it after that.",
+        ),
+    )
+    per_false_alarm: float = field(
+        default=0.01,
+        metadata=probability(
+            "Chance per false alarm",
+            "Chance that one false interruption (an automated action or a prompt on a "
+            "negative event) makes the user switch the feature off.",
+        ),
+    )
+    per_day: float = field(
+        default=0.0,
+        metadata=probability(
+            "Chance per day",
+            "Chance each day that a user stops for reasons unrelated to alarms (the watch "
+            "left in a drawer).",
+        ),
+    )
+
+
+def _cooldown(title: str) -> Any:
+    return field(
+        default=0,
+        metadata=meta(
+            title,
+            "After a day with an interaction of this mode, the mode stays quiet for this many "
+            "days: its events fall back to its over-cap mode. 0 for no cooldown.",
+            minimum=0,
+            maximum=365,
+            unit="days",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Cooldowns:
+    automate: int = _cooldown("Automate")
+    prompt: int = _cooldown("Prompt")
+    organize: int = _cooldown("Organize")
+    annotate: int = _cooldown("Annotate")
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    habituation: HabituationOverTime = field(
+        default=HabituationOverTime(), metadata=meta("Habituation over days")
+    )
+    trust: TrustOverTime = field(default=TrustOverTime(), metadata=meta("Trust from experience"))
+    abandonment: AbandonmentOverTime = field(
+        default=AbandonmentOverTime(), metadata=meta("Abandonment")
+    )
+    cooldown_days: Cooldowns = field(
+        default=Cooldowns(), metadata=meta("Cooldown per mode", unit="days")
+    )
+
+
+@dataclass(frozen=True)
+class Escalation:
+    enabled: bool = field(
+        default=False,
+        metadata=meta(
+            "Escalate to a human",
+            "On: events scoring at or above the threshold go to a human operator, who decides "
+            "instead of the design, up to the operators' capacity.",
+        ),
+    )
+    min_score: float = field(
+        default=0.9,
+        metadata=meta(
+            "From score",
+            "Events scoring at or above this are escalated.",
+            minimum=0.0,
+            maximum=1.0,
+            widget="log",
+        ),
+    )
+    minutes_per_review: float = field(
+        default=5.0,
+        metadata=meta(
+            "Minutes per review",
+            "Operator time one escalation takes.",
+            minimum=0.0,
+            maximum=1e4,
+            unit="min",
+        ),
+    )
+    capacity_per_day: int | None = field(
+        default=None,
+        metadata=meta(
+            "Capacity per day",
+            "Reviews the operators can do a day, for the whole population; empty for no "
+            "limit. Escalations over it go through the design as usual.",
+            minimum=0,
+            maximum=1_000_000_000,
+            unit="per day",
+        ),
+    )
+    act_if_positive: float = field(
+        default=0.9,
+        metadata=probability(
+            "Human acts when positive", "Chance the operator takes the action on a positive."
+        ),
+    )
+    act_if_negative: float = field(
+        default=0.05,
+        metadata=probability(
+            "Human acts when negative", "Chance the operator takes the action on a negative."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class HarmLimit:
+    enabled: bool = field(
+        default=False,
+        metadata=meta(
+            "Bound the harm",
+            "On: a rule outside the model (a time cap, a thermal fuse) caps what a positive "
+            "event can cost, whatever the model does.",
+        ),
+    )
+    max_loss_per_positive: float = field(
+        default=100.0,
+        metadata=meta(
+            "Largest loss per positive event",
+            "Money plus time at its value, all stakeholders together; the costs above it are "
+            "cut in proportion.",
+            minimum=0.0,
+            maximum=1e12,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    max_automations_per_day: int | None = field(
+        default=None,
+        metadata=meta(
+            "Most automated actions a day",
+            "Per user; the rest fall back to the automate mode's over-cap mode. Empty for no "
+            "limit.",
+            minimum=0,
+            maximum=10_000,
+            unit="per user-day",
+        ),
+    )
+    min_confidence_to_automate: float = field(
+        default=0.0,
+        metadata=meta(
+            "Never automate below",
+            "Events in an automate band scoring below this fall back to the automate mode's "
+            "over-cap mode; 0 for no limit.",
+            minimum=0.0,
+            maximum=1.0,
+            widget="log",
+        ),
+    )
+    escalation: Escalation = field(default=Escalation(), metadata=meta("Escalation"))
+    harm_limit: HarmLimit = field(default=HarmLimit(), metadata=meta("Harm limit"))
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    enabled: bool = field(
+        default=False,
+        metadata=meta(
+            "Labels and retraining",
+            "On: interactions yield labels, retraining turns them into model quality, and the "
+            "model drifts between retrainings. Needs a synthetic model.",
+        ),
+    )
+    label_share: float = field(
+        default=0.1,
+        metadata=probability(
+            "Labelled share",
+            "Share of interactions that yield a label: an explicit 'report an incorrect "
+            "warning' or an implicit signal.",
+        ),
+    )
+    wrong_if_positive: float = field(
+        default=0.0,
+        metadata=probability(
+            "Wrong labels on positives",
+            "Share of labels on positive events that say negative ('I'm fine' after a fall).",
+        ),
+    )
+    wrong_if_negative: float = field(
+        default=0.0,
+        metadata=probability(
+            "Wrong labels on negatives",
+            "Share of labels on negative events that say positive.",
+        ),
+    )
+    retrain_every_days: int | None = field(
+        default=30,
+        metadata=meta(
+            "Retrain every",
+            "Days between retrainings; empty for never.",
+            minimum=1,
+            maximum=3650,
+            unit="days",
+        ),
+    )
+    auc_max: float = field(
+        default=0.99,
+        metadata=meta(
+            "Best reachable AUC",
+            "The ROC AUC with unlimited correct labels (the learning curve's ceiling).",
+            exclusive_minimum=0.5,
+            exclusive_maximum=1.0,
+            widget="slider",
+        ),
+    )
+    learning_labels: float = field(
+        default=10_000.0,
+        metadata=meta(
+            "Learning-curve scale",
+            "n0 in AUC(n) = max - (max - start)(n0 / (n0 + n))^k: about the size of the data "
+            "the first model was trained on, in correct labels.",
+            exclusive_minimum=0.0,
+            maximum=1e12,
+            unit="labels",
+        ),
+    )
+    learning_exponent: float = field(
+        default=0.5,
+        metadata=meta(
+            "Learning-curve exponent",
+            "k in the learning curve: how fast more labels close the gap.",
+            exclusive_minimum=0.0,
+            maximum=5.0,
+        ),
+    )
+    drift_per_day: float = field(
+        default=0.0,
+        metadata=meta(
+            "Drift per day",
+            "ROC AUC lost each day since the last retraining, as the world moves on.",
+            minimum=0.0,
+            maximum=0.05,
+        ),
+    )
+
+    def check(self) -> list[tuple[str, str]]:
+        if self.wrong_if_positive + self.wrong_if_negative >= 1.0:
+            return [
+                (
+                    "wrong_if_negative",
+                    "wrong_if_positive + wrong_if_negative must be below 1 (labels wrong that "
+                    f"often carry no information), got {self.wrong_if_positive:g} + "
+                    f"{self.wrong_if_negative:g}",
+                )
+            ]
+        return []
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str = field(metadata=meta("Name"))
+    incident_rate: float = field(
+        metadata=probability(
+            "Incident rate",
+            "Chance a patrol in this region discovers an incident (the true rate).",
+        )
+    )
+    initial_discoveries: int = field(
+        metadata=meta(
+            "Discoveries on record",
+            "Incidents in the historical data at the start.",
+            minimum=0,
+            maximum=1_000_000_000,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Feedback:
+    enabled: bool = field(
+        default=False,
+        metadata=meta(
+            "Simulate the feedback loop",
+            "On: patrols go to a region with probability proportional to its discoveries on "
+            "record, and incidents are discovered only where patrols go (Ensign et al. 2018).",
+        ),
+    )
+    regions: tuple[Region, ...] = field(default=(), metadata=meta("Regions"))
+    patrols_per_day: int = field(
+        default=10, metadata=meta("Patrols per day", minimum=1, maximum=1_000_000)
+    )
+    correction: bool = field(
+        default=False,
+        metadata=meta(
+            "Correct for the loop",
+            "Ensign et al.'s fix: record a discovery in region i only with probability "
+            "min_j p_j / p_i, p the chance of patrolling each region.",
+        ),
+    )
+
+    def check(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        if self.enabled and len(self.regions) < 2:
+            problems.append(("regions", "needs at least two regions"))
+        if self.enabled and self.regions and not sum(r.initial_discoveries for r in self.regions):
+            problems.append(
+                ("regions", "needs discoveries on record in at least one region to start from")
+            )
+        names = [r.name for r in self.regions]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                problems.append((f"regions[{i}].name", f"{name!r} is given twice"))
+        return problems
+
+
 # --- the preset ---------------------------------------------------------------------------
 
 
@@ -421,6 +1009,37 @@ class Preset:
     experience: Experience = field(metadata=meta("Experience"))
     response: Response = field(default=Response(), metadata=meta("User response"))
     payoffs: Payoffs = field(default=Payoffs(), metadata=meta("Payoffs"))
+    dynamics: Dynamics = field(
+        default=Dynamics(),
+        metadata=meta(
+            "Over time: users",
+            "Habituation across days, trust learned from experience, abandonment, cooldowns. "
+            "Used by the simulation only.",
+        ),
+    )
+    guardrails: Guardrails = field(
+        default=Guardrails(),
+        metadata=meta(
+            "Guardrails",
+            "Rules outside the model: caps, a confidence floor for automation, escalation to "
+            "a human, a hard limit on harm. Used by the simulation only.",
+        ),
+    )
+    telemetry: Telemetry = field(
+        default=Telemetry(),
+        metadata=meta(
+            "Telemetry and retraining",
+            "Labels from interactions, a learning curve, drift. Used by the simulation only.",
+        ),
+    )
+    feedback: Feedback = field(
+        default=Feedback(),
+        metadata=meta(
+            "Feedback loop",
+            "Predictions that feed the data they learn from (predictive policing). Used by "
+            "the simulation only.",
+        ),
+    )
     notes: str = field(default="", metadata=meta("Notes", widget="text"))
     sources: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({}),

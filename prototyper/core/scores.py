@@ -9,12 +9,14 @@ reweighted for free.
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from .schema import SyntheticModel
+from .schema import ModelSource, SyntheticModel
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,76 @@ class EmpiricalScores:
         fpr = np.concatenate([[0.0], fpr])
         return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
 
+    # --- metrics for the model panel and the report (pure numpy) -------------------------
+
+    def class_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's weight as a positive and as a negative (0 for the other class), in the
+        order the rows were given."""
+        positive = np.asarray(self.labels).astype(bool)
+        w = np.ones(len(positive)) if self.weights is None else np.asarray(self.weights, float)
+        return np.where(positive, w, 0.0), np.where(positive, 0.0, w)
+
+    def reliability(
+        self, bins: int | np.ndarray = 10, base_rate: float | None = None
+    ) -> Reliability:
+        """The calibration (reliability) curve: per score bin, the mean score and the share of
+        positives observed. With ``base_rate`` the positives and negatives are reweighted to
+        it first (prior shift): the share a bin would hold in the scenario."""
+        edges = _edges(bins)
+        pos, neg = self.class_weights()
+        if base_rate is not None:
+            pos = pos * (base_rate / self.positive_weight)
+            neg = neg * ((1.0 - base_rate) / self.negative_weight)
+        s = np.asarray(self.scores, dtype=float)
+        idx = _bin_index(s, edges)
+        n = len(edges) - 1
+        w_pos = np.bincount(idx, pos, n)
+        w_all = w_pos + np.bincount(idx, neg, n)
+        w_row = pos + neg
+        score_sum = np.bincount(idx, w_row * s, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(w_all > 0, score_sum / w_all, np.nan)
+            observed = np.where(w_all > 0, w_pos / w_all, np.nan)
+        count = np.bincount(idx, minlength=n)
+        return Reliability(edges, mean, observed, w_all, count)
+
+    def histograms(self, bins: int | np.ndarray = 20) -> ScoreHistograms:
+        """Weighted counts of the positives' and the negatives' scores per bin."""
+        edges = _edges(bins)
+        pos, neg = self.class_weights()
+        idx = _bin_index(np.asarray(self.scores, dtype=float), edges)
+        n = len(edges) - 1
+        return ScoreHistograms(edges, np.bincount(idx, pos, n), np.bincount(idx, neg, n))
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """A calibration curve; bins without rows hold NaN."""
+
+    edges: np.ndarray  # bin edges in score, len(bins) + 1
+    mean_score: np.ndarray  # weighted mean score of the bin's rows
+    observed: np.ndarray  # weighted share of positives in the bin
+    weight: np.ndarray  # total weight in the bin
+    count: np.ndarray  # rows in the bin
+
+
+@dataclass(frozen=True)
+class ScoreHistograms:
+    edges: np.ndarray
+    positive: np.ndarray  # weighted count of positives per bin
+    negative: np.ndarray
+
+
+def _edges(bins: int | np.ndarray) -> np.ndarray:
+    if np.ndim(bins) == 0:
+        return np.linspace(0.0, 1.0, int(bins) + 1)
+    return np.asarray(bins, dtype=float)
+
+
+def _bin_index(s: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bin of each score; the last bin is closed, scores outside go to the nearest bin."""
+    return np.clip(np.searchsorted(edges, s, side="right") - 1, 0, len(edges) - 2)
+
 
 def _tail_sums(x: np.ndarray) -> np.ndarray:
     """out[i] = x[i:].sum(), with a trailing 0."""
@@ -160,6 +232,22 @@ def _tail_sums(x: np.ndarray) -> np.ndarray:
 ScoreModel = BinormalScores | EmpiricalScores
 
 
-def score_model(model: SyntheticModel, base_rate: float) -> ScoreModel:
-    """The score model a preset's model section describes."""
-    return BinormalScores(auc=model.auc, base_rate=base_rate)
+def score_model(
+    model: ModelSource,
+    base_rate: float,
+    base_dir: str | os.PathLike | None = None,
+    *,
+    trust: Iterable[str] = (),
+    allow_pickle: bool = False,
+) -> ScoreModel:
+    """The score model a preset's model section describes.
+
+    A real model (scikit-learn or a score file) is loaded from files relative to
+    ``base_dir``, the preset file's folder (see :func:`.model_sources.load_scores`, which
+    also says what ``trust`` and ``allow_pickle`` do); the result has the empirical scores'
+    ``rates_at``, ``sweep_points`` and ``roc_auc``. Loads are cached."""
+    if isinstance(model, SyntheticModel):
+        return BinormalScores(auc=model.auc, base_rate=base_rate)
+    from .model_sources import load_scores  # numpy only; sklearn/skops only for an estimator
+
+    return load_scores(model, base_dir, trust=trust, allow_pickle=allow_pickle)

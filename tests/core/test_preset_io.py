@@ -128,7 +128,12 @@ CASES: dict[str, list[E]] = {
         e(25, "zzz", "unknown key 'zzz'; expected one of scenario, model, experience")
     ],
     "unknown_source.yaml": [
-        e(9, "model.source", "must be one of synthetic, got 'synthtic'", "did you mean")
+        e(
+            9,
+            "model.source",
+            "must be one of synthetic, sklearn, score_file, got 'synthtic'",
+            "did you mean",
+        )
     ],
     "missing_required.yaml": [e(3, "scenario.base_rate", "is required but missing")],
     "missing_section.yaml": [e(2, "experience", "is required but missing")],

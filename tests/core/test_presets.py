@@ -25,14 +25,24 @@ from prototyper.core.preset_io import (
     save_preset,
     with_values,
 )
-from prototyper.core.schema import MODES, STAKEHOLDERS, Preset
+from prototyper.core.schema import MODES, STAKEHOLDERS, Preset, SyntheticModel
 from prototyper.core.structure import get_path, hints, leaf_paths
 
 PRESETS = bundled_presets()
-SHIPPED = ("safe_browsing", "fall_detection", "audit_risk", "legal_chatbot", "smart_toaster")
+SHIPPED = (
+    "safe_browsing",
+    "fall_detection",
+    "audit_risk",
+    "legal_chatbot",
+    "smart_toaster",
+    "predictive_policing",
+)
 # Every number in these sections needs a source or an assumption; experience.* are design
 # choices and need none.
 CITED_SECTIONS = ("scenario", "model", "response", "payoffs")
+# The simulation's sections: optional (left out, every dynamic is off), but a preset that
+# writes one out writes all of it and cites its numbers.
+OVER_TIME_SECTIONS = ("dynamics", "guardrails", "telemetry", "feedback")
 FEATURE_OFF = {"experience.bands": [{"threshold": 0.0, "mode": "none"}]}
 
 
@@ -58,7 +68,7 @@ def path(request) -> Path:
     return request.param
 
 
-def test_the_five_scenarios_ship():
+def test_the_scenarios_ship():
     assert set(SHIPPED) <= {p.stem for p in PRESETS}
 
 
@@ -96,7 +106,10 @@ def _missing_keys(tp: typing.Any, data: typing.Any, where: str) -> list[str]:
     if typing.get_origin(tp) in (types.UnionType, typing.Union):
         if data is None:
             return []
-        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        # a union of model sources is told apart by its `source`
+        by_source = {getattr(a, "SOURCE", None): a for a in options}
+        tp = by_source.get(data.get("source") if isinstance(data, dict) else None, options[0])
     if typing.get_origin(tp) is tuple:
         item = typing.get_args(tp)[0]
         return [m for i, v in enumerate(data) for m in _missing_keys(item, v, f"{where}[{i}]")]
@@ -113,15 +126,17 @@ def _missing_keys(tp: typing.Any, data: typing.Any, where: str) -> list[str]:
 
 
 def test_every_field_is_written_out(path):
-    # Hand-readable and explicit: no number hides in a schema default.
+    # Hand-readable and explicit: no number hides in a schema default. The over-time
+    # sections may be left out whole: their defaults switch every dynamic off.
     data = yaml.safe_load(path.read_text("utf-8"))
-    assert _missing_keys(Preset, data, "") == []
+    missing = [m for m in _missing_keys(Preset, data, "") if m not in OVER_TIME_SECTIONS]
+    assert missing == []
 
 
-def _numeric_leaves(preset: Preset) -> list[str]:
+def _numeric_leaves(preset: Preset, sections: tuple[str, ...] = CITED_SECTIONS) -> list[str]:
     out = []
     for leaf in leaf_paths(preset):
-        if leaf.split(".")[0].split("[")[0] not in CITED_SECTIONS:
+        if leaf.split(".")[0].split("[")[0] not in sections:
             continue
         value = get_path(preset, leaf)
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -136,8 +151,12 @@ def _covered(leaf: str, keys: set[str]) -> bool:
 def test_every_number_has_a_source_or_an_assumption(path):
     preset = load_preset(path)
     keys = set(preset.sources) | set(preset.assumptions)
-    leaves = _numeric_leaves(preset)
-    assert "scenario.base_rate" in leaves and "model.auc" in leaves  # the walk sees numbers
+    written = yaml.safe_load(path.read_text("utf-8"))
+    over_time = tuple(s for s in OVER_TIME_SECTIONS if s in written)
+    leaves = _numeric_leaves(preset, CITED_SECTIONS + over_time)
+    assert "scenario.base_rate" in leaves  # the walk sees numbers
+    if isinstance(preset.model, SyntheticModel):  # a real model's section holds no number
+        assert "model.auc" in leaves
     assert [leaf for leaf in leaves if not _covered(leaf, keys)] == []
 
 
@@ -263,3 +282,15 @@ def test_smart_toaster_automation_pays_and_a_beep_does_not():
     missed = base.decomposition[1].sum(axis=(0, 2))  # positive_missed, by stakeholder
     assert missed[STAKEHOLDERS.index("user")] < 0
     assert np.isfinite(missed).all()
+
+
+def test_predictive_policing_static_design_pays_but_the_loop_is_on():
+    # The static engine sees a dispatch rule that pays; only the simulation sees the loop.
+    preset = _load("predictive_policing")
+    assert evaluate(preset).added_per_population_day > 0
+    fb = preset.feedback
+    assert fb.enabled and not fb.correction
+    rates = {r.incident_rate for r in fb.regions}
+    starts = [r.initial_discoveries for r in fb.regions]
+    assert len(rates) == 1 and starts[0] != starts[1]  # equal truth, biased records
+    assert "feedback.correction" in preset.notes

@@ -3,10 +3,12 @@ the paths that name the problems. Exercised through loads_preset and with_values
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from prototyper.core.preset_io import PresetError, loads_preset, parse_assignment, with_values
-from prototyper.core.schema import Payoff
+from prototyper.core.schema import Payoff, Preset
 
 # The smallest valid preset: everything else has a default.
 MINIMAL = """\
@@ -185,9 +187,9 @@ def test_unknown_key_without_a_close_match_lists_the_choices():
 
 
 def test_non_text_keys_are_named():
+    sections = ", ".join(f.name for f in dataclasses.fields(Preset))
     assert problems_of(MINIMAL + "notes: n\n1: one\n") == [
-        (8, "1", "unknown key '1'; expected one of scenario, model, experience, response, "
-         "payoffs, notes, sources, assumptions"),
+        (8, "1", f"unknown key '1'; expected one of {sections}"),
     ]
 
 

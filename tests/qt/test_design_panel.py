@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from prototyper.assets import bundled_presets, preset_path
 from prototyper.core.preset_io import load_preset
-from prototyper.core.schema import Band, Preset
+from prototyper.core.schema import Band, Preset, ScoreFileModel, SyntheticModel
 from prototyper.core.structure import field_spec, get_path, leaf_paths
 from prototyper.qt.design_panel import QtDesignPanel, reindex_citations, split_lowest_band
 from prototyper.qt.document import Document
@@ -761,3 +761,62 @@ def test_screenshot_380_wide(qtbot, path):
         point = row.mapTo(panel, QPoint(2, row.height() // 2))
         if point.y() < image.height():
             assert image.pixelColor(point) == QColor(MODE_COLORS[band.mode]), band
+
+
+# --- a field of several kinds: the model source --------------------------------------------
+
+
+@pytest.fixture
+def score_file_document(tmp_path) -> Document:
+    lines = ["label,score"] + [f"{i % 3 == 0:d},{(i * 37 % 100) / 100:.2f}" for i in range(300)]
+    csv = tmp_path / "scores.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    preset = load_preset(preset_path("safe_browsing"))
+    sources = {k: v for k, v in preset.sources.items() if not k.startswith("model.")}
+    return Document(
+        replace(
+            preset,
+            model=ScoreFileModel(path=str(csv)),
+            sources=type(preset.sources)(sources),
+        )
+    )
+
+
+def test_model_section_shows_the_current_kind_of_model(qtbot, panel, document):
+    source = panel.control("model.source")
+    assert [source.itemText(i) for i in range(source.count())][0] == "synthetic"
+    assert "score_file" in [source.itemText(i) for i in range(source.count())]
+    assert {p for p in panel.paths() if p.startswith("model.")} == {"model.source", "model.auc"}
+    # a score file needs a file: not offered from defaults
+    index = source.findText("score_file")
+    assert not source.model().item(index).isEnabled()
+
+
+def test_switching_the_model_kind_rebuilds_its_fields(qtbot, score_file_document):
+    document = score_file_document
+    panel = QtDesignPanel(document)
+    qtbot.addWidget(panel)
+    assert isinstance(panel.control("model.path"), QtFileField)
+    assert panel.control("model.weight_column").value() is None  # str | None: empty
+    with pytest.raises(KeyError):
+        panel.control("model.auc")
+    panel.control("model.source").setCurrentText("synthetic")
+    assert document.preset.model == SyntheticModel()
+    assert panel.control("model.auc").value() == 0.9
+    with pytest.raises(KeyError):
+        panel.control("model.path")
+    document.undo_stack.undo()
+    assert isinstance(document.preset.model, ScoreFileModel)
+    assert panel.control("model.source").currentText() == "score_file"
+    assert panel.control("model.path").value().endswith("scores.csv")
+
+
+def test_optional_text_empty_means_none(qtbot, score_file_document):
+    document = score_file_document
+    panel = QtDesignPanel(document)
+    qtbot.addWidget(panel)
+    line = panel.control("model.group_column")
+    line.setText("label")
+    line.commit()  # refused: the label column cannot be the group column too
+    assert document.preset.model.group_column is None
+    assert line.text() == ""

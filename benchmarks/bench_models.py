@@ -1,0 +1,143 @@
+"""Speed of real models: load and score 100,000 evaluation rows, then a full threshold sweep,
+as medians and as a ratio to the estimator's own predict_proba on the same rows.
+
+    .venv/bin/python benchmarks/bench_models.py [--quick] [--rows N]
+
+For each bundled model, 100,000 evaluation rows are generated with its documented generator
+(a fresh seed) and written as a CSV beside a copy of the shipped model file. "ours" is what
+`prototyper evaluate`/`sweep` pay for a preset with that model, cache cleared: read and check
+the CSV, check the skops file's types and load it, predict_proba, sort the scores (the
+empirical score model), then evaluate the net value at every distinct score (the sweep).
+The floor is the estimator's predict_proba alone on the rows already in memory. skops and
+scikit-learn are imported before timing; their one-off import cost is shown separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from prototyper import assets
+from prototyper.core import model_build, model_sources
+from prototyper.core.model_sources import load_scores
+from prototyper.core.preset_io import load_preset
+from prototyper.core.sweep import sweep
+
+PRESETS = {"phishing_url": "safe_browsing_model", "fall_detection": "fall_detection_model"}
+
+
+def timings(fn: Callable[[], object], repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def row(name: str, times: list[float], baseline: float | None = None, note: str = "") -> str:
+    med = statistics.median(times)
+    ratio = f"{med / baseline:8.2f}x" if baseline else f"{'':9}"
+    return f"| {name:46} | {med * 1e3:9.1f} ms | {len(times):3} | {ratio} | {note}"
+
+
+def header(title: str) -> None:
+    print(f"\n{title}")
+    print(f"| {'what':46} | {'median':>12} | {'n':>3} | {'ratio':>9} | note")
+    print(f"|{'-' * 48}|{'-' * 14}|{'-' * 5}|{'-' * 11}|------")
+
+
+def import_cost() -> None:
+    code = "import time; t = time.perf_counter(); import {m}; print(time.perf_counter() - t)"
+    header("One-off imports in a fresh interpreter (paid only when an estimator is loaded)")
+    for module in ("sklearn", "skops.io"):
+        times = []
+        for _ in range(3):
+            proc = subprocess.run(
+                [sys.executable, "-c", code.format(m=module)], capture_output=True, text=True
+            )
+            times.append(float(proc.stdout.strip()))
+        print(row(f"import {module}", times))
+
+
+def bench_model(name: str, rows: int, repeats: int, folder: Path) -> None:
+    spec = dataclasses.replace(model_build.SPECS[name], eval_rows=rows, seed=7_000_000)
+    lines, columns, _ = model_build.dataset(spec, 1)
+    work = folder / name
+    work.mkdir()
+    (work / "eval.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copy(assets.asset_dir("models") / name / "model.skops", work / "model.skops")
+    preset = load_preset(assets.preset_path(PRESETS[name]))
+    model = dataclasses.replace(preset.model, model="model.skops", data="eval.csv")
+    X = model_build._matrix(spec, columns)
+    estimator = model_sources._load_estimator(model, work / "model.skops", (), False)[0]
+    param = "experience.bands[0].threshold"
+
+    def ours() -> object:
+        model_sources.clear_cache()
+        loaded = load_scores(model, work)
+        return sweep(preset, param, scores=loaded)
+
+    def load_only() -> object:
+        model_sources.clear_cache()
+        return load_scores(model, work)
+
+    loaded = load_only()
+    points = len(sweep(preset, param, scores=loaded).values)
+    floor = timings(lambda: estimator.predict_proba(X), repeats)
+    base = statistics.median(floor)
+    header(f"{name}: {rows:,} rows, {len(spec.columns)} features, {points:,} sweep thresholds")
+    print(row("estimator.predict_proba (the floor)", floor, base))
+    print(row("ours: load + score + full sweep", timings(ours, repeats), base, "the goal"))
+    print(row("  load + score (read CSV, check, load, sort)", timings(load_only, repeats), base))
+    print(
+        row(
+            "    read and check the CSV",
+            timings(lambda: model_sources.read_csv(work / "eval.csv"), repeats),
+            base,
+        )
+    )
+    print(
+        row(
+            "    check types and load the skops file",
+            timings(
+                lambda: model_sources._load_estimator(model, work / "model.skops", (), False),
+                repeats,
+            ),
+            base,
+        )
+    )
+    print(
+        row(
+            "  full sweep (scores loaded)",
+            timings(lambda: sweep(preset, param, scores=loaded), repeats),
+            base,
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 repeats instead of 9")
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 9
+    import sklearn  # noqa: F401
+    import skops.io  # noqa: F401 - imported once, before timing
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in PRESETS:
+            bench_model(name, args.rows, repeats, Path(tmp))
+    import_cost()
+
+
+if __name__ == "__main__":
+    main()

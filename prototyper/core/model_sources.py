@@ -1,0 +1,1281 @@
+"""Real model sources: a scikit-learn estimator on a labelled CSV, or a CSV of scores.
+
+Loading turns a preset's ``model`` section into empirical scores (:class:`LoadedModel`, which
+the engine and the sweep use like any score model) plus what the user should know about
+them: the evaluation set's size and base rate, whether scores were calibrated from a
+decision function, which types were trusted. Metrics for the model panel and the report
+(ROC AUC, a reliability curve, score histograms, per-group figures) come from
+:func:`model_metrics`.
+
+Rules:
+
+- Paths are relative to the preset file's folder (``base_dir``).
+- Nothing is trusted that the user has not trusted. A skops file is checked with
+  ``skops.io.get_untrusted_types`` before it is loaded; types beyond skops' defaults must be
+  in the preset's ``trusted_types`` or passed as ``trust`` (the CLI's ``--trust TYPE``). A
+  preset cannot trust types that can run code (:data:`CODE_MODULES`); only the user can. A
+  pickle (.pkl, .pickle, .joblib) loads only with ``allow_pickle=True`` (``--trust-pickle``
+  or the app's dialog), whatever the preset says.
+- Every bad input raises :class:`~prototyper.core.preset_io.PresetError` with one line per
+  problem, ``file:line: field: message``, and changes nothing. The two that a user can fix
+  by consenting are subclasses a GUI can catch: :class:`UntrustedTypes` and
+  :class:`PickleConsent`.
+- skops and scikit-learn are imported only here and only when an estimator is loaded
+  (about 1.3 s and 0.9 s); score files need neither.
+
+A GUI worker thread can call :func:`check_trust` (lists untrusted types; imports skops) and
+:func:`load_scores` (cached and thread-safe) directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+import os
+import threading
+import warnings
+import zipfile
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .preset_io import PresetError, Problem, line_of, parse_yaml
+from .schema import PICKLE_SUFFIXES, ModelSource, ScoreFileModel, SklearnModel, SyntheticModel
+from .scores import EmpiricalScores, Reliability, ScoreHistograms
+
+# Modules whose types or functions can run code or touch the system. A preset's
+# trusted_types may not name them (a shared file could smuggle in e.g. a FunctionTransformer
+# calling builtins.exec); the user can still trust them by hand (--trust).
+CODE_MODULES = tuple(
+    """
+    builtins os posix nt subprocess sys importlib pickle _pickle copyreg marshal shutil
+    socket ctypes code codeop runpy pty webbrowser multiprocessing threading asyncio signal
+    io _io pathlib tempfile operator functools types inspect gc codecs zipimport http urllib
+    joblib cloudpickle dill numpy.ctypeslib numpy.lib.npyio numpy.load numpy.save
+    numpy.fromfile numpy.memmap
+    """.split()
+)
+# Plain data types skops may report from builtins; harmless, so a preset may trust them.
+_SAFE_BUILTINS = {
+    f"builtins.{n}"
+    for n in "bool int float complex str bytes tuple list dict set frozenset slice range".split()
+}
+MAX_GROUPS = 50  # groups shown per model; more are summarised
+MAX_CSV_BYTES = 1 << 30  # 1 GiB: tens of millions of rows
+MAX_MODEL_BYTES = 2 << 30  # what a skops file may unpack to
+_CACHE_SIZE = 8
+_POSITIVE = ("1", "1.0", "true")
+_NEGATIVE = ("0", "0.0", "false")
+
+
+# --- errors and where they point ----------------------------------------------------------
+
+
+class ConsentNeeded(PresetError):
+    """Loading needs the user's consent; the message says how to give it."""
+
+    def __init__(self, problems: list[Problem], path: Path):
+        super().__init__(problems)
+        self.path = path
+
+
+class UntrustedTypes(ConsentNeeded):
+    """The skops file holds types nobody trusted yet (``types``); a GUI lists them and asks,
+    then loads with ``trust=types``."""
+
+    def __init__(self, problems: list[Problem], path: Path, types: tuple[str, ...]):
+        super().__init__(problems, path)
+        self.types = types
+
+
+class PickleConsent(ConsentNeeded):
+    """The model file is a pickle; a GUI says it can run any code, asks, then loads with
+    ``allow_pickle=True``."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a preset's model section was read from, for error messages: the name to show
+    and the YAML file whose lines the messages cite (read only when a message needs one)."""
+
+    file: str = "<preset>"
+    path: str | None = None
+
+    def line(self, field_path: str) -> int | None:
+        return line_of(field_path, _preset_lines(self.path)) if self.path else None
+
+    def problem(self, field_path: str, message: str) -> Problem:
+        return Problem(self.file, self.line(field_path), field_path, message)
+
+
+def origin_of(preset_file: str | os.PathLike | None, shown: str | None = None) -> Origin:
+    """The origin of a preset read from ``preset_file`` (shown as ``shown`` if given)."""
+    if preset_file is None:
+        return Origin(shown or "<preset>")
+    return Origin(shown or str(preset_file), str(preset_file))
+
+
+_LINES: dict[str, tuple[int, dict[str, int]]] = {}
+
+
+def _preset_lines(path: str | None) -> dict[str, int]:
+    if not path:
+        return {}
+    try:
+        stamp = os.stat(path).st_mtime_ns
+        cached = _LINES.get(path)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        _, lines = parse_yaml(Path(path).read_bytes(), path)
+    except (OSError, PresetError):
+        return {}
+    _LINES[path] = (stamp, lines)
+    return lines
+
+
+def _fail(*problems: Problem) -> PresetError:
+    return PresetError(list(problems))
+
+
+def _first_line(text: object) -> str:
+    lines = str(text).strip().splitlines()
+    line = lines[0] if lines else ""
+    return line if len(line) <= 200 else line[:197] + "..."
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+
+def model_files(model: ModelSource) -> dict[str, str]:
+    """The file fields of a model section and their paths as written: {'model': ..., 'data':
+    ...} for scikit-learn, {'path': ...} for a score file, {} for a synthetic model."""
+    return {name: getattr(model, name) for name in getattr(model, "FILE_FIELDS", ())}
+
+
+def resolve_path(text: str, base_dir: str | os.PathLike | None) -> Path:
+    """An absolute path for a path written in a preset: relative to ``base_dir`` (the preset
+    file's folder). Without one (a preset built in memory), relative to the current folder,
+    or else to the bundled presets' folder, so the shipped presets evaluate from anywhere."""
+    path = Path(os.path.expanduser(text))
+    if path.is_absolute():
+        return Path(os.path.normpath(path))
+    if base_dir is not None:
+        return Path(os.path.normpath(Path(base_dir).absolute() / path))
+    here = Path(os.path.normpath(Path.cwd() / path))
+    if here.exists():
+        return here
+    from .. import assets
+
+    try:
+        shipped = Path(os.path.normpath(assets.asset_dir("presets") / path))
+    except FileNotFoundError:
+        return here
+    return shipped if shipped.exists() else here
+
+
+def _existing(model: ModelSource, base_dir: Any, origin: Origin) -> dict[str, Path]:
+    paths, problems = {}, []
+    for name, text in model_files(model).items():
+        path = resolve_path(text, base_dir)
+        if not path.is_file():
+            what = "is a folder, not a file" if path.is_dir() else "no such file"
+            problems.append(origin.problem(f"model.{name}", f"{what}: {path}"))
+        paths[name] = path
+    if problems:
+        raise _fail(*problems)
+    return paths
+
+
+# --- reading CSV files ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A CSV file's rows, with each row's line in the file; columns are made on demand as
+    numpy text arrays, and numeric blocks are parsed by numpy's C reader when they can be."""
+
+    path: Path
+    header: tuple[str, ...]
+    lines: np.ndarray
+    header_line: int = 1
+    fields: list[str] | None = None  # plain files: every field, row after row
+    rows: list[list[str]] | None = None  # quoted files: the rows
+    text: str | None = None  # plain files: the text, for numpy's reader
+    _columns: dict[str, np.ndarray] = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.lines)
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self._columns:
+            j = self.header.index(name)
+            if self.fields is not None:
+                cells = self.fields[j :: len(self.header)]
+            else:
+                cells = [row[j] for row in self.rows or ()]
+            self._columns[name] = np.array(cells, dtype=str)
+        return self._columns[name]
+
+    def first(self, name: str) -> str:
+        j = self.header.index(name)
+        return self.fields[j] if self.fields is not None else (self.rows or [[""] * (j + 1)])[0][j]
+
+    def numbers(self, names: list[str]) -> np.ndarray | None:
+        """The named columns as floats in one pass of numpy's C reader, or None if any cell
+        is not a plain number (then the caller converts column by column, and names the
+        cell)."""
+        if self.text is None or not names:
+            return None
+        try:
+            block = np.loadtxt(
+                io.StringIO(self.text),
+                delimiter=",",
+                skiprows=self.header_line,
+                usecols=[self.header.index(n) for n in names],
+                dtype=np.float64,
+                comments=None,
+                ndmin=2,
+            )
+        except ValueError:
+            return None
+        return block if block.shape == (self.n, len(names)) else None
+
+    def problem(self, row: int | None, column: str, message: str) -> Problem:
+        line = self.header_line if row is None else int(self.lines[row])
+        return Problem(str(self.path), line, column, message)
+
+    def require(self, column: str, field_path: str) -> np.ndarray:
+        if column not in self.header:
+            hint = ""
+            if len(self.header) == 1 and ";" in self.header[0]:
+                hint = " (is it separated by ';'? Only commas are read)"
+            raise _fail(
+                self.problem(
+                    None,
+                    field_path,
+                    f"no column {column!r}; the columns are {', '.join(self.header)}{hint}",
+                )
+            )
+        return self.column(column)
+
+
+def read_csv(path: Path) -> Table:
+    """Read a UTF-8 CSV with a header line; blank lines are skipped."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        raise _fail(Problem(str(path), None, "", f"cannot read: {exc.strerror}")) from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise _fail(Problem(str(path), None, "", f"is over {MAX_CSV_BYTES >> 20} MB; not read"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise _fail(
+            Problem(
+                str(path),
+                line,
+                "",
+                f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV",
+            )
+        ) from None
+    text = text.removeprefix("\ufeff")  # spreadsheets often start UTF-8 files with a BOM
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _fail(Problem(str(path), line, "", "holds a NUL byte; not a text CSV file"))
+    if not text.strip():
+        raise _fail(Problem(str(path), None, "", "the file is empty; expected a header line"))
+    split = _split_quoted(path, text) if '"' in text else _split_plain(text)
+    header = tuple(h.strip() for h in split.header)
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            raise _fail(Problem(str(path), split.header_line, "", "a column has no name"))
+        if name in seen:
+            raise _fail(
+                Problem(str(path), split.header_line, name, "the column name appears twice")
+            )
+        seen.add(name)
+    wrong = split.widths != len(header)
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        raise _fail(
+            Problem(
+                str(path),
+                int(split.lines[i]),
+                "",
+                f"expected {len(header)} fields like the header, got {split.widths[i]}",
+            )
+        )
+    if not len(split.lines):
+        raise _fail(Problem(str(path), None, "", "no rows after the header"))
+    plain = split.fields is not None
+    return Table(
+        path,
+        header,
+        split.lines,
+        split.header_line,
+        fields=split.fields,
+        rows=split.rows,
+        text=text if plain else None,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Split:
+    header: list[str]
+    header_line: int
+    widths: np.ndarray  # fields per row
+    lines: np.ndarray  # file line of each row
+    fields: list[str] | None = None  # all fields, row after row (plain files)
+    rows: list[list[str]] | None = None  # the rows (quoted files)
+
+
+def _split_plain(text: str) -> _Split:
+    """A CSV without quotes, split without a Python object per row. Blank lines are
+    skipped."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if "\n\n" in text or text.startswith("\n"):  # blank lines to skip
+        filled = [i for i, line in enumerate(lines) if line]
+        body = [lines[i] for i in filled[1:]]
+        row_lines = np.array(filled[1:], dtype=np.int64) + 1
+        start = filled[0]
+    else:  # at most a final newline
+        start = 0
+        body = lines[1 : len(lines) - (lines[-1] == "")]
+        row_lines = np.arange(2, len(body) + 2, dtype=np.int64)
+    widths = np.array(list(map(str.count, body, repeat(","))), dtype=np.int64) + 1
+    fields = ",".join(body).split(",") if body else []
+    return _Split(lines[start].split(","), start + 1, widths, row_lines, fields=fields)
+
+
+def _split_quoted(path: Path, text: str) -> _Split:
+    """A CSV with quoted fields, by the csv module's rules. Blank lines are skipped."""
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows, ends = [], []
+        for row in reader:
+            if row:
+                rows.append(row)
+                ends.append(reader.line_num)
+    except csv.Error as exc:
+        raise _fail(Problem(str(path), None, "", f"not a readable CSV file: {exc}")) from None
+    widths = np.fromiter(map(len, rows[1:]), dtype=np.int64, count=len(rows) - 1)
+    return _Split(rows[0], ends[0], widths, np.array(ends[1:], dtype=np.int64), rows=rows[1:])
+
+
+def _numbers(table: Table, column: str, cells: np.ndarray, *, blank_is_nan: bool) -> np.ndarray:
+    if blank_is_nan:
+        cells = np.where(np.char.str_len(np.char.strip(cells)) == 0, "nan", cells)
+    try:
+        return cells.astype(np.float64)
+    except ValueError:
+        pass
+    for i, cell in enumerate(cells.tolist()):
+        try:
+            float(cell)
+        except ValueError:
+            shown = "an empty cell" if not cell.strip() else repr(cell)
+            raise _fail(table.problem(i, column, f"expected a number, got {shown}")) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _labels(table: Table, column: str, field_path: str) -> np.ndarray:
+    cells = table.require(column, field_path)
+    if np.isin(cells, ("0", "1")).all():  # the usual case, fast
+        return cells == "1"
+    cells = np.char.lower(np.char.strip(cells))
+    positive = np.isin(cells, _POSITIVE)
+    bad = ~(positive | np.isin(cells, _NEGATIVE))
+    if bad.any():
+        i = int(np.argmax(bad))
+        got = str(table.column(column)[i])
+        raise _fail(
+            table.problem(
+                i,
+                column,
+                f"expected a binary label, 1 or 0 (or true or false), got {got!r}",
+            )
+        )
+    return positive
+
+
+def _weights(
+    table: Table, column: str | None, labels: np.ndarray, label_column: str
+) -> np.ndarray | None:
+    if column is None:
+        w = None
+    else:
+        w = _numbers(
+            table, column, table.require(column, "model.weight_column"), blank_is_nan=False
+        )
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise _fail(
+                table.problem(i, column, f"weights must be finite and 0 or more, got {w[i]:g}")
+            )
+    for cls, name in ((True, "positive (1)"), (False, "negative (0)")):
+        rows = labels == cls
+        if not rows.any():
+            raise _fail(
+                Problem(
+                    str(table.path),
+                    None,
+                    label_column,
+                    f"no {name} events: all {len(labels):,} rows are of the other class; the "
+                    "evaluation needs both",
+                )
+            )
+        if w is not None and not w[rows].sum() > 0:
+            raise _fail(
+                Problem(
+                    str(table.path),
+                    None,
+                    column or "",
+                    f"every {name} event has weight 0; the evaluation needs both classes",
+                )
+            )
+    return w
+
+
+def _groups(table: Table, column: str | None) -> np.ndarray | None:
+    if column is None:
+        return None
+    return np.char.strip(table.require(column, "model.group_column"))
+
+
+# --- the loaded model ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """Empirical scores of a real model on its evaluation set, with what the user should
+    know about them. Usable wherever the engine takes a score model."""
+
+    model: ModelSource
+    scores: EmpiricalScores
+    files: tuple[Path, ...]
+    score_method: str  # "predict_proba", "decision_function" or "score file"
+    calibration: str = ""  # how decision_function values were mapped to [0, 1], if they were
+    trusted_types: tuple[str, ...] = ()  # types trusted beyond skops' defaults
+    groups: np.ndarray | None = None
+    notes: tuple[str, ...] = ()  # things to tell the user, one line each
+
+    # the score-model protocol the engine and the sweep use
+    def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.scores.rates_at(thresholds)
+
+    def sweep_points(self, low: float, high: float, n: int | None = None) -> tuple:
+        return self.scores.sweep_points(low, high, n)
+
+    def curve(self) -> tuple[np.ndarray, ...]:
+        return self.scores.curve()
+
+    def roc_auc(self) -> float:
+        return self._auc
+
+    @cached_property
+    def _auc(self) -> float:
+        return self.scores.roc_auc()
+
+    @property
+    def calibrated(self) -> bool:
+        """Scores were calibrated from a decision function on the evaluation set."""
+        return bool(self.calibration)
+
+    @property
+    def eval_size(self) -> int:
+        return self.scores.n
+
+    @property
+    def eval_base_rate(self) -> float:
+        return self.scores.base_rate
+
+
+# --- trust -------------------------------------------------------------------------------
+
+
+def is_pickle(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in PICKLE_SUFFIXES
+
+
+def runs_code(type_name: str) -> bool:
+    """A type or function from a module that can run code or touch the system."""
+    if type_name in _SAFE_BUILTINS:
+        return False
+    return any(type_name == m or type_name.startswith(m + ".") for m in CODE_MODULES)
+
+
+@dataclass(frozen=True)
+class TrustCheck:
+    """What loading a model file needs from the user, found without loading it."""
+
+    path: Path
+    pickle: bool  # a pickle: needs allow_pickle whatever else
+    untrusted: tuple[str, ...]  # every type skops does not trust by default
+    needed: tuple[str, ...]  # of those, the ones neither the preset nor ``trust`` trusts
+    refused: tuple[str, ...]  # listed by the preset but it may not trust them (run code)
+
+    @property
+    def ok(self) -> bool:
+        return not self.pickle and not self.needed
+
+
+def check_trust(
+    model: SklearnModel,
+    base_dir: str | os.PathLike | None = None,
+    *,
+    trust: Iterable[str] = (),
+    origin: Origin | None = None,
+) -> TrustCheck:
+    """List the untrusted types in the model file (imports skops) or note that it is a
+    pickle, before loading anything: what a GUI shows in its consent dialog."""
+    origin = origin or Origin()
+    path = _existing(model, base_dir, origin)["model"]
+    return _trust_check(model, path, tuple(trust))
+
+
+def _trust_check(model: SklearnModel, path: Path, trust: tuple[str, ...]) -> TrustCheck:
+    if is_pickle(path):
+        return TrustCheck(path, True, (), (), ())
+    head = _head(path)
+    if head.startswith(b"\x80") or head.startswith(b"\x00\x00\x00"):
+        raise _fail(
+            Problem(
+                str(path),
+                None,
+                "model.model",
+                "looks like a pickle saved under a .skops name; refusing it (a pickle can run "
+                "any code): save the model with skops.io.dump",
+            )
+        )
+    if not head.startswith(b"PK"):
+        raise _fail(_corrupt(path, "it is not a zip archive"))
+    try:  # skops reads the whole schema and every array: bound what it unpacks
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _fail(_corrupt(path, f"{type(exc).__name__}: {_first_line(exc)}")) from None
+    if unpacked > MAX_MODEL_BYTES:
+        raise _fail(
+            Problem(
+                str(path),
+                None,
+                "model.model",
+                f"unpacks to {unpacked >> 20:,} MB, more than the {MAX_MODEL_BYTES >> 20:,} MB "
+                "a model may take",
+            )
+        )
+    import skops.io as sio
+
+    try:
+        untrusted = tuple(sio.get_untrusted_types(file=path))
+    except Exception as exc:  # noqa: BLE001 - any failure to read the file is corruption
+        raise _fail(_corrupt(path, f"{type(exc).__name__}: {_first_line(exc)}")) from None
+    by_preset = {t for t in model.trusted_types if not runs_code(t)}
+    trusted = by_preset | set(trust)
+    needed = tuple(t for t in untrusted if t not in trusted)
+    refused = tuple(t for t in model.trusted_types if runs_code(t) and t in needed)
+    return TrustCheck(path, False, untrusted, needed, refused)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(8)
+    except OSError as exc:
+        raise _fail(
+            Problem(str(path), None, "model.model", f"cannot read: {exc.strerror}")
+        ) from None
+
+
+def _corrupt(path: Path, why: str) -> Problem:
+    return Problem(
+        str(path), None, "model.model", f"not a readable skops file (corrupt or truncated?): {why}"
+    )
+
+
+def with_trust(model: SklearnModel, types: Iterable[str]) -> SklearnModel:
+    """The model section with ``types`` added to its trusted types (sorted, no repeats): what
+    the app stores after the user accepted them, so the saved preset remembers."""
+    merged = tuple(sorted(set(model.trusted_types) | set(types)))
+    return dataclasses.replace(model, trusted_types=merged)
+
+
+def _load_estimator(
+    model: SklearnModel, path: Path, trust: tuple[str, ...], allow_pickle: bool
+) -> tuple[Any, tuple[str, ...], list[str]]:
+    """(estimator, types trusted beyond the defaults, warnings)."""
+    check = _trust_check(model, path, trust)
+    caught: list[warnings.WarningMessage] = []
+    if check.pickle:
+        if not allow_pickle:
+            author = " The preset's author accepted it; you must too." if model.allow_pickle else ""
+            raise PickleConsent(
+                [
+                    Problem(
+                        str(path),
+                        None,
+                        "model.model",
+                        "is a pickle, which can run any code on this computer when loaded."
+                        f"{author} Load it only if you trust where it came from: pass "
+                        "--trust-pickle (or save the model with skops.io.dump instead)",
+                    )
+                ],
+                path,
+            )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator = _unpickle(path)
+        return estimator, (), [_first_line(w.message) for w in caught]
+    if check.needed:
+        refused = ""
+        if check.refused:
+            refused = (
+                f" (the preset lists {', '.join(check.refused)}, but a preset cannot trust "
+                "types that can run code)"
+            )
+        flags = " ".join(f"--trust {t}" for t in check.needed)
+        raise UntrustedTypes(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "model.trusted_types",
+                    f"the file holds types that are not trusted: {', '.join(check.needed)}"
+                    f"{refused}; if you trust where the file came from, pass {flags}",
+                )
+            ],
+            path,
+            check.needed,
+        )
+    import skops.io as sio
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator = sio.load(path, trusted=list(check.untrusted))
+    except Exception as exc:  # noqa: BLE001 - a file that passed the check but fails to load
+        raise _fail(_corrupt(path, f"{type(exc).__name__}: {_first_line(exc)}")) from None
+    return estimator, check.untrusted, [_first_line(w.message) for w in caught]
+
+
+def _unpickle(path: Path) -> Any:
+    try:
+        if path.suffix.lower() == ".joblib":
+            import joblib
+
+            return joblib.load(path)
+        import pickle
+
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except Exception as exc:  # noqa: BLE001 - unpickling can raise anything
+        raise _fail(
+            Problem(
+                str(path),
+                None,
+                "model.model",
+                f"cannot unpickle (corrupt or truncated?): {type(exc).__name__}: "
+                f"{_first_line(exc)}",
+            )
+        ) from None
+
+
+# --- scoring with an estimator -------------------------------------------------------------
+
+
+def _positive_column(estimator: Any, path: Path) -> int:
+    classes = getattr(estimator, "classes_", None)
+    name = type(estimator).__name__
+    if classes is None:
+        raise _fail(
+            Problem(
+                str(path),
+                None,
+                "model.model",
+                f"the {name} has no classes_: it is not a fitted classifier",
+            )
+        )
+    classes = list(np.asarray(classes).tolist())
+    if len(classes) != 2 or not all(
+        isinstance(c, (bool, int, float)) and c in (0, 1) for c in classes
+    ):
+        raise _fail(
+            Problem(
+                str(path),
+                None,
+                "model.model",
+                f"the {name} has classes {classes}; expected a binary classifier fitted on "
+                "labels 0 and 1",
+            )
+        )
+    return classes.index(1)
+
+
+def _feature_names(estimator: Any, model: SklearnModel, table: Table) -> list[str]:
+    roles = {model.label_column, model.weight_column, model.group_column}
+    fitted = getattr(estimator, "feature_names_in_", None)
+    fitted = None if fitted is None else [str(n) for n in fitted]
+    expected = getattr(estimator, "n_features_in_", None)
+    where = "model.feature_columns"
+    if model.feature_columns:
+        names = list(model.feature_columns)
+        missing = [n for n in names if n not in table.header]
+        if missing:
+            raise _fail(
+                Problem(
+                    str(table.path),
+                    1,
+                    where,
+                    f"no column {', '.join(map(repr, missing))}; the columns are "
+                    f"{', '.join(table.header)}",
+                )
+            )
+        if fitted is not None and names != fitted:
+            raise _fail(
+                Problem(
+                    str(table.path),
+                    1,
+                    where,
+                    f"the estimator was fitted on the features {', '.join(fitted)}; "
+                    f"model.feature_columns lists {', '.join(names)}",
+                )
+            )
+    elif fitted is not None:
+        names = fitted
+        missing = [n for n in names if n not in table.header]
+        if missing:
+            raise _fail(
+                Problem(
+                    str(table.path),
+                    1,
+                    where,
+                    f"the estimator needs the feature column(s) {', '.join(missing)}, which "
+                    f"the file lacks; its columns are {', '.join(table.header)}",
+                )
+            )
+    else:
+        names = [c for c in table.header if c not in roles]
+    if expected is not None and int(expected) != len(names):
+        raise _fail(
+            Problem(
+                str(table.path),
+                1,
+                where,
+                f"the estimator expects {int(expected)} features, the file gives {len(names)} "
+                f"({', '.join(names) or 'none'}); list the estimator's columns in "
+                "model.feature_columns",
+            )
+        )
+    return names
+
+
+def _features(table: Table, names: list[str], frame: bool) -> Any:
+    """The feature matrix: floats, or objects when some column holds text (categories).
+    A column is text if its first value is not a number; then every value is text."""
+    numeric = [name for name in names if _is_number(table.first(name))]
+    block = table.numbers(numeric)  # one fast pass; None if a cell needs a closer look
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        if name not in numeric:
+            columns[name] = table.column(name).astype(object)
+        elif block is not None:
+            columns[name] = block[:, numeric.index(name)]
+        else:
+            columns[name] = _numbers(table, name, table.column(name), blank_is_nan=True)
+    if frame:
+        import pandas as pd
+
+        return pd.DataFrame(columns, columns=names)
+    if len(numeric) == len(names):
+        if block is not None and numeric == names:
+            return block
+        return np.column_stack([columns[n] for n in names]) if names else np.empty((table.n, 0))
+    out = np.empty((table.n, len(names)), dtype=object)
+    for j, name in enumerate(names):
+        out[:, j] = columns[name]
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return not text.strip()  # a blank first cell: a number that is missing
+    return True
+
+
+def _pandas_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pandas") is not None
+
+
+def _scoring_method(estimator: Any, path: Path) -> str:
+    if _has(estimator, "predict_proba"):
+        return "predict_proba"
+    if _has(estimator, "decision_function"):
+        return "decision_function"
+    raise _fail(
+        Problem(
+            str(path),
+            None,
+            "model.model",
+            f"the {type(estimator).__name__} has neither predict_proba nor decision_function; "
+            "it must be a fitted binary classifier",
+        )
+    )
+
+
+def _estimator_scores(
+    estimator: Any, X: Any, positive: int, table: Table, path: Path, method: str
+) -> tuple[np.ndarray, list[str]]:
+    name = type(estimator).__name__
+    has_proba = method == "predict_proba"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = np.asarray(getattr(estimator, method)(X), dtype=float)
+    except Exception as exc:  # noqa: BLE001 - whatever the estimator raises on bad features
+        raise _fail(
+            Problem(
+                str(table.path),
+                None,
+                "model.feature_columns",
+                f"the {name} failed on the evaluation rows: {type(exc).__name__}: "
+                f"{_first_line(exc)}",
+            )
+        ) from None
+    if has_proba:
+        out = out[:, positive] if out.ndim == 2 else out
+    elif out.ndim == 2:
+        out = out[:, -1]
+    if out.shape != (table.n,) or not np.isfinite(out).all():
+        bad = "non-finite values" if out.shape == (table.n,) else f"shape {out.shape}"
+        raise _fail(
+            Problem(str(path), None, "model.model", f"{method} returned {bad} for the rows")
+        )
+    if has_proba and ((out < 0).any() or (out > 1).any()):
+        raise _fail(
+            Problem(str(path), None, "model.model", "predict_proba returned values outside [0, 1]")
+        )
+    return out, [_first_line(w.message) for w in caught]
+
+
+def _has(estimator: Any, method: str) -> bool:
+    try:
+        return callable(getattr(estimator, method, None))
+    except Exception:  # noqa: BLE001 - an available_if check may raise on odd estimators
+        return False
+
+
+def platt(
+    values: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[float, float]:
+    """Platt scaling: (a, b) of P(positive) = 1 / (1 + exp(-(a*v + b))), fitted by weighted
+    maximum likelihood with Platt's smoothed targets, by Newton's method with a backtracking
+    line search (Lin, Lin & Weng, Machine Learning 2007). Deterministic."""
+    v = np.asarray(values, dtype=float)
+    y = np.asarray(labels, dtype=bool)
+    w = np.ones(len(v)) if weights is None else np.asarray(weights, dtype=float)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    t = np.where(y, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    scale = float(np.std(v)) or 1.0
+    center = float(np.mean(v))
+    z = (v - center) / scale
+
+    def loss(a: float, b: float) -> float:
+        m = a * z + b
+        # -[t log p + (1-t) log(1-p)] with p = sigmoid(m), written stably
+        return float(np.sum(w * (np.logaddexp(0.0, m) - t * m)))
+
+    a, b = 0.0, math.log((n_pos + 1.0) / (n_neg + 1.0))
+    current = loss(a, b)
+    for _ in range(100):
+        p = 0.5 * (1.0 + np.tanh(0.5 * (a * z + b)))
+        d = w * (p - t)
+        h = w * p * (1.0 - p) + 1e-12
+        g = np.array([np.dot(d, z), d.sum()])
+        hess = np.array([[np.dot(h, z * z), np.dot(h, z)], [np.dot(h, z), h.sum()]])
+        step = np.linalg.solve(hess + 1e-12 * np.eye(2), g)
+        if np.max(np.abs(g)) < 1e-10 * max(1.0, w.sum()):
+            break
+        s = 1.0
+        while s > 1e-10:
+            na, nb = a - s * step[0], b - s * step[1]
+            new = loss(na, nb)
+            if new <= current - 1e-4 * s * float(np.dot(g, step)):
+                a, b, current = na, nb, new
+                break
+            s /= 2
+        else:
+            break
+    return a / scale, b - a * center / scale
+
+
+def _sigmoid(m: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * m))
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_scores(
+    model: ModelSource,
+    base_dir: str | os.PathLike | None = None,
+    *,
+    trust: Iterable[str] = (),
+    allow_pickle: bool = False,
+    origin: Origin | None = None,
+) -> LoadedModel:
+    """Load a real model's evaluation scores; cached by (model, base_dir, trust, consent)
+    and the files' sizes and modification times, and safe to call from a worker thread.
+
+    ``base_dir`` is the preset file's folder; ``trust`` adds type names to the preset's
+    ``trusted_types``; ``allow_pickle`` is the user's consent to unpickle (the preset's own
+    ``allow_pickle`` is not enough); ``origin`` names the preset in messages about it.
+
+    Raises PresetError (one line per problem), or its subclasses UntrustedTypes and
+    PickleConsent when the user's consent would let it load."""
+    if isinstance(model, SyntheticModel):
+        raise TypeError("a synthetic model has no files to load; use scores.score_model")
+    origin = origin or Origin()
+    trust = tuple(sorted({t for t in trust if t}))
+    paths = _existing(model, base_dir, origin)
+    key = (model, tuple(sorted((n, str(p)) for n, p in paths.items())), trust, allow_pickle)
+    stamp = tuple(_stamp(p) for p in paths.values())
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] == stamp:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    if isinstance(model, ScoreFileModel):
+        loaded = _load_score_file(model, paths["path"])
+    elif isinstance(model, SklearnModel):
+        loaded = _load_sklearn(model, paths, trust, allow_pickle)
+    else:  # pragma: no cover - a new source type without a loader
+        raise TypeError(f"no loader for {type(model).__name__}")
+    with _LOCK:
+        _CACHE[key] = (stamp, loaded)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return loaded
+
+
+_CACHE: OrderedDict[tuple, tuple[tuple, LoadedModel]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _LOCK:
+        _CACHE.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+def _load_score_file(model: ScoreFileModel, path: Path) -> LoadedModel:
+    table = read_csv(path)
+    labels = _labels(table, model.label_column, "model.label_column")
+    cells = table.require(model.score_column, "model.score_column")
+    scores = _numbers(table, model.score_column, cells, blank_is_nan=False)
+    _check_scores(table, model.score_column, scores)
+    weights = _weights(table, model.weight_column, labels, model.label_column)
+    return LoadedModel(
+        model=model,
+        scores=EmpiricalScores(labels, scores, weights),
+        files=(path,),
+        score_method="the score file",
+        groups=_groups(table, model.group_column),
+    )
+
+
+def _check_scores(table: Table, column: str, scores: np.ndarray) -> None:
+    bad = ~np.isfinite(scores)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise _fail(
+            table.problem(
+                i, column, f"must be a finite number, got {str(table.column(column)[i])!r}"
+            )
+        )
+    bad = (scores < 0) | (scores > 1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise _fail(
+            table.problem(
+                i,
+                column,
+                f"must be a probability between 0 and 1, got {scores[i]:g} (a logit or a "
+                "margin? map it to [0, 1] first, e.g. with a sigmoid)",
+            )
+        )
+
+
+def _load_sklearn(
+    model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...], allow_pickle: bool
+) -> LoadedModel:
+    # The evaluation data first: a bad CSV is reported without paying for skops/sklearn.
+    table = read_csv(paths["data"])
+    labels = _labels(table, model.label_column, "model.label_column")
+    weights = _weights(table, model.weight_column, labels, model.label_column)
+    groups = _groups(table, model.group_column)
+    estimator, trusted, notes = _load_estimator(model, paths["model"], trust, allow_pickle)
+    method = _scoring_method(estimator, paths["model"])
+    positive = _positive_column(estimator, paths["model"])
+    names = _feature_names(estimator, model, table)
+    frame = getattr(estimator, "feature_names_in_", None) is not None and _pandas_available()
+    X = _features(table, names, frame)
+    raw, more = _estimator_scores(estimator, X, positive, table, paths["model"], method)
+    notes += more
+    calibration = ""
+    if method == "decision_function":
+        a, b = platt(raw, labels, weights)
+        scores = _sigmoid(a * raw + b)
+        calibration = (
+            f"Platt scaling fitted on the evaluation set: score = 1 / (1 + exp(-({a:.4g} * "
+            f"decision_function + {b:.4g})))"
+        )
+        notes.append(
+            f"the {type(estimator).__name__} has no predict_proba: its decision_function was "
+            "mapped to [0, 1] by Platt scaling (a logistic fit) on the evaluation set; the "
+            "ranking, ROC and AUC are unchanged, but the scores are calibrated on the same rows "
+            "they are evaluated on"
+        )
+        if a <= 0:
+            notes.append(
+                "the decision function ranks negatives above positives on the evaluation set"
+            )
+    else:
+        scores = raw
+    return LoadedModel(
+        model=model,
+        scores=EmpiricalScores(labels, scores, weights),
+        files=(paths["model"], paths["data"]),
+        score_method=method,
+        calibration=calibration,
+        trusted_types=trusted,
+        groups=groups,
+        notes=tuple(dict.fromkeys(n for n in notes if n)),
+    )
+
+
+# --- metrics for the report and the model panel --------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class GroupMetrics:
+    name: str
+    size: int
+    base_rate: float
+    auc: float  # NaN when the group holds one class only
+
+
+@dataclass(frozen=True, eq=False)
+class ModelMetrics:
+    """What the model panel and the report show about a real model."""
+
+    source: str
+    files: tuple[str, ...]
+    score_method: str
+    calibration: str
+    trusted_types: tuple[str, ...]
+    eval_size: int
+    eval_weight: float
+    eval_base_rate: float
+    scenario_base_rate: float
+    auc: float
+    reliability: Reliability  # on the evaluation set as it is
+    reliability_at_scenario: Reliability  # reweighted to the scenario's base rate
+    histograms: ScoreHistograms
+    groups: tuple[GroupMetrics, ...]
+    groups_left_out: int
+    notes: tuple[str, ...]
+
+    @property
+    def reweighted(self) -> bool:
+        """The evaluation data's base rate differs from the scenario's (prior shift)."""
+        return not math.isclose(self.eval_base_rate, self.scenario_base_rate, rel_tol=1e-9)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; NaN becomes None."""
+
+        def bins(r: Reliability) -> list[dict[str, Any]]:
+            return [
+                {
+                    "from": _num(r.edges[i]),
+                    "to": _num(r.edges[i + 1]),
+                    "mean_score": _num(r.mean_score[i]),
+                    "observed_positive_rate": _num(r.observed[i]),
+                    "rows": int(r.count[i]),
+                }
+                for i in range(len(r.count))
+                if r.count[i] > 0
+            ]
+
+        return {
+            "source": self.source,
+            "files": list(self.files),
+            "score_method": self.score_method,
+            "calibrated_from_decision_function": bool(self.calibration),
+            "calibration_method": self.calibration or None,
+            "trusted_types": list(self.trusted_types),
+            "eval_size": self.eval_size,
+            "eval_weight": _num(self.eval_weight),
+            "eval_base_rate": _num(self.eval_base_rate),
+            "scenario_base_rate": _num(self.scenario_base_rate),
+            "reweighted_to_scenario_base_rate": self.reweighted,
+            "auc": _num(self.auc),
+            "calibration_curve": bins(self.reliability),
+            "calibration_curve_at_scenario_base_rate": bins(self.reliability_at_scenario),
+            "score_histograms": {
+                "edges": [_num(e) for e in self.histograms.edges],
+                "positive": [_num(v) for v in self.histograms.positive],
+                "negative": [_num(v) for v in self.histograms.negative],
+            },
+            "groups": [
+                {
+                    "group": g.name,
+                    "size": g.size,
+                    "base_rate": _num(g.base_rate),
+                    "auc": _num(g.auc),
+                }
+                for g in self.groups
+            ],
+            "groups_left_out": self.groups_left_out,
+            "notes": list(self.notes),
+        }
+
+    def text(self) -> str:
+        """A few lines for the terminal."""
+        out = [f"model ({self.source}): {' on '.join(self.files)}"]
+        shift = (
+            f"; the scenario's is {self.scenario_base_rate:.3g}, so rates are reweighted to it"
+            if self.reweighted
+            else " (the scenario's too)"
+        )
+        out.append(
+            f"  evaluation set  {self.eval_size:,} rows, base rate {self.eval_base_rate:.3g}"
+            + shift
+        )
+        out.append(f"  ROC AUC         {self.auc:.4f}, scores from {self.score_method}")
+        if self.calibration:
+            out.append(f"  calibrated      {self.calibration}")
+        if self.trusted_types:
+            out.append(f"  trusted types   {', '.join(self.trusted_types)}")
+        cells = [
+            f"{self.reliability.mean_score[i]:.2f}->{self.reliability.observed[i]:.2f}"
+            for i in range(len(self.reliability.count))
+            if self.reliability.count[i] > 0
+        ]
+        out.append(f"  calibration     mean score -> share positive per bin: {' '.join(cells)}")
+        for g in self.groups:
+            auc = "n/a" if not math.isfinite(g.auc) else f"{g.auc:.4f}"
+            out.append(
+                f"  group {g.name!r}: {g.size:,} rows, base rate {g.base_rate:.3g}, AUC {auc}"
+            )
+        if self.groups_left_out:
+            out.append(f"  ... and {self.groups_left_out} more groups")
+        out += [f"  note: {n}" for n in self.notes]
+        return "\n".join(out)
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def model_metrics(
+    loaded: LoadedModel,
+    scenario_base_rate: float,
+    *,
+    thresholds: Iterable[float] = (),
+    calibration_bins: int | np.ndarray = 10,
+    histogram_bins: int | np.ndarray = 20,
+) -> ModelMetrics:
+    """ROC AUC, reliability curves (as evaluated and reweighted to the scenario's base
+    rate), score histograms and per-group figures of a loaded model; files as the preset
+    writes them. ``thresholds`` (the design's) add a note wherever an operating point rests
+    on zero observed events."""
+    s = loaded.scores
+    groups: list[GroupMetrics] = []
+    left_out = 0
+    if loaded.groups is not None:
+        names, inverse = np.unique(loaded.groups, return_inverse=True)
+        left_out = max(0, len(names) - MAX_GROUPS)
+        labels = np.asarray(s.labels).astype(bool)
+        scores = np.asarray(s.scores, dtype=float)
+        w = None if s.weights is None else np.asarray(s.weights, dtype=float)
+        for g, name in enumerate(names[:MAX_GROUPS]):
+            rows = inverse == g
+            wg = np.ones(int(rows.sum())) if w is None else w[rows]
+            pos = float(wg[labels[rows]].sum())
+            total = float(wg.sum())
+            auc = math.nan
+            if 0 < pos < total:
+                sub = EmpiricalScores(labels[rows], scores[rows], None if w is None else wg)
+                auc = sub.roc_auc()
+            groups.append(
+                GroupMetrics(str(name), int(rows.sum()), pos / total if total else math.nan, auc)
+            )
+    return ModelMetrics(
+        source=loaded.model.source,
+        files=tuple(model_files(loaded.model).values()),
+        score_method=loaded.score_method,
+        calibration=loaded.calibration,
+        trusted_types=loaded.trusted_types,
+        eval_size=s.n,
+        eval_weight=s.positive_weight + s.negative_weight,
+        eval_base_rate=s.base_rate,
+        scenario_base_rate=float(scenario_base_rate),
+        auc=loaded.roc_auc(),
+        reliability=s.reliability(calibration_bins),
+        reliability_at_scenario=s.reliability(calibration_bins, base_rate=scenario_base_rate),
+        histograms=s.histograms(histogram_bins),
+        groups=tuple(groups),
+        groups_left_out=left_out,
+        notes=loaded.notes + tuple(measurement_notes(loaded, thresholds)),
+    )
+
+
+def measurement_notes(loaded: LoadedModel, thresholds: Iterable[float]) -> list[str]:
+    """Operating points measured as 0 from a finite evaluation set: zero observed is not
+    zero (rule of three: with n events and none observed, the rate may be up to 3/n)."""
+    labels = np.asarray(loaded.scores.labels).astype(bool)
+    n_neg, n_pos = int((~labels).sum()), int(labels.sum())
+    t = np.array([x for x in thresholds if x > 0], dtype=float)
+    if not len(t):
+        return []
+    tpr, fpr = loaded.rates_at(t)
+    out = []
+    for ti, tp, fp in zip(t, tpr, fpr, strict=True):
+        if fp == 0:
+            out.append(
+                f"at score >= {ti:g} none of the evaluation set's {n_neg:,} negative events is "
+                f"flagged: the false-positive rate is measured as 0, but up to 3/{n_neg:,} = "
+                f"{3 / n_neg:.2g} cannot be ruled out (95%, rule of three), so the precision "
+                "there is not measured"
+            )
+        if tp == 0:
+            out.append(
+                f"at score >= {ti:g} none of the {n_pos:,} positive events is caught: recall "
+                f"is measured as 0 (it may be up to {3 / n_pos:.2g})"
+            )
+    return out

@@ -1,0 +1,1378 @@
+"""The simulation over time: a seeded Monte Carlo of a population of users, day by day.
+
+The static engine (engine.py) answers "what is this design worth on an average day?". This
+module answers "and over the horizon?": users habituate across days, learn how often alarms
+are right, abandon the feature after false alarms; caps, cooldowns and guardrails act per
+user and day; labels retrain the model while the world drifts; and, for predictive policing,
+the data feeds back into where patrols go (feedback.py). The model is written up in
+docs/MODEL.md, "Over time: the simulation".
+
+How it is computed, so that cost does not grow with the number of events:
+
+- Replications and users are one flat axis of ``replications * users`` user slots; days are
+  a loop.
+- Events are Poisson per user-day, split into classes (mode x truth x escalated or not) by
+  the band shares of the model's current AUC. Silent events (mode ``none``) and the events of
+  users who abandoned the feature change no user's state, so they are drawn as one Poisson
+  count per replication-day and class.
+- The events that reach users are drawn per user, sparsely: each user has at least one with
+  chance 1 - exp(-L) (L the user's rate of such events), so the users who do are found by
+  geometric skips; each of them gets a zero-truncated Poisson count, split into classes
+  (a categorical draw for the usual single event, sequential binomials for more). All exact.
+- Per-user state (habituation, experienced precision, cooldowns, false alarms left before
+  abandoning) is touched only on the days the user meets an interaction; decays between
+  those days are applied lazily.
+
+The same preset, seed, replications and users give identical results everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from .engine import (
+    attention_table,
+    evaluate,
+    money_per_unit,
+    outcome_masses,
+    payoff_table,
+)
+from .feedback import FeedbackResult, simulate_feedback
+from .preset_io import PresetError, Problem
+from .schema import MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
+from .scores import BinormalScores, ScoreModel, score_model
+
+DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
+MAX_REPLICATIONS = 10_000
+AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
+SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
+
+_NM = len(MODES)
+_AUT, _PRO, _NONE = (MODES.index(m) for m in ("automate", "prompt", "none"))
+_SHOWN = tuple(MODES.index(m) for m in SHOWN_MODES)
+_POS, _NEG = 0, 1
+_PA, _PM, _NA, _NI = range(4)  # OUTCOMES order
+_BIG = np.iinfo(np.int32).max
+
+
+class Cancelled(Exception):
+    """Raised by :func:`simulate` when its ``cancel`` callable returns True. Nothing is
+    returned, so a caller's last complete result stays in place."""
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """One quantity per day: the mean and the 5% and 95% quantiles over replications."""
+
+    mean: np.ndarray
+    p5: np.ndarray
+    p95: np.ndarray
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One figure at the horizon: mean and 5% / 95% quantiles over replications."""
+
+    mean: float
+    p5: float
+    p95: float
+
+
+# name: (title, unit, description). Money is money-equivalent value (money plus time at each
+# stakeholder's hourly value), for the whole population (scenario.users).
+SERIES: dict[str, tuple[str, str, str]] = {
+    "net_value": ("Net value per day", "money", "All stakeholders, whole population."),
+    "value_added": (
+        "Value added per day",
+        "money",
+        "Net value minus the same day with the feature off (expected), whole population.",
+    ),
+    "cumulative_net_value": ("Net value so far", "money", "Cumulative net value."),
+    "cumulative_value_added": ("Value added so far", "money", "Cumulative value added."),
+    "value_added_user": ("Value added per day: user", "money", "The users' share."),
+    "value_added_operator": ("Value added per day: operator", "money", "The operator's share."),
+    "value_added_business": ("Value added per day: business", "money", "The business's share."),
+    "active_users": (
+        "Active users",
+        "share",
+        "Share of users who have not abandoned the feature, at the start of the day.",
+    ),
+    "interactions": (
+        "Interactions per user-day",
+        "per user-day",
+        "Automated actions, prompts, reorderings and annotations per active user.",
+    ),
+    "interruptions": (
+        "Interruptions per user-day",
+        "per user-day",
+        "Automated actions and prompts per active user.",
+    ),
+    "false_alarms": (
+        "False alarms per user-day",
+        "per user-day",
+        "Interactions on negative events per active user.",
+    ),
+    "compliance": (
+        "Compliance",
+        "share",
+        "Chance an interaction of the day would be acted on were it a true alarm, averaged "
+        "over the day's interactions.",
+    ),
+    "trust": (
+        "Trust",
+        "multiplier",
+        "Probability-matching multiplier (1 - w) + w * precision, averaged over the day's "
+        "interactions it applies to (shown modes; automation too when trust is learned).",
+    ),
+    "habituation": (
+        "Habituation",
+        "multiplier",
+        "Compliance multiplier from earlier exposures (the same day and carried over), "
+        "averaged over the day's shown interactions; 1 is a fresh warning.",
+    ),
+    "demotions": (
+        "Demotions per day",
+        "events",
+        "Events moved to a quieter mode by the daily caps and cooldowns, whole population.",
+    ),
+    "guardrail_activations": (
+        "Guardrail activations per day",
+        "events",
+        "All four guardrails together, whole population.",
+    ),
+    "automation_cap": (
+        "Automation cap",
+        "events",
+        "Automated actions stopped by the cap per user-day, whole population.",
+    ),
+    "confidence_floor": (
+        "Confidence floor",
+        "events",
+        "Events not automated because they scored below the floor, whole population.",
+    ),
+    "escalations": ("Escalations", "events", "Events decided by a human operator."),
+    "escalations_over_capacity": (
+        "Escalations over capacity",
+        "events",
+        "Events that would have been escalated but found no free operator.",
+    ),
+    "harm_limited": (
+        "Harm limited",
+        "events",
+        "Positive events whose loss the harm limit cut, whole population.",
+    ),
+    "labels": ("Labels per day", "labels", "Labels collected, whole population."),
+    "cumulative_labels": ("Labels so far", "labels", "Cumulative labels collected."),
+    "wrong_labels": ("Wrong labels per day", "labels", "Labels that say the wrong truth."),
+    "auc": ("Model ROC AUC", "AUC", "The model's quality that day."),
+}
+
+SUMMARY: dict[str, tuple[str, str]] = {
+    "net_value": ("Net value over the horizon", "money"),
+    "value_added": ("Value added over the horizon", "money"),
+    "value_added_user": ("Value added over the horizon: user", "money"),
+    "value_added_operator": ("Value added over the horizon: operator", "money"),
+    "value_added_business": ("Value added over the horizon: business", "money"),
+    "net_value_per_user_day": ("Net value per user-day", "money"),
+    "active_users": ("Active users on the last day", "share"),
+    "interactions": ("Interactions per user-day", "per user-day"),
+    "false_alarms": ("False alarms per user-day", "per user-day"),
+    "compliance": ("Compliance, last 30 days", "share"),
+    "trust": ("Trust, last 30 days", "multiplier"),
+    "habituation": ("Habituation, last 30 days", "multiplier"),
+    "demotions": ("Demotions", "events"),
+    "guardrail_activations": ("Guardrail activations", "events"),
+    "escalations": ("Escalations", "events"),
+    "labels": ("Labels collected", "labels"),
+    "auc": ("Model ROC AUC on the last day", "AUC"),
+}
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What the design does over the horizon. Every series has one value per day."""
+
+    preset: Preset
+    seed: int
+    replications: int
+    users: int  # users simulated; totals are scaled to scenario.users
+    days: np.ndarray  # 1..horizon
+    series: Mapping[str, Series]
+    summary: Mapping[str, Stat]
+    samples: Mapping[str, np.ndarray]  # the summary's figures per replication
+    static_net_per_day: float  # the static engine's expected net value, whole population
+    static_value_added_per_day: float
+    variates: int  # random variates drawn (for the benchmark's floor)
+    feedback: FeedbackResult | None
+
+    @property
+    def population(self) -> int:
+        return self.preset.scenario.users
+
+    @property
+    def scale(self) -> float:
+        """Users in the scenario per simulated user."""
+        return self.population / self.users
+
+
+@dataclass(frozen=True)
+class DayTrace:
+    """One day's interactions per simulated user, after caps, cooldowns and guardrails;
+    passed to ``simulate(on_day=...)`` (for tests and inspection)."""
+
+    day: int
+    slots: np.ndarray  # flat user slot: replication * users + user
+    counts: np.ndarray  # (truth [positive, negative], mode, slot)
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+def default_users(preset: Preset) -> int:
+    return min(preset.scenario.users, DEFAULT_USERS)
+
+
+def simulation_problems(preset: Preset, scores: ScoreModel | None = None) -> list[tuple[str, str]]:
+    """Problems that only the simulation has, as (dotted path, message)."""
+    tel = preset.telemetry
+    if not tel.enabled:
+        return []
+    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    if not isinstance(scores, BinormalScores):
+        return [
+            (
+                "telemetry.enabled",
+                "retraining and drift need a synthetic model (source: synthetic), whose AUC "
+                "can change",
+            )
+        ]
+    if tel.auc_max <= scores.auc:
+        return [
+            ("telemetry.auc_max", f"must be above model.auc ({scores.auc:g}), got {tel.auc_max:g}")
+        ]
+    return []
+
+
+def simulate(
+    preset: Preset,
+    seed: int = 0,
+    replications: int = 20,
+    users: int | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    scores: ScoreModel | None = None,
+    on_day: Callable[[DayTrace], None] | None = None,
+) -> Simulation:
+    """Simulate ``users`` users (default: the scenario's, at most 10,000) over the scenario's
+    horizon in ``replications`` replications.
+
+    ``progress(fraction)`` is called with fractions rising from 0 to 1; ``cancel()`` is polled
+    every day and, when it returns True, :class:`Cancelled` is raised. Both are called on the
+    caller's thread. ``scores`` stands in for the preset's model (a real model's scores).
+    Raises PresetError for a preset the simulation cannot run (see simulation_problems) and
+    ValueError for bad arguments."""
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValueError(f"replications must be 1 to {MAX_REPLICATIONS}, got {replications}")
+    n_users = default_users(preset) if users is None else int(users)
+    if n_users < 1:
+        raise ValueError(f"users must be at least 1, got {n_users}")
+    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    problems = simulation_problems(preset, scores)
+    if problems:
+        raise PresetError([Problem("<preset>", None, p, m) for p, m in problems])
+    return _Run(preset, seed, replications, n_users, scores).execute(progress, cancel, on_day)
+
+
+def binormal_rates(
+    auc: np.ndarray, base_rate: float, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """TPR and FPR of a calibrated binormal model at score thresholds, for several AUCs at
+    once: arrays of shape (len(auc), len(thresholds)). The formulas of BinormalScores."""
+    d = math.sqrt(2.0) * ndtri(np.asarray(auc, dtype=float))[:, None]
+    t = np.asarray(thresholds, dtype=float)[None, :]
+    with np.errstate(divide="ignore"):
+        logit_t = np.log(t) - np.log1p(-t)
+    x = (logit_t - math.log(base_rate / (1 - base_rate)) + d * d / 2) / d
+    return ndtr(d - x), ndtr(-x)
+
+
+def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):
+    """AUC after n (effective) labels: auc_max - (auc_max - auc0) * (n0 / (n0 + n))^k."""
+    return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
+
+
+# --- the plan: score segments and event classes -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    low: float  # lowest score; the segment runs up to the next segment's low (or 1)
+    mode: int
+    escalated: bool  # escalation-eligible
+    floored: bool  # an automate band's part below the confidence floor (demoted)
+
+
+def _segments(preset: Preset) -> list[_Segment]:
+    """Score segments from the highest down: the bands, split at the confidence floor and
+    at the escalation threshold."""
+    exp, g = preset.experience, preset.guardrails
+    cuts = set(exp.thresholds())
+    floor = g.min_confidence_to_automate
+    if floor > 0:
+        cuts.add(floor)
+    esc = g.escalation
+    if esc.enabled and esc.min_score > 0:
+        cuts.add(esc.min_score)
+    fallback = MODES.index(exp.modes.automate.over_cap)
+    out = []
+    for low in sorted(cuts, reverse=True):
+        band = next(b for b in exp.bands if b.threshold <= low)
+        mode = MODES.index(band.mode)
+        floored = mode == _AUT and low < floor
+        out.append(
+            _Segment(
+                low, fallback if floored else mode, esc.enabled and low >= esc.min_score, floored
+            )
+        )
+    return out
+
+
+class _CountingRng:
+    """A Generator that counts the variates it draws."""
+
+    def __init__(self, seed: int):
+        self.gen = np.random.default_rng(seed)
+        self.count = 0
+
+    def _n(self, out: Any) -> Any:
+        self.count += np.size(out)
+        return out
+
+    def random(self, size: Any) -> np.ndarray:
+        return self._n(self.gen.random(size))
+
+    def poisson(self, lam: Any) -> np.ndarray:
+        return self._n(self.gen.poisson(lam))
+
+    def binomial(self, n: Any, p: Any) -> np.ndarray:
+        return self._n(self.gen.binomial(n, p))
+
+    def hypergeometric(self, good: Any, bad: Any, sample: Any) -> np.ndarray:
+        return self._n(self.gen.hypergeometric(good, bad, sample))
+
+    def geometric(self, p: Any, size: Any) -> np.ndarray:
+        return self._n(self.gen.geometric(p, size))
+
+
+def _by_rep(rep: np.ndarray, values: np.ndarray, reps: int) -> np.ndarray:
+    return np.bincount(rep, weights=values, minlength=reps)
+
+
+def _segment_sums(x: np.ndarray, starts: np.ndarray, reps: int) -> np.ndarray:
+    """Sums of x (..., n) over the runs [starts[r], starts[r + 1]) -> (..., reps), as float.
+    np.add.reduceat is far cheaper than a bincount, but gives x[i] for an empty run."""
+    n = x.shape[-1]
+    if n == 0:
+        return np.zeros(x.shape[:-1] + (reps,))
+    out = np.add.reduceat(x, np.minimum(starts[:-1], n - 1), axis=-1).astype(float)
+    out[..., starts[:-1] == starts[1:]] = 0.0
+    return out
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, preset: Preset, seed: int, reps: int, users: int, scores: ScoreModel):
+        self.p = preset
+        sc, dyn, g, tel = preset.scenario, preset.dynamics, preset.guardrails, preset.telemetry
+        self.seed, self.R, self.U, self.D = seed, reps, users, sc.horizon_days
+        self.RU = reps * users
+        self.scale = sc.users / users
+        self.pi, self.per_day = sc.base_rate, sc.events_per_user_per_day
+        self.rng = _CountingRng(seed)
+        self.scores = scores
+        self.habit_on = dyn.habituation.enabled
+        self.trust_on = dyn.trust.enabled
+        self.aband_on = dyn.abandonment.enabled
+        self.tele_on = tel.enabled
+        self.esc = g.escalation if g.escalation.enabled else None
+
+        # Segments and classes. A class is (mode, truth, escalated); silent, non-escalated
+        # events are drawn in aggregate.
+        self.segs = _segments(preset)
+        self.cuts = np.array([s.low for s in self.segs])
+        classes: list[tuple[int, int, bool]] = []
+        for s in self.segs:
+            for t in (_POS, _NEG):
+                key = (s.mode, t, s.escalated)
+                if (s.mode != _NONE or s.escalated) and key not in classes:
+                    classes.append(key)
+        # Largest class first (at the starting AUC): the split settles most users with one
+        # comparison.
+        t0, f0 = scores.rates_at(self.cuts)
+        share_pos = self.pi * np.diff(t0, prepend=0.0)
+        share_neg = (1 - self.pi) * np.diff(f0, prepend=0.0)
+        weight = dict.fromkeys(classes, 0.0)
+        for s, sp, sn in zip(self.segs, share_pos, share_neg, strict=True):
+            for t, share in ((_POS, sp), (_NEG, sn)):
+                if (s.mode, t, s.escalated) in weight:
+                    weight[(s.mode, t, s.escalated)] += share
+        classes.sort(key=lambda k: -weight[k])
+        self.classes = classes
+        n_seg, n_cls = len(self.segs), len(classes)
+        # seg -> class incidence for positives and negatives, and for the floored part
+        self.a_pos = np.zeros((n_seg, n_cls))
+        self.a_neg = np.zeros((n_seg, n_cls))
+        self.none_pos = np.zeros(n_seg)
+        self.none_neg = np.zeros(n_seg)
+        self.floored = np.array([s.floored for s in self.segs], dtype=float)
+        for i, s in enumerate(self.segs):
+            if s.mode == _NONE and not s.escalated:
+                self.none_pos[i] = self.none_neg[i] = 1.0
+                continue
+            self.a_pos[i, classes.index((s.mode, _POS, s.escalated))] = 1.0
+            self.a_neg[i, classes.index((s.mode, _NEG, s.escalated))] = 1.0
+        self.esc_cols = [c for c, k in enumerate(classes) if k[2]]
+        # Row of each class in the day's count matrix: truth * 5 + mode for the classes that
+        # go to users, then one row per escalation-eligible class.
+        self.row_of = np.array(
+            [
+                10 + self.esc_cols.index(c) if e else t * _NM + m
+                for c, (m, t, e) in enumerate(classes)
+            ],
+            dtype=np.int64,
+        )
+        self.n_rows = 10 + len(self.esc_cols)
+
+        # Modes the users can meet: those of the classes and what their caps demote to.
+        modes = {m for m, _, _ in classes if m != _NONE}
+        design = preset.experience.modes
+        frontier = list(modes)
+        while frontier:
+            m = frontier.pop()
+            target = MODES.index(getattr(design, MODES[m]).over_cap)
+            if target != _NONE and target not in modes:
+                modes.add(target)
+                frontier.append(target)
+        self.modes = sorted(modes)
+        self.col = {m: j for j, m in enumerate(self.modes)}
+        self.target = {m: MODES.index(getattr(design, MODES[m]).over_cap) for m in self.modes}
+        self.cap = {m: getattr(design, MODES[m]).daily_cap for m in self.modes}
+        self.cooldown = {m: getattr(dyn.cooldown_days, MODES[m]) for m in self.modes}
+        self.cd_modes = [m for m in self.modes if self.cooldown[m] > 0]
+
+        resp = preset.response
+        self.u = np.array([resp.unprompted.positive, resp.unprompted.negative])
+        self.act = {}
+        self.habit_rate = {}
+        for m in self.modes:
+            r, f = getattr(resp.modes, MODES[m]), getattr(design, MODES[m]).forcefulness
+            self.act[m] = (r.act_if_positive.at(f), r.act_if_negative.at(f))
+            self.habit_rate[m] = r.habituation if m in _SHOWN else 0.0
+        self.w = resp.trust_matching
+
+        # Money-equivalent value per outcome and stakeholder, and per interaction.
+        value = money_per_unit(preset)
+        table = (payoff_table(preset) * value).sum(axis=-1)  # [outcome, stakeholder]
+        self.harm_binds = np.zeros(4, dtype=bool)
+        if g.harm_limit.enabled:
+            table, self.harm_binds = _limit_harm(table, g.harm_limit.max_loss_per_positive)
+        self.value = table
+        self.attention = attention_table(preset) * value[:, 1]  # [mode, stakeholder]
+        self.operator_minute = value[STAKEHOLDERS.index("operator"), 1]
+
+        # The model's quality.
+        self.auc0 = float(scores.roc_auc())
+        self.auc = np.full(reps, self.auc0)
+        self.trained = np.full(reps, self.auc0)
+        self.last_retrain = 0
+        self.labels_eff = np.zeros(reps)
+        self.rates_auc: np.ndarray | None = None
+
+    # --- rates -----------------------------------------------------------------------------
+
+    def _rates(self) -> None:
+        """Per replication: rates of each class per user-day, and what the static engine
+        would say each shown mode's trust is (for trust that is not learned)."""
+        R = self.R
+        if isinstance(self.scores, BinormalScores):
+            tpr, fpr = binormal_rates(self.auc, self.pi, self.cuts)
+        else:
+            t, f = self.scores.rates_at(self.cuts)
+            tpr, fpr = np.tile(t, (R, 1)), np.tile(f, (R, 1))
+        seg_pos = self.pi * np.diff(tpr, axis=1, prepend=0.0)
+        seg_neg = (1 - self.pi) * np.diff(fpr, axis=1, prepend=0.0)
+        pd = self.per_day
+        self.lam = pd * (seg_pos @ self.a_pos + seg_neg @ self.a_neg)  # (R, C)
+        self.lam_none = pd * np.stack([seg_pos @ self.none_pos, seg_neg @ self.none_neg], 1)
+        fl_pos, fl_neg = seg_pos * self.floored, seg_neg * self.floored
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fl = pd * (fl_pos @ self.a_pos + fl_neg @ self.a_neg)
+            self.floor_share = np.where(self.lam > 0, fl / self.lam, 0.0)
+            fl_none = pd * np.stack([fl_pos @ self.none_pos, fl_neg @ self.none_neg], 1)
+            self.floor_share_none = np.where(self.lam_none > 0, fl_none / self.lam_none, 0.0)
+        self.Lam = self.lam.sum(axis=1)
+        # Categorical split of one event, and the sequential-binomial split of several.
+        total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
+        self.cum = np.cumsum(self.lam / total, axis=1)
+        tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
+        self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
+        # r + cumulative shares, one sorted array: one searchsorted picks every user's class
+        self.cum_flat = (np.arange(R)[:, None] + self.cum[:, :-1]).ravel()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.p_one = np.where(self.Lam > 0, self.Lam / np.expm1(self.Lam), 1.0)
+        self.big_rep = self.Lam > 8.0
+        self.static_trust = {}
+        if not self.trust_on and self.w > 0:
+            bands = tuple(Band(s.low, MODES[s.mode]) for s in self.segs)
+            eff = replace(self.p, experience=replace(self.p.experience, bands=bands))
+            masses = outcome_masses(eff, list(tpr.T), list(fpr.T))
+            for m in self.modes:
+                if m in _SHOWN:
+                    self.static_trust[m] = np.broadcast_to(
+                        np.asarray(masses.trust[m], dtype=float), (R,)
+                    )
+        self.rates_auc = self.auc.copy()
+
+    # --- sparse draws ----------------------------------------------------------------------
+
+    def _select(self) -> tuple[np.ndarray, np.ndarray]:
+        """Flat slots of the users with at least one event of a class today (abandoned or
+        not), sorted; and their replication. Each user has one with chance p = 1 - exp(-L),
+        independently, so the gaps between them are geometric: about p * users draws."""
+        R, U = self.R, self.U
+        p = -np.expm1(-self.Lam)
+        dead = p <= 0
+        if dead.all():
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        with np.errstate(divide="ignore"):
+            log_q = np.log1p(-np.where(dead, 0.5, p))[:, None]  # -inf where p is 1
+
+        def gaps(m: int) -> np.ndarray:
+            # geometric by inversion, in place: ceil(log(u) / log(1 - p)), u in (0, 1]
+            g = self.rng.random((R, m))
+            np.subtract(1.0, g, out=g)
+            np.log(g, out=g)
+            g /= log_q
+            np.ceil(g, out=g)
+            np.maximum(g, 1.0, out=g)  # u = 1 (log 0) and p = 1 give gaps of 1
+            g[dead] = U + 1
+            return g
+
+        mean = p * U
+        m = int(np.ceil((mean + 4 * np.sqrt(mean * (1 - p)) + 8).max()))
+        pos = np.cumsum(gaps(m), axis=1)
+        pos -= 1
+        while True:
+            short = pos[:, -1] < U - 1
+            if not short.any():
+                break
+            extra = np.cumsum(gaps(max(16, m // 4)), axis=1) + pos[:, -1:]
+            extra[~short] = U + 1
+            pos = np.concatenate([pos, extra], axis=1)
+        rep, j = np.nonzero(pos < U)
+        return rep * U + pos[rep, j].astype(np.int64), rep
+
+    def _counts(self, rep: np.ndarray) -> np.ndarray:
+        """Each selected user's number of events today: Poisson(L) given at least one. By
+        inversion (one uniform; the usual answer is 1), or by rejection where L > 8."""
+        K = rep.size
+        n = np.ones(K, dtype=np.int64)
+        if not K:
+            return n
+        big = self.big_rep[rep]
+        if big.any():
+            idx = np.flatnonzero(big)
+            while idx.size:
+                draw = self.rng.poisson(self.Lam[rep[idx]])
+                n[idx] = draw
+                idx = idx[draw == 0]
+        small = np.flatnonzero(~big)
+        if not small.size:
+            return n
+        u = self.rng.random(small.size)
+        more = np.flatnonzero(u >= self.p_one[rep[small]])
+        if not more.size:
+            return n
+        lam = self.Lam[rep[small[more]]]
+        e = np.exp(-lam)
+        target = e + u[more] * (1 - e)
+        pmf = lam * e
+        cdf = e + pmf
+        todo = np.arange(more.size)
+        k = 1
+        while todo.size and k < 400:
+            k += 1
+            pmf[todo] *= lam[todo] / k
+            cdf[todo] += pmf[todo]
+            n[small[more[todo]]] = k
+            todo = todo[cdf[todo] < target[todo]]
+        return n
+
+    def _split(self, n: np.ndarray, rep: np.ndarray) -> np.ndarray:
+        """Split each user's count into the classes: (rows, users), rows being truth * 5 +
+        mode for the classes that go to users, then one per escalation-eligible class."""
+        C, K, R = len(self.classes), n.size, self.R
+        rows = np.zeros((self.n_rows, K), dtype=np.int32)
+        self.class_per_rep = np.zeros((R, C), dtype=np.int64)
+        if C == 1:
+            rows[self.row_of[0]] = n
+            self.class_per_rep[:, 0] = _by_rep(rep, n.astype(float), R)
+            return rows
+        one = np.flatnonzero(n == 1)
+        if one.size:
+            # Classes are ordered by share, so most users are settled by the first compare.
+            r = rep[one]
+            u = self.rng.random(one.size)
+            cls = np.zeros(one.size, dtype=np.int64)
+            rest = np.flatnonzero(u >= self.cum[r, 0])
+            if rest.size:
+                rr = r[rest]
+                c = np.searchsorted(self.cum_flat, rr + u[rest], side="right") - rr * (C - 1)
+                cls[rest] = np.clip(c, 0, C - 1)
+            rows.ravel()[self.row_of[cls] * K + one] = 1
+            self.class_per_rep += np.bincount(r * C + cls, minlength=R * C).reshape(R, C)
+        more = np.flatnonzero(n > 1)
+        if more.size:
+            left = n[more]
+            r = rep[more]
+            for c in range(C):
+                x = self.rng.binomial(left, self.cond[r, c]) if c < C - 1 else left
+                rows[self.row_of[c], more] += x.astype(np.int32)
+                self.class_per_rep[:, c] += _by_rep(r, x.astype(float), R).astype(np.int64)
+                left = left - x
+        return rows
+
+    def _sum(self, x: np.ndarray) -> np.ndarray:
+        """Per-replication sums of per-user values (..., users) -> (..., replications), for
+        the day's users (sorted by replication; self.starts marks where each begins)."""
+        return _segment_sums(np.asarray(x), self.starts, self.R)
+
+    def _act(
+        self, counts: np.ndarray, base: float, gain: float, moved: Any, r, starts
+    ) -> np.ndarray:
+        """Per replication, how many of the counted events are acted on, each with chance
+        base + gain * moved (moved per user, or None for 1): a Bernoulli draw (one uniform)
+        where a user met one event, a binomial where more. Dense counts draw a uniform for
+        every user; sparse ones (positives, usually) only where there is an event."""
+        K = counts.size
+        nnz = np.count_nonzero(counts)
+        if not nnz:
+            return np.zeros(self.R)
+        if nnz * 2 < K:
+            nz = np.flatnonzero(counts)
+            n = counts[nz]
+            p = base + gain * (1.0 if moved is None else moved[nz])
+            p = np.broadcast_to(p, nz.shape)
+            acted = (self.rng.random(nz.size) < p).astype(float)
+            more = np.flatnonzero(n > 1)
+            if more.size:
+                acted[more] = self.rng.binomial(n[more], p[more])
+            return _by_rep(r[nz], acted, self.R)
+        p = base + gain * (1.0 if moved is None else moved)
+        p = np.broadcast_to(p, counts.shape)
+        # a Bernoulli for one event (0 events: 0); several are redrawn below
+        acted = np.multiply(self.rng.random(K) < p, counts, dtype=np.float32)
+        more = np.flatnonzero(counts > 1)
+        if more.size:
+            acted[more] = self.rng.binomial(counts[more], p[more])
+        return _segment_sums(acted, starts, self.R)
+
+    # --- the day ---------------------------------------------------------------------------
+
+    def _init_state(self) -> None:
+        R, U, D, RU = self.R, self.U, self.D, self.RU
+        ab = self.p.dynamics.abandonment
+        self.abandon_day = np.full(RU, D, dtype=np.int32)
+        self.fa_left = None
+        if self.aband_on:
+            if ab.per_day > 0:
+                g = self.rng.geometric(ab.per_day, RU)
+                self.abandon_day = np.minimum(g, D).astype(np.int32)
+            if ab.per_false_alarm > 0:
+                g = self.rng.geometric(ab.per_false_alarm, RU)
+                self.fa_left = np.minimum(g, _BIG).astype(np.int32)
+        rep = np.repeat(np.arange(R, dtype=np.int64), U)
+        flat = rep * (D + 1) + self.abandon_day
+        self.hist = np.bincount(flat, minlength=R * (D + 1)).reshape(R, D + 1)
+        self.n_abandoned = np.zeros(R, dtype=np.int64)
+        # Per mode, one flat array per state variable (1-D gathers are much faster than
+        # gathers of rows), each decayed lazily from the day it was last touched.
+        # Per mode, the user's state packed as four float32 (the day it was last brought up
+        # to date, habituation carried H, alarms seen true S and false F) in one complex128:
+        # one gather per user and day instead of four. Decays are applied lazily.
+        lazy = self.habit_on or self.trust_on
+        self.state = {m: np.zeros(RU, np.complex128) for m in self.modes} if lazy else {}
+        self.last_cd = {m: np.full(RU, -(10**6), np.int32) for m in self.cd_modes}
+        dyn = self.p.dynamics
+        steps = np.arange(D + 1, dtype=np.float32)
+        self.rho_pow = np.float32(1.0 - dyn.habituation.recovery_per_day) ** steps
+        self.keep_pow = np.float32(dyn.trust.memory_per_day) ** steps
+        z = lambda *shape: np.zeros((D, R, *shape))  # noqa: E731
+        self.rec_n = z(2, _NM)  # counts by truth and mode (users' and silent events)
+        self.rec_acted = z(2, _NM)
+        self.rec_ab_n, self.rec_ab_acted = z(2), z(2)
+        self.rec_esc_n, self.rec_esc_acted = z(2), z(2)
+        self.rec = {
+            k: z()
+            for k in (
+                "active",
+                "demotions",
+                "automation_cap",
+                "confidence_floor",
+                "escalations_over_capacity",
+                "comp_num",
+                "comp_den",
+                "trust_num",
+                "trust_den",
+                "habit_num",
+                "habit_den",
+                "labels",
+                "wrong_labels",
+                "auc",
+            )
+        }
+
+    def execute(self, progress, cancel, on_day) -> Simulation:
+        def check() -> None:
+            if cancel is not None and cancel():
+                raise Cancelled
+
+        if progress is not None:
+            progress(0.0)
+        check()
+        fb = self.p.feedback
+        feedback = None
+        if fb.enabled:
+            fb_rng = np.random.default_rng([self.seed, 1])
+            feedback = simulate_feedback(fb, self.D, self.R, fb_rng, check)
+        self._init_state()
+        every = max(1, self.D // 100)
+        for d in range(self.D):
+            check()
+            self._day(d, on_day)
+            if progress is not None and ((d + 1) % every == 0 or d + 1 == self.D):
+                progress((d + 1) / self.D)
+        return self._result(feedback)
+
+    def _day(self, d: int, on_day) -> None:
+        R, U = self.R, self.U
+        rec = self.rec
+        self.n_abandoned += self.hist[:, d]
+        active = U - self.n_abandoned
+        rec["active"][d] = active
+        if self.tele_on:
+            since = d - self.last_retrain
+            drift = self.p.telemetry.drift_per_day
+            self.auc = np.maximum(AUC_FLOOR, self.trained - drift * since)
+        if self.rates_auc is None or not np.array_equal(self.auc, self.rates_auc):
+            self._rates()
+        rec["auc"][d] = self.auc
+
+        slots, rep = self._select()
+        if self.aband_on and slots.size:
+            alive = self.abandon_day[slots] > d
+            slots, rep = slots[alive], rep[alive]
+        self.starts = np.searchsorted(rep, np.arange(R + 1))  # users are sorted by replication
+        rows = self._split(self._counts(rep), rep)
+        M = rows[:10].reshape(2, _NM, -1)  # [truth, mode, user], a view
+        if self.floor_share.any():
+            floored = self.rng.binomial(self.class_per_rep, self.floor_share)
+            rec["confidence_floor"][d] = floored.sum(axis=1)
+        if self.esc_cols:
+            self._escalate(d, rows[10:], rep, M)
+
+        # Cooldowns, design caps and the automation guardrail, most forceful mode first.
+        gcap = self.p.guardrails.max_automations_per_day
+        for m in self.modes:
+            target = self.target[m]
+            if m in self.last_cd and slots.size:
+                hit = np.flatnonzero(M[0, m] + M[1, m])
+                hit = hit[d - self.last_cd[m][slots[hit]] <= self.cooldown[m]]
+                if hit.size:
+                    moved = M[:, m, hit]
+                    M[:, target, hit] += moved
+                    M[:, m, hit] = 0
+                    rec["demotions"][d] += _by_rep(rep[hit], moved.sum(axis=0), R)
+            if self.cap[m] is not None:
+                self._cap(M, m, self.cap[m], target, rep, rec["demotions"][d])
+            if m == _AUT and gcap is not None:
+                self._cap(M, m, gcap, target, rep, rec["automation_cap"][d])
+        if on_day is not None:
+            on_day(DayTrace(d, slots.copy(), M.copy()))
+
+        self._respond(d, slots, rep, M)
+        self._silent(d, active, M)
+        if self.tele_on:
+            self._telemetry(d)
+
+    def _cap(self, M, m, cap, target, rep, counter) -> None:
+        """At most ``cap`` events of mode m per user-day; those over it are a uniformly
+        random subset of the day's (the later ones), whatever their truth."""
+        total = M[0, m] + M[1, m]
+        over = np.flatnonzero(total > cap)
+        if not over.size:
+            return
+        pos, neg = M[0, m, over].astype(np.int64), M[1, m, over].astype(np.int64)
+        if cap == 0:
+            keep_pos = np.zeros_like(pos)
+        else:
+            keep_pos = self.rng.hypergeometric(pos, neg, np.full(over.size, cap))
+        keep_neg = cap - keep_pos
+        M[0, m, over], M[1, m, over] = keep_pos, keep_neg
+        M[0, target, over] += (pos - keep_pos).astype(M.dtype)
+        M[1, target, over] += (neg - keep_neg).astype(M.dtype)
+        counter += _by_rep(rep[over], (pos + neg - cap).astype(float), self.R)
+
+    def _escalate(self, d: int, E: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
+        """Escalation-eligible events (E: eligible class x user) go to a human, up to the
+        capacity (a uniformly random subset of the day's when over it); the rest go on in
+        their band's mode."""
+        R, esc = self.R, self.esc
+        items = np.flatnonzero(E.any(axis=0))
+        E = E[:, items].astype(np.int64)
+        r = rep[items]
+        ce, K = E.shape
+        fall = np.zeros_like(E)
+        if esc.capacity_per_day is not None and K:
+            total = _by_rep(r, E.sum(axis=0).astype(float), R)
+            capacity = np.floor(esc.capacity_per_day / self.scale + self.rng.random(R))
+            if (total > capacity).any():
+                flat = E.T.ravel()  # user-major: entry = user * ce + class
+                idx = np.repeat(np.arange(flat.size), flat)
+                ev_rep = r[idx // ce]
+                order = np.lexsort((self.rng.random(idx.size), ev_rep))
+                ev_rep = ev_rep[order]
+                rank = np.arange(idx.size) - np.searchsorted(ev_rep, ev_rep, side="left")
+                over = rank >= capacity[ev_rep]
+                fall = np.bincount(idx[order][over], minlength=flat.size).reshape(K, ce).T
+                self.rec["escalations_over_capacity"][d] = _by_rep(
+                    r, fall.sum(axis=0).astype(float), R
+                )
+        handled = np.zeros((R, 2), dtype=np.int64)
+        for j, c in enumerate(self.esc_cols):
+            m, t, _ = self.classes[c]
+            M[t, m, items] += fall[j].astype(M.dtype)
+            handled[:, t] += _by_rep(r, (E[j] - fall[j]).astype(float), R).astype(np.int64)
+        self.rec_esc_n[d] = handled
+        self.rec_esc_acted[d] = self.rng.binomial(
+            handled, np.array([esc.act_if_positive, esc.act_if_negative])
+        )
+
+    def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
+        """Users respond to what they are shown, and their state moves on; mode by mode, for
+        the users who met that mode today. Per-user arithmetic in float32."""
+        R = self.R
+        dyn = self.p.dynamics
+        rec = self.rec
+        u_pos, u_neg = self.u
+        bounds = np.arange(R + 1)
+        f32 = np.float32
+        sums = {k: np.zeros(R) for k in ("moved", "trust", "trust_den", "habit", "habit_den")}
+        comp_num = np.zeros(R)
+        comp_den = np.zeros(R)
+        for m in self.modes:
+            total_all = M[0, m] + M[1, m]
+            idx = np.flatnonzero(total_all)
+            if not idx.size:
+                continue
+            s, r = slots[idx], rep[idx]
+            pos, neg = M[0, m, idx], M[1, m, idx]
+            total = total_all[idx].astype(f32)
+            starts = np.searchsorted(r, bounds)
+            n_sum = _segment_sums(total, starts, R)
+            if m in self.state:
+                # One 16-byte gather per user: (day last seen, H, S, F), as float32.
+                packed = self.state[m]
+                st = packed[s].view(np.float32).reshape(-1, 4)
+                delta = (d - st[:, 0]).astype(np.intp)
+                new = np.empty_like(st)
+                new[:, 0] = d
+            moved: Any = None  # the compliance multiplier; None for 1
+            if m in _SHOWN:
+                rate = self.habit_rate[m]
+                if rate > 0:
+                    log_q = f32(math.log(1.0 - rate))
+                    # mean of (1 - r)^k over the day's exposures k = 0 .. n-1 (1 for one)
+                    moved = np.ones(idx.size, dtype=f32)
+                    more = np.flatnonzero(total > 1)
+                    if more.size:
+                        moved[more] = -np.expm1(total[more] * log_q) / (total[more] * f32(rate))
+                    if self.habit_on:
+                        carried = st[:, 1] * self.rho_pow[delta]
+                        moved *= np.exp(carried * log_q)
+                        carried += f32(1.0 - dyn.habituation.polymorphic) * total
+                        new[:, 1] = carried
+                    sums["habit"] += _segment_sums(moved * total, starts, R)
+                else:
+                    sums["habit"] += n_sum
+                sums["habit_den"] += n_sum
+            trust: Any = None
+            if self.trust_on:
+                tr = dyn.trust
+                keep = self.keep_pow[delta]
+                S = st[:, 2] * keep
+                F = st[:, 3] * keep
+                trust = f32(tr.prior_weight * tr.initial_precision) + S
+                denom = S + F
+                denom += f32(tr.prior_weight)
+                if tr.prior_weight > 0:
+                    trust /= denom
+                else:  # no prior: the expectation only until the first alarm
+                    np.divide(trust, denom, out=trust, where=denom > 0)
+                    trust[denom <= 0] = tr.initial_precision
+                trust *= f32(self.w)
+                trust += f32(1 - self.w)
+                S += pos
+                F += neg
+                new[:, 2] = S
+                new[:, 3] = F
+            elif m in self.static_trust:
+                trust = self.static_trust[m][r].astype(f32)
+            if trust is not None:
+                sums["trust"] += _segment_sums(trust * total, starts, R)
+                sums["trust_den"] += n_sum
+                moved = trust if moved is None else moved * trust
+            a_pos, a_neg = self.act[m]
+            k_pos, k_neg = (1 - u_pos) * a_pos, (1 - u_neg) * a_neg
+            # compliance: P(act | positive) averaged over the interactions
+            moved_sum = n_sum if moved is None else _segment_sums(moved * total, starts, R)
+            comp_num += u_pos * n_sum + k_pos * moved_sum
+            comp_den += n_sum
+            pos_sum = _segment_sums(pos, starts, R)
+            self.rec_n[d, :, _POS, m] = pos_sum
+            self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
+            self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, k_pos, moved, r, starts)
+            self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, k_neg, moved, r, starts)
+            if m in self.state:
+                packed[s] = new.view(np.complex128).ravel()
+            if m in self.last_cd:
+                self.last_cd[m][s] = d
+            if self.fa_left is not None and m in (_AUT, _PRO):
+                self._false_alarms(d, s, neg)
+        rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
+        rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
+        rec["habit_num"][d], rec["habit_den"][d] = sums["habit"], sums["habit_den"]
+
+    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray) -> None:
+        """Count false interruptions against each user's tolerance; those who run out
+        abandon the feature from the next day."""
+        hit = np.flatnonzero(neg)
+        if not hit.size:
+            return
+        users = s[hit]
+        left = self.fa_left[users] - neg[hit]
+        self.fa_left[users] = left
+        quit_ = users[left <= 0]
+        quit_ = quit_[self.abandon_day[quit_] > d + 1]
+        if quit_.size:
+            r = quit_ // self.U
+            np.add.at(self.hist, (r, self.abandon_day[quit_]), -1)
+            np.add.at(self.hist, (r, np.full(quit_.size, d + 1)), 1)
+            self.abandon_day[quit_] = d + 1
+
+    def _silent(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
+        """Events no user's state depends on, drawn per replication: silent events of active
+        users (the design's mode none, and events demoted to it) and all events of users
+        who abandoned the feature."""
+        silent = self.rng.poisson(active[:, None] * self.lam_none)  # (R, truth)
+        if self.floor_share_none.any():
+            floored = self.rng.binomial(silent, self.floor_share_none)
+            self.rec["confidence_floor"][d] += floored.sum(axis=1)
+        if M.shape[-1]:
+            silent = silent + self._sum(M[:, _NONE]).T.astype(np.int64)
+        self.rec_n[d, :, :, _NONE] = silent
+        self.rec_acted[d, :, :, _NONE] = self.rng.binomial(silent, self.u)
+        gone = (self.U - active)[:, None] * self.per_day * np.array([self.pi, 1 - self.pi])
+        ab = self.rng.poisson(gone)
+        self.rec_ab_n[d] = ab
+        self.rec_ab_acted[d] = self.rng.binomial(ab, self.u)
+
+    def _telemetry(self, d: int) -> None:
+        tel = self.p.telemetry
+        interactions = self.rec_n[d, :, :, :_NONE].sum(axis=2).astype(np.int64)  # (R, truth)
+        labels = self.rng.binomial(interactions, tel.label_share)
+        wrong = self.rng.binomial(labels, np.array([tel.wrong_if_positive, tel.wrong_if_negative]))
+        self.rec["labels"][d] = labels.sum(axis=1)
+        self.rec["wrong_labels"][d] = wrong.sum(axis=1)
+        signal = (1.0 - tel.wrong_if_positive - tel.wrong_if_negative) ** 2
+        self.labels_eff += labels.sum(axis=1) * signal * self.scale
+        every = tel.retrain_every_days
+        if every is not None and (d + 1) % every == 0:
+            self.trained = learning_curve(
+                self.labels_eff, self.auc0, tel.auc_max, tel.learning_labels, tel.learning_exponent
+            )
+            self.last_retrain = d + 1
+
+    # --- the result ------------------------------------------------------------------------
+
+    def _result(self, feedback: FeedbackResult | None) -> Simulation:
+        p, R, D, U = self.p, self.R, self.D, self.U
+        s = self.scale
+        rec = self.rec
+        V = self.value
+        n, acted = self.rec_n, self.rec_acted  # (D, R, truth, mode)
+        pos_acted = (
+            acted[:, :, _POS].sum(-1) + self.rec_ab_acted[..., _POS] + self.rec_esc_acted[..., _POS]
+        )
+        pos_all = n[:, :, _POS].sum(-1) + self.rec_ab_n[..., _POS] + self.rec_esc_n[..., _POS]
+        neg_acted = (
+            acted[:, :, _NEG].sum(-1) + self.rec_ab_acted[..., _NEG] + self.rec_esc_acted[..., _NEG]
+        )
+        neg_all = n[:, :, _NEG].sum(-1) + self.rec_ab_n[..., _NEG] + self.rec_esc_n[..., _NEG]
+        value = (
+            pos_acted[..., None] * V[_PA]
+            + (pos_all - pos_acted)[..., None] * V[_PM]
+            + neg_acted[..., None] * V[_NA]
+            + (neg_all - neg_acted)[..., None] * V[_NI]
+        )  # (D, R, stakeholder)
+        value = value + n.sum(axis=2) @ self.attention  # (D, R, mode) @ (mode, stakeholder)
+        if self.esc is not None:
+            reviews = self.rec_esc_n.sum(axis=-1)
+            op = STAKEHOLDERS.index("operator")
+            value[..., op] -= reviews * self.esc.minutes_per_review * self.operator_minute
+        harm = self.harm_binds[_PA] * pos_acted + self.harm_binds[_PM] * (pos_all - pos_acted)
+
+        # The feature off, in expectation, with the same harm limit (a rule outside the model).
+        u = p.response.unprompted
+        pi = self.pi
+        shares = np.array(
+            [
+                pi * u.positive,
+                pi * (1 - u.positive),
+                (1 - pi) * u.negative,
+                (1 - pi) * (1 - u.negative),
+            ]
+        )
+        baseline = U * self.per_day * (shares @ V)  # (stakeholder,)
+        added = value - baseline
+        net = value.sum(-1)
+
+        active = rec["active"]
+
+        def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            """a / b, NaN where b is 0."""
+            return np.divide(a, b, out=np.full(np.shape(a), np.nan), where=b > 0)
+
+        def per_active(x: np.ndarray) -> np.ndarray:
+            return ratio(x, active)
+
+        interactions = n[:, :, :, :_NONE].sum(axis=(2, 3))
+        interruptions = n[:, :, :, [_AUT, _PRO]].sum(axis=(2, 3))
+        false_alarms = n[:, :, _NEG, :_NONE].sum(axis=2)
+        escalations = self.rec_esc_n.sum(axis=-1)
+        guard = rec["automation_cap"] + rec["confidence_floor"] + escalations + harm
+        raw = {
+            "net_value": net * s,
+            "value_added": added.sum(-1) * s,
+            "cumulative_net_value": np.cumsum(net, axis=0) * s,
+            "cumulative_value_added": np.cumsum(added.sum(-1), axis=0) * s,
+            "value_added_user": added[..., 0] * s,
+            "value_added_operator": added[..., 1] * s,
+            "value_added_business": added[..., 2] * s,
+            "active_users": active / U,
+            "interactions": per_active(interactions),
+            "interruptions": per_active(interruptions),
+            "false_alarms": per_active(false_alarms),
+            "compliance": ratio(rec["comp_num"], rec["comp_den"]),
+            "trust": ratio(rec["trust_num"], rec["trust_den"]),
+            "habituation": ratio(rec["habit_num"], rec["habit_den"]),
+            "demotions": rec["demotions"] * s,
+            "guardrail_activations": guard * s,
+            "automation_cap": rec["automation_cap"] * s,
+            "confidence_floor": rec["confidence_floor"] * s,
+            "escalations": escalations * s,
+            "escalations_over_capacity": rec["escalations_over_capacity"] * s,
+            "harm_limited": harm * s,
+            "labels": rec["labels"] * s,
+            "cumulative_labels": np.cumsum(rec["labels"], axis=0) * s,
+            "wrong_labels": rec["wrong_labels"] * s,
+            "auc": rec["auc"],
+        }
+        series = {k: _series(raw[k]) for k in SERIES}
+
+        w = min(SUMMARY_WINDOW, D)
+        days_users = active.sum(axis=0)  # user-days per replication
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tail = lambda a, b: a[-w:].sum(0) / b[-w:].sum(0)  # noqa: E731
+            horizon = {
+                "net_value": net.sum(0) * s,
+                "value_added": added.sum(axis=(0, 2)) * s,
+                "value_added_user": added[..., 0].sum(0) * s,
+                "value_added_operator": added[..., 1].sum(0) * s,
+                "value_added_business": added[..., 2].sum(0) * s,
+                "net_value_per_user_day": net.sum(0) / (U * D),
+                "active_users": active[-1] / U,
+                "interactions": interactions.sum(0) / days_users,
+                "false_alarms": false_alarms.sum(0) / days_users,
+                "compliance": tail(rec["comp_num"], rec["comp_den"]),
+                "trust": tail(rec["trust_num"], rec["trust_den"]),
+                "habituation": tail(rec["habit_num"], rec["habit_den"]),
+                "demotions": rec["demotions"].sum(0) * s,
+                "guardrail_activations": guard.sum(0) * s,
+                "escalations": escalations.sum(0) * s,
+                "labels": rec["labels"].sum(0) * s,
+                "auc": rec["auc"][-1],
+            }
+        summary = {k: _stat(horizon[k]) for k in SUMMARY}
+        static = evaluate(p, self.scores)
+        return Simulation(
+            preset=p,
+            seed=self.seed,
+            replications=R,
+            users=U,
+            days=np.arange(1, D + 1),
+            series=MappingProxyType(series),
+            summary=MappingProxyType(summary),
+            samples=MappingProxyType({k: np.asarray(horizon[k], dtype=float) for k in SUMMARY}),
+            static_net_per_day=static.net_per_population_day,
+            static_value_added_per_day=static.added_per_population_day,
+            variates=self.rng.count,
+            feedback=feedback,
+        )
+
+
+def _limit_harm(table: np.ndarray, max_loss: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cut the costs of the positive outcomes so that none loses more than ``max_loss`` in
+    all; each stakeholder's cost is cut in proportion. Returns the table and which outcomes
+    the limit binds."""
+    table = table.copy()
+    binds = np.zeros(len(table), dtype=bool)
+    for o in (_PA, _PM):
+        row = table[o]
+        if row.sum() >= -max_loss:
+            continue
+        gains, costs = row[row > 0].sum(), row[row < 0].sum()
+        factor = (-max_loss - gains) / costs  # in [0, 1): the costs that remain
+        table[o] = np.where(row < 0, row * max(factor, 0.0), row)
+        binds[o] = True
+    return table, binds
+
+
+def _quantiles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 5% / 95% quantiles (linear interpolation, as np.quantile) along the last
+    axis, ignoring NaN; NaN where every value is NaN. Vectorized: np.nanquantile loops over
+    rows in Python."""
+    x = np.asarray(x, dtype=float)
+    ok = ~np.isnan(x)
+    n = ok.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, x, 0.0).sum(axis=-1) / n
+    xs = np.sort(x, axis=-1)  # NaN sort last
+    out = []
+    for q in (0.05, 0.95):
+        pos = q * np.maximum(n - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+        a = np.take_along_axis(xs, lo[..., None], axis=-1)[..., 0]
+        b = np.take_along_axis(xs, hi[..., None], axis=-1)[..., 0]
+        out.append(np.where(n > 0, a + (b - a) * (pos - lo), np.nan))
+    return mean, out[0], out[1]
+
+
+def _series(x: np.ndarray) -> Series:
+    """(days, replications) -> mean and 5% / 95% quantiles per day, ignoring NaN."""
+    return Series(*_quantiles(x))
+
+
+def _stat(x: np.ndarray) -> Stat:
+    return Stat(*(float(v) for v in _quantiles(x)))
+
+
+# --- reporting: the same figures for the CLI, files and the GUI ---------------------------
+
+
+def feedback_series(sim: Simulation) -> dict[str, Series]:
+    """The share of patrols each region gets, per day (empty without a feedback loop)."""
+    fb = sim.feedback
+    if fb is None:
+        return {}
+    return {
+        f"patrol_share[{name}]": _series(fb.patrol_share[:, :, i])
+        for i, name in enumerate(fb.regions)
+    }
+
+
+def all_series(sim: Simulation) -> dict[str, Series]:
+    return {**sim.series, **feedback_series(sim)}
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _switches(p: Preset) -> dict[str, bool]:
+    dyn, g = p.dynamics, p.guardrails
+    return {
+        "habituation_carry_over": dyn.habituation.enabled,
+        "trust_learned": dyn.trust.enabled,
+        "abandonment": dyn.abandonment.enabled,
+        "cooldowns": any(getattr(dyn.cooldown_days, m) > 0 for m in MODES[:-1]),
+        "automation_cap": g.max_automations_per_day is not None,
+        "confidence_floor": g.min_confidence_to_automate > 0,
+        "escalation": g.escalation.enabled,
+        "harm_limit": g.harm_limit.enabled,
+        "telemetry": p.telemetry.enabled,
+        "feedback": p.feedback.enabled,
+    }
+
+
+def population_note(sim: Simulation) -> str:
+    if sim.users == sim.population:
+        return f"all {sim.population:,} users simulated"
+    return (
+        f"{sim.users:,} of {sim.population:,} users simulated; population totals scaled "
+        f"x{sim.scale:,.4g}"
+    )
+
+
+def simulation_document(sim: Simulation) -> dict[str, Any]:
+    """Everything as plain JSON-ready data (NaN as None): settings, the horizon summary,
+    every series per day."""
+    p = sim.preset
+    doc: dict[str, Any] = {
+        "scenario": p.scenario.name,
+        "currency": p.payoffs.currency,
+        "seed": sim.seed,
+        "replications": sim.replications,
+        "users_simulated": sim.users,
+        "population": sim.population,
+        "scale": sim.scale,
+        "days": len(sim.days),
+        "note": population_note(sim),
+        "dynamics": _switches(p),
+        "static_engine": {
+            "net_value_per_day": _num(sim.static_net_per_day),
+            "value_added_per_day": _num(sim.static_value_added_per_day),
+        },
+        "summary": {
+            k: {
+                "title": SUMMARY[k][0],
+                "unit": SUMMARY[k][1],
+                "mean": _num(v.mean),
+                "p5": _num(v.p5),
+                "p95": _num(v.p95),
+            }
+            for k, v in sim.summary.items()
+        },
+        "series": {},
+        "feedback": None,
+    }
+    for k, v in all_series(sim).items():
+        title, unit, _ = SERIES.get(k, (k, "share", ""))
+        doc["series"][k] = {
+            "title": title,
+            "unit": unit,
+            **{q: [_num(x) for x in getattr(v, q)] for q in ("mean", "p5", "p95")},
+        }
+    fb = sim.feedback
+    if fb is not None:
+        final = fb.final_share
+        doc["feedback"] = {
+            "correction": p.feedback.correction,
+            "regions": [
+                {
+                    "name": name,
+                    "true_share": float(fb.truth_share[i]),
+                    "final_share": asdict_stat(_stat(final[:, i])),
+                }
+                for i, name in enumerate(fb.regions)
+            ],
+        }
+    return doc
+
+
+def asdict_stat(s: Stat) -> dict[str, float | None]:
+    return {"mean": _num(s.mean), "p5": _num(s.p5), "p95": _num(s.p95)}
+
+
+def simulation_table(sim: Simulation) -> tuple[list[str], list[list[float]]]:
+    """One row per day: day, then mean, p5 and p95 of every series."""
+    series = all_series(sim)
+    header = ["day"] + [f"{k}_{q}" for k in series for q in ("mean", "p5", "p95")]
+    cols = [sim.days.astype(float)]
+    for v in series.values():
+        cols += [v.mean, v.p5, v.p95]
+    return header, np.column_stack(cols).tolist()
+
+
+def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
+    """A readable summary: the horizon figures, then a few days."""
+    from .report import money
+
+    p, cur = sim.preset, sim.preset.payoffs.currency
+    on = [k.replace("_", " ") for k, v in _switches(p).items() if v]
+    lines = [
+        f"{p.scenario.name}: {len(sim.days)} days, {sim.replications} replications, "
+        f"seed {sim.seed}; {population_note(sim)}",
+        f"Over time: {', '.join(on) if on else 'every dynamic off (the static world, day by day)'}",
+        "",
+        f"{'at the horizon':44} {'mean':>12} {'5%':>12} {'95%':>12}",
+    ]
+
+    def fmt(x: float, unit: str) -> str:
+        if not math.isfinite(x):
+            return "n/a"
+        if unit == "money":
+            return money(x, cur)
+        if unit == "share":
+            return f"{x * 100:.1f}%"
+        if unit in ("events", "labels"):
+            return f"{x:,.0f}"
+        return f"{x:.4g}"
+
+    for k, s in sim.summary.items():
+        title, unit = SUMMARY[k]
+        if unit != "money" and not any(map(math.isfinite, (s.mean, s.p5, s.p95))):
+            continue
+        lines.append(
+            f"{title:44} {fmt(s.mean, unit):>12} {fmt(s.p5, unit):>12} {fmt(s.p95, unit):>12}"
+        )
+    days = len(sim.days)
+    lines += [
+        "",
+        f"Static engine: {money(sim.static_net_per_day, cur)} net and "
+        f"{money(sim.static_value_added_per_day, cur)} added per day "
+        f"(x {days} days = {money(sim.static_value_added_per_day * days, cur)} added).",
+    ]
+    fb = sim.feedback
+    if fb is not None:
+        final = fb.final_share
+        parts = [
+            f"{name} {final[:, i].mean() * 100:.1f}% (true {fb.truth_share[i] * 100:.1f}%)"
+            for i, name in enumerate(fb.regions)
+        ]
+        fix = "with" if p.feedback.correction else "without"
+        lines.append(f"Feedback loop ({fix} correction), share of records: {', '.join(parts)}")
+    picks = sorted(set(np.linspace(0, days - 1, min(sample_days, days)).round().astype(int)))
+    s = sim.series
+    lines += [
+        "",
+        f"{'day':>5} {'value added/day':>16} {'so far':>12} {'active':>8} "
+        f"{'interact./u-day':>16} {'compliance':>11} {'trust':>7} {'habit.':>7} {'AUC':>7}",
+    ]
+    for i in picks:
+        lines.append(
+            f"{sim.days[i]:>5} {money(s['value_added'].mean[i], cur):>16} "
+            f"{money(s['cumulative_value_added'].mean[i], cur):>12} "
+            f"{fmt(s['active_users'].mean[i], 'share'):>8} "
+            f"{fmt(s['interactions'].mean[i], ''):>16} "
+            f"{fmt(s['compliance'].mean[i], 'share'):>11} "
+            f"{fmt(s['trust'].mean[i], ''):>7} {fmt(s['habituation'].mean[i], ''):>7} "
+            f"{s['auc'].mean[i]:>7.4f}"
+        )
+    lines.append("Means over replications; run with --json or --csv for every day and the bands.")
+    return "\n".join(lines)
