@@ -467,7 +467,6 @@ class _Run:
                 modes.add(target)
                 frontier.append(target)
         self.modes = sorted(modes)
-        self.col = {m: j for j, m in enumerate(self.modes)}
         self.target = {m: MODES.index(getattr(design, MODES[m]).over_cap) for m in self.modes}
         self.cap = {m: getattr(design, MODES[m]).daily_cap for m in self.modes}
         self.cooldown = {m: getattr(dyn.cooldown_days, MODES[m]) for m in self.modes}
@@ -880,7 +879,7 @@ class _Run:
         u_pos, u_neg = self.u
         bounds = np.arange(R + 1)
         f32 = np.float32
-        sums = {k: np.zeros(R) for k in ("moved", "trust", "trust_den", "habit", "habit_den")}
+        sums = {k: np.zeros(R) for k in ("trust", "trust_den", "habit", "habit_den")}
         comp_num = np.zeros(R)
         comp_den = np.zeros(R)
         for m in self.modes:
