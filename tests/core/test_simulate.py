@@ -4,6 +4,7 @@ runs are seeded, cancellable, and the policing preset reproduces Ensign et al. (
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -39,6 +40,17 @@ FEW = settings(
 def bundled(stem: str, **values) -> Preset:
     preset = load_preset(preset_path(stem))
     return with_values(preset, values) if values else preset
+
+
+def still(preset: Preset) -> Preset:
+    """The preset with every over-time section back at its defaults (all dynamics off)."""
+    defaults = {
+        f.name: f.default_factory() if callable(f.default_factory) else f.default
+        for f in dataclasses.fields(Preset)
+    }
+    return dataclasses.replace(
+        preset, **{k: defaults[k] for k in ("dynamics", "guardrails", "telemetry")}
+    )
 
 
 def small(**values) -> Preset:
@@ -87,9 +99,9 @@ def test_learning_curve_starts_at_the_models_auc_and_rises_to_its_ceiling():
     [
         pytest.param(small(**horizon(40)), 300, id="small: automate + prompt, habituation, trust"),
         # rare, costly positives: more user-days for the same precision
-        pytest.param(bundled("fall_detection", **horizon(60)), 4000, id="fall_detection"),
-        pytest.param(bundled("smart_toaster", **horizon(60)), 300, id="smart_toaster"),
-        pytest.param(bundled("safe_browsing", **horizon(30)), 6000, id="safe_browsing"),
+        pytest.param(still(bundled("fall_detection", **horizon(60))), 4000, id="fall_detection"),
+        pytest.param(still(bundled("smart_toaster", **horizon(60))), 300, id="smart_toaster"),
+        pytest.param(still(bundled("safe_browsing", **horizon(30))), 6000, id="safe_browsing"),
         pytest.param(
             small(
                 **horizon(40),
