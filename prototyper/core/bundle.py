@@ -13,6 +13,7 @@ the preset from there; its model paths must stay inside the bundle.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .model_sources import model_files, origin_of, resolve_path
-from .preset_io import PresetError, Problem, load_preset, loads_preset
+from .preset_io import PresetError, Problem, load_preset, loads_preset, write_atomic
 from .schema import Preset
 
 PRESET_NAME = "preset.yaml"
@@ -80,23 +81,16 @@ def pack(
     )
     if loads_preset(rewritten, str(origin.file)).model != expected:  # pragma: no cover
         raise AssertionError("rewriting the model paths changed more than the paths")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        _add(zf, PRESET_NAME, rewritten.encode("utf-8"))
+        for member in sorted(members):
+            _add(zf, member, members[member].read_bytes())
     out = Path(out)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:  # never half a bundle
+        write_atomic(out, buffer.getvalue())
     except OSError as exc:
         raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
-    try:  # written beside the target, then renamed over it: never half a bundle
-        with os.fdopen(fd, "w+b") as f:
-            with zipfile.ZipFile(f, "w") as zf:
-                _add(zf, PRESET_NAME, rewritten.encode("utf-8"))
-                for member in sorted(members):
-                    _add(zf, member, members[member].read_bytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return [PRESET_NAME, *sorted(members)]
 
 
