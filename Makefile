@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install -e '.[dev]'
 	touch $@
 
-# Runs the CLI on the demo preset until the window lands (a later issue).
+# Opens the window on the default preset (safe browsing).
 run: $(STAMP)
-	$(VENV)/bin/prototyper evaluate presets/safe_browsing.yaml
+	$(VENV)/bin/prototyper
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
