@@ -371,7 +371,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
             "or set QT_QPA_PLATFORM=offscreen"
         )
     if args.file:
-        load_preset(resolve(args.file))  # a bad file fails here, with the usual one line
+        with open_preset(args.file):  # a bad file or bundle fails here, with the usual one line
+            pass
     from .qt.app import run  # Qt only for the window
 
     return run(str(resolve(args.file)) if args.file else None, STARTED)

@@ -8,10 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from .. import assets
+from ..core.bundle import is_bundle, load_bundle
 from ..core.preset_io import PresetError, load_preset
 from .main_window import MainWindow, app_data_dir, install_exception_hook
 
@@ -47,9 +49,15 @@ def run(path: str | None = None, started: float | None = None) -> int:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
     )
+    # Workers (model loading, the simulation) run Python in other threads; the cyclic garbage
+    # collector must not free Qt objects there (Qt deadlocks or crashes): collect in this one.
+    collector = GarbageCollector(interval=1.0)  # noqa: F841 - alive while the app runs
     target = Path(path) if path else assets.preset_path("safe_browsing")
-    try:
-        load_preset(target)  # fail with the CLI's one line before any window exists
+    try:  # fail with the CLI's one line before any window exists
+        if is_bundle(target):
+            load_bundle(target).close()
+        else:
+            load_preset(target)
     except PresetError as exc:
         print(exc, file=sys.stderr)
         return 2

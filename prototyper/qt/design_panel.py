@@ -6,7 +6,10 @@ that no section names land in a last "More" section.
 
 The panel renders ``document.preset`` and forwards what the user does as document edits:
 ``set_value`` per field (merged over a slider drag, so a drag is one undo step), and
-``set_preset`` for adding and removing list items (bands, payoffs).
+``set_preset`` for adding and removing list items (bands, payoffs). The model section starts
+with the model actions (:class:`~prototyper.qt.model_view.QtModelActions`), which the window
+connects to its model loader; with ``model_edit`` set, edits of a real model's fields go
+there too, so that they load in the background and ask for consent.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import qthrottled
 
 from ..core.preset_io import PresetError, with_values
-from ..core.schema import MODES, Band, Preset
+from ..core.schema import MODES, Band, Preset, SyntheticModel
 from ..core.structure import field_spec, hints, join, parse_path, to_data
 from .document import Analysis, Document
 from .form import (
@@ -60,6 +64,7 @@ from .form import (
     union_options,
     union_tag,
 )
+from .model_view import QtModelActions
 from .theme import MODE_COLORS
 
 DRAG_INTERVAL_MS = 16  # at most one recompute per frame (~60 Hz) while a slider is dragged
@@ -388,6 +393,10 @@ class QtDesignPanel(QWidget):
         self._dragging: str | None = None
         self._commit_drag = qthrottled(self._commit_drag_now, DRAG_INTERVAL_MS, parent=self)
         self.sections: dict[str, QtSection] = {}
+        self.model_actions = QtModelActions(document)
+        # Set by the window: takes an edit of a real model's field (path, value) instead of
+        # the document, to load it in the background.
+        self.model_edit: Callable[[str, Any], Any] | None = None
 
         self._claimed = {p for s in SECTIONS for p in s.paths}
         self._unbuilt: dict[str, Section] = {}  # folded sections, built when first opened
@@ -555,6 +564,11 @@ class QtDesignPanel(QWidget):
         self._commit(path, value, merge=True)
 
     def _commit(self, path: str, value: Any, merge: bool) -> None:
+        real = not isinstance(self._document.preset.model, SyntheticModel)
+        if self.model_edit is not None and real and path.startswith("model."):
+            self._restore(path)  # until the model has loaded
+            self.model_edit(path, value)
+            return
         if not self._document.set_value(path, value, merge=merge):
             self._restore(path)
 
@@ -646,6 +660,8 @@ class QtDesignPanel(QWidget):
             self._refresh()
 
     def _build_section(self, sec: Section) -> None:
+        if "model" in sec.paths:
+            self.sections[sec.title].content.addWidget(self.model_actions)
         group = QtFieldGroup()
         for path in sec.paths:
             self._add_field(group, path, top=True)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.engine import Evaluation, evaluate
+from ..core.model_sources import resolve_path
 from ..core.preset_io import (
     PresetError,
     dumps_preset,
@@ -23,7 +24,7 @@ from ..core.preset_io import (
     save_preset,
     with_values,
 )
-from ..core.schema import Band, Preset
+from ..core.schema import Band, ModelSource, Preset, SklearnModel
 from ..core.scores import ScoreModel, score_model
 from ..core.structure import get_path
 from ..core.sweep import Sweep, sweep
@@ -41,10 +42,45 @@ class Analysis:
     seconds: float  # how long the recompute took
 
 
-def analyse(preset: Preset, base_dir: Path | None = None) -> Analysis:
-    """Evaluate a preset and its threshold sweeps; PresetError if its model cannot load."""
+@dataclass(frozen=True)
+class Consent:
+    """What the user accepted in this session to load model files, by the model file's
+    resolved path (consent to one file is not consent to another): types to trust beyond
+    the preset's own ``trusted_types`` (a preset cannot trust types that run code), and
+    pickles to unpickle. Never saved."""
+
+    types: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (model file, types), sorted
+    pickles: frozenset[str] = frozenset()  # model files
+
+    def options(self, model: ModelSource, base_dir: Path | None) -> dict[str, Any]:
+        """The ``trust`` and ``allow_pickle`` arguments to load ``model`` with."""
+        if not isinstance(model, SklearnModel):
+            return {}
+        key = str(resolve_path(model.model, base_dir))
+        return {"trust": dict(self.types).get(key, ()), "allow_pickle": key in self.pickles}
+
+    def granting(
+        self,
+        model: SklearnModel,
+        base_dir: Path | None,
+        types: tuple[str, ...] = (),
+        pickle: bool = False,
+    ) -> Consent:
+        key = str(resolve_path(model.model, base_dir))
+        merged = dict(self.types)
+        if types:
+            merged[key] = tuple(sorted(set(merged.get(key, ())) | set(types)))
+        pickles = self.pickles | {key} if pickle else self.pickles
+        return Consent(tuple(sorted(merged.items())), pickles)
+
+
+def analyse(preset: Preset, base_dir: Path | None = None, consent: Consent = Consent()) -> Analysis:
+    """Evaluate a preset and its threshold sweeps; PresetError if its model cannot load
+    (a real model loads with the user's ``consent``; loads are cached)."""
     start = time.perf_counter()
-    scores = score_model(preset.model, preset.scenario.base_rate, base_dir)
+    scores = score_model(
+        preset.model, preset.scenario.base_rate, base_dir, **consent.options(preset.model, base_dir)
+    )
     evaluation = evaluate(preset, scores)
     bands = preset.experience.bands
     sweeps = tuple(
@@ -94,7 +130,8 @@ class Document(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._path = Path(path) if path else None
-        self._analysis = analyse(preset, self.base_dir)
+        self.consent = Consent()  # what the user accepted this session (see grant)
+        self._analysis = analyse(preset, self.base_dir, self.consent)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -140,6 +177,10 @@ class Document(QObject):
             return True
         return self._change({}, preset, text, "")
 
+    def grant(self, consent: Consent) -> None:
+        """Load model files with the user's consent from now on (types, pickles)."""
+        self.consent = consent
+
     def end_merge(self) -> None:
         """The drag is over: the next change of the same field is a new undo step."""
         count = self.undo_stack.count()
@@ -151,7 +192,7 @@ class Document(QObject):
     def open(self, path: Path) -> None:
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
         path = Path(path)
-        analysis = analyse(load_preset(path), path.resolve().parent)
+        analysis = analyse(load_preset(path), path.resolve().parent, self.consent)
         self.undo_stack.clear()
         self._path = path
         self._show(analysis)
@@ -161,7 +202,7 @@ class Document(QObject):
     def replace_all(self, preset: Preset, path: Path | None, *, dirty: bool) -> None:
         """Start over on a preset (a recovered file): fresh history, maybe unsaved.
         Raises PresetError and changes nothing if its model cannot load."""
-        analysis = analyse(preset, Path(path).resolve().parent if path else None)
+        analysis = analyse(preset, Path(path).resolve().parent if path else None, self.consent)
         self.undo_stack.clear()
         self._path = Path(path) if path else None
         self._show(analysis)
@@ -185,7 +226,9 @@ class Document(QObject):
 
     def _change(self, assignments: dict[str, Any], preset: Preset, text: str, key: str) -> bool:
         try:
-            after = analyse(with_values(preset, assignments, origin="edit"), self.base_dir)
+            after = analyse(
+                with_values(preset, assignments, origin="edit"), self.base_dir, self.consent
+            )
         except PresetError as exc:
             self.error.emit(str(exc.problems[0]))
             return False

@@ -4,16 +4,28 @@ units ("1 every 9 days", "$1.2M", "89%"), from :func:`prototyper.core.report.sum
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ..core.report import money, percent, rate_phrase, summary
 from ..core.schema import ACTIVE_MODES, SHOWN_MODES
 from .document import Analysis, Document
 from .theme import COST_COLOR, CURRENT_COLOR, MODE_COLORS, VALUE_COLOR
+
+if TYPE_CHECKING:
+    from ..core.simulate import Simulation
 
 NEUTRAL_COLOR = CURRENT_COLOR
 MUTED_COLOR = "#757575"
@@ -224,6 +236,63 @@ def layer_figures(doc: dict) -> dict[str, list[Figure]]:
     return out
 
 
+def horizon_figures(sim: Simulation) -> list[Figure]:
+    """The simulation's horizon figures: net value and value added over the horizon with
+    their 90% ranges over the replications, the users still active, and what the preset's
+    dynamics make worth watching (a feedback loop's bias, the model's AUC, trust)."""
+    cur, days, s = sim.preset.payoffs.currency, len(sim.days), sim.summary
+
+    def money_range(key: str) -> str:
+        stat = s[key]
+        return f"90%: {_money(stat.p5, cur)} to {_money(stat.p95, cur)}"
+
+    net, added, active = s["net_value"], s["value_added"], s["active_users"]
+    active_range = ""
+    if percent(active.p5) != percent(active.p95):
+        active_range = f" (90%: {percent(active.p5)} to {percent(active.p95)})"
+    figures = [
+        Figure(
+            _money(net.mean, cur),
+            f"net over {days} days ({money_range('net_value')})",
+            signed_color(net.mean),
+            f"Net value over {days} days, all stakeholders, all users: mean of "
+            f"{sim.replications} replications; 90% of them between the two figures",
+        ),
+        Figure(
+            _money(added.mean, cur),
+            f"vs. feature off ({money_range('value_added')})",
+            signed_color(added.mean),
+        ),
+        Figure(
+            percent(active.mean),
+            f"of users still active on day {days}{active_range}",
+            COST_COLOR if active.mean < 0.995 else NEUTRAL_COLOR,
+            "Users who have not switched the feature off",
+        ),
+    ]
+    fb = sim.feedback
+    if fb is not None:
+        final, truth = float(fb.final_share[:, 0].mean()), float(fb.truth_share[0])
+        figures.append(
+            Figure(
+                percent(final),
+                f"of records in {fb.regions[0]} on day {days} (true share {percent(truth)})",
+                COST_COLOR if abs(final - truth) > 0.05 else VALUE_COLOR,
+                "The share of records the next day's patrols follow",
+            )
+        )
+    if sim.preset.telemetry.enabled:
+        figures.append(
+            Figure(
+                auc_text(s["auc"].mean),
+                f"ROC AUC on day {days} (from {auc_text(float(sim.series['auc'].mean[0]))})",
+            )
+        )
+    if sim.preset.dynamics.trust.enabled and math.isfinite(s["trust"].mean):
+        figures.append(Figure(percent(s["trust"].mean), "trust, last 30 days"))
+    return figures[:HORIZON_FIGURES]
+
+
 ACTED_CAPTIONS = {
     "automate": "of automations not undone",
     "prompt": "of prompts heeded",
@@ -238,6 +307,9 @@ ACTED_CAPTIONS = {
 # they read the same under any application style sheet (lecture mode's black one too).
 
 PAD_X, PAD_Y, GAP_X, GAP_Y = 8, 4, 10, 3
+HORIZON_FIGURES = 5
+STALE_COLOR = "#bdbdbd"  # figures of a simulation of an earlier design
+STALE_NOTE_COLOR = "#b26a00"
 CAPTION_LINES = 2  # at most; a longer caption is a defect (see overflowing())
 
 
@@ -292,6 +364,11 @@ class GoalCard(QWidget):
             self._fonts, self._cells = None, ((), [])
             self.updateGeometry()
         super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # captions wrap differently: the height it needs changes
 
     def cells(self) -> list[tuple[QRect, QRect, Figure]]:
         """Where each figure's big text and caption go."""
@@ -368,19 +445,59 @@ class GoalCard(QWidget):
         p.end()
 
 
+class HorizonCard(GoalCard):
+    """The simulation's figures over the horizon, in one row, with a note at the right of
+    the title (the run's settings, or that it is stale)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", HORIZON_FIGURES, parent)
+        self.note, self.stale = "", False
+
+    def show_horizon(self, title: str, figures: list[Figure], note: str, stale: bool) -> None:
+        self.title, self.note, self.stale = title, note, stale
+        self._cells = ((), [])
+        self.show_figures(figures)
+        self.setAccessibleDescription(self.text())
+        self.update()
+
+    def text(self) -> str:
+        return super().text().replace(self.title, f"{self.title} ({self.note})", 1)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        f = self.fonts()
+        p = QPainter(self)
+        p.setFont(f.small)
+        p.setPen(QColor(STALE_NOTE_COLOR if self.stale else MUTED_COLOR))
+        title = QRect(PAD_X, PAD_Y, self.width() - 2 * PAD_X, f.title_fm.height())
+        p.drawText(
+            title, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.note
+        )
+        p.end()
+
+
 class QtGoalsDashboard(QWidget):
     """One card per layer of goals: Organization, System, User, Model, Leading indicators."""
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._document = document
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        layout = QHBoxLayout()
         layout.setSpacing(6)
+        column.addLayout(layout)
         self.cards: dict[str, GoalCard] = {}
         for key, title, columns, stretch in LAYERS:
             self.cards[key] = card = GoalCard(title.upper(), columns)
             layout.addWidget(card, stretch=stretch)
+        # The simulation's figures, below the static ones once a simulation has run.
+        self.horizon = HorizonCard()
+        self.horizon.hide()
+        column.addWidget(self.horizon)
+        # Always as tall as the figures need: the plots below give way, never the goals.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.figures: dict[str, list[Figure]] = {}
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
@@ -390,10 +507,35 @@ class QtGoalsDashboard(QWidget):
         for key, card in self.cards.items():
             card.show_figures(self.figures[key])
 
+    def set_horizon(self, simulation: Simulation | None, stale: bool) -> None:
+        """Show a simulation's horizon figures (greyed when the design changed since), or
+        none."""
+        if simulation is None:
+            self.horizon.hide()
+            return
+        figures = horizon_figures(simulation)
+        if stale:
+            figures = [replace(f, color=STALE_COLOR) for f in figures]
+            note = "stale — press Simulate (Ctrl+R)"
+        else:
+            note = (
+                f"seed {simulation.seed}, {simulation.replications} replications, "
+                f"{simulation.users:,} users simulated"
+            )
+        title = f"OVER {len(simulation.days)} DAYS (SIMULATED)"
+        self.horizon.show_horizon(title, figures, note, stale)
+        self.horizon.show()
+
     def overflowing(self) -> dict[str, list[str]]:
         """Per card, the figures that do not fit (for tests)."""
-        return {key: bad for key, card in self.cards.items() if (bad := card.overflowing())}
+        cards = dict(self.cards)
+        if self.horizon.isVisibleTo(self):
+            cards["horizon"] = self.horizon
+        return {key: bad for key, card in cards.items() if (bad := card.overflowing())}
 
     def text(self) -> str:
         """Everything the cards say, one figure a line (for tests and accessibility)."""
-        return "\n".join(self.cards[key].text() for key, *_ in LAYERS)
+        cards = [self.cards[key] for key, *_ in LAYERS]
+        if self.horizon.isVisibleTo(self):
+            cards.append(self.horizon)
+        return "\n".join(card.text() for card in cards)

@@ -19,17 +19,25 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import assets
+from ..core.bundle import is_bundle
+from ..core.model_sources import ConsentNeeded
 from ..core.preset_io import PresetError, load_preset, write_atomic
 from ..core.schema import MODES
 from .design_panel import QtDesignPanel
 from .document import Analysis, Document
 from .goals import QtGoalsDashboard
+from .model_loading import DROP_SUFFIXES, QtModelLoader
+from .model_view import QtModelView
 from .plots import QtOutcomeBreakdown, QtRoc, QtScoreDistributions, QtValueCurve
+from .simulation import SimulationController
+from .time_plots import QtSimulationStatus, QtTimePlots
 
 log = logging.getLogger("prototyper")
 
@@ -66,9 +74,14 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.recovery_dir = recovery_dir or app_data_dir() / "recovery"
         self.recovery_dir.mkdir(parents=True, exist_ok=True)
-        self.document = Document(
-            load_preset(path or assets.preset_path("safe_browsing")), path, parent=self
-        )
+        default = assets.preset_path("safe_browsing")
+        later = Path(path) if path and is_bundle(path) else None  # opened in the background
+        try:
+            start = None if later else path
+            self.document = Document(load_preset(start or default), start, parent=self)
+        except ConsentNeeded:  # its model needs the user's consent: ask once the window is up
+            self.document = Document(load_preset(default), None, parent=self)
+            later = Path(path)
         self._selected_band = 0
         self._normal_font = QFont(QApplication.font())
         self._change_started = 0.0
@@ -81,12 +94,18 @@ class MainWindow(QMainWindow):
         self.value_plot = QtValueCurve(self.document)
         self.outcome_plot = QtOutcomeBreakdown(self.document)
         self.roc_plot = QtRoc(self.document)
+        self.simulation = SimulationController(self.document, parent=self)  # over time
+        self.time_plots = QtTimePlots(self.simulation)
+        self.simulation_status = QtSimulationStatus(self.simulation)
+        self.model_loader = QtModelLoader(self)  # real models load in its worker
+        self.model_view: QtModelView | None = None  # the model details window, once opened
         self.recompute_label = QLabel()
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
 
         self._build_layout()
         self._build_actions()
         self.setAcceptDrops(True)
+        self.statusBar().addPermanentWidget(self.simulation_status)
         self.statusBar().addPermanentWidget(self.recompute_label)
 
         doc = self.document
@@ -96,11 +115,22 @@ class MainWindow(QMainWindow):
         doc.undo_stack.cleanChanged.connect(self._update_title)
         doc.undo_stack.indexChanged.connect(self._schedule_autosave)
         self.design_panel.bandSelected.connect(self._select_band)
+        actions = self.design_panel.model_actions
+        actions.describeRequested.connect(self.model_loader.describe_model)
+        actions.loadSklearnRequested.connect(self.model_loader.load_sklearn_dialog)
+        actions.loadScoresRequested.connect(self.model_loader.load_scores_dialog)
+        actions.detailsRequested.connect(self.show_model_details)
+        self.design_panel.model_edit = self.model_loader.edit_model
         self._autosave_timer.timeout.connect(self.write_recovery)
+        self.simulation.resultChanged.connect(self.goals.set_horizon)
+        self.simulation.failed.connect(lambda text: self.tell("Cannot simulate", text))
+        self.time_plots.simulateRequested.connect(self.simulate)
 
         self._update_title()
         self._show_timing(self.document.analysis, 0.0)
         self.resize(1440, 900)
+        if later is not None:
+            QTimer.singleShot(0, lambda: self.open_file(later))
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -115,12 +145,17 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(6, 6, 6, 6)
         column.addWidget(self.goals)
-        grid = QGridLayout()
+        today = QWidget()
+        grid = QGridLayout(today)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.score_plot, 0, 0)
         grid.addWidget(self.value_plot, 0, 1)
         grid.addWidget(self.outcome_plot, 1, 0)
         grid.addWidget(self.roc_plot, 1, 1)
-        column.addLayout(grid, stretch=1)
+        self.tabs = QTabWidget(documentMode=True)  # the static view, and the simulation's
+        self.tabs.addTab(today, "Today")
+        self.tabs.addTab(self.time_plots, "Over time")
+        column.addWidget(self.tabs, stretch=1)
         self.setCentralWidget(central)
 
     def _build_actions(self) -> None:
@@ -158,6 +193,16 @@ class MainWindow(QMainWindow):
         self._action(menu, "Next Mode of Selected Band", lambda: self.step_mode(1), "Ctrl+]")
         self._action(menu, "Previous Mode of Selected Band", lambda: self.step_mode(-1), "Ctrl+[")
 
+        menu = self.menuBar().addMenu("&Simulate")
+        self.simulate_action = self._action(menu, "&Simulate Over Time", self.simulate, "Ctrl+R")
+        self.simulate_action.setToolTip("Follow the users day by day over the horizon (Ctrl+R)")
+        cancel = self._action(menu, "&Cancel Simulation", self.simulation.cancel)
+        cancel.setEnabled(False)
+        self.simulation.runningChanged.connect(cancel.setEnabled)
+        corner = QToolButton()
+        corner.setDefaultAction(self.simulate_action)
+        self.tabs.setCornerWidget(corner)
+
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -181,23 +226,37 @@ class MainWindow(QMainWindow):
         start = str(
             self.document.path.parent if self.document.path else assets.asset_dir("presets")
         )
-        name, _ = QFileDialog.getOpenFileName(self, "Open preset", start, "Presets (*.yaml *.yml)")
+        filters = "Presets and bundles (*.yaml *.yml *.zip);;All files (*)"
+        name, _ = QFileDialog.getOpenFileName(self, "Open preset", start, filters)
         if name:
             self.open_file(Path(name))
 
     def open_file(self, path: Path) -> bool:
-        """Open a preset; a bad file shows one line and changes nothing."""
+        """Open a preset or a bundle (.zip); a bad file shows one line and changes nothing.
+        A bundle, or a preset with a real model, opens in the background (True: started)."""
         if not self.maybe_save():
             return False
+        if self.model_loader.open_in_background(Path(path)):
+            return True
         try:
             self.document.open(Path(path))
         except PresetError as exc:
             self.tell("Cannot open preset", str(exc))
             return False
+        self.opened(Path(path))
+        return True
+
+    def opened(self, path: Path) -> None:
+        """A preset or bundle is open (here or by the model loader)."""
         self._add_recent(Path(path))
         self._selected_band = 0
         self.clear_recovery()
-        return True
+
+    def show_model_details(self) -> None:
+        if self.model_view is None:
+            self.model_view = QtModelView(self.document, self)
+        self.model_view.show()
+        self.model_view.raise_()
 
     def save(self) -> bool:
         if self.document.path is None or self._is_bundled(self.document.path):
@@ -224,7 +283,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _is_bundled(self, path: Path) -> bool:
-        return Path(path).resolve().parent == assets.asset_dir("presets").resolve()
+        """A shipped preset, or one extracted from a bundle: saved elsewhere (Save As)."""
+        shipped = Path(path).resolve().parent == assets.asset_dir("presets").resolve()
+        return shipped or self.model_loader.in_bundle(path) is not None
 
     def maybe_save(self) -> bool:
         """True when it is fine to drop the current state (saved, discarded or clean)."""
@@ -248,19 +309,23 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.maybe_save():
             self.clear_recovery()
+            self.model_loader.shutdown()
+            self.simulation.shutdown()
             event.accept()
         else:
             event.ignore()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if any(u.toLocalFile().endswith((".yaml", ".yml")) for u in event.mimeData().urls()):
+        """Presets, bundles, model files (.skops, .pkl, .joblib) and score files (.csv)."""
+        urls = event.mimeData().urls()
+        if any(u.toLocalFile().lower().endswith(DROP_SUFFIXES) for u in urls):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         for url in event.mimeData().urls():
-            if url.toLocalFile().endswith((".yaml", ".yml")):
-                self.open_file(Path(url.toLocalFile()))
+            if url.toLocalFile().lower().endswith(DROP_SUFFIXES):
                 event.acceptProposedAction()
+                self.model_loader.drop(Path(url.toLocalFile()))
                 return
 
     # --- recent files ----------------------------------------------------------------------
@@ -377,6 +442,14 @@ class MainWindow(QMainWindow):
         self._selected_band = index
         self.design_panel.set_selected_band(index)
 
+    # --- simulation over time --------------------------------------------------------------
+
+    def simulate(self) -> None:
+        """Simulate the design as it is now (a run in progress is cancelled first)."""
+        self.design_panel.commit_pending()  # text still being typed is part of the design
+        self.tabs.setCurrentWidget(self.time_plots)
+        self.simulation.start()
+
     # --- title and timing ------------------------------------------------------------------
 
     def _show_error(self, text: str) -> None:
@@ -386,6 +459,9 @@ class MainWindow(QMainWindow):
         self._autosave_timer.start()
 
     def _display_name(self) -> str:
+        bundle = self.model_loader.in_bundle(self.document.path)
+        if bundle is not None:
+            return bundle.archive.name
         return self.document.path.name if self.document.path else "untitled"
 
     def _update_title(self, *_) -> None:

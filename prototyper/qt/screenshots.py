@@ -1,6 +1,6 @@
 """Render the main window for each bundled preset into docs/screenshots/ (offscreen).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m prototyper.qt.screenshots [OUT_DIR]
+QT_QPA_PLATFORM=offscreen .venv/bin/python -m prototyper.qt.screenshots [OUT_DIR]
 """
 
 from __future__ import annotations

@@ -174,8 +174,9 @@ def test_exception_in_a_slot_is_shown_and_edits_survive(make_window, monkeypatch
 
 
 @pytest.mark.parametrize("path", assets.bundled_presets(), ids=lambda p: p.stem)
-def test_every_bundled_preset_opens_in_the_window(make_window, path):
+def test_every_bundled_preset_opens_in_the_window(make_window, path, qtbot):
     window = make_window()
-    assert window.open_file(path)
+    assert window.open_file(path)  # a real model loads in the background
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
     assert window.document.preset == load_preset(path)
     assert not window.told

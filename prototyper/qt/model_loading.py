@@ -1,0 +1,668 @@
+"""Plugging in a real model: the three ways to set the model, loading in a worker, consent.
+
+The model section of the design panel offers three actions, and dropping a file on the window
+does the same:
+
+- **Describe a model**: the synthetic model, set by the base rate and the ROC AUC;
+- **Load a scikit-learn model…**: a fitted estimator (``.skops``, or a pickle with consent)
+  and a labelled evaluation CSV;
+- **Load scores…**: a CSV of ``label,score[,group][,weight]`` from any framework.
+
+Each builds a new model section (file paths relative to the preset file's folder, absolute
+for a preset without a file) and applies it as one undoable step.
+
+Loading can take seconds (skops and scikit-learn take about 2 s to import; a big CSV more), so
+it runs on a thread pool in four steps, each in one place:
+
+1. *check* (worker): for a scikit-learn model, which of the file's types nobody trusted yet,
+   or that it is a pickle (:func:`~prototyper.core.model_sources.check_trust`); for a bundle,
+   extract it safely;
+2. *consent* (GUI): ask about those types, or about the pickle; "No" changes nothing;
+3. *load* (worker): :func:`~prototyper.core.model_sources.load_scores` with that consent;
+4. *apply* (GUI): the document keeps the consent for the session and takes the new preset.
+   Its analysis loads the same model with the same consent, which is now a cache hit.
+
+A busy bar with a Cancel button sits in the status bar meanwhile; Cancel abandons the result
+(the thread finishes a load it cannot interrupt, and its result is dropped). Bad input is told
+in one dialog, one line per problem, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import os
+import re
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QToolButton,
+    QWidget,
+)
+
+from ..core.bundle import Bundle, is_bundle, load_bundle
+from ..core.model_sources import (
+    Origin,
+    TrustCheck,
+    check_trust,
+    load_scores,
+    model_files,
+    origin_of,
+    runs_code,
+    with_trust,
+)
+from ..core.preset_io import PresetError, load_preset, with_values
+from ..core.schema import (
+    PICKLE_SUFFIXES,
+    SKOPS_SUFFIXES,
+    ModelSource,
+    Preset,
+    ScoreFileModel,
+    SklearnModel,
+    SyntheticModel,
+)
+from ..core.structure import to_data
+from .document import Consent, Document
+
+Button = QMessageBox.StandardButton
+
+MODEL_SUFFIXES = SKOPS_SUFFIXES + PICKLE_SUFFIXES
+PRESET_SUFFIXES = (".yaml", ".yml")
+DROP_SUFFIXES = PRESET_SUFFIXES + (".zip", ".csv") + MODEL_SUFFIXES
+MODEL_FILTER = "Models (*.skops *.pkl *.pickle *.joblib);;All files (*)"
+CSV_FILTER = "CSV files (*.csv);;All files (*)"
+# Column names recognised in a CSV's header, in order of preference (case does not matter).
+LABEL_NAMES = ("label", "y", "target", "class", "outcome", "is_positive")
+SCORE_NAMES = ("score", "probability", "prob", "p", "y_score", "prediction")
+WEIGHT_NAMES = ("weight", "sample_weight")
+GROUP_NAMES = ("group",)
+
+
+# --- building a model section (no Qt) ------------------------------------------------------
+
+
+def preset_relative(path: str | os.PathLike, base_dir: Path | None) -> str:
+    """How a preset writes ``path``: relative to its file's folder, or absolute when the
+    preset has no file (or the file is on another drive)."""
+    path = Path(path).resolve()
+    if base_dir is None:
+        return str(path)
+    try:
+        return Path(os.path.relpath(path, Path(base_dir).resolve())).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def csv_header(path: str | os.PathLike) -> list[str]:
+    """The column names of a CSV file, best effort ([] if it cannot be read: loading it says
+    why, properly)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            for row in csv.reader(f):
+                if row:
+                    return [name.strip() for name in row]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    return []
+
+
+def pick_column(header: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {h.lower(): h for h in header}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def score_file_model(path: str | os.PathLike, base_dir: Path | None) -> ScoreFileModel:
+    """The model section for a score file; label, score, weight and group columns are found
+    by name (``label``, ``score``, ``weight``, ``group`` and a few synonyms)."""
+    header = csv_header(path)
+    return ScoreFileModel(
+        path=preset_relative(path, base_dir),
+        label_column=pick_column(header, LABEL_NAMES) or "label",
+        score_column=pick_column(header, SCORE_NAMES) or "score",
+        weight_column=pick_column(header, WEIGHT_NAMES),
+        group_column=pick_column(header, GROUP_NAMES),
+    )
+
+
+def sklearn_model(
+    model: str | os.PathLike, data: str | os.PathLike, base_dir: Path | None
+) -> SklearnModel:
+    """The model section for an estimator and its evaluation CSV; the features are the
+    estimator's own (or every column but the label, weight and group columns)."""
+    header = csv_header(data)
+    return SklearnModel(
+        model=preset_relative(model, base_dir),
+        data=preset_relative(data, base_dir),
+        label_column=pick_column(header, LABEL_NAMES) or "label",
+        weight_column=pick_column(header, WEIGHT_NAMES),
+        group_column=pick_column(header, GROUP_NAMES),
+    )
+
+
+def replace_model(preset: Preset, model: ModelSource) -> Preset:
+    """The preset with another model section, validated; citations of model fields the new
+    section lacks are dropped. Raises PresetError."""
+    names = {f.name for f in dataclasses.fields(model)}
+
+    def keep(key: str) -> bool:
+        if not key.startswith("model."):
+            return True
+        return re.split(r"[.\[]", key[len("model.") :])[0] in names
+
+    changes = {
+        "model": to_data(model),
+        "sources": {k: v for k, v in preset.sources.items() if keep(k)},
+        "assumptions": {k: v for k, v in preset.assumptions.items() if keep(k)},
+    }
+    return with_values(preset, changes, origin="edit")
+
+
+def described(scores: Any) -> SyntheticModel:
+    """A synthetic model with the AUC a real model measured (kept inside the slider's
+    range), so describing a loaded model starts from what it showed."""
+    auc = float(scores.roc_auc()) if hasattr(scores, "roc_auc") else SyntheticModel().auc
+    return SyntheticModel(auc=min(max(round(auc, 4), 0.501), 0.9999))
+
+
+def problem_lines(exc: PresetError) -> str:
+    return "\n".join(str(p) for p in exc.problems)
+
+
+# --- the worker ----------------------------------------------------------------------------
+
+
+class _Relay(QObject):
+    """Carries a task's result to the GUI thread (it lives there; emitting from the pool
+    thread queues the call)."""
+
+    done = Signal(int, bool, object)  # generation, succeeded, result or exception
+
+
+class _Task(QRunnable):
+    def __init__(self, relay: _Relay, generation: int, work: Callable[[], Any]):
+        super().__init__()
+        self.relay, self.generation, self.work = relay, generation, work
+
+    def run(self) -> None:
+        try:
+            value, ok = self.work(), True
+        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which reports it
+            value, ok = exc, False
+        self.relay.done.emit(self.generation, ok, value)
+
+
+@dataclass
+class _Opened:
+    """A preset file read (or a bundle extracted) in the worker."""
+
+    preset: Preset
+    file: Path  # the preset file on disk (in the extracted folder, for a bundle)
+    origin: Origin
+    bundle: Bundle | None = None
+
+
+@dataclass
+class _Checked:
+    """What the worker found before loading: the preset opened (if one was) and what loading
+    its model needs from the user (None for a model without a file to check)."""
+
+    opened: _Opened | None
+    check: TrustCheck | None
+
+
+@dataclass
+class _Load:
+    """One load from request to apply."""
+
+    label: str  # the file being loaded, for the status bar
+    text: str  # the undo step's text
+    model: ModelSource | None = None  # a new model section for the current preset...
+    open_path: Path | None = None  # ...or a preset or a bundle to open
+    base_dir: Path | None = None
+    origin: Origin = dataclasses.field(default_factory=Origin)
+    doc_path: Path | None = None  # the document's file when asked
+    analysis: Any = None  # the document's state when asked
+    consent: Consent = dataclasses.field(default_factory=Consent)
+    opened: _Opened | None = None
+    then: str = ""  # the loader's method for the GUI step after the current worker step
+
+    def close_bundle(self) -> None:
+        if self.opened is not None and self.opened.bundle is not None:
+            self.opened.bundle.close()
+
+
+# --- the busy indicator --------------------------------------------------------------------
+
+
+class QtLoadProgress(QWidget):
+    """An indeterminate busy bar, what is loading, and Cancel; hidden when idle."""
+
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # indeterminate
+        self.bar.setTextVisible(False)
+        self.bar.setFixedSize(110, 12)
+        self.cancel = QToolButton()
+        self.cancel.setText("Cancel")
+        self.cancel.setToolTip("Stop waiting for this load; nothing changes")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel)
+        self.hide()
+
+        self.cancel.clicked.connect(self.cancelRequested)
+
+    def start(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+
+    def stop(self) -> None:
+        self.hide()
+
+
+# --- the loader ----------------------------------------------------------------------------
+
+
+class QtModelLoader(QObject):
+    """Turns the model actions, dropped files and opened presets with real models into
+    document changes, loading in a worker and asking for consent through the window's
+    ``ask``/``tell`` (which tests replace). ``choose_file`` is replaced in tests too."""
+
+    started = Signal(str)  # what is being loaded
+    finished = Signal(bool)  # the load is over: True if the document changed
+
+    def __init__(self, window: Any):
+        super().__init__(window)
+        # Weak: a Python reference cycle through Qt objects is freed by the garbage collector,
+        # which may run in a worker thread, where deleting widgets deadlocks or crashes.
+        self._host = weakref.ref(window)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)  # a cancelled load may still run beside a new one
+        self._relay = _Relay()
+        self._generation = 0
+        self._load: _Load | None = None
+        self.bundles: list[Bundle] = []  # extracted bundles the document may use
+        self.progress = QtLoadProgress()
+        self.status = window.statusBar()
+        self.status.addPermanentWidget(self.progress)
+
+        self._relay.done.connect(self._on_worker_done)
+        self.progress.cancelRequested.connect(self.cancel)
+        self.document.pathChanged.connect(self._on_document_path_changed)
+        QCoreApplication.instance().aboutToQuit.connect(self.shutdown)  # bundles removed
+
+    @property
+    def _window(self) -> Any:
+        return self._host()
+
+    @property
+    def document(self) -> Document:
+        return self._window.document
+
+    @property
+    def busy(self) -> bool:
+        return self._load is not None
+
+    # --- dialogs (replaced in tests) -------------------------------------------------------
+
+    def choose_file(self, title: str, filters: str) -> Path | None:
+        start = self.document.base_dir or Path.cwd()
+        name, _ = QFileDialog.getOpenFileName(self._window, title, str(start), filters)
+        return Path(name) if name else None
+
+    # --- the three actions -----------------------------------------------------------------
+
+    def describe_model(self) -> bool:
+        """The synthetic model: base rate and AUC, set in the model section (one undo step
+        from a real model, starting from the AUC it measured)."""
+        if isinstance(self.document.preset.model, SyntheticModel):
+            self.status.showMessage(
+                "The model is described by its ROC AUC and the base rate, in the model section",
+                4000,
+            )
+            return True
+        return self._apply_now(described(self.document.analysis.scores), "Describe the model")
+
+    def load_sklearn_dialog(self, model_file: Path | None = None) -> bool:
+        """Pick a model file (unless given) and its evaluation CSV, then load them."""
+        model_file = model_file or self.choose_file("Load a scikit-learn model", MODEL_FILTER)
+        if model_file is None:
+            return False
+        data = self.choose_file(f"Evaluation data for {Path(model_file).name}", CSV_FILTER)
+        if data is None:
+            return False
+        return self.load_sklearn(model_file, data)
+
+    def load_scores_dialog(self) -> bool:
+        path = self.choose_file("Load scores (label, score[, group][, weight])", CSV_FILTER)
+        return path is not None and self.load_score_file(path)
+
+    def load_sklearn(self, model_file: Path, data: Path) -> bool:
+        model = sklearn_model(model_file, data, self.document.base_dir)
+        return self.load_model(model, f"Load scikit-learn model {Path(model_file).name}")
+
+    def load_score_file(self, path: Path) -> bool:
+        model = score_file_model(path, self.document.base_dir)
+        return self.load_model(model, f"Load scores {Path(path).name}")
+
+    def edit_model(self, path: str, value: Any) -> bool:
+        """A field of a real model's section edited in the panel (a file, a column): loaded
+        like a new model, in the worker and with consent."""
+        try:
+            preset = with_values(self.document.preset, {path: value}, origin="edit")
+        except PresetError as exc:
+            self.document.error.emit(str(exc.problems[0]))
+            return False
+        return self.load_model(preset.model, f"Change {path}")
+
+    def load_model(self, model: ModelSource, text: str) -> bool:
+        """Load ``model`` in the worker and make it the document's model as one undo step.
+        True if the load started (or, for a synthetic model, was applied)."""
+        doc = self.document
+        try:
+            replace_model(doc.preset, model)  # a bad section is told before any loading
+        except PresetError as exc:
+            self._window.tell("Cannot use this model", problem_lines(exc))
+            return False
+        if isinstance(model, SyntheticModel):
+            return self._apply_now(model, text)
+        files = list(model_files(model).values())
+        label = Path(files[0]).name if files else "model"
+        # Named after the preset's file, without its lines: the file does not hold this section.
+        origin = Origin(str(doc.path)) if doc.path else Origin()
+        load = _Load(label, text, model=model, base_dir=doc.base_dir, origin=origin)
+        self._begin(load)
+        return True
+
+    # --- opening presets and bundles -------------------------------------------------------
+
+    def open_in_background(self, path: Path) -> bool:
+        """Open a bundle, or a preset with a real model, in the worker (asking for consent if
+        needed); False for anything else, which the window opens itself."""
+        path = Path(path)
+        if not is_bundle(path):
+            if path.suffix.lower() not in PRESET_SUFFIXES:
+                return False
+            try:
+                if isinstance(load_preset(path).model, SyntheticModel):
+                    return False
+            except PresetError:
+                return False  # the window's own open tells what is wrong
+        self._begin(_Load(path.name, f"Open {path.name}", open_path=path))
+        return True
+
+    def drop(self, path: Path) -> bool:
+        """A file dropped on the window: a preset or bundle opens, a model file asks for its
+        evaluation data, a CSV loads as scores."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in PRESET_SUFFIXES or suffix == ".zip":
+            return self._window.open_file(path)
+        if suffix in MODEL_SUFFIXES:
+            return self.load_sklearn_dialog(path)
+        if suffix == ".csv":
+            return self.load_score_file(path)
+        return False
+
+    def in_bundle(self, path: Path | None) -> Bundle | None:
+        """The open bundle whose extracted folder holds ``path``, if any."""
+        if path is None:
+            return None
+        resolved = Path(path).resolve()
+        for bundle in self.bundles:
+            if resolved.is_relative_to(bundle.directory.resolve()):
+                return bundle
+        return None
+
+    # --- cancel and shut down --------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Abandon the running load; its result, when it comes, is dropped."""
+        load = self._finish(False)
+        if load is not None:
+            load.close_bundle()
+            self.status.showMessage(f"Cancelled loading {load.label}; nothing changed", 4000)
+
+    def shutdown(self) -> None:
+        """The window closes: abandon any load and remove the extracted bundles."""
+        self.cancel()
+        self._pool.waitForDone(10_000)
+        for bundle in self.bundles:
+            bundle.close()
+        self.bundles.clear()
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Wait for the worker threads (tests)."""
+        return self._pool.waitForDone(msecs)
+
+    # --- the steps -------------------------------------------------------------------------
+
+    def _begin(self, load: _Load) -> None:
+        self.cancel()  # a new load supersedes the one running
+        load.doc_path = self.document.path
+        load.analysis = self.document.analysis
+        load.consent = self.document.consent
+        self._load = load
+        self.progress.start(f"Loading {load.label}…")
+        self.started.emit(load.label)
+        self._submit(functools.partial(QtModelLoader._check, load), "_on_checked")
+
+    def _submit(self, work: Callable[[], Any], then: str) -> None:
+        """Run ``work`` in the pool; its result goes to the method named ``then``."""
+        assert self._load is not None
+        self._load.then = then
+        self._pool.start(_Task(self._relay, self._generation, work))
+
+    def _on_worker_done(self, generation: int, ok: bool, value: Any) -> None:
+        load = self._load
+        if generation != self._generation or load is None:  # cancelled or superseded
+            if isinstance(value, _Checked) and value.opened and value.opened.bundle:
+                value.opened.bundle.close()
+            return
+        if not ok:
+            self._fail(load, value)
+            return
+        getattr(self, load.then)(value)
+
+    def _fail(self, load: _Load, exc: BaseException) -> None:
+        self._finish(False)
+        load.close_bundle()
+        if isinstance(exc, PresetError):
+            self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
+        else:
+            raise exc  # a bug: the window's exception hook shows it
+
+    def _finish(self, changed: bool) -> _Load | None:
+        """End the current load (if any) and return it."""
+        load, self._load = self._load, None
+        self._generation += 1
+        if load is not None:
+            self.progress.stop()
+            self.finished.emit(changed)
+        return load
+
+    @staticmethod
+    def _check(load: _Load) -> _Checked:
+        """Worker: open the preset or bundle, then list what loading its model needs. Reads
+        ``load`` only: the GUI thread may abandon it meanwhile."""
+        opened, model, base_dir, origin = None, load.model, load.base_dir, load.origin
+        if load.open_path is not None:
+            opened = _open_file(load.open_path)
+            model, base_dir, origin = (
+                opened.preset.model,
+                opened.file.resolve().parent,
+                opened.origin,
+            )
+        if not isinstance(model, SklearnModel):
+            return _Checked(opened, None)
+        trust = load.consent.options(model, base_dir)["trust"]
+        try:
+            return _Checked(opened, check_trust(model, base_dir, trust=trust, origin=origin))
+        except BaseException:
+            if opened is not None and opened.bundle is not None:
+                opened.bundle.close()
+            raise
+
+    def _on_checked(self, checked: _Checked) -> None:
+        load = self._load
+        assert load is not None
+        check = checked.check
+        if checked.opened is not None:
+            load.opened = checked.opened
+            load.base_dir = checked.opened.file.resolve().parent
+            load.origin = checked.opened.origin
+        model = load.opened.preset.model if load.opened else load.model
+        if check is not None and not self._ask_consent(load, model, check):
+            self._finish(False)
+            load.close_bundle()
+            self.status.showMessage(f"Not loaded: {load.label} was not trusted", 6000)
+            return
+        if load.opened is None and isinstance(model, SklearnModel) and check is not None:
+            # accepted types go into the preset, so that its file remembers them
+            load.model = model = with_trust(model, check.needed)
+        if isinstance(model, SyntheticModel):
+            self._on_loaded(None)
+            return
+        self._submit(functools.partial(QtModelLoader._load_scores, load, model), "_on_loaded")
+
+    def _ask_consent(self, load: _Load, model: SklearnModel, check: TrustCheck) -> bool:
+        """Ask about a pickle and about untrusted types; True if loading may go on (the
+        consent is then in ``load.consent``)."""
+        name = check.path.name
+        options = load.consent.options(model, load.base_dir)
+        if check.pickle and not options["allow_pickle"]:
+            text = (
+                f"{name} is a pickle. Loading a pickle can run arbitrary code on this "
+                "computer: load it only if you trust where it came from. You will be asked "
+                "again each time the app loads it (saving the model with skops.io.dump "
+                "avoids this).\n\nLoad it?"
+            )
+            if not self._yes("Load a pickle?", text):
+                return False
+            load.consent = load.consent.granting(model, load.base_dir, pickle=True)
+        if check.needed:
+            listed = "\n".join(f"  • {t}" for t in check.needed)
+            text = (
+                f"This model file ({name}) contains these types that can run code if "
+                f"malicious:\n\n{listed}\n\nTrust them? Only if you trust where the file came "
+                "from."
+            )
+            code = [t for t in check.needed if runs_code(t)]
+            if code:
+                text += (
+                    f"\n\n{', '.join(code)} can run any code or touch the system; a preset "
+                    "cannot trust such types for you, so you will be asked again."
+                )
+            if not self._yes("Trust the model's types?", text):
+                return False
+            load.consent = load.consent.granting(model, load.base_dir, types=check.needed)
+        return True
+
+    def _yes(self, title: str, text: str) -> bool:
+        answer = self._window.ask(title, text, Button.Yes | Button.No, Button.No)
+        return answer == Button.Yes
+
+    @staticmethod
+    def _load_scores(load: _Load, model: ModelSource) -> Any:
+        """Worker: the load itself; the document's analysis then finds it in the cache."""
+        options = load.consent.options(model, load.base_dir)
+        return load_scores(model, load.base_dir, origin=load.origin, **options)
+
+    def _on_loaded(self, _loaded: Any) -> None:
+        load = self._load
+        assert load is not None
+        doc = self.document
+        stale = doc.path != load.doc_path  # another file was opened meanwhile
+        if not stale and load.opened is not None and doc.analysis is not load.analysis:
+            stale = doc.dirty and not self._window.maybe_save()  # edited while loading
+        if stale:
+            self._finish(False)
+            load.close_bundle()
+            return
+        doc.grant(load.consent)
+        if load.opened is not None:
+            changed = self._open(load)
+        else:
+            changed = self._apply(load)
+        self._finish(changed)
+        if changed:
+            self.status.showMessage(f"Loaded {load.label}", 4000)
+
+    def _apply(self, load: _Load) -> bool:
+        assert load.model is not None
+        try:  # on the current preset: edits made while loading stay
+            preset = replace_model(self.document.preset, load.model)
+        except PresetError as exc:
+            self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
+            return False
+        return self.document.set_preset(preset, load.text)
+
+    def _open(self, load: _Load) -> bool:
+        opened = load.opened
+        assert opened is not None and load.open_path is not None
+        if opened.bundle is not None:
+            self.bundles.append(opened.bundle)
+        try:
+            self.document.open(opened.file)
+        except PresetError as exc:
+            load.close_bundle()
+            if opened.bundle in self.bundles:
+                self.bundles.remove(opened.bundle)
+            self._window.tell("Cannot open preset", problem_lines(exc))
+            return False
+        self._window.opened(load.open_path)
+        return True
+
+    def _apply_now(self, model: ModelSource, text: str) -> bool:
+        """A change that needs no loading (the synthetic model)."""
+        self.cancel()
+        try:
+            preset = replace_model(self.document.preset, model)
+        except PresetError as exc:
+            self._window.tell("Cannot use this model", problem_lines(exc))
+            return False
+        return self.document.set_preset(preset, text)
+
+    def _on_document_path_changed(self, path: Path | None) -> None:
+        """Remove extracted bundles the document no longer uses (another file opened)."""
+        for bundle in list(self.bundles):
+            if bundle is not self.in_bundle(path) and not self._uses(bundle):
+                bundle.close()
+                self.bundles.remove(bundle)
+
+    def _uses(self, bundle: Bundle) -> bool:
+        doc = self.document
+        folder = bundle.directory.resolve()
+        for written in model_files(doc.preset.model).values():
+            path = Path(written)
+            path = path if path.is_absolute() else Path(doc.base_dir or Path.cwd()) / path
+            if Path(os.path.normpath(path)).resolve().is_relative_to(folder):
+                return True
+        return False
+
+
+def _open_file(path: Path) -> _Opened:
+    """Worker: read a preset, or extract a bundle and read its preset."""
+    if is_bundle(path):
+        bundle = load_bundle(path)
+        origin = origin_of(bundle.preset_path, bundle.label)
+        return _Opened(bundle.preset, bundle.preset_path, origin, bundle)
+    return _Opened(load_preset(path), path, origin_of(path))

@@ -1,0 +1,700 @@
+"""Plugging in a real model through the window: the three model actions, consent, bad input,
+drag and drop, bundles, the worker (responsive, cancel) and the model details window."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QMessageBox
+
+from prototyper import assets
+from prototyper.core import model_sources
+from prototyper.core.bundle import pack
+from prototyper.core.model_sources import LoadedModel, resolve_path
+from prototyper.core.preset_io import load_preset, save_preset
+from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
+from prototyper.qt import model_loading
+from prototyper.qt.main_window import MainWindow
+from prototyper.qt.model_loading import preset_relative, replace_model
+from prototyper.qt.theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR
+
+Button = QMessageBox.StandardButton
+REPO = Path(__file__).resolve().parents[2]
+MODELS = REPO / "models"
+FALL_MODEL = MODELS / "fall_detection" / "model.skops"
+FALL_DATA = MODELS / "fall_detection" / "eval.csv"
+TREE = "sklearn.tree._tree.Tree"
+LOAD_TIMEOUT_MS = 30_000
+
+
+# --- small models and data (as in tests/core/test_model_sources.py) ---------------------------
+
+
+def write_rows(path: Path, header: list[str], rows) -> Path:
+    lines = [",".join(header)] + [",".join(str(v) for v in r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def features(n: int = 600, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < 0.3
+    X = rng.normal(size=(n, 3)) + np.array([1.0, 0.5, 0.0]) * y[:, None]
+    return np.round(X, 6), y
+
+
+def write_eval(folder: Path, name: str = "eval.csv") -> Path:
+    X, y = features()
+    rows = [[*map(repr, map(float, x)), int(v)] for x, v in zip(X, y, strict=True)]
+    return write_rows(folder / name, ["a", "b", "c", "label"], rows)
+
+
+def save_skops(estimator, path: Path) -> Path:
+    import skops.io as sio
+
+    X, y = features()
+    sio.dump(estimator.fit(X, y.astype(int)), path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    model_sources.clear_cache()
+    yield
+    model_sources.clear_cache()
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    """A window whose dialogs are answered by the test: ``answer`` for every question (or a
+    function of the title), ``window.chosen`` for the files the file dialogs return."""
+    made = []
+
+    def make(path=None, answer=Button.Yes):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(path, settings=settings, recovery_dir=tmp_path / "recovery")
+        window.asked, window.told, window.chosen = [], [], []
+
+        def ask(title, text, buttons, default):
+            window.asked.append(f"{title}: {text}")
+            return answer(title) if callable(answer) else answer
+
+        def choose_file(title, filters):
+            return Path(window.chosen.pop(0)) if window.chosen else None
+
+        window.ask = ask
+        window.tell = lambda title, text: window.told.append(text)
+        window.model_loader.choose_file = choose_file
+        qtbot.addWidget(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.model_loader.wait()
+        window.document.undo_stack.setClean()  # let the fixture close without prompting
+
+
+def wait_loaded(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=LOAD_TIMEOUT_MS)
+
+
+@pytest.fixture
+def synthetic_copy(tmp_path) -> Path:
+    """The fall-detection preset (synthetic model) in a folder of its own."""
+    folder = tmp_path / "design"
+    folder.mkdir()
+    path = folder / "fall.yaml"
+    shutil.copy(assets.preset_path("fall_detection"), path)
+    return path
+
+
+def write_scores(path: Path, n: int = 2000, *, extra: bool = True) -> Path:
+    rng = np.random.default_rng(7)
+    y = rng.random(n) < 0.25
+    s = np.round(1 / (1 + np.exp(-(rng.normal(0, 1.2, n) + 2.0 * y - 1.0))), 4)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not extra:
+        return write_rows(path, ["label", "score"], zip(y.astype(int), s, strict=True))
+    g = rng.choice(["north", "south"], n)
+    w = rng.choice([0.5, 1.0, 2.0], n)
+    return write_rows(
+        path, ["label", "score", "group", "weight"], zip(y.astype(int), s, g, w, strict=True)
+    )
+
+
+def state(window):
+    doc = window.document
+    return doc.preset, doc.undo_stack.count(), doc.undo_stack.index()
+
+
+def click(qtbot, button) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+# --- the three actions, end to end ------------------------------------------------------------
+
+
+def test_load_scores_builds_a_relative_section_in_one_undo_step(qtbot, make_window, synthetic_copy):
+    window = make_window(synthetic_copy)
+    before = window.document.preset
+    csv = write_scores(synthetic_copy.parent / "data" / "scores.csv")
+    window.chosen = [csv]
+    click(qtbot, window.design_panel.model_actions.scores)
+    assert window.model_loader.busy and not window.model_loader.progress.isHidden()
+    wait_loaded(qtbot, window)
+    model = window.document.preset.model
+    assert model == ScoreFileModel(
+        path="data/scores.csv", weight_column="weight", group_column="group"
+    )
+    assert isinstance(window.document.analysis.scores, LoadedModel)
+    assert window.document.analysis.scores.eval_size == 2000
+    assert not window.asked and not window.told
+    assert window.document.undo_stack.count() == 1
+    actions = window.design_panel.model_actions
+    assert actions.scores.isChecked() and not actions.describe.isChecked()
+    assert "ROC AUC" in actions.summary.text() and "2,000 evaluation rows" in actions.summary.text()
+    assert window.model_loader.progress.isHidden()
+    window.document.undo_stack.undo()  # one step back: the synthetic model again
+    assert window.document.preset == before
+    assert actions.describe.isChecked()
+
+
+def test_an_untitled_preset_stores_absolute_paths(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.document.replace_all(window.document.preset, None, dirty=False)
+    csv = write_scores(tmp_path / "scores.csv", extra=False)
+    window.chosen = [csv]
+    window.model_loader.load_scores_dialog()
+    wait_loaded(qtbot, window)
+    assert window.document.preset.model == ScoreFileModel(path=str(csv.resolve()))
+    assert preset_relative(csv, None) == str(csv.resolve())
+    assert preset_relative(csv, tmp_path / "a" / "b") == "../../scores.csv"
+
+
+def test_load_the_bundled_sklearn_model_trusting_its_types(qtbot, make_window, synthetic_copy):
+    window = make_window(synthetic_copy, answer=Button.Yes)
+    before = window.document.preset
+    window.chosen = [FALL_MODEL, FALL_DATA]
+    click(qtbot, window.design_panel.model_actions.sklearn)
+    wait_loaded(qtbot, window)
+    (question,) = window.asked
+    assert "contains these types that can run code if malicious" in question
+    assert TREE in question
+    model = window.document.preset.model
+    assert isinstance(model, SklearnModel)
+    assert model.trusted_types == (TREE,)  # the file remembers the consent
+    base = synthetic_copy.parent
+    assert not Path(model.model).is_absolute() and not Path(model.data).is_absolute()
+    assert resolve_path(model.model, base) == FALL_MODEL
+    assert resolve_path(model.data, base) == FALL_DATA
+    loaded = window.document.analysis.scores
+    assert isinstance(loaded, LoadedModel) and loaded.eval_size == 10_000
+    assert loaded.trusted_types == (TREE,)
+    assert window.document.undo_stack.count() == 1 and not window.told
+    window.document.undo_stack.undo()
+    assert window.document.preset == before
+    window.document.undo_stack.redo()
+    assert window.document.preset.model == model
+    # edits after the load analyse the same model (from the cache)
+    assert window.document.set_value("experience.bands[0].threshold", 0.95)
+
+
+def test_describe_a_loaded_model_starts_from_its_auc(qtbot, make_window):
+    window = make_window(assets.preset_path("safe_browsing_model"))
+    loaded = window.document.analysis.scores
+    click(qtbot, window.design_panel.model_actions.describe)
+    model = window.document.preset.model
+    assert model == SyntheticModel(auc=round(loaded.roc_auc(), 4))
+    assert window.design_panel.control("model.auc").value() == pytest.approx(model.auc)
+    assert window.document.undo_stack.count() == 1
+    window.document.undo_stack.undo()
+    assert isinstance(window.document.preset.model, SklearnModel)
+    # describing a synthetic model changes nothing
+    window.document.undo_stack.redo()
+    click(qtbot, window.design_panel.model_actions.describe)
+    assert window.document.undo_stack.count() == 1
+
+
+def test_presets_with_real_models_open_without_a_dialog(qtbot, make_window):
+    window = make_window()
+    for name in ("safe_browsing_model", "fall_detection_model"):
+        path = assets.preset_path(name)
+        assert window.open_file(path)
+        wait_loaded(qtbot, window)
+        assert window.document.preset == load_preset(path)
+        assert window.document.path == path
+        assert isinstance(window.document.analysis.scores, LoadedModel)
+    assert not window.asked and not window.told
+    # and at start
+    again = make_window(assets.preset_path("fall_detection_model"))
+    assert isinstance(again.document.analysis.scores, LoadedModel) and not again.asked
+
+
+# --- consent --------------------------------------------------------------------------------
+
+
+def test_declining_untrusted_types_changes_nothing(qtbot, make_window, synthetic_copy):
+    window = make_window(synthetic_copy, answer=Button.No)
+    before = state(window)
+    window.chosen = [FALL_MODEL, FALL_DATA]
+    window.model_loader.load_sklearn_dialog()
+    wait_loaded(qtbot, window)
+    assert len(window.asked) == 1 and TREE in window.asked[0]
+    assert state(window) == before
+    assert not window.told  # declining is not an error
+    assert "not trusted" in window.statusBar().currentMessage()
+
+
+@pytest.fixture
+def pickled(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    folder = tmp_path / "pickled"
+    folder.mkdir()
+    X, y = features()
+    estimator = LogisticRegression().fit(X, y.astype(int))
+    (folder / "model.pkl").write_bytes(pickle.dumps(estimator))
+    write_eval(folder)
+    return folder, estimator
+
+
+def test_a_pickle_is_refused_without_consent(qtbot, make_window, synthetic_copy, pickled):
+    folder, _ = pickled
+    window = make_window(synthetic_copy, answer=Button.No)
+    before = state(window)
+    window.chosen = [folder / "model.pkl", folder / "eval.csv"]
+    window.model_loader.load_sklearn_dialog()
+    wait_loaded(qtbot, window)
+    (question,) = window.asked
+    assert "pickle" in question and "arbitrary code" in question
+    assert state(window) == before and not window.told
+    assert not window.document.consent.pickles
+
+
+def test_a_pickle_loads_with_consent_and_later_edits_keep_it(
+    qtbot, make_window, synthetic_copy, pickled
+):
+    folder, estimator = pickled
+    window = make_window(synthetic_copy, answer=Button.Yes)
+    window.chosen = [folder / "model.pkl", folder / "eval.csv"]
+    window.model_loader.load_sklearn_dialog()
+    wait_loaded(qtbot, window)
+    assert len(window.asked) == 1 and not window.told
+    loaded = window.document.analysis.scores
+    X, _ = features()
+    np.testing.assert_allclose(loaded.scores.scores, estimator.predict_proba(X)[:, 1])
+    assert window.document.consent.pickles == {str(folder / "model.pkl")}
+    model_sources.clear_cache()  # the next edit loads the pickle again, with the consent
+    assert window.document.set_value("experience.bands[0].threshold", 0.5)
+    assert len(window.asked) == 1
+
+
+# --- bad input: one line, nothing changes -----------------------------------------------------
+
+
+BAD_SCORE_FILES = {
+    "no label column": ("lbl,score\n1,0.5\n0,0.2\n", ":1: model.label_column: no column 'label'"),
+    "labels not binary": ("label,score\n1,0.5\n0,0.2\n2,0.1\n", ":4: label: expected a binary"),
+    "NaN score": ("label,score\n1,0.5\n0,nan\n", ":3: score: must be a finite number"),
+    "score out of range": ("label,score\n1,1.5\n0,0.2\n", ":2: score: must be a probability"),
+    "empty file": ("", ": the file is empty"),
+    "not UTF-8": (b"label,score\n1,0.5\n0,0.2 caf\xe9\n", ":3: not UTF-8 text"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SCORE_FILES, ids=list(BAD_SCORE_FILES))
+def test_bad_score_files_say_one_line_and_change_nothing(qtbot, make_window, synthetic_copy, case):
+    text, expected = BAD_SCORE_FILES[case]
+    csv = synthetic_copy.parent / "scores.csv"
+    csv.write_bytes(text if isinstance(text, bytes) else text.encode())
+    window = make_window(synthetic_copy)
+    before = state(window)
+    window.chosen = [csv]
+    window.model_loader.load_scores_dialog()
+    wait_loaded(qtbot, window)
+    (told,) = window.told
+    assert "\n" not in told
+    assert told.startswith(str(csv) + expected), told
+    assert state(window) == before
+
+
+def _bad_model(folder: Path, kind: str) -> Path:
+    """A model file for ``kind`` beside an evaluation CSV (eval.csv)."""
+    write_eval(folder)
+    target = folder / "model.skops"
+    if kind == "no predict_proba or decision_function":
+        from sklearn.linear_model import LinearRegression
+
+        save_skops(LinearRegression(), target)
+    elif kind == "feature columns do not match":
+        from sklearn.linear_model import LogisticRegression
+
+        save_skops(LogisticRegression(), target)
+        write_rows(folder / "eval.csv", ["a", "b", "label"], [[0.1, 0.2, 1], [0.3, 0.1, 0]])
+    elif kind == "corrupt":
+        target.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    elif kind == "truncated":
+        target.write_bytes(FALL_MODEL.read_bytes()[: FALL_MODEL.stat().st_size // 2])
+    elif kind == "missing":
+        pass
+    return target
+
+
+BAD_MODELS = {
+    "no predict_proba or decision_function": (
+        "model.skops: model.model: the LinearRegression has neither predict_proba nor "
+        "decision_function"
+    ),
+    "feature columns do not match": (
+        "eval.csv:1: model.feature_columns: the estimator expects 3 features, the file gives 2"
+    ),
+    "corrupt": "model.skops: model.model: not a readable skops file (corrupt or truncated?)",
+    "truncated": "model.skops: model.model: not a readable skops file (corrupt or truncated?)",
+    "missing": "model.skops",
+}
+
+
+@pytest.mark.parametrize("kind", BAD_MODELS, ids=list(BAD_MODELS))
+def test_bad_models_say_one_line_and_change_nothing(qtbot, make_window, synthetic_copy, kind):
+    folder = synthetic_copy.parent / "m"
+    folder.mkdir()
+    target = _bad_model(folder, kind)
+    window = make_window(synthetic_copy)
+    before = state(window)
+    window.chosen = [target, folder / "eval.csv"]
+    window.model_loader.load_sklearn_dialog()
+    wait_loaded(qtbot, window)
+    (told,) = window.told
+    assert "\n" not in told
+    if kind == "missing":  # the preset's field, then the path it resolved to
+        assert told == f"{synthetic_copy}: model.model: no such file: {target}"
+    else:
+        assert told.startswith(f"{folder}/{BAD_MODELS[kind]}"), told
+    assert state(window) == before
+
+
+def test_a_bad_model_section_is_told_before_loading(qtbot, make_window, synthetic_copy):
+    window = make_window(synthetic_copy)
+    before = state(window)
+    bad = SklearnModel(model="model.txt", data="eval.csv")
+    assert not window.model_loader.load_model(bad, "Load")
+    assert not window.model_loader.busy
+    (told,) = window.told
+    assert told.startswith("edit: model.model: must be a .skops file")
+    assert state(window) == before
+
+
+def test_editing_a_real_models_file_field_loads_in_the_background(
+    qtbot, make_window, synthetic_copy
+):
+    write_scores(synthetic_copy.parent / "scores.csv")
+    window = make_window(synthetic_copy)
+    window.chosen = [synthetic_copy.parent / "scores.csv"]
+    window.model_loader.load_scores_dialog()
+    wait_loaded(qtbot, window)
+    before = state(window)
+    field = window.design_panel.control("model.path")
+    field.line.setText("nowhere.csv")
+    field.line.commit()
+    wait_loaded(qtbot, window)
+    (told,) = window.told
+    assert told.endswith(f"no such file: {synthetic_copy.parent / 'nowhere.csv'}")
+    assert state(window) == before and field.value() == "scores.csv"
+    write_scores(synthetic_copy.parent / "other.csv", n=500)
+    field.line.setText("other.csv")
+    field.line.commit()
+    wait_loaded(qtbot, window)
+    assert window.document.preset.model.path == "other.csv"
+    assert window.document.analysis.scores.eval_size == 500
+
+
+# --- drag and drop, bundles -------------------------------------------------------------------
+
+
+def drop(window, path: Path) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dragEnterEvent(enter)
+    accepted = enter.isAccepted()
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    return accepted
+
+
+def test_drop_a_csv_loads_it_as_scores(qtbot, make_window, synthetic_copy):
+    csv = write_scores(synthetic_copy.parent / "dropped.csv")
+    window = make_window(synthetic_copy)
+    assert drop(window, csv)
+    wait_loaded(qtbot, window)
+    assert window.document.preset.model.path == "dropped.csv"
+    assert window.document.undo_stack.count() == 1
+
+
+def test_drop_a_skops_file_asks_for_the_evaluation_data(qtbot, make_window, synthetic_copy):
+    window = make_window(synthetic_copy)
+    window.chosen = [FALL_DATA]
+    assert drop(window, FALL_MODEL)
+    wait_loaded(qtbot, window)
+    assert not window.chosen  # the evaluation CSV was asked for
+    assert resolve_path(window.document.preset.model.data, synthetic_copy.parent) == FALL_DATA
+
+
+def test_drop_of_another_kind_of_file_is_refused(make_window, tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("hello")
+    window = make_window()
+    before = state(window)
+    assert not drop(window, other)
+    assert state(window) == before
+
+
+@pytest.fixture
+def bundle(tmp_path) -> Path:
+    """A bundle packed from a copy of the fall-detection preset and its model."""
+    shutil.copytree(MODELS / "fall_detection", tmp_path / "models" / "fall_detection")
+    (tmp_path / "presets").mkdir()
+    preset = tmp_path / "presets" / "fall.yaml"
+    shutil.copy(assets.preset_path("fall_detection_model"), preset)
+    out = tmp_path / "fall.zip"
+    pack(preset, out)
+    return out
+
+
+def test_drop_a_bundle_opens_it_and_keeps_it_while_used(qtbot, make_window, bundle):
+    window = make_window()
+    assert drop(window, bundle)
+    wait_loaded(qtbot, window)
+    doc = window.document
+    assert doc.preset.model.model == "model/model.skops"
+    assert doc.preset.scenario == load_preset(assets.preset_path("fall_detection_model")).scenario
+    assert isinstance(doc.analysis.scores, LoadedModel) and not window.asked
+    (extracted,) = window.model_loader.bundles
+    assert doc.path == extracted.preset_path and extracted.directory.is_dir()
+    assert "fall.zip" in window.windowTitle()
+    assert window._is_bundled(doc.path)  # Save goes to Save As, never into the temp folder
+    assert str(bundle.resolve()) in window.recent_files()
+    assert window.open_file(assets.preset_path("smart_toaster"))  # no longer used: removed
+    assert not extracted.directory.exists() and not window.model_loader.bundles
+
+
+def test_the_window_starts_on_a_bundle(qtbot, make_window, bundle):
+    window = make_window(bundle)  # prototyper gui fall.zip
+    qtbot.waitUntil(lambda: bool(window.model_loader.bundles), timeout=LOAD_TIMEOUT_MS)
+    wait_loaded(qtbot, window)
+    assert window.document.preset.model.model == "model/model.skops"
+    window.close()
+    assert not window.model_loader.bundles
+
+
+def test_file_open_reports_a_bad_bundle(qtbot, make_window, tmp_path):
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip")
+    window = make_window()
+    before = state(window)
+    assert window.open_file(bad)  # started
+    wait_loaded(qtbot, window)
+    (told,) = window.told
+    assert told.startswith(f"{bad}: not a readable zip archive")
+    assert state(window) == before
+
+
+# --- the worker -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_load(monkeypatch):
+    """load_scores waits for ``release`` (at most 10 s) before loading."""
+    release = threading.Event()
+    real = model_loading.load_scores
+
+    def slow(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model_loading, "load_scores", slow)
+    yield release
+    release.set()
+
+
+def test_loading_keeps_the_window_responsive_and_cancel_changes_nothing(
+    qtbot, make_window, synthetic_copy, slow_load
+):
+    window = make_window(synthetic_copy)
+    before = state(window)
+    csv = write_scores(synthetic_copy.parent / "scores.csv")
+    ticks = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    assert window.model_loader.load_score_file(csv)
+    qtbot.wait(300)  # the load is stuck in the worker; the event loop runs on
+    assert window.model_loader.busy and len(ticks) >= 10
+    progress = window.model_loader.progress
+    assert not progress.isHidden() and "scores.csv" in progress.label.text()
+    click(qtbot, progress.cancel)
+    assert not window.model_loader.busy and progress.isHidden()
+    slow_load.set()  # the worker finishes; its result is dropped
+    assert window.model_loader.wait()
+    qtbot.wait(50)
+    timer.stop()
+    assert state(window) == before and not window.told
+    assert "Cancelled" in window.statusBar().currentMessage()
+
+
+def test_a_new_load_supersedes_a_running_one(qtbot, make_window, synthetic_copy, slow_load):
+    window = make_window(synthetic_copy)
+    first = write_scores(synthetic_copy.parent / "first.csv")
+    second = write_scores(synthetic_copy.parent / "second.csv", n=300)
+    window.model_loader.load_score_file(first)
+    window.model_loader.load_score_file(second)
+    slow_load.set()
+    wait_loaded(qtbot, window)
+    window.model_loader.wait()
+    qtbot.wait(50)
+    assert window.document.preset.model.path == "second.csv"
+    assert window.document.undo_stack.count() == 1
+
+
+# --- the model details window -----------------------------------------------------------------
+
+
+def test_model_view_shows_the_metrics_of_safe_browsing_model(qtbot, make_window, tmp_path):
+    window = make_window(assets.preset_path("safe_browsing_model"))
+    loaded = window.document.analysis.scores
+    assert window.design_panel.model_actions.details.isEnabled()
+    click(qtbot, window.design_panel.model_actions.details)
+    view = window.model_view
+    assert view is not None and view.isVisible()
+    m = view.metrics
+    assert m.auc == pytest.approx(loaded.roc_auc())
+    assert m.eval_size == 20_000 and m.scenario_base_rate == 1e-4 and m.reweighted
+    text = view.figures.text()
+    assert "0.9687" in text and "20,000 rows" in text
+    assert "1 in 10,000" in text and "10%" in text  # both base rates: the prior shift
+    assert "rule of three" in view.notes.text()
+    x, y = view.reliability.measured.getData()
+    assert len(x) == int((m.reliability.count > 0).sum())
+    assert view.reliability.scenario.isVisible()
+    # reweighted to 1 in 10,000, every bin's share of positives is lower than measured
+    assert (view.reliability.scenario.getData()[1] < y).all()
+    view.resize(900, 680)
+    qtbot.wait(50)
+    image = view.grab().toImage()
+    image.save(str(tmp_path / "model_view.png"))
+    colors = {
+        QColor(image.pixel(i, j)).name()
+        for i in range(0, image.width(), 2)
+        for j in range(0, image.height(), 2)
+    }
+    for color in (POSITIVE_COLOR, NEGATIVE_COLOR, CURRENT_COLOR):
+        assert color in colors, color
+    # it follows the document: a new base rate moves the scenario's curve
+    window.document.set_value("scenario.base_rate", 0.01)
+    assert view.metrics.scenario_base_rate == 0.01
+    window.document.set_value("scenario.base_rate", 0.1)  # the evaluation set's own
+    assert not view.reliability.scenario.isVisible()
+
+
+def test_model_view_notes_platt_scaling(qtbot, make_window, synthetic_copy):
+    from sklearn.svm import LinearSVC
+
+    folder = synthetic_copy.parent
+    save_skops(LinearSVC(), folder / "svm.skops")
+    write_eval(folder)
+    window = make_window(synthetic_copy)
+    assert window.model_loader.load_sklearn(folder / "svm.skops", folder / "eval.csv")
+    wait_loaded(qtbot, window)
+    assert not window.told
+    window.show_model_details()
+    assert "Platt scaling" in window.model_view.notes.text()
+    assert "Platt scaling" in window.model_view.figures.text()
+    assert "Platt scaling" in window.design_panel.model_actions.summary.text()
+
+
+def test_replace_model_drops_citations_of_fields_the_new_model_lacks():
+    preset = load_preset(assets.preset_path("safe_browsing"))
+    assert any(k.startswith("model.auc") for k in preset.sources)
+    out = replace_model(preset, ScoreFileModel(path="s.csv"))
+    assert not any(k.startswith("model.") for k in out.sources)
+    assert out.scenario == preset.scenario
+
+
+# --- presets whose model needs consent, and the command line ---------------------------------
+
+
+@pytest.fixture
+def pickle_preset(synthetic_copy, pickled) -> Path:
+    """A preset file whose model is a pickle (consent needed every time it loads)."""
+    folder, _ = pickled
+    preset = load_preset(synthetic_copy)
+    model = SklearnModel(
+        model=preset_relative(folder / "model.pkl", synthetic_copy.parent),
+        data=preset_relative(folder / "eval.csv", synthetic_copy.parent),
+        allow_pickle=True,
+    )
+    path = synthetic_copy.parent / "pickled.yaml"
+    save_preset(replace_model(preset, model), path)
+    return path
+
+
+def test_opening_a_preset_whose_model_needs_consent_asks(qtbot, make_window, pickle_preset):
+    window = make_window(answer=Button.No)
+    before = state(window)
+    assert window.open_file(pickle_preset)
+    wait_loaded(qtbot, window)
+    assert len(window.asked) == 1 and "arbitrary code" in window.asked[0]
+    assert state(window) == before and not window.told
+    window = make_window(pickle_preset, answer=Button.Yes)  # at start: asked once it is up
+    qtbot.waitUntil(lambda: window.document.path == pickle_preset, timeout=LOAD_TIMEOUT_MS)
+    assert len(window.asked) == 1
+    assert window.document.preset == load_preset(pickle_preset)
+    assert not window.document.dirty  # the consent is the session's; the file is as it was
+
+
+@pytest.mark.parametrize("good", [True, False], ids=["bundle", "bad bundle"])
+def test_prototyper_gui_accepts_a_bundle(bundle, tmp_path, good):
+    target = bundle if good else tmp_path / "bad.zip"
+    if not good:
+        target.write_bytes(b"not a zip")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PROTOTYPER_QUIT_AFTER_FIRST_PAINT="1")
+    env["HOME"] = env["XDG_DATA_HOME"] = env["XDG_CONFIG_HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "prototyper", "gui", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if good:
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("first-paint")
+    else:
+        assert done.returncode == 2
+        lines = [line for line in done.stderr.splitlines() if str(target) in line]
+        assert lines == [
+            f"{target}: not a readable zip archive (corrupt or truncated?): File is not a zip file"
+        ]
