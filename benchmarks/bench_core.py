@@ -114,7 +114,7 @@ def main() -> None:
         bench_sweep(200_000, repeats=3, loop_repeats=1)
         bench_evaluate(repeats=5)
     else:
-        bench_sweep(1_000_000, repeats=9, loop_repeats=3)
+        bench_sweep(1_000_000, repeats=9, loop_repeats=1)
         bench_evaluate(repeats=21)
 
 

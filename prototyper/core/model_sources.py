@@ -48,7 +48,14 @@ from typing import Any
 import numpy as np
 
 from .preset_io import PresetError, Problem, line_of, parse_yaml
-from .schema import PICKLE_SUFFIXES, ModelSource, ScoreFileModel, SklearnModel, SyntheticModel
+from .schema import (
+    PICKLE_SUFFIXES,
+    ModelSource,
+    Preset,
+    ScoreFileModel,
+    SklearnModel,
+    SyntheticModel,
+)
 from .scores import EmpiricalScores, Reliability, ScoreHistograms
 
 # Modules whose types or functions can run code or touch the system. A preset's
@@ -606,6 +613,21 @@ def _corrupt(path: Path, why: str) -> Problem:
     return Problem(
         str(path), None, "model.model", f"not a readable skops file (corrupt or truncated?): {why}"
     )
+
+
+def rebase_paths(
+    preset: Preset, old_dir: str | os.PathLike | None, new_dir: str | os.PathLike
+) -> Preset:
+    """The preset with its model's relative paths rewritten so that, saved in ``new_dir``,
+    they name the same files they named from ``old_dir``. Absolute paths stay as written."""
+    changes = {}
+    for name, written in model_files(preset.model).items():
+        if written and not Path(os.path.expanduser(written)).is_absolute():
+            target = resolve_path(written, old_dir)
+            changes[name] = Path(os.path.relpath(target, Path(new_dir).absolute())).as_posix()
+    if not changes:
+        return preset
+    return dataclasses.replace(preset, model=dataclasses.replace(preset.model, **changes))
 
 
 def with_trust(model: SklearnModel, types: Iterable[str]) -> SklearnModel:

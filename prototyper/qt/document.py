@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.engine import Evaluation, evaluate
-from ..core.model_sources import resolve_path
+from ..core.model_sources import rebase_paths, resolve_path
 from ..core.preset_io import (
     PresetError,
     dumps_preset,
@@ -211,10 +211,16 @@ class Document(QObject):
         self.pathChanged.emit(self._path)
 
     def save(self, path: Path | None = None) -> Path:
-        """Save atomically to ``path`` (or the current file)."""
+        """Save atomically to ``path`` (or the current file). Saved in another folder, the
+        model's relative paths are rewritten to name the same files; the undo history, whose
+        presets still name them from the old folder, then starts afresh."""
         target = Path(path or self._path)
-        save_preset(self.preset, target)
+        preset = rebase_paths(self.preset, self.base_dir, target.resolve().parent)
+        save_preset(preset, target)
         self._path = target
+        if preset != self.preset:
+            self.undo_stack.clear()
+            self._show(replace(self._analysis, preset=preset))
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)
         return target

@@ -180,3 +180,18 @@ def test_every_bundled_preset_opens_in_the_window(make_window, path, qtbot):
     qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
     assert window.document.preset == load_preset(path)
     assert not window.told
+
+
+def test_save_as_elsewhere_keeps_the_model_files_found(make_window, tmp_path):
+    """A preset with a real model, saved in another folder, still names the same files."""
+    window = make_window(assets.preset_path("safe_browsing_model"))
+    before = window.document.analysis.evaluation.net_per_event
+    target = tmp_path / "elsewhere" / "mine.yaml"
+    target.parent.mkdir()
+    assert window._save_to(target)
+    saved = load_preset(target)
+    model_file = (target.parent / saved.model.model).resolve()
+    assert model_file == (assets.asset_dir("models") / "phishing_url" / "model.skops").resolve()
+    assert window.document.preset == saved
+    reopened = make_window(target)
+    assert reopened.document.analysis.evaluation.net_per_event == before
