@@ -111,13 +111,15 @@ def metrics_of(loaded: Any, preset: Preset) -> Any:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    for path in assets.bundled_presets():
+    paths = assets.bundled_presets()
+    width = max((len(p.stem) for p in paths), default=0) + 2
+    for path in paths:
         try:
             p = load_preset(path)
             line = p.scenario.description.strip().splitlines()[0] if p.scenario.description else ""
-            print(f"{path.stem:18} {p.scenario.name}: {line}")
+            print(f"{path.stem:{width}}{p.scenario.name}: {line}")
         except PresetError as exc:
-            print(f"{path.stem:18} (invalid: {exc.problems[0]})")
+            print(f"{path.stem:{width}}(invalid: {exc.problems[0]})")
     return 0
 
 
