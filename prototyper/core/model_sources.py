@@ -619,12 +619,17 @@ def rebase_paths(
     preset: Preset, old_dir: str | os.PathLike | None, new_dir: str | os.PathLike
 ) -> Preset:
     """The preset with its model's relative paths rewritten so that, saved in ``new_dir``,
-    they name the same files they named from ``old_dir``. Absolute paths stay as written."""
+    they name the same files they named from ``old_dir``. Absolute paths stay as written,
+    but for files in ``new_dir`` or below it, which become relative (shareable)."""
     changes = {}
+    new_dir = Path(new_dir).absolute()
     for name, written in model_files(preset.model).items():
-        if written and not Path(os.path.expanduser(written)).is_absolute():
-            target = resolve_path(written, old_dir)
-            changes[name] = Path(os.path.relpath(target, Path(new_dir).absolute())).as_posix()
+        if not written:
+            continue
+        target = resolve_path(written, old_dir)
+        absolute = Path(os.path.expanduser(written)).is_absolute()
+        if not absolute or target.is_relative_to(new_dir):
+            changes[name] = Path(os.path.relpath(target, new_dir)).as_posix()
     if not changes:
         return preset
     return dataclasses.replace(preset, model=dataclasses.replace(preset.model, **changes))

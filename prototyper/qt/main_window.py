@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import filecmp
 import hashlib
 import logging
+import shutil
 import sys
 import time
 import traceback
@@ -27,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from .. import assets
 from ..core.bundle import is_bundle
-from ..core.model_sources import ConsentNeeded
+from ..core.model_sources import ConsentNeeded, model_files, resolve_path
 from ..core.preset_io import PresetError, load_preset, write_atomic
 from ..core.schema import MODES
 from .design_panel import QtDesignPanel
@@ -273,6 +276,8 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: Path) -> bool:
         self.design_panel.commit_pending()  # text still being typed belongs in the file
         try:
+            if self.model_loader.in_bundle(self.document.path) is not None:
+                self._copy_model_files_beside(Path(path))
             self.document.save(path)
         except OSError as exc:
             self.tell("Cannot save", f"{path}: {exc.strerror or exc}")
@@ -281,6 +286,22 @@ class MainWindow(QMainWindow):
         self.clear_recovery()
         self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
+
+    def _copy_model_files_beside(self, path: Path) -> None:
+        """A bundle's files live in a temporary folder: copy them beside the saved preset,
+        keeping their names unless another file has taken one."""
+        doc = self.document
+        changes = {}
+        for name, written in model_files(doc.preset.model).items():
+            source = resolve_path(written, doc.base_dir)
+            target = path.parent / source.name
+            if target.exists() and not filecmp.cmp(source, target, shallow=False):
+                target = path.parent / f"{path.stem}_{source.name}"
+            shutil.copy2(source, target)
+            changes[name] = str(target.resolve())
+        if changes:
+            model = dataclasses.replace(doc.preset.model, **changes)
+            doc.set_preset(dataclasses.replace(doc.preset, model=model), "Copy the model files")
 
     def _is_bundled(self, path: Path) -> bool:
         """A shipped preset, or one extracted from a bundle: saved elsewhere (Save As)."""

@@ -698,3 +698,24 @@ def test_prototyper_gui_accepts_a_bundle(bundle, tmp_path, good):
         assert lines == [
             f"{target}: not a readable zip archive (corrupt or truncated?): File is not a zip file"
         ]
+
+
+def test_saving_a_bundle_copies_its_model_files_beside_the_preset(
+    qtbot, make_window, bundle, tmp_path
+):
+    """The bundle's folder is temporary: the saved preset must not point into it."""
+    window = make_window()
+    assert drop(window, bundle)
+    wait_loaded(qtbot, window)
+    before = window.document.analysis.evaluation.net_per_event
+    target = tmp_path / "saved" / "mine.yaml"
+    target.parent.mkdir()
+    assert window._save_to(target)
+    saved = load_preset(target)
+    assert saved.model.model == "model.skops" and saved.model.data == "eval.csv"
+    assert (target.parent / "model.skops").is_file() and (target.parent / "eval.csv").is_file()
+    window.close()  # the bundle's temporary folder goes away
+    assert not window.model_loader.bundles
+    reopened = make_window(target)
+    wait_loaded(qtbot, reopened)
+    assert reopened.document.analysis.evaluation.net_per_event == before
