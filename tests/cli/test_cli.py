@@ -13,19 +13,7 @@ from prototyper.core.engine import evaluate
 from prototyper.core.preset_io import loads_preset
 
 from ..core.small_preset import SMALL
-
-
-@pytest.fixture
-def small_file(tmp_path):
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL, encoding="utf-8")
-    return path
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from .running import run
 
 
 def test_presets_lists_every_bundled_preset(capsys):

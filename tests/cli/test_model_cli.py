@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from prototyper import assets, cli
+from prototyper import assets
 from prototyper.core import model_sources
 from prototyper.core.engine import evaluate
 from prototyper.core.preset_io import load_preset
@@ -30,14 +30,9 @@ from ..core.test_model_sources import (
     write_eval,
     write_score_file,
 )
+from .running import run
 
 FALL = assets.preset_path("fall_detection_model")
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(autouse=True)

@@ -9,26 +9,16 @@ import json
 
 import pytest
 
-from prototyper import cli
 from prototyper.core.preset_io import loads_preset, with_values
 from prototyper.core.simulate import SERIES, SUMMARY, simulate
 
 from ..core.small_preset import SMALL
+from .running import run
 
 FAST = ["--users", "100", "--replications", "3", "--set", "scenario.horizon_days=10"]
 
 
-@pytest.fixture
-def small_file(tmp_path):
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL, encoding="utf-8")
-    return path
 
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_text_summary_by_default(capsys, small_file):
