@@ -4,13 +4,13 @@ STAMP := $(VENV)/.installed
 # Lint only the folders that exist: an empty folder is not in a fresh clone.
 LINT_PATHS := $(wildcard prototyper tests benchmarks)
 
-.PHONY: run test bench
+.PHONY: run test bench wheel-check
 
-# (Re)install whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+# (Re)install whenever pyproject.toml or the pinned versions change.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --upgrade pip
-	$(VENV)/bin/python -m pip install -e '.[dev]'
+	$(VENV)/bin/python -m pip install -c constraints.txt -e '.[dev]'
 	touch $@
 
 # Opens the window on the default preset (safe browsing).
@@ -19,7 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The built wheel, installed outside the checkout, runs its commands (as CI does).
+wheel-check:
+	PYTHON=$(PYTHON) bash .ci/wheel-check
 
 bench: $(STAMP)
 	@set -e; for f in benchmarks/*.py; do \

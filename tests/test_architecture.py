@@ -1,7 +1,10 @@
-"""The layering rules of the package, checked in fresh interpreters.
+"""The layering rules of the package.
 
-The core and the CLI must run without Qt and must not pay for heavy imports on start-up.
-Each check runs in a subprocess because pytest-qt has already imported PySide6 here.
+`lint-imports` checks the import contracts in pyproject.toml on every import in the source,
+including those inside functions; here it is shown to pass on this tree and to fail on a
+copy with a forbidden import added. The core and the CLI must also run without Qt and must
+not pay for heavy imports on start-up: those checks import them in fresh interpreters, as
+pytest-qt has already imported PySide6 in this one.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -81,6 +86,94 @@ def test_forbidden_check_sees_an_import(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     result = _run(_IMPORT_CLI.replace("prototyper.cli", "pyqtgraph"), env=env)
     assert _forbidden(result["modules"]) == ["pyqtgraph", "pyqtgraph.Qt"]
+
+
+CONTRACTS = [
+    c["name"]
+    for c in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "contracts"
+    ]
+]
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """lint-imports on the package under ``root``, with the contracts in its pyproject.toml."""
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from importlinter.cli import lint_imports_command; lint_imports_command()",
+            "--no-cache",  # the cache would be written in the working folder
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_contracts_hold():
+    assert len(CONTRACTS) == 3
+    proc = _lint_imports(REPO_ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in CONTRACTS:
+        assert f"{name} KEPT" in proc.stdout
+
+
+# A function appended to one module of a copy of the package, the contract it breaks and the
+# import lint-imports must name.
+_BREAKS = {
+    "qt-in-core-function": (
+        "core/report.py",
+        "from PySide6.QtWidgets import QApplication\n\n    return QApplication.applicationName()",
+        "core never imports Qt, the window or the CLI",
+        "prototyper.core.report -> PySide6",
+    ),
+    "window-in-core-function": (
+        "core/feedback.py",
+        "from ..qt.theme import MODE_COLORS\n\n    return MODE_COLORS",
+        "core never imports Qt, the window or the CLI",
+        "prototyper.core.feedback -> prototyper.qt.theme",
+    ),
+    "cli-in-core-function": (
+        "core/report.py",
+        "from ..cli import main\n\n    return main",
+        "core never imports Qt, the window or the CLI",
+        "prototyper.core.report -> prototyper.cli",
+    ),
+    "cycle-in-core": (
+        "core/scores.py",
+        "from .model_sources import load_scores\n\n    return load_scores",
+        "core's modules import each other without cycles",
+        ".scores -> .model_sources",
+    ),
+    "window-in-cli-function": (
+        "cli.py",
+        "from .qt.main_window import MainWindow\n\n    return MainWindow",
+        "the CLI imports Qt only to open the window",
+        "prototyper.cli -> prototyper.qt.main_window",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BREAKS))
+def test_import_contracts_see_imports_inside_functions(tmp_path, case):
+    module, body, contract, edge = _BREAKS[case]
+    shutil.copytree(
+        REPO_ROOT / "prototyper",
+        tmp_path / "prototyper",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path)
+    with (tmp_path / "prototyper" / module).open("a") as f:
+        f.write(f"\n\ndef _added_late():\n    {body}\n")
+
+    proc = _lint_imports(tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{contract} BROKEN" in proc.stdout
+    assert edge in proc.stdout
 
 
 def test_assets_resolve_from_checkout():

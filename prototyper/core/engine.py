@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.special import pdtr
 
+from .model_sources import score_model
 from .schema import (
     ACTIVE_MODES,
     MODES,
@@ -24,7 +25,7 @@ from .schema import (
     UNITS,
     Preset,
 )
-from .scores import ScoreModel, score_model
+from .scores import ScoreModel
 
 COMPONENTS = (*OUTCOMES, "attention")
 _AUTOMATE, _PROMPT, _NONE = (MODES.index(m) for m in ("automate", "prompt", "none"))

@@ -56,7 +56,7 @@ from .schema import (
     SklearnModel,
     SyntheticModel,
 )
-from .scores import EmpiricalScores, Reliability, ScoreHistograms
+from .scores import BinormalScores, EmpiricalScores, Reliability, ScoreHistograms, ScoreModel
 
 # Modules whose types or functions can run code or touch the system. A preset's
 # trusted_types may not name them (a shared file could smuggle in e.g. a FunctionTransformer
@@ -961,6 +961,27 @@ def _sigmoid(m: np.ndarray) -> np.ndarray:
 # --- loading -------------------------------------------------------------------------------
 
 
+def score_model(
+    model: ModelSource,
+    base_rate: float,
+    base_dir: str | os.PathLike | None = None,
+    *,
+    trust: Iterable[str] = (),
+    allow_pickle: bool = False,
+) -> ScoreModel:
+    """The score model a preset's model section describes.
+
+    A real model (scikit-learn or a score file) is loaded from files relative to
+    ``base_dir``, the preset file's folder (see :func:`load_scores`, which also says what
+    ``trust`` and ``allow_pickle`` do); the result has the empirical scores' ``rates_at``,
+    ``sweep_points`` and ``roc_auc``. Loads are cached. It lives here, not in ``scores``, so
+    that ``scores`` stays below this module (core's modules import each other without cycles).
+    """
+    if isinstance(model, SyntheticModel):
+        return BinormalScores(auc=model.auc, base_rate=base_rate)
+    return load_scores(model, base_dir, trust=trust, allow_pickle=allow_pickle)
+
+
 def load_scores(
     model: ModelSource,
     base_dir: str | os.PathLike | None = None,
@@ -979,7 +1000,7 @@ def load_scores(
     Raises PresetError (one line per problem), or its subclasses UntrustedTypes and
     PickleConsent when the user's consent would let it load."""
     if isinstance(model, SyntheticModel):
-        raise TypeError("a synthetic model has no files to load; use scores.score_model")
+        raise TypeError("a synthetic model has no files to load; use score_model")
     origin = origin or Origin()
     trust = tuple(sorted({t for t in trust if t}))
     paths = _existing(model, base_dir, origin)

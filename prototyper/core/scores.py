@@ -9,14 +9,10 @@ reweighted for free.
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import ndtr, ndtri
-
-from .schema import ModelSource, SyntheticModel
 
 
 @dataclass(frozen=True)
@@ -230,24 +226,3 @@ def _tail_sums(x: np.ndarray) -> np.ndarray:
 
 
 ScoreModel = BinormalScores | EmpiricalScores
-
-
-def score_model(
-    model: ModelSource,
-    base_rate: float,
-    base_dir: str | os.PathLike | None = None,
-    *,
-    trust: Iterable[str] = (),
-    allow_pickle: bool = False,
-) -> ScoreModel:
-    """The score model a preset's model section describes.
-
-    A real model (scikit-learn or a score file) is loaded from files relative to
-    ``base_dir``, the preset file's folder (see :func:`.model_sources.load_scores`, which
-    also says what ``trust`` and ``allow_pickle`` do); the result has the empirical scores'
-    ``rates_at``, ``sweep_points`` and ``roc_auc``. Loads are cached."""
-    if isinstance(model, SyntheticModel):
-        return BinormalScores(auc=model.auc, base_rate=base_rate)
-    from .model_sources import load_scores  # numpy only; sklearn/skops only for an estimator
-
-    return load_scores(model, base_dir, trust=trust, allow_pickle=allow_pickle)

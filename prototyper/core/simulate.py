@@ -45,9 +45,10 @@ from .engine import (
     payoff_table,
 )
 from .feedback import FeedbackResult, simulate_feedback
+from .model_sources import score_model
 from .preset_io import PresetError, Problem
 from .schema import MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
-from .scores import BinormalScores, ScoreModel, score_model
+from .scores import BinormalScores, ScoreModel
 
 DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
 MAX_REPLICATIONS = 10_000

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import evaluate, net_per_event, outcome_masses
+from .model_sources import score_model
 from .preset_io import PresetError, Problem, with_values
 from .schema import Preset
-from .scores import ScoreModel, score_model
+from .scores import ScoreModel
 from .structure import Problems, field_spec, get_path
 
 _THRESHOLD = re.compile(r"^experience\.bands\[(\d+)\]\.threshold$")

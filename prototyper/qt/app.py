@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import assets
 from ..core.bundle import is_bundle, load_bundle
-from ..core.preset_io import PresetError, load_preset
+from ..core.preset_io import PresetError, Problem, load_preset
 from .main_window import MainWindow, app_data_dir, install_exception_hook
 
 # Set by the start-up benchmark: print the seconds to the first painted window, then quit.
@@ -39,6 +39,14 @@ class _FirstPaint(QObject):
         QApplication.quit()
 
 
+def _check_opens(target: Path) -> None:
+    """Raise PresetError if the preset or bundle at ``target`` does not load."""
+    if is_bundle(target):
+        load_bundle(target).close()
+    else:
+        load_preset(target)
+
+
 def run(path: str | None = None, started: float | None = None) -> int:
     """Open the window on ``path`` (default: the safe-browsing preset); returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -54,10 +62,7 @@ def run(path: str | None = None, started: float | None = None) -> int:
     collector = GarbageCollector(interval=1.0)  # noqa: F841 - alive while the app runs
     target = Path(path) if path else assets.preset_path("safe_browsing")
     try:  # fail with the CLI's one line before any window exists
-        if is_bundle(target):
-            load_bundle(target).close()
-        else:
-            load_preset(target)
+        _check_opens(target)
     except PresetError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -69,3 +74,29 @@ def run(path: str | None = None, started: float | None = None) -> int:
     window.show()
     QTimer.singleShot(0, window.offer_recovery)
     return app.exec()
+
+
+def main() -> int:
+    """``prototyper-gui [FILE]``: the window on a preset file or a bundled preset's name.
+
+    Installed as a GUI script, so on Windows it opens no console window; with no console to
+    print to, a file that does not open is reported in a message box (and on stderr)."""
+    args = sys.argv[1:]
+    try:
+        if len(args) > 1:
+            raise PresetError([Problem("prototyper-gui", None, "", "usage: prototyper-gui [FILE]")])
+        target = Path(args[0]) if args else assets.preset_path("safe_browsing")
+        if not target.exists():
+            bundled = [p for p in assets.bundled_presets() if p.stem == args[0]]
+            if not bundled:
+                raise PresetError(
+                    [Problem(args[0], None, "", "no such file, and no bundled preset of that name")]
+                )
+            target = bundled[0]
+        _check_opens(target)
+    except PresetError as exc:
+        print(exc, file=sys.stderr)
+        app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - the box needs it
+        QMessageBox.critical(None, "prototyper", str(exc))
+        return 2
+    return run(str(target))

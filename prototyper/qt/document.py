@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.engine import Evaluation, evaluate
-from ..core.model_sources import rebase_paths, resolve_path
+from ..core.model_sources import rebase_paths, resolve_path, score_model
 from ..core.preset_io import (
     PresetError,
     dumps_preset,
@@ -25,7 +25,7 @@ from ..core.preset_io import (
     with_values,
 )
 from ..core.schema import Band, ModelSource, Preset, SklearnModel
-from ..core.scores import ScoreModel, score_model
+from ..core.scores import ScoreModel
 from ..core.structure import get_path
 from ..core.sweep import Sweep, sweep
 
