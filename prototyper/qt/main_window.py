@@ -413,10 +413,12 @@ class MainWindow(QMainWindow):
             return False
         try:
             preset = load_preset(newest)
+            self.document.replace_all(preset, Path(origin) if origin else None, dirty=True)
+        except ConsentNeeded:  # its model needs the user's consent: the loader asks first
+            return self.model_loader.recover(preset, Path(origin) if origin else None)
         except PresetError as exc:
             self.tell("Cannot recover", str(exc))
             return False
-        self.document.replace_all(preset, Path(origin) if origin else None, dirty=True)
         return True
 
     # --- lecture mode ----------------------------------------------------------------------
