@@ -55,8 +55,11 @@ SKLEARN_INTERNALS = frozenset(
     ]
     + [f"sklearn.metrics._dist_metrics.{m}Distance{b}" for m in _METRICS for b in (32, 64)]
 )
-# Never imported to classify a name: modules that run a program or a test set-up on import.
-_NOT_IMPORTED = frozenset({"__main__", "tests", "conftest", "setup"})
+# Never imported to classify a name: modules that run a program or a test set-up on import,
+# or that import other packages (vendored shims, build tools); no allowed type lives there.
+_NOT_IMPORTED = frozenset(
+    "__main__ tests testing _testing conftest setup externals distutils f2py _pyinstaller".split()
+)
 
 CONFIG_ENV = "PROTOTYPER_CONFIG_DIR"
 STORE_NAME = "trusted_model_types.json"

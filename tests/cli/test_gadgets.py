@@ -98,10 +98,14 @@ FIRING = [g for g in GADGETS if g.fires and g.name != "pdb.run"]
 
 
 @pytest.mark.parametrize("gadget", FIRING, ids=[g.name for g in FIRING])
-def test_the_gadgets_are_real_and_trust_is_the_users(capsys, tmp_path, gadget):
+def test_the_gadgets_are_real_and_trust_is_the_users(capsys, tmp_path, monkeypatch, gadget):
     """With the user's --trust for every type, the same file does run its payload: the
     refusals above are what keeps the marker away."""
+    import tempfile
+
     import skops.io as sio
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # pydoc.tempfilepager's file
 
     preset = build(gadget, tmp_path / "files")
     types = sio.get_untrusted_types(file=preset.parent / "model.skops")

@@ -49,6 +49,7 @@ REFUSED = [
     ("posix.system", True),
     ("pandas.core.frame.DataFrame", True),
     ("numpy.f2py.__main__.main", True),  # never imported
+    ("sklearn.externals.array_api_compat.numpy.ndarray", True),  # never imported
     ("sklearn", True),
     ("sklearn.no_such_module.Thing", True),
     ("sklearn.tree._tree.Tree;import os", True),
