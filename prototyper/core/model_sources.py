@@ -601,7 +601,12 @@ def _decide(
 ) -> TrustCheck:
     """The preset only requests; the allowlist and this user's consent decide."""
     honoured = {t for t in model.trusted_types if allowed(t)}
-    digest = file_digest(path) if any(t not in honoured for t in untrusted) else ""
+    try:
+        digest = file_digest(path) if any(t not in honoured for t in untrusted) else ""
+    except OSError as exc:
+        raise _fail(
+            Problem(str(path), None, "model.model", f"cannot read: {exc.strerror}")
+        ) from None
     trusted = honoured | set(trust) | (remembered(digest) if digest else set())
     needed = tuple(t for t in untrusted if t not in trusted)
     refused = tuple(t for t in model.trusted_types if t in needed)

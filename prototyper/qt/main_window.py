@@ -394,7 +394,8 @@ class MainWindow(QMainWindow):
             path.unlink(missing_ok=True)
 
     def offer_recovery(self) -> bool:
-        """After a crash: offer the newest recovery file; True if it was restored."""
+        """After a crash: offer the newest recovery file; True if it was restored (or, when
+        its model needs the user's consent, restoring started: the model loader asks)."""
         files = sorted(self.recovery_dir.glob("*.yaml"), key=lambda p: p.stat().st_mtime)
         if not files:
             return False
