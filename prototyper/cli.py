@@ -23,7 +23,7 @@ from . import assets
 from .core.engine import evaluate
 from .core.preset_io import PresetError, Problem, load_preset, parse_assignment, with_values
 from .core.report import money, summary, text_summary
-from .core.schema import Preset, SyntheticModel
+from .core.schema import Preset, SklearnModel, SyntheticModel
 from .core.sweep import sweep
 
 STARTED = time.perf_counter()
@@ -91,14 +91,17 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
     """The loaded model for a scikit-learn or score-file preset, None for a synthetic one."""
     if isinstance(doc.preset.model, SyntheticModel):
         return None
-    from .core.model_sources import load_scores, origin_of
+    from .core.model_sources import load_scores, origin_of, remember_trust
 
+    trust, origin = trusted_names(args), origin_of(doc.file, doc.shown)
+    if trust and isinstance(doc.preset.model, SklearnModel):  # consent this user gave here
+        remember_trust(doc.preset.model, doc.base_dir, trust=trust, origin=origin)
     return load_scores(
         doc.preset.model,
         doc.base_dir,
-        trust=trusted_names(args),
+        trust=trust,
         allow_pickle=getattr(args, "trust_pickle", False),
-        origin=origin_of(doc.file, doc.shown),
+        origin=origin,
     )
 
 
@@ -350,7 +353,8 @@ def add_trust_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="TYPE",
         help="trust this type in a .skops model file, e.g. sklearn.tree._tree.Tree "
-        "(repeatable; check the type first: trusted types can run code when loaded)",
+        "(repeatable; remembered for that file on this computer). Check the type first: "
+        "anything but a scikit-learn estimator or a numpy or scipy data type can run code",
     )
     p.add_argument(
         "--trust-pickle",

@@ -1,9 +1,24 @@
-"""Settings for the whole suite."""
+"""Settings for the whole suite.
 
+Every test runs with its own user configuration folder, so consent remembered by one test (or
+by the person running the tests) never reaches another, and nothing is written to the real home
+folder. Subprocesses inherit it through the environment.
+"""
+
+from __future__ import annotations
+
+import pytest
 from hypothesis import settings
+
+from prototyper.core.trust import CONFIG_ENV
 
 # Property tests draw from a fixed seed, so CI cannot go red on a draw nobody saw locally, and
 # keep no example database in the checkout. No deadline: a loaded CI machine is slow, and speed
 # is judged in benchmarks/, never by a test.
 settings.register_profile("fixed", derandomize=True, database=None, deadline=None)
 settings.load_profile("fixed")
+
+
+@pytest.fixture(autouse=True)
+def _own_config_dir(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path_factory.mktemp("config")))

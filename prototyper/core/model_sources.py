@@ -11,11 +11,13 @@ Rules:
 
 - Paths are relative to the preset file's folder (``base_dir``).
 - Nothing is trusted that the user has not trusted. A skops file is checked with
-  ``skops.io.get_untrusted_types`` before it is loaded; types beyond skops' defaults must be
-  in the preset's ``trusted_types`` or passed as ``trust`` (the CLI's ``--trust TYPE``). A
-  preset cannot trust types that can run code (:data:`CODE_MODULES`); only the user can. A
-  pickle (.pkl, .pickle, .joblib) loads only with ``allow_pickle=True`` (``--trust-pickle``
-  or the app's dialog), whatever the preset says.
+  ``skops.io.get_untrusted_types`` before it is loaded. Of the types beyond skops' defaults,
+  the preset's ``trusted_types`` is only a request: it is honoured for types on the
+  allowlist (:func:`.trust.allowed`: scikit-learn estimators, numpy and scipy data types).
+  Every other type needs the consent of the user on this computer: ``trust`` (the CLI's
+  ``--trust TYPE``, the app's dialog) or consent remembered for the file's SHA-256
+  (:mod:`.trust`). A pickle (.pkl, .pickle, .joblib) loads only with ``allow_pickle=True``
+  (``--trust-pickle`` or the app's dialog), whatever the preset says.
 - Every bad input raises :class:`~prototyper.core.preset_io.PresetError` with one line per
   problem, ``file:line: field: message``, and changes nothing. The two that a user can fix
   by consenting are subclasses a GUI can catch: :class:`UntrustedTypes` and
@@ -57,24 +59,8 @@ from .schema import (
     SyntheticModel,
 )
 from .scores import BinormalScores, EmpiricalScores, Reliability, ScoreHistograms, ScoreModel
+from .trust import allowed, file_digest, remember, remembered, runs_code
 
-# Modules whose types or functions can run code or touch the system. A preset's
-# trusted_types may not name them (a shared file could smuggle in e.g. a FunctionTransformer
-# calling builtins.exec); the user can still trust them by hand (--trust).
-CODE_MODULES = tuple(
-    """
-    builtins os posix nt subprocess sys importlib pickle _pickle copyreg marshal shutil
-    socket ctypes code codeop runpy pty webbrowser multiprocessing threading asyncio signal
-    io _io pathlib tempfile operator functools types inspect gc codecs zipimport http urllib
-    joblib cloudpickle dill numpy.ctypeslib numpy.lib.npyio numpy.load numpy.save
-    numpy.fromfile numpy.memmap
-    """.split()
-)
-# Plain data types skops may report from builtins; harmless, so a preset may trust them.
-_SAFE_BUILTINS = {
-    f"builtins.{n}"
-    for n in "bool int float complex str bytes tuple list dict set frozenset slice range".split()
-}
 MAX_GROUPS = 50  # groups shown per model; more are summarised
 MAX_CSV_BYTES = 1 << 30  # 1 GiB: tens of millions of rows
 MAX_MODEL_BYTES = 2 << 30  # what a skops file may unpack to
@@ -519,13 +505,6 @@ def is_pickle(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in PICKLE_SUFFIXES
 
 
-def runs_code(type_name: str) -> bool:
-    """A type or function from a module that can run code or touch the system."""
-    if type_name in _SAFE_BUILTINS:
-        return False
-    return any(type_name == m or type_name.startswith(m + ".") for m in CODE_MODULES)
-
-
 @dataclass(frozen=True)
 class TrustCheck:
     """What loading a model file needs from the user, found without loading it."""
@@ -533,12 +512,18 @@ class TrustCheck:
     path: Path
     pickle: bool  # a pickle: needs allow_pickle whatever else
     untrusted: tuple[str, ...]  # every type skops does not trust by default
-    needed: tuple[str, ...]  # of those, the ones neither the preset nor ``trust`` trusts
-    refused: tuple[str, ...]  # listed by the preset but it may not trust them (run code)
+    needed: tuple[str, ...]  # of those, the ones the user has not trusted on this computer
+    refused: tuple[str, ...]  # requested by the preset but not on the allowlist, and needed
+    digest: str = ""  # the file's SHA-256 when some type is not on the allowlist
 
     @property
     def ok(self) -> bool:
         return not self.pickle and not self.needed
+
+    @property
+    def code(self) -> tuple[str, ...]:
+        """The needed types that can run code on this computer (see ``trust.runs_code``)."""
+        return tuple(t for t in self.needed if runs_code(t))
 
 
 def check_trust(
@@ -553,6 +538,33 @@ def check_trust(
     origin = origin or Origin()
     path = _existing(model, base_dir, origin)["model"]
     return _trust_check(model, path, tuple(trust))
+
+
+def remember_trust(
+    model: SklearnModel,
+    base_dir: str | os.PathLike | None = None,
+    *,
+    trust: Iterable[str],
+    origin: Origin | None = None,
+) -> TrustCheck:
+    """The user's consent (``trust``, the CLI's ``--trust``) to types in the model file,
+    remembered for the file's SHA-256 on this computer; returns the check with it."""
+    trust = tuple(trust)
+    check = check_trust(model, base_dir, trust=trust, origin=origin)
+    if check.digest:
+        remember(check.digest, [t for t in trust if t in check.untrusted])
+    return check
+
+
+def requesting_allowed(model: SklearnModel, check: TrustCheck) -> tuple[SklearnModel, TrustCheck]:
+    """For a model file the user chose: the model section requesting the file's allowlisted
+    types, so that the preset opens for a colleague without a question, and the check with
+    those types no longer needed. Types outside the allowlist are never written: their
+    consent stays with the user who gave it."""
+    wanted = set(model.trusted_types) | {t for t in check.untrusted if allowed(t)}
+    needed = tuple(t for t in check.needed if t not in wanted)
+    model = dataclasses.replace(model, trusted_types=tuple(sorted(wanted)))
+    return model, dataclasses.replace(check, needed=needed)
 
 
 def _trust_check(model: SklearnModel, path: Path, trust: tuple[str, ...]) -> TrustCheck:
@@ -592,11 +604,44 @@ def _trust_check(model: SklearnModel, path: Path, trust: tuple[str, ...]) -> Tru
         untrusted = tuple(sio.get_untrusted_types(file=path))
     except Exception as exc:  # noqa: BLE001 - any failure to read the file is corruption
         raise _fail(_corrupt(path, f"{type(exc).__name__}: {_first_line(exc)}")) from None
-    by_preset = {t for t in model.trusted_types if not runs_code(t)}
-    trusted = by_preset | set(trust)
+    return _decide(model, path, untrusted, trust)
+
+
+def _decide(
+    model: SklearnModel, path: Path, untrusted: tuple[str, ...], trust: tuple[str, ...]
+) -> TrustCheck:
+    """The preset only requests; the allowlist and this user's consent decide."""
+    honoured = {t for t in model.trusted_types if allowed(t)}
+    try:
+        digest = file_digest(path) if any(t not in honoured for t in untrusted) else ""
+    except OSError as exc:
+        raise _fail(
+            Problem(str(path), None, "model.model", f"cannot read: {exc.strerror}")
+        ) from None
+    trusted = honoured | set(trust) | (remembered(digest) if digest else set())
     needed = tuple(t for t in untrusted if t not in trusted)
-    refused = tuple(t for t in model.trusted_types if runs_code(t) and t in needed)
-    return TrustCheck(path, False, untrusted, needed, refused)
+    refused = tuple(t for t in model.trusted_types if t in needed)
+    return TrustCheck(path, False, untrusted, needed, refused, digest)
+
+
+CAN_RUN_CODE = "can run code on this computer"
+
+
+def untrusted_message(check: TrustCheck) -> str:
+    """One line asking for the user's consent to the check's needed types."""
+    listed = ", ".join(f"{t} ({CAN_RUN_CODE})" if runs_code(t) else t for t in check.needed)
+    requested = ""
+    if check.refused:
+        requested = (
+            f" (the preset asks to trust {', '.join(check.refused)}, but a preset can only "
+            "request types: beyond scikit-learn estimators and numpy and scipy data types, "
+            "only you can trust them)"
+        )
+    flags = " ".join(f"--trust {t}" for t in check.needed)
+    return (
+        f"the file holds types that are not trusted on this computer: {listed}{requested}; "
+        f"if you trust where the file came from, pass {flags} (remembered for this file)"
+    )
 
 
 def _head(path: Path) -> bytes:
@@ -635,13 +680,6 @@ def rebase_paths(
     return dataclasses.replace(preset, model=dataclasses.replace(preset.model, **changes))
 
 
-def with_trust(model: SklearnModel, types: Iterable[str]) -> SklearnModel:
-    """The model section with ``types`` added to its trusted types (sorted, no repeats): what
-    the app stores after the user accepted them, so the saved preset remembers."""
-    merged = tuple(sorted(set(model.trusted_types) | set(types)))
-    return dataclasses.replace(model, trusted_types=merged)
-
-
 def _load_estimator(
     model: SklearnModel, path: Path, trust: tuple[str, ...], allow_pickle: bool
 ) -> tuple[Any, tuple[str, ...], list[str]]:
@@ -669,23 +707,8 @@ def _load_estimator(
             estimator = _unpickle(path)
         return estimator, (), [_first_line(w.message) for w in caught]
     if check.needed:
-        refused = ""
-        if check.refused:
-            refused = (
-                f" (the preset lists {', '.join(check.refused)}, but a preset cannot trust "
-                "types that can run code)"
-            )
-        flags = " ".join(f"--trust {t}" for t in check.needed)
         raise UntrustedTypes(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    "model.trusted_types",
-                    f"the file holds types that are not trusted: {', '.join(check.needed)}"
-                    f"{refused}; if you trust where the file came from, pass {flags}",
-                )
-            ],
+            [Problem(str(path), None, "model.trusted_types", untrusted_message(check))],
             path,
             check.needed,
         )

@@ -218,9 +218,10 @@ class SklearnModel:
         default=(),
         metadata=meta(
             "Trusted types",
-            "Types in the skops file beyond the ones skops trusts by default that the user "
-            "checked and accepted (the CLI's --trust adds to them). A preset cannot trust "
-            "types that can run code, such as builtins.eval or os.system.",
+            "Types in the skops file beyond the ones skops trusts by default that the preset "
+            "asks to trust. Only scikit-learn estimators and numpy and scipy data types are "
+            "trusted from a preset; anything else needs the consent of whoever opens it "
+            "(--trust or the app's dialog), remembered on their computer.",
         ),
     )
     allow_pickle: bool = field(

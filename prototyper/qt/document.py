@@ -44,34 +44,22 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Consent:
-    """What the user accepted in this session to load model files, by the model file's
-    resolved path (consent to one file is not consent to another): types to trust beyond
-    the preset's own ``trusted_types`` (a preset cannot trust types that run code), and
-    pickles to unpickle. Never saved."""
+    """The pickles the user accepted to unpickle in this session, by the model file's
+    resolved path (consent to one file is not consent to another). Never saved: a pickle is
+    asked about again in each session. (Consent to a skops file's types is remembered per
+    user by the file's SHA-256, in :mod:`prototyper.core.trust`.)"""
 
-    types: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (model file, types), sorted
     pickles: frozenset[str] = frozenset()  # model files
 
     def options(self, model: ModelSource, base_dir: Path | None) -> dict[str, Any]:
-        """The ``trust`` and ``allow_pickle`` arguments to load ``model`` with."""
+        """The ``allow_pickle`` argument to load ``model`` with."""
         if not isinstance(model, SklearnModel):
             return {}
-        key = str(resolve_path(model.model, base_dir))
-        return {"trust": dict(self.types).get(key, ()), "allow_pickle": key in self.pickles}
+        return {"allow_pickle": str(resolve_path(model.model, base_dir)) in self.pickles}
 
-    def granting(
-        self,
-        model: SklearnModel,
-        base_dir: Path | None,
-        types: tuple[str, ...] = (),
-        pickle: bool = False,
-    ) -> Consent:
-        key = str(resolve_path(model.model, base_dir))
-        merged = dict(self.types)
-        if types:
-            merged[key] = tuple(sorted(set(merged.get(key, ())) | set(types)))
-        pickles = self.pickles | {key} if pickle else self.pickles
-        return Consent(tuple(sorted(merged.items())), pickles)
+    def granting(self, model: SklearnModel, base_dir: Path | None) -> Consent:
+        """With the pickle ``model`` names accepted."""
+        return Consent(self.pickles | {str(resolve_path(model.model, base_dir))})
 
 
 def analyse(preset: Preset, base_dir: Path | None = None, consent: Consent = Consent()) -> Analysis:

@@ -394,7 +394,8 @@ class MainWindow(QMainWindow):
             path.unlink(missing_ok=True)
 
     def offer_recovery(self) -> bool:
-        """After a crash: offer the newest recovery file; True if it was restored."""
+        """After a crash: offer the newest recovery file; True if it was restored (or, when
+        its model needs the user's consent, restoring started: the model loader asks)."""
         files = sorted(self.recovery_dir.glob("*.yaml"), key=lambda p: p.stat().st_mtime)
         if not files:
             return False
@@ -413,10 +414,12 @@ class MainWindow(QMainWindow):
             return False
         try:
             preset = load_preset(newest)
+            self.document.replace_all(preset, Path(origin) if origin else None, dirty=True)
+        except ConsentNeeded:  # its model needs the user's consent: the loader asks first
+            return self.model_loader.recover(preset, Path(origin) if origin else None)
         except PresetError as exc:
             self.tell("Cannot recover", str(exc))
             return False
-        self.document.replace_all(preset, Path(origin) if origin else None, dirty=True)
         return True
 
     # --- lecture mode ----------------------------------------------------------------------

@@ -14,13 +14,19 @@ for a preset without a file) and applies it as one undoable step.
 Loading can take seconds (skops and scikit-learn take about 2 s to import; a big CSV more), so
 it runs on a thread pool in four steps, each in one place:
 
-1. *check* (worker): for a scikit-learn model, which of the file's types nobody trusted yet,
-   or that it is a pickle (:func:`~prototyper.core.model_sources.check_trust`); for a bundle,
-   extract it safely;
-2. *consent* (GUI): ask about those types, or about the pickle; "No" changes nothing;
+1. *check* (worker): for a scikit-learn model, which of the file's types this user has not
+   trusted on this computer, or that it is a pickle
+   (:func:`~prototyper.core.model_sources.check_trust`); for a bundle, extract it safely;
+2. *consent* (GUI): ask about those types (each one that can run code marked so), or about
+   the pickle; "No" changes nothing. Accepted types are remembered for the model file's
+   SHA-256 on this computer (:mod:`prototyper.core.trust`), never written into the preset;
+   a pickle is asked about again in each session;
 3. *load* (worker): :func:`~prototyper.core.model_sources.load_scores` with that consent;
-4. *apply* (GUI): the document keeps the consent for the session and takes the new preset.
-   Its analysis loads the same model with the same consent, which is now a cache hit.
+4. *apply* (GUI): the document keeps the pickle consent for the session and takes the new
+   preset. Its analysis loads the same model with the same consent, now a cache hit.
+
+Every way a preset reaches the window (File > Open, recent files, drag and drop, a bundle,
+the file given at start, crash recovery) goes through these steps when its model has a file.
 
 A busy bar with a Cancel button sits in the status bar meanwhile; Cancel abandons the result
 (the thread finishes a load it cannot interrupt, and its result is dropped). Bad input is told
@@ -32,6 +38,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import html
 import os
 import re
 import weakref
@@ -53,14 +60,15 @@ from PySide6.QtWidgets import (
 
 from ..core.bundle import Bundle, is_bundle, load_bundle
 from ..core.model_sources import (
+    CAN_RUN_CODE,
     Origin,
     TrustCheck,
     check_trust,
     load_scores,
     model_files,
     origin_of,
+    requesting_allowed,
     runs_code,
-    with_trust,
 )
 from ..core.preset_io import PresetError, load_preset, with_values
 from ..core.schema import (
@@ -73,6 +81,7 @@ from ..core.schema import (
     SyntheticModel,
 )
 from ..core.structure import to_data
+from ..core.trust import remember
 from .document import Consent, Document
 
 Button = QMessageBox.StandardButton
@@ -179,6 +188,43 @@ def problem_lines(exc: PresetError) -> str:
     return "\n".join(str(p) for p in exc.problems)
 
 
+MAX_LISTED = 40  # types listed one by one in the consent dialog
+
+
+def consent_text(check: TrustCheck) -> str:
+    """The consent dialog's text (rich text): the types to trust, each one that can run code
+    marked so in bold, and what accepting means."""
+    items = []
+    for name in check.needed[:MAX_LISTED]:
+        shown = name if len(name) <= 120 else name[:117] + "..."
+        mark = f" — <b>{CAN_RUN_CODE}</b>" if runs_code(name) else ""
+        items.append(f"<li><code>{html.escape(shown)}</code>{mark}</li>")
+    rest = check.needed[MAX_LISTED:]
+    if rest:
+        code = sum(map(runs_code, rest))
+        items.append(f"<li>and {len(rest)} more, <b>{code} of which {CAN_RUN_CODE}</b></li>")
+    warning = ""
+    if check.code:
+        warning = (
+            f"<p><b>{len(check.code)} of them {CAN_RUN_CODE}</b>: they are functions or come "
+            "from outside scikit-learn, numpy and scipy, and do whatever the file's author "
+            "chose when the model is loaded or scores.</p>"
+        )
+    requested = ""
+    if check.refused:
+        requested = (
+            "<p>The preset asks to trust some of them, but a preset can only ask: only "
+            "scikit-learn estimators and numpy and scipy data types load without you.</p>"
+        )
+    return (
+        f"<p>The model file <b>{html.escape(check.path.name)}</b> holds types that are not "
+        f"trusted on this computer:</p><ul>{''.join(items)}</ul>{warning}{requested}"
+        "<p>Trust them only if you trust where the file came from. Your answer is remembered "
+        "for this file (by its contents) on this computer, never saved in the preset.</p>"
+        "<p>Trust them and load the model?</p>"
+    )
+
+
 # --- the worker ----------------------------------------------------------------------------
 
 
@@ -235,6 +281,8 @@ class _Load:
     analysis: Any = None  # the document's state when asked
     consent: Consent = dataclasses.field(default_factory=Consent)
     opened: _Opened | None = None
+    recovered: Preset | None = None  # a recovered preset to restore, with ``model`` its model
+    recovered_path: Path | None = None  # the file it was recovered from
     then: str = ""  # the loader's method for the GUI step after the current worker step
 
     def close_bundle(self) -> None:
@@ -409,6 +457,23 @@ class QtModelLoader(QObject):
         self._begin(_Load(path.name, f"Open {path.name}", open_path=path))
         return True
 
+    def recover(self, preset: Preset, path: Path | None) -> bool:
+        """Restore recovered work whose model needs the user's consent: checked in the
+        worker and asked about like any load, then restored unsaved."""
+        base_dir = Path(path).resolve().parent if path else None
+        origin = Origin(str(path)) if path else Origin()
+        load = _Load(
+            "recovered work",
+            "Recover",
+            model=preset.model,
+            base_dir=base_dir,
+            origin=origin,
+            recovered=preset,
+            recovered_path=Path(path) if path else None,
+        )
+        self._begin(load)
+        return True
+
     def drop(self, path: Path) -> bool:
         """A file dropped on the window: a preset or bundle opens, a model file asks for its
         evaluation data, a CSV loads as scores."""
@@ -513,9 +578,8 @@ class QtModelLoader(QObject):
             )
         if not isinstance(model, SklearnModel):
             return _Checked(opened, None)
-        trust = load.consent.options(model, base_dir)["trust"]
         try:
-            return _Checked(opened, check_trust(model, base_dir, trust=trust, origin=origin))
+            return _Checked(opened, check_trust(model, base_dir, origin=origin))
         except BaseException:
             if opened is not None and opened.bundle is not None:
                 opened.bundle.close()
@@ -530,14 +594,14 @@ class QtModelLoader(QObject):
             load.base_dir = checked.opened.file.resolve().parent
             load.origin = checked.opened.origin
         model = load.opened.preset.model if load.opened else load.model
+        if isinstance(model, SklearnModel) and load.opened is None and load.recovered is None:
+            load.model, check = requesting_allowed(model, check)  # a file the user chose
+            model = load.model
         if check is not None and not self._ask_consent(load, model, check):
             self._finish(False)
             load.close_bundle()
             self.status.showMessage(f"Not loaded: {load.label} was not trusted", 6000)
             return
-        if load.opened is None and isinstance(model, SklearnModel) and check is not None:
-            # accepted types go into the preset, so that its file remembers them
-            load.model = model = with_trust(model, check.needed)
         if isinstance(model, SyntheticModel):
             self._on_loaded(None)
             return
@@ -550,30 +614,21 @@ class QtModelLoader(QObject):
         options = load.consent.options(model, load.base_dir)
         if check.pickle and not options["allow_pickle"]:
             text = (
-                f"{name} is a pickle. Loading a pickle can run arbitrary code on this "
-                "computer: load it only if you trust where it came from. You will be asked "
-                "again each time the app loads it (saving the model with skops.io.dump "
-                "avoids this).\n\nLoad it?"
+                f"The model file {name} is a pickle. Loading a pickle can run arbitrary code "
+                "on this computer: load it only if you trust where it came from. Your answer "
+                "holds until you quit, and is never saved (saving the model with "
+                "skops.io.dump avoids this).\n\nLoad it?"
             )
             if not self._yes("Load a pickle?", text):
                 return False
-            load.consent = load.consent.granting(model, load.base_dir, pickle=True)
+            load.consent = load.consent.granting(model, load.base_dir)
         if check.needed:
-            listed = "\n".join(f"  • {t}" for t in check.needed)
-            text = (
-                f"This model file ({name}) contains these types that can run code if "
-                f"malicious:\n\n{listed}\n\nTrust them? Only if you trust where the file came "
-                "from."
-            )
-            code = [t for t in check.needed if runs_code(t)]
-            if code:
-                text += (
-                    f"\n\n{', '.join(code)} can run any code or touch the system; a preset "
-                    "cannot trust such types for you, so you will be asked again."
-                )
-            if not self._yes("Trust the model's types?", text):
+            if not self._yes("Trust the model's types?", consent_text(check)):
                 return False
-            load.consent = load.consent.granting(model, load.base_dir, types=check.needed)
+            if not remember(check.digest, check.needed):
+                self.status.showMessage(
+                    "Could not save the consent in your settings; trusted until you quit", 8000
+                )
         return True
 
     def _yes(self, title: str, text: str) -> bool:
@@ -600,6 +655,8 @@ class QtModelLoader(QObject):
         doc.grant(load.consent)
         if load.opened is not None:
             changed = self._open(load)
+        elif load.recovered is not None:
+            changed = self._restore(load)
         else:
             changed = self._apply(load)
         self._finish(changed)
@@ -614,6 +671,15 @@ class QtModelLoader(QObject):
             self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
             return False
         return self.document.set_preset(preset, load.text)
+
+    def _restore(self, load: _Load) -> bool:
+        assert load.recovered is not None
+        try:
+            self.document.replace_all(load.recovered, load.recovered_path, dirty=True)
+        except PresetError as exc:
+            self._window.tell("Cannot recover", problem_lines(exc))
+            return False
+        return True
 
     def _open(self, load: _Load) -> bool:
         opened = load.opened

@@ -151,23 +151,46 @@ def test_a_decision_function_model_is_flagged(capsys, tmp_path):
 # --- trust --------------------------------------------------------------------------------
 
 
-def test_untrusted_types_need_trust(capsys, untrusted_fall):
-    before = snapshot(untrusted_fall.parent.parent)
+def test_untrusted_types_need_trust_once_per_file_and_user(capsys, untrusted_fall, monkeypatch):
+    project = untrusted_fall.parent.parent
+    before = snapshot(project)
     code, out, err = run(capsys, "evaluate", untrusted_fall)
     assert code == 2 and out == ""
     (line,) = err.strip().splitlines()
     assert line.endswith(
-        "model.skops: model.trusted_types: the file holds types that are not trusted: "
-        "sklearn.tree._tree.Tree; if you trust where the file came from, pass "
-        "--trust sklearn.tree._tree.Tree"
+        "model.skops: model.trusted_types: the file holds types that are not trusted on this "
+        "computer: sklearn.tree._tree.Tree; if you trust where the file came from, pass "
+        "--trust sklearn.tree._tree.Tree (remembered for this file)"
     )
-    for command in (["evaluate"], ["validate"], ["sweep", "--param", "scenario.users"]):
+    commands = (["evaluate"], ["validate"], ["sweep", "--param", "scenario.users"])
+    for command in commands:
         code, _, err = run(capsys, command[0], untrusted_fall, *command[1:])
         assert code == 2 and "--trust sklearn.tree._tree.Tree" in err
-        trusted = ["--trust", "sklearn.tree._tree.Tree"]
-        code, _, err = run(capsys, command[0], untrusted_fall, *command[1:], *trusted)
+    code, _, err = run(capsys, "evaluate", untrusted_fall, "--trust", "sklearn.tree._tree.Tree")
+    assert code == 0, err
+    for command in commands:  # remembered for this file, for this user
+        code, _, err = run(capsys, command[0], untrusted_fall, *command[1:])
         assert code == 0, err
-    assert snapshot(untrusted_fall.parent.parent) == before
+    assert snapshot(project) == before  # neither the preset nor the model changed
+    model_sources.clear_cache()  # another user: another process
+    monkeypatch.setenv("PROTOTYPER_CONFIG_DIR", str(project / "another_user"))
+    code, _, err = run(capsys, "evaluate", untrusted_fall)
+    assert code == 2 and "--trust sklearn.tree._tree.Tree" in err
+
+
+def test_consent_to_one_model_file_is_not_consent_to_another(capsys, tmp_path):
+    from sklearn.tree import DecisionTreeClassifier
+
+    save_skops(DecisionTreeClassifier(max_depth=3, random_state=0), tmp_path / "model.skops")
+    write_eval(tmp_path)
+    path = tmp_path / "tree.yaml"
+    path.write_text(preset_text(sklearn_model_yaml()))
+    code, _, err = run(capsys, "validate", path, "--trust", "sklearn.tree._tree.Tree")
+    assert code == 0, err
+    assert run(capsys, "validate", path)[0] == 0
+    save_skops(DecisionTreeClassifier(max_depth=2, random_state=0), tmp_path / "model.skops")
+    code, _, err = run(capsys, "validate", path)
+    assert code == 2 and "--trust sklearn.tree._tree.Tree" in err
 
 
 def test_a_pickle_needs_trust_pickle(capsys, tmp_path):

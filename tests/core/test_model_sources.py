@@ -3,6 +3,7 @@ bundled scenario models. Small models are trained here; the shipped ones are reu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -26,11 +27,12 @@ from prototyper.core.model_sources import (
     model_metrics,
     origin_of,
     platt,
-    with_trust,
+    remember_trust,
 )
 from prototyper.core.preset_io import PresetError, dumps_preset, load_preset, loads_preset
 from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
 from prototyper.core.sweep import sweep
+from prototyper.core.trust import remembered
 
 from .small_preset import SMALL
 
@@ -523,29 +525,68 @@ def test_untrusted_types_are_refused_until_trusted(tree_folder):
     (problem,) = info.value.problems
     assert str(problem) == (
         f"{tree_folder / 'model.skops'}: model.trusted_types: the file holds types that are "
-        "not trusted: sklearn.tree._tree.Tree; if you trust where the file came from, pass "
-        "--trust sklearn.tree._tree.Tree"
+        "not trusted on this computer: sklearn.tree._tree.Tree; if you trust where the file "
+        "came from, pass --trust sklearn.tree._tree.Tree (remembered for this file)"
     )
     by_user = load_scores(model, tree_folder, trust=info.value.types)
-    by_preset = load_scores(with_trust(model, info.value.types), tree_folder)
+    # the tree is on the allowlist: a preset that requests it gets it without asking
+    requested = dataclasses.replace(model, trusted_types=info.value.types)
+    by_preset = load_scores(requested, tree_folder)
     assert by_user.trusted_types == by_preset.trusted_types == ("sklearn.tree._tree.Tree",)
     np.testing.assert_array_equal(by_user.scores.scores, by_preset.scores.scores)
-    assert check_trust(with_trust(model, info.value.types), tree_folder).ok
+    assert check_trust(requested, tree_folder).ok
+    assert not check_trust(model, tree_folder).ok  # nothing was remembered on the way
 
 
-def test_a_preset_cannot_trust_types_that_run_code(tmp_path):
+@pytest.fixture
+def abs_folder(tmp_path) -> Path:
+    """A pipeline calling builtins.abs (a builtin: not on the allowlist)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
     save_skops(make_pipeline(FunctionTransformer(abs), LogisticRegression()), tmp_path / "m.skops")
     write_eval(tmp_path)
+    return tmp_path
+
+
+def test_a_preset_only_requests_types_outside_the_allowlist(abs_folder):
     model = SklearnModel(model="m.skops", data="eval.csv", trusted_types=("builtins.abs",))
     with pytest.raises(UntrustedTypes) as info:
-        load_scores(model, tmp_path)
+        load_scores(model, abs_folder)
     assert info.value.types == ("builtins.abs",)
-    assert "a preset cannot trust types that can run code" in str(info.value)
-    assert load_scores(model, tmp_path, trust=("builtins.abs",)).eval_size == 600
+    (problem,) = info.value.problems
+    text = str(problem)
+    assert "\n" not in text
+    assert "not trusted on this computer: builtins.abs (can run code on this computer)" in text
+    assert "the preset asks to trust builtins.abs, but a preset can only request types" in text
+    assert check_trust(model, abs_folder).refused == ("builtins.abs",)
+    assert load_scores(model, abs_folder, trust=("builtins.abs",)).eval_size == 600
+
+
+def test_consent_is_remembered_by_the_files_contents(abs_folder, tmp_path_factory):
+    model = SklearnModel(model="m.skops", data="eval.csv")
+    assert check_trust(model, abs_folder).needed == ("builtins.abs",)
+    check = remember_trust(model, abs_folder, trust=("builtins.abs", "not.in.the.File"))
+    assert check.ok and len(check.digest) == 64
+    assert remembered(check.digest) == {"builtins.abs"}  # only what the file holds
+    again = check_trust(model, abs_folder)  # no trust passed: remembered
+    assert again.ok and again.digest == check.digest
+    assert load_scores(model, abs_folder).trusted_types == ("builtins.abs",)
+    # the same bytes elsewhere are the same file; other bytes are another file
+    other = tmp_path_factory.mktemp("other")
+    (other / "m.skops").write_bytes((abs_folder / "m.skops").read_bytes())
+    write_eval(other)
+    assert check_trust(model, other).ok
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipe = make_pipeline(FunctionTransformer(abs), LogisticRegression(C=0.5))
+    save_skops(pipe, other / "m.skops")
+    assert check_trust(model, other).needed == ("builtins.abs",)
+    with pytest.raises(UntrustedTypes):
+        load_scores(model, other)
 
 
 @pytest.mark.parametrize("suffix", [".pkl", ".joblib"])

@@ -20,13 +20,15 @@ from PySide6.QtWidgets import QMessageBox
 from prototyper import assets
 from prototyper.core import model_sources
 from prototyper.core.bundle import pack
-from prototyper.core.model_sources import LoadedModel, resolve_path
+from prototyper.core.model_sources import CAN_RUN_CODE, LoadedModel, TrustCheck, resolve_path
 from prototyper.core.preset_io import load_preset, save_preset
 from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
 from prototyper.qt import model_loading
 from prototyper.qt.main_window import MainWindow
-from prototyper.qt.model_loading import preset_relative, replace_model
+from prototyper.qt.model_loading import consent_text, preset_relative, replace_model
 from prototyper.qt.theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR
+from tests.core.gadgets import GADGET_IDS, GADGETS, build
+from tests.core.test_model_sources import preset_text, sklearn_model_yaml
 
 Button = QMessageBox.StandardButton
 REPO = Path(__file__).resolve().parents[2]
@@ -65,6 +67,17 @@ def save_skops(estimator, path: Path) -> Path:
     X, y = features()
     sio.dump(estimator.fit(X, y.astype(int)), path)
     return path
+
+
+def clipped_tree(depth: int):
+    """A pipeline whose file holds a function (numpy.clip), which is never allowlisted."""
+    import numpy as np
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.tree import DecisionTreeClassifier
+
+    clip = FunctionTransformer(np.clip, kw_args={"a_min": -10.0, "a_max": 10.0})
+    return make_pipeline(clip, DecisionTreeClassifier(max_depth=depth, random_state=0))
 
 
 @pytest.fixture(autouse=True)
@@ -188,12 +201,10 @@ def test_load_the_bundled_sklearn_model_trusting_its_types(qtbot, make_window, s
     window.chosen = [FALL_MODEL, FALL_DATA]
     click(qtbot, window.design_panel.model_actions.sklearn)
     wait_loaded(qtbot, window)
-    (question,) = window.asked
-    assert "contains these types that can run code if malicious" in question
-    assert TREE in question
+    assert window.asked == []  # the user chose the file, and its only type is allowlisted
     model = window.document.preset.model
     assert isinstance(model, SklearnModel)
-    assert model.trusted_types == (TREE,)  # the file remembers the consent
+    assert model.trusted_types == (TREE,)  # requested, so a colleague is not asked either
     base = synthetic_copy.parent
     assert not Path(model.model).is_absolute() and not Path(model.data).is_absolute()
     assert resolve_path(model.model, base) == FALL_MODEL
@@ -208,6 +219,33 @@ def test_load_the_bundled_sklearn_model_trusting_its_types(qtbot, make_window, s
     assert window.document.preset.model == model
     # edits after the load analyse the same model (from the cache)
     assert window.document.set_value("experience.bands[0].threshold", 0.95)
+    saved = synthetic_copy.parent / "saved.yaml"
+    assert window._save_to(saved)
+    assert TREE in saved.read_text()
+
+
+def test_consent_to_types_is_remembered_per_file_for_this_user(qtbot, make_window, tmp_path):
+
+    folder = tmp_path / "tree"
+    folder.mkdir()
+    # np.clip is a function: off the allowlist, so it needs this user's consent
+    save_skops(clipped_tree(3), folder / "model.skops")
+    write_eval(folder)
+    first = make_window(answer=Button.Yes)
+    first.model_loader.load_sklearn(folder / "model.skops", folder / "eval.csv")
+    wait_loaded(qtbot, first)
+    assert len(first.asked) == 1 and isinstance(first.document.analysis.scores, LoadedModel)
+    model_sources.clear_cache()
+    again = make_window(answer=Button.No)  # the same user opens the same file: not asked
+    again.model_loader.load_sklearn(folder / "model.skops", folder / "eval.csv")
+    wait_loaded(qtbot, again)
+    assert not again.asked and isinstance(again.document.analysis.scores, LoadedModel)
+    save_skops(clipped_tree(2), folder / "model.skops")
+    before = state(again)
+    again.model_loader.load_sklearn(folder / "model.skops", folder / "eval.csv")
+    wait_loaded(qtbot, again)  # other contents: asked again, and declined
+    assert len(again.asked) == 1 and "numpy.clip" in again.asked[0]
+    assert state(again) == before
 
 
 def test_describe_a_loaded_model_starts_from_its_auc(qtbot, make_window):
@@ -244,13 +282,14 @@ def test_presets_with_real_models_open_without_a_dialog(qtbot, make_window):
 # --- consent --------------------------------------------------------------------------------
 
 
-def test_declining_untrusted_types_changes_nothing(qtbot, make_window, synthetic_copy):
+def test_declining_untrusted_types_changes_nothing(qtbot, make_window, synthetic_copy, tmp_path):
     window = make_window(synthetic_copy, answer=Button.No)
     before = state(window)
-    window.chosen = [FALL_MODEL, FALL_DATA]
+    model = save_skops(clipped_tree(3), tmp_path / "clipped.skops")
+    window.chosen = [model, write_eval(tmp_path)]
     window.model_loader.load_sklearn_dialog()
     wait_loaded(qtbot, window)
-    assert len(window.asked) == 1 and TREE in window.asked[0]
+    assert len(window.asked) == 1 and "numpy.clip" in window.asked[0]
     assert state(window) == before
     assert not window.told  # declining is not an error
     assert "not trusted" in window.statusBar().currentMessage()
@@ -298,6 +337,152 @@ def test_a_pickle_loads_with_consent_and_later_edits_keep_it(
     model_sources.clear_cache()  # the next edit loads the pickle again, with the consent
     assert window.document.set_value("experience.bands[0].threshold", 0.5)
     assert len(window.asked) == 1
+    assert window.document.preset.model.allow_pickle is False  # never written for others
+
+
+# --- model files that run code ----------------------------------------------------------------
+
+
+def gadget_preset(folder: Path, name: str = "pydoc.pipepager") -> Path:
+    (gadget,) = [g for g in GADGETS if g.name == name]
+    return build(gadget, folder)
+
+
+def assert_refused(qtbot, window, preset: Path, kind: str = "pydoc.pipepager") -> None:
+    """The window asked about the gadget's type, marked as able to run code, was told No,
+    and nothing ran or changed."""
+    qtbot.waitUntil(lambda: bool(window.asked), timeout=LOAD_TIMEOUT_MS)
+    wait_loaded(qtbot, window)
+    trust = [q for q in window.asked if q.startswith("Trust the model's types?")]
+    assert len(trust) == 1, window.asked
+    assert f"<li><code>{kind}</code> — <b>{CAN_RUN_CODE}</b></li>" in trust[0]
+    assert "<li><code>builtins.min</code> — <b>" in trust[0]  # a builtin function
+    assert "The preset asks to trust some of them, but a preset can only ask" in trust[0]
+    assert "not trusted" in window.statusBar().currentMessage()
+    assert not window.told
+    assert not any(preset.parent.parent.rglob("MARKER"))
+    assert not isinstance(window.document.analysis.scores, LoadedModel)
+
+
+def no_to_trust(title: str):
+    return Button.No if title.startswith("Trust") else Button.Yes
+
+
+def test_file_open_of_a_gadget_preset_asks_and_never_runs_it(qtbot, make_window, tmp_path):
+    preset = gadget_preset(tmp_path / "g")
+    window = make_window(answer=no_to_trust)
+    before = state(window)
+    assert window.open_file(preset)
+    assert_refused(qtbot, window, preset)
+    assert state(window) == before and window.document.path != preset
+
+
+def test_every_gadget_is_asked_about_in_the_window(qtbot, make_window, tmp_path):
+    window = make_window(answer=no_to_trust)
+    for name in GADGET_IDS:
+        preset = gadget_preset(tmp_path / name, name)
+        window.asked.clear()
+        window.open_file(preset)
+        kind = "posix.system" if name == "os.system" else name
+        assert_refused(qtbot, window, preset, kind)
+
+
+def test_the_window_started_on_a_gadget_preset_asks_first(qtbot, make_window, tmp_path):
+    preset = gadget_preset(tmp_path / "g")
+    window = make_window(preset, answer=no_to_trust)  # prototyper gui gadget.yaml
+    assert not any(preset.parent.rglob("MARKER"))
+    assert_refused(qtbot, window, preset)
+
+
+def test_a_gadget_bundle_asks_and_never_runs(qtbot, make_window, tmp_path):
+    preset = gadget_preset(tmp_path / "g")
+    zipped = tmp_path / "gadget.zip"
+    pack(preset, zipped)
+    window = make_window(answer=no_to_trust)
+    assert drop(window, zipped)
+    assert_refused(qtbot, window, preset)
+    assert not window.model_loader.bundles
+
+
+def test_a_dropped_gadget_preset_asks_and_never_runs(qtbot, make_window, tmp_path):
+    preset = gadget_preset(tmp_path / "g")
+    window = make_window(answer=no_to_trust)
+    assert drop(window, preset)
+    assert_refused(qtbot, window, preset)
+
+
+def test_recovered_work_with_a_gadget_asks_and_never_runs(qtbot, make_window, tmp_path):
+    preset = gadget_preset(tmp_path / "g")
+    recovery = tmp_path / "recovery"
+    recovery.mkdir()
+    text = f"# prototyper recovery of: {preset}\n" + preset.read_text()
+    (recovery / "0123456789ab.yaml").write_text(text)
+    window = make_window(answer=no_to_trust)
+    before = state(window)
+    assert window.offer_recovery()  # restoring started: the loader asks first
+    assert_refused(qtbot, window, preset)
+    assert state(window) == before
+
+
+def test_recovered_work_with_a_trusted_model_is_restored_unsaved(qtbot, make_window, tmp_path):
+    folder = tmp_path / "tree"
+    folder.mkdir()
+    # np.clip is a function: off the allowlist, so it needs this user's consent
+    save_skops(clipped_tree(3), folder / "model.skops")
+    write_eval(folder)
+    preset = folder / "tree.yaml"
+    preset.write_text(preset_text(sklearn_model_yaml()))
+    recovery = tmp_path / "recovery"
+    recovery.mkdir()
+    (recovery / "0123456789ab.yaml").write_text(
+        f"# prototyper recovery of: {preset}\n" + preset.read_text()
+    )
+    window = make_window(answer=Button.Yes)
+    assert window.offer_recovery()
+    wait_loaded(qtbot, window)
+    assert any("numpy.clip" in q for q in window.asked)
+    assert window.document.path == preset and window.document.dirty
+    assert isinstance(window.document.analysis.scores, LoadedModel)
+
+
+def test_the_consent_text_escapes_what_the_file_names(tmp_path):
+    check = TrustCheck(
+        tmp_path / "<i>m.skops",
+        False,
+        ("x.<b>y</b>", "numpy.float64"),
+        ("x.<b>y</b>", "numpy.float64"),
+        (),
+        "0" * 64,
+    )
+    text = consent_text(check)
+    assert "<li><code>x.&lt;b&gt;y&lt;/b&gt;</code> — <b>can run code on this computer</b>" in text
+    assert "<li><code>numpy.float64</code></li>" in text
+    assert "&lt;i&gt;m.skops" in text and "<i>" not in text
+
+
+def test_prototyper_gui_on_a_gadget_runs_nothing_before_the_window(tmp_path):
+    """The real start-up path (prototyper gui FILE) in its own process, quitting after the
+    first paint: the gadget never runs on the way."""
+    preset = gadget_preset(tmp_path / "g")
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        QT_QPA_PLATFORM="offscreen",
+        PROTOTYPER_QUIT_AFTER_FIRST_PAINT="1",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "prototyper", "gui", str(preset)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "first-paint" in proc.stdout
+    assert not any(preset.parent.rglob("MARKER"))
 
 
 # --- bad input: one line, nothing changes -----------------------------------------------------
