@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import assets
-from ..core.bundle import Bundle, is_bundle
+from ..core.bundle import Bundle, is_bundle, load_bundle
 from ..core.model_sources import ConsentNeeded, model_files, rebase_paths, resolve_path
 from ..core.preset_io import PresetError, dumps_preset, load_preset, write_atomic
 from ..core.schema import MODES, Preset
@@ -408,7 +409,10 @@ class MainWindow(QMainWindow):
             self.clear_recovery()
             return
         bundle = self.model_loader.in_bundle(doc.path)
-        record: dict = {"origin": str(doc.path.resolve()) if doc.path else ""}
+        record: dict = {
+            "origin": str(doc.path.resolve()) if doc.path else "",
+            "paths": "from the recovery folder",  # older files wrote them as in the original
+        }
         if bundle is not None:
             record.update(bundle=str(bundle.archive.resolve()), folder=str(bundle.directory))
         if doc.disk_stamp is not None:
@@ -462,6 +466,7 @@ class MainWindow(QMainWindow):
         recovery.remove_dead_locks(self.recovery)
 
     def _recover(self, orphan: recovery.Orphan) -> bool:
+        self._unpack_again(orphan.record)
         try:
             preset = load_preset(orphan.file)
         except PresetError as exc:
@@ -486,11 +491,12 @@ class MainWindow(QMainWindow):
         record = orphan.record
         origin = Path(orphan.origin) if orphan.origin and not record.get("bundle") else None
         adopted = self._adopt_bundle_folder(record, preset)
+        base = self.recovery_dir if record.get("paths") else (origin or Path()).parent
         if origin is not None:
-            preset = rebase_paths(preset, self.recovery_dir, origin.parent)
+            preset = rebase_paths(preset, base, origin.parent)
         else:  # untitled: model paths absolute
             changes = {
-                name: str(resolve_path(written, self.recovery_dir))
+                name: str(resolve_path(written, base))
                 for name, written in model_files(preset.model).items()
             }
             if changes:
@@ -517,6 +523,23 @@ class MainWindow(QMainWindow):
         where = "Save asks where to keep them" if origin is None else f"from {origin.name}"
         self.statusBar().showMessage(f"Recovered unsaved changes ({where})", 10000)
         return True
+
+    def _unpack_again(self, record: dict) -> None:
+        """A crashed app's unpacked bundle folder that is gone (a reboot empties the
+        temporary folder): unpack the bundle again at the same place, which the recovered
+        file names; left as it is if that fails (recovering then says what is missing)."""
+        folder = Path(record.get("folder") or "")
+        archive = Path(record.get("bundle") or "")
+        if not record.get("bundle") or not _in_bundle_folder(folder) or folder.exists():
+            return
+        try:
+            folder.mkdir(mode=0o700)  # a fresh folder of ours, never one someone else made
+        except OSError:
+            return
+        try:
+            load_bundle(archive, folder)
+        except PresetError:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _adopt_bundle_folder(self, record: dict, preset: Preset) -> Bundle | None:
         """A crashed app's extracted bundle folder, to remove once the recovered work no

@@ -518,3 +518,37 @@ def test_leftovers_of_killed_saves_are_removed_at_start(
     starting.offer_recovery()
     assert not any(p.exists() for p in stale)
     assert fresh.exists() and live.exists() and foreign.exists()
+
+
+def test_a_recovered_bundle_whose_folder_is_gone_is_unpacked_again(
+    qtbot, make_window, pickle_bundle, recovery_dir
+):
+    lost = crash_with_edit(make_window, qtbot, pickle_bundle, recovery_dir, value=0.54)
+    (bundle,) = lost.model_loader.bundles
+    lost.model_loader.bundles.clear()
+    shutil.rmtree(bundle.directory)  # the temporary folder was emptied since (a reboot)
+    reborn = make_window(instance=crashed_app(recovery_dir), answer=Button.Yes)
+    assert reborn.offer_recovery()
+    wait_loaded(qtbot, reborn)
+    assert reborn.document.value(FIELD) == 0.54 and not reborn.told
+    assert reborn.document.path is None
+    reborn.document.undo_stack.setClean()
+    reborn.close()
+    assert not bundle.directory.exists()  # removed with the window that used it
+
+
+def test_an_older_versions_recovery_file_is_offered(make_window, preset_copy, recovery_dir):
+    """Before per-window files: '<hash>.yaml', one header line, paths as in the original."""
+    recovery_dir.mkdir()
+    preset = load_preset(preset_copy)
+    text = preset_copy.read_text(encoding="utf-8").replace(
+        "forcefulness: 0.", "forcefulness: 0.0", 1
+    )
+    old = recovery_dir / "0123456789ab.yaml"
+    old.write_text(f"# prototyper recovery of: {preset_copy.resolve()}\n{text}", "utf-8")
+    expected = load_preset(old).experience.modes.prompt.forcefulness
+    assert expected != preset.experience.modes.prompt.forcefulness
+    reborn = make_window(instance=crashed_app(recovery_dir), answer=Button.Yes)
+    assert reborn.offer_recovery()
+    assert reborn.document.value(FIELD) == expected
+    assert reborn.document.path == preset_copy.resolve() and not old.exists()
