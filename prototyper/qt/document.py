@@ -30,6 +30,7 @@ from ..core.preset_io import (
     loads_preset,
     save_preset,
     with_values,
+    writable_target,
 )
 from ..core.schema import Band, ModelSource, Preset, SklearnModel
 from ..core.scores import ScoreModel, score_model
@@ -283,6 +284,7 @@ class Document(QObject):
         ``copy_model_files`` (a bundle's temporary folder) first copies the model's files
         beside ``path`` and names the copies; the consent given to a file goes to its copy."""
         target = Path(path or self._path)
+        writable_target(target)  # refused before any model file is copied beside it
         preset, consent = self.preset, self.consent
         if copy_model_files:
             preset, consent = self._copy_model_files(target)

@@ -265,7 +265,11 @@ class MainWindow(QMainWindow):
         """A preset or bundle is open (here or by the model loader)."""
         if self._restoring is not None and Path(path) == self._restoring.file:
             orphan, self._restoring = self._restoring, None
-            self._restore(orphan, self.document.preset)  # the consent is the document's now
+            try:
+                self._restore(orphan, self.document.preset)  # with the consent just given
+            except ConsentNeeded as exc:
+                orphan.release()
+                self.tell("Cannot recover", f"{exc}\nThe file is kept: {orphan.file}")
             return
         self._add_recent(Path(path))
         self._selected_band = 0
@@ -408,7 +412,7 @@ class MainWindow(QMainWindow):
         if not doc.dirty:
             self.clear_recovery()
             return
-        bundle = self.model_loader.in_bundle(doc.path)
+        bundle = self._bundle_in_use()
         record: dict = {
             "origin": str(doc.path.resolve()) if doc.path else "",
             "paths": "from the recovery folder",  # older files wrote them as in the original
@@ -423,6 +427,14 @@ class MainWindow(QMainWindow):
             write_atomic(self._recovery_file, text.encode("utf-8"))
         except OSError as exc:
             log.warning("cannot write the recovery file: %s", exc)
+
+    def _bundle_in_use(self) -> Bundle | None:
+        """The unpacked bundle the document is, or whose files its model uses."""
+        doc = self.document
+        bundle = self.model_loader.in_bundle(doc.path)
+        for written in model_files(doc.preset.model).values():
+            bundle = bundle or self.model_loader.in_bundle(resolve_path(written, doc.base_dir))
+        return bundle
 
     def clear_recovery(self) -> None:
         """Delete this window's recovery file (never another window's or app's)."""
@@ -453,6 +465,9 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 orphan.discard()
+                folder = Path(orphan.record.get("folder") or "")
+                if orphan.record.get("bundle") and _is_bundle_folder(folder):
+                    shutil.rmtree(folder, ignore_errors=True)  # the dead app's, unused now
                 continue
             return self._recover(orphan)
         return False
@@ -530,7 +545,7 @@ class MainWindow(QMainWindow):
         file names; left as it is if that fails (recovering then says what is missing)."""
         folder = Path(record.get("folder") or "")
         archive = Path(record.get("bundle") or "")
-        if not record.get("bundle") or not _in_bundle_folder(folder) or folder.exists():
+        if not record.get("bundle") or not _is_bundle_folder(folder) or folder.exists():
             return
         try:
             folder.mkdir(mode=0o700)  # a fresh folder of ours, never one someone else made
@@ -545,7 +560,7 @@ class MainWindow(QMainWindow):
         """A crashed app's extracted bundle folder, to remove once the recovered work no
         longer uses it; None when the work came from no bundle or the folder is gone."""
         folder = Path(record.get("folder") or "")
-        if not record.get("bundle") or not folder.is_dir() or not _in_bundle_folder(folder):
+        if not record.get("bundle") or not folder.is_dir() or not _is_bundle_folder(folder):
             return None
         return Bundle(Path(record["bundle"]), folder, preset, owns_directory=True)
 
@@ -654,6 +669,13 @@ def _in_bundle_folder(path: Path) -> bool:
     if not path.is_relative_to(base) or path == base:
         return False
     return path.relative_to(base).parts[0].startswith(BUNDLE_FOLDER_PREFIX)
+
+
+def _is_bundle_folder(folder: Path) -> bool:
+    """Whether ``folder`` is one a bundle was unpacked into (itself, not a folder inside)."""
+    folder = Path(folder)
+    base = Path(tempfile.gettempdir()).resolve()
+    return folder.name.startswith(BUNDLE_FOLDER_PREFIX) and folder.resolve().parent == base
 
 
 def install_exception_hook(window_getter) -> None:

@@ -552,3 +552,36 @@ def test_an_older_versions_recovery_file_is_offered(make_window, preset_copy, re
     assert reborn.offer_recovery()
     assert reborn.document.value(FIELD) == expected
     assert reborn.document.path == preset_copy.resolve() and not old.exists()
+
+
+def test_no_to_a_recovered_bundle_removes_the_dead_apps_folder(
+    qtbot, make_window, pickle_bundle, recovery_dir
+):
+    lost = crash_with_edit(make_window, qtbot, pickle_bundle, recovery_dir, value=0.55)
+    (bundle,) = lost.model_loader.bundles
+    lost.model_loader.bundles.clear()
+    starting = make_window(instance=crashed_app(recovery_dir), answer=Button.No)
+    assert not starting.offer_recovery()
+    assert not bundle.directory.exists() and not recovery_files(recovery_dir)
+
+
+def test_a_recovered_bundle_crashing_again_is_still_recovered(
+    qtbot, make_window, pickle_bundle, recovery_dir
+):
+    """The recovered work names the dead app's folder; the next recovery file says so."""
+    lost = crash_with_edit(make_window, qtbot, pickle_bundle, recovery_dir, value=0.56)
+    lost.model_loader.bundles.clear()
+    app = crashed_app(recovery_dir)
+    again = make_window(instance=app, answer=Button.Yes)
+    assert again.offer_recovery()
+    wait_loaded(qtbot, again)
+    (folder,) = [b.directory for b in again.model_loader.bundles]
+    again.model_loader.bundles.clear()
+    crash(app, again)
+    shutil.rmtree(folder)
+    third = make_window(instance=crashed_app(recovery_dir), answer=Button.Yes)
+    assert third.offer_recovery()
+    wait_loaded(qtbot, third)
+    assert "pickled.zip" in third.asked[0]
+    assert third.document.value(FIELD) == 0.56 and third.document.path is None
+    assert not third.told
