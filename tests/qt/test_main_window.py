@@ -9,8 +9,8 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from prototyper import assets
+from prototyper.core import recovery
 from prototyper.core.preset_io import load_preset
-from prototyper.qt import recovery
 from prototyper.qt.main_window import MainWindow, install_exception_hook
 
 Button = QMessageBox.StandardButton

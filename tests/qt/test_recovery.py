@@ -20,11 +20,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets
-from prototyper.core import model_sources
+from prototyper.core import model_sources, recovery
 from prototyper.core.bundle import pack
 from prototyper.core.preset_io import load_preset, save_preset
 from prototyper.core.schema import SklearnModel
-from prototyper.qt import recovery
 from prototyper.qt.main_window import MainWindow
 from prototyper.qt.model_loading import replace_model
 
@@ -230,7 +229,7 @@ def test_a_killed_apps_autosave_is_offered_and_a_live_one_is_not(
             [
                 sys.executable,
                 "-c",
-                "import sys; from pathlib import Path; from prototyper.qt import recovery;"
+                "import sys; from pathlib import Path; from prototyper.core import recovery;"
                 "i = recovery.Instance(Path(sys.argv[1]));"
                 "print(len(recovery.claim_orphans(i)))",
                 str(recovery_dir),

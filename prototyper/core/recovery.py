@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.preset_io import TEMP_NAME
+from .preset_io import TEMP_NAME
 
 OWNED = re.compile(r"^(?P<owner>\d+-[0-9a-f]{8})-(?P<window>\d+)\.yaml$")
 HEADER = "# prototyper recovery of: "
