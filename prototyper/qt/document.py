@@ -12,6 +12,7 @@ import filecmp
 import hashlib
 import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -118,11 +119,12 @@ class DiskStamp:
 
     def changed(self, path: Path) -> bool:
         """Whether ``path`` now holds something else (a mere touch is no change; a deleted
-        file is: saving recreates it, but what was there is gone)."""
+        file is: saving recreates it, but what was there is gone). The content decides even
+        when the size and time match: a coarse clock can give two writes the same time."""
         try:
             info = os.stat(path)
-            if (info.st_mtime_ns, info.st_size) == (self.mtime_ns, self.size):
-                return False
+            if info.st_size != self.size or not stat.S_ISREG(info.st_mode):
+                return True  # (never open a pipe put in its place: that would hang)
             with open(path, "rb") as f:
                 return hashlib.sha256(f.read()).hexdigest() != self.sha256
         except OSError:

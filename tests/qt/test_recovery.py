@@ -584,3 +584,15 @@ def test_a_recovered_bundle_crashing_again_is_still_recovered(
     assert "pickled.zip" in third.asked[0]
     assert third.document.value(FIELD) == 0.56 and third.document.path is None
     assert not third.told
+
+
+def test_an_outside_edit_with_the_same_size_and_time_is_detected(make_window, preset_copy):
+    """A coarse clock can give two writes the same time: the content decides."""
+    window = make_window(preset_copy, answer=changes_answered(Button.Cancel))
+    window.document.set_value(FIELD, 0.57)
+    before = preset_copy.stat()
+    text = preset_copy.read_text(encoding="utf-8")
+    preset_copy.write_text(text.replace("Safe browsing", "Safe_browsing", 1), encoding="utf-8")
+    os.utime(preset_copy, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert preset_copy.stat().st_size == before.st_size
+    assert not window.save() and window.asked[0].startswith("File changed on disk")
