@@ -596,3 +596,24 @@ def test_an_outside_edit_with_the_same_size_and_time_is_detected(make_window, pr
     os.utime(preset_copy, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert preset_copy.stat().st_size == before.st_size
     assert not window.save() and window.asked[0].startswith("File changed on disk")
+
+
+def test_recovered_work_notices_the_file_changed_since_the_crash(
+    make_window, preset_copy, recovery_dir
+):
+    dead = crashed_app(recovery_dir)
+    lost = make_window(preset_copy, instance=dead)
+    lost.document.set_value(FIELD, 0.58)
+    lost.write_recovery()
+    crash(dead, lost)
+    outside = preset_copy.read_text(encoding="utf-8") + "# edited after the crash\n"
+    preset_copy.write_text(outside, encoding="utf-8")
+
+    def answer(title):
+        return Button.Yes if title.startswith("Recover") else Button.Cancel
+
+    reborn = make_window(instance=crashed_app(recovery_dir), answer=answer)
+    assert reborn.offer_recovery()
+    assert not reborn.save()
+    assert reborn.asked[-1].startswith("File changed on disk")
+    assert preset_copy.read_text(encoding="utf-8") == outside
