@@ -318,7 +318,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     from .core.bundle import pack
+    from .core.preset_io import NotAFile, writable_target
 
+    try:  # before any work: a device or a FIFO is never replaced by the bundle
+        writable_target(args.output)
+    except NotAFile as exc:
+        raise UsageError(f"{args.output}: cannot write: {exc.strerror}") from None
     with open_preset(args.file) as doc:
         members = pack(doc.file, args.output, shown=doc.shown)
     print(f"wrote {args.output}: {', '.join(members)}")

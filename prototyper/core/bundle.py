@@ -28,7 +28,15 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .model_sources import model_files, origin_of, resolve_path
-from .preset_io import PresetError, Problem, load_preset, loads_preset, write_atomic
+from .preset_io import (
+    NotAFile,
+    PresetError,
+    Problem,
+    load_preset,
+    loads_preset,
+    writable_target,
+    write_atomic,
+)
 from .schema import Preset
 
 PRESET_NAME = "preset.yaml"
@@ -51,8 +59,14 @@ def pack(
     preset_file: str | os.PathLike, out: str | os.PathLike, shown: str | None = None
 ) -> list[str]:
     """Write the preset and the files its model uses into the zip ``out``; return the
-    member names. Nothing is written unless everything was found."""
+    member names. Nothing is written unless everything was found, nor over anything but a
+    regular file (a device or a FIFO named as ``out`` is refused, not replaced)."""
     preset_file = Path(preset_file)
+    out = Path(out)
+    try:
+        writable_target(out)
+    except NotAFile as exc:
+        raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
     origin = origin_of(preset_file, shown)
     preset = load_preset(preset_file)
     text = preset_file.read_bytes().decode("utf-8")
@@ -86,7 +100,6 @@ def pack(
         _add(zf, PRESET_NAME, rewritten.encode("utf-8"))
         for member in sorted(members):
             _add(zf, member, members[member].read_bytes())
-    out = Path(out)
     try:  # never half a bundle
         write_atomic(out, buffer.getvalue())
     except OSError as exc:

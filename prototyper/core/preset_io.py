@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import re
+import secrets
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -339,31 +342,101 @@ def dumps_preset(preset: Preset) -> str:
     )
 
 
-def save_preset(preset: Preset, path: str | os.PathLike) -> None:
-    write_atomic(Path(path), dumps_preset(preset).encode("utf-8"))
+def save_preset(preset: Preset, path: str | os.PathLike) -> bytes:
+    """Write the preset atomically; return the bytes written (to notice later changes)."""
+    payload = dumps_preset(preset).encode("utf-8")
+    write_atomic(Path(path), payload)
+    return payload
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Write to a temporary file beside the target, fsync, then rename over it."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+# The atomic writer's temporary files: ".<name>.<pid>-<random>.tmp" beside the target, so that
+# the app can tell its own leftovers (and their writer's process) from anyone else's files.
+TEMP_PREFIX = "."
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{12}\.tmp$")
+
+
+class NotAFile(OSError):
+    """The target exists and is not a regular file (a device, a FIFO, a folder...)."""
+
+
+def writable_target(path: str | os.PathLike) -> Path:
+    """The file a write to ``path`` must change: a symlink's final target (so a link to a
+    shared file stays a link); NotAFile unless that is a regular file or a new name."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return target
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise NotAFile(errno.EINVAL, f"{kind}, not a regular file; choose a file name", str(path))
+    return target
+
+
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFLNK: "a link that leads nowhere (a loop)",
+}
+
+
+def write_atomic(path: str | os.PathLike, payload: bytes) -> Path:
+    """Write to a temporary file beside the target, fsync, then rename over it; return the
+    file written. A symlink is written through (its target changes, the link stays); an
+    existing file keeps its permission bits, a new one gets those the umask allows.
+    Refuses (NotAFile) anything but a regular file or a new name."""
+    target = writable_target(path)
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    tmp = _temp_name(target)
+    # 0o666 minus the umask, as for any new file (mkstemp would make it 0600).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
+            if existing is not None:
+                _keep_owner_and_mode(f.fileno(), existing)
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
     except OSError:
-        return
+        return target
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+    return target
+
+
+def _temp_name(target: Path) -> Path:
+    name = target.name[:100]  # room for the rest within the usual 255-byte limit
+    return target.parent / f"{TEMP_PREFIX}{name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
+
+
+def _keep_owner_and_mode(fd: int, existing: os.stat_result) -> None:
+    if hasattr(os, "fchown") and (existing.st_uid, existing.st_gid) != (
+        os.geteuid(),
+        os.getegid(),
+    ):
+        try:  # best effort: only root may give a file away, a member may set its group
+            os.fchown(fd, existing.st_uid, existing.st_gid)
+        except OSError:
+            try:
+                os.fchown(fd, -1, existing.st_gid)
+            except OSError:
+                pass
+    if hasattr(os, "fchmod"):  # Windows has none (and only a read-only bit)
+        os.fchmod(fd, stat.S_IMODE(existing.st_mode))
 
 
 def with_values(preset: Preset, assignments: dict[str, Any], origin: str = "--set") -> Preset:

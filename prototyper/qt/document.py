@@ -7,6 +7,12 @@ state. Everything shown is recomputed from the preset by the core.
 
 from __future__ import annotations
 
+import dataclasses
+import filecmp
+import hashlib
+import os
+import shutil
+import stat
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,13 +22,16 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.engine import Evaluation, evaluate
-from ..core.model_sources import rebase_paths, resolve_path, score_model
+from ..core.model_sources import model_files, rebase_paths, resolve_path, score_model
 from ..core.preset_io import (
+    MAX_BYTES,
     PresetError,
+    Problem,
     dumps_preset,
-    load_preset,
+    loads_preset,
     save_preset,
     with_values,
+    writable_target,
 )
 from ..core.schema import Band, ModelSource, Preset, SklearnModel
 from ..core.scores import ScoreModel
@@ -84,6 +93,46 @@ def analyse(preset: Preset, base_dir: Path | None = None, consent: Consent = Con
     return Analysis(preset, scores, evaluation, sweeps, single, time.perf_counter() - start)
 
 
+@dataclass(frozen=True)
+class DiskStamp:
+    """What a file held when the document last read or wrote it, to notice outside changes."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, info: os.stat_result, data: bytes) -> DiskStamp:
+        return cls(info.st_mtime_ns, info.st_size, hashlib.sha256(data).hexdigest())
+
+    def changed(self, path: Path) -> bool:
+        """Whether ``path`` now holds something else (a mere touch is no change; a deleted
+        file is: saving recreates it, but what was there is gone). The content decides even
+        when the size and time match: a coarse clock can give two writes the same time."""
+        try:
+            info = os.stat(path)
+            if info.st_size != self.size or not stat.S_ISREG(info.st_mode):
+                return True  # (never open a pipe put in its place: that would hang)
+            with open(path, "rb") as f:
+                return hashlib.sha256(f.read()).hexdigest() != self.sha256
+        except OSError:
+            return True
+
+
+def read_preset(path: Path) -> tuple[Preset, DiskStamp]:
+    """Read a preset file once: the preset and the stamp of exactly the bytes read."""
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            raw = f.read(MAX_BYTES + 1)  # loads_preset refuses anything longer
+    except OSError as exc:
+        raise PresetError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        message = f"file is over {MAX_BYTES // 1000} kB; not a preset"
+        raise PresetError([Problem(str(path), None, "", message)])
+    return loads_preset(raw, str(path)), DiskStamp.of(info, raw)
+
+
 class PresetEdit(QUndoCommand):
     """One change of the preset; consecutive changes of the same field merge (a drag)."""
 
@@ -114,11 +163,18 @@ class Document(QObject):
     pathChanged = Signal(object)  # Path | None
     error = Signal(str)  # an edit that was refused, one line
 
-    def __init__(self, preset: Preset, path: Path | None = None, parent: QObject | None = None):
+    def __init__(
+        self,
+        preset: Preset,
+        path: Path | None = None,
+        parent: QObject | None = None,
+        disk_stamp: DiskStamp | None = None,
+    ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._path = Path(path) if path else None
         self.consent = Consent()  # what the user accepted this session (see grant)
+        self.disk_stamp = disk_stamp  # the file as last read or written (see changed_on_disk)
         self._analysis = analyse(preset, self.base_dir, self.consent)
 
     # --- state -----------------------------------------------------------------------------
@@ -180,38 +236,90 @@ class Document(QObject):
     def open(self, path: Path) -> None:
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
         path = Path(path)
-        analysis = analyse(load_preset(path), path.resolve().parent, self.consent)
+        preset, stamp = read_preset(path)
+        analysis = analyse(preset, path.resolve().parent, self.consent)
         self.undo_stack.clear()
         self._path = path
+        self.disk_stamp = stamp
         self._show(analysis)
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)
 
-    def replace_all(self, preset: Preset, path: Path | None, *, dirty: bool) -> None:
-        """Start over on a preset (a recovered file): fresh history, maybe unsaved.
-        Raises PresetError and changes nothing if its model cannot load."""
+    def replace_all(
+        self,
+        preset: Preset,
+        path: Path | None,
+        *,
+        dirty: bool,
+        disk_stamp: DiskStamp | None = None,
+    ) -> None:
+        """Start over on a preset (a recovered file): fresh history, maybe unsaved;
+        ``disk_stamp`` is what its file held when the work began. Raises PresetError (a
+        ConsentNeeded if its model needs the user's consent) and changes nothing if its
+        model cannot load."""
         analysis = analyse(preset, Path(path).resolve().parent if path else None, self.consent)
         self.undo_stack.clear()
         self._path = Path(path) if path else None
+        self.disk_stamp = disk_stamp
         self._show(analysis)
         if dirty:
             self.undo_stack.resetClean()  # never clean until saved
         self.pathChanged.emit(self._path)
 
-    def save(self, path: Path | None = None) -> Path:
+    def save(self, path: Path | None = None, *, copy_model_files: bool = False) -> Path:
         """Save atomically to ``path`` (or the current file). Saved in another folder, the
         model's relative paths are rewritten to name the same files; the undo history, whose
-        presets still name them from the old folder, then starts afresh."""
+        presets still name them from the old folder, then starts afresh.
+
+        ``copy_model_files`` (a bundle's temporary folder) first copies the model's files
+        beside ``path`` and names the copies; the consent given to a file goes to its copy."""
         target = Path(path or self._path)
-        preset = rebase_paths(self.preset, self.base_dir, target.resolve().parent)
-        save_preset(preset, target)
+        writable_target(target)  # refused before any model file is copied beside it
+        preset, consent = self.preset, self.consent
+        if copy_model_files:
+            preset, consent = self._copy_model_files(target)
+        preset = rebase_paths(preset, self.base_dir, target.resolve().parent)
+        written = target.resolve()
+        payload = save_preset(preset, target)
+        self.disk_stamp = DiskStamp.of(os.stat(written), payload)
         self._path = target
+        self.consent = consent
         if preset != self.preset:
             self.undo_stack.clear()
             self._show(replace(self._analysis, preset=preset))
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)
         return target
+
+    def changed_on_disk(self) -> bool:
+        """Whether the document's file now holds something other than what it last read or
+        wrote (another window, another program)."""
+        return self._path is not None and self.disk_stamp is not None and (
+            self.disk_stamp.changed(self._path)
+        )
+
+    def _copy_model_files(self, target: Path) -> tuple[Preset, Consent]:
+        """Copy the model's files beside ``target``, keeping their names unless another file
+        has taken one; the preset naming the copies and the consent extended to them."""
+        preset, consent, base = self.preset, self.consent, self.base_dir
+        folder = target.resolve().parent
+        changes = {}
+        for name, written in model_files(preset.model).items():
+            source = resolve_path(written, base)
+            copy = folder / source.name
+            if copy.exists() and not filecmp.cmp(source, copy, shallow=False):
+                copy = folder / f"{target.stem}_{source.name}"
+            if copy.resolve() != source.resolve():
+                shutil.copy2(source, copy)
+            changes[name] = str(copy.resolve())
+        if not changes:
+            return preset, consent
+        model = dataclasses.replace(preset.model, **changes)
+        # The copies hold the very bytes the user agreed to load: the same consent applies
+        # (consent to a skops file's types follows its contents; a pickle's, its path).
+        if consent.options(preset.model, base).get("allow_pickle"):
+            consent = consent.granting(model, None)
+        return replace(preset, model=model), consent
 
     def to_yaml(self) -> str:
         return dumps_preset(self.preset)

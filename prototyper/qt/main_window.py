@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import filecmp
-import hashlib
 import logging
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -29,12 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from .. import assets
-from ..core.bundle import is_bundle
-from ..core.model_sources import ConsentNeeded, model_files, resolve_path
-from ..core.preset_io import PresetError, load_preset, write_atomic
-from ..core.schema import MODES
+from ..core import recovery
+from ..core.bundle import Bundle, is_bundle, load_bundle
+from ..core.model_sources import ConsentNeeded, model_files, rebase_paths, resolve_path
+from ..core.preset_io import PresetError, dumps_preset, load_preset, write_atomic
+from ..core.schema import MODES, Preset
 from .design_panel import QtDesignPanel
-from .document import Analysis, Document
+from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
 from .model_loading import DROP_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
@@ -45,6 +45,7 @@ from .time_plots import QtSimulationStatus, QtTimePlots
 log = logging.getLogger("prototyper")
 
 MAX_RECENT = 8
+BUNDLE_FOLDER_PREFIX = "prototyper-bundle-"  # the temporary folders bundles unpack into
 AUTOSAVE_MS = 2000
 LECTURE_FONT_SCALE = 1.3
 # Projectors wash out greys: pure black on white, bold labels.
@@ -72,16 +73,26 @@ class MainWindow(QMainWindow):
         *,
         settings: QSettings | None = None,
         recovery_dir: Path | None = None,
+        instance: recovery.Instance | None = None,
     ):
         super().__init__()
         self.settings = settings or QSettings()
-        self.recovery_dir = recovery_dir or app_data_dir() / "recovery"
-        self.recovery_dir.mkdir(parents=True, exist_ok=True)
+        # One recovery file per window, owned by this running app (``instance``).
+        self.recovery = instance or recovery.instance_for(
+            Path(recovery_dir) if recovery_dir else app_data_dir() / "recovery"
+        )
+        self.recovery_dir = self.recovery.folder
+        self._recovery_file = self.recovery.new_file()
+        self._restoring: recovery.Orphan | None = None  # being restored through the loader
         default = assets.preset_path("safe_browsing")
         later = Path(path) if path and is_bundle(path) else None  # opened in the background
         try:
             start = None if later else path
-            self.document = Document(load_preset(start or default), start, parent=self)
+            if start:
+                preset, stamp = read_preset(Path(start))
+                self.document = Document(preset, start, parent=self, disk_stamp=stamp)
+            else:
+                self.document = Document(load_preset(default), None, parent=self)
         except ConsentNeeded:  # its model needs the user's consent: ask once the window is up
             self.document = Document(load_preset(default), None, parent=self)
             later = Path(path)
@@ -124,6 +135,7 @@ class MainWindow(QMainWindow):
         actions.loadScoresRequested.connect(self.model_loader.load_scores_dialog)
         actions.detailsRequested.connect(self.show_model_details)
         self.design_panel.model_edit = self.model_loader.edit_model
+        self.model_loader.finished.connect(self._on_load_finished)
         self._autosave_timer.timeout.connect(self.write_recovery)
         self.simulation.resultChanged.connect(self.goals.set_horizon)
         self.simulation.failed.connect(lambda text: self.tell("Cannot simulate", text))
@@ -251,6 +263,14 @@ class MainWindow(QMainWindow):
 
     def opened(self, path: Path) -> None:
         """A preset or bundle is open (here or by the model loader)."""
+        if self._restoring is not None and Path(path) == self._restoring.file:
+            orphan, self._restoring = self._restoring, None
+            try:
+                self._restore(orphan, self.document.preset)  # with the consent just given
+            except ConsentNeeded as exc:
+                orphan.release()
+                self.tell("Cannot recover", f"{exc}\nThe file is kept: {orphan.file}")
+            return
         self._add_recent(Path(path))
         self._selected_band = 0
         self.clear_recovery()
@@ -275,10 +295,12 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         self.design_panel.commit_pending()  # text still being typed belongs in the file
+        doc = self.document
+        same_file = doc.path is not None and Path(path).resolve() == doc.path.resolve()
+        if same_file and doc.changed_on_disk() and not self._overwrite_outside_changes(path):
+            return False
         try:
-            if self.model_loader.in_bundle(self.document.path) is not None:
-                self._copy_model_files_beside(Path(path))
-            self.document.save(path)
+            doc.save(path, copy_model_files=self._uses_temporary_files())
         except OSError as exc:
             self.tell("Cannot save", f"{path}: {exc.strerror or exc}")
             return False
@@ -287,21 +309,26 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
 
-    def _copy_model_files_beside(self, path: Path) -> None:
-        """A bundle's files live in a temporary folder: copy them beside the saved preset,
-        keeping their names unless another file has taken one."""
+    def _overwrite_outside_changes(self, path: Path) -> bool:
+        answer = self.ask(
+            "File changed on disk",
+            f"{path} was changed on disk (by another window or program) since it was opened "
+            "or last saved here. Save over it, losing those changes?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Save
+
+    def _uses_temporary_files(self) -> bool:
+        """Whether the model's files live in a bundle's temporary folder (an open bundle's,
+        or one left by a crash): a save then copies them beside the preset."""
         doc = self.document
-        changes = {}
-        for name, written in model_files(doc.preset.model).items():
-            source = resolve_path(written, doc.base_dir)
-            target = path.parent / source.name
-            if target.exists() and not filecmp.cmp(source, target, shallow=False):
-                target = path.parent / f"{path.stem}_{source.name}"
-            shutil.copy2(source, target)
-            changes[name] = str(target.resolve())
-        if changes:
-            model = dataclasses.replace(doc.preset.model, **changes)
-            doc.set_preset(dataclasses.replace(doc.preset, model=model), "Copy the model files")
+        folders = [b.directory.resolve() for b in self.model_loader.bundles]
+        for written in model_files(doc.preset.model).values():
+            path = resolve_path(written, doc.base_dir).resolve()
+            if any(path.is_relative_to(f) for f in folders) or _in_bundle_folder(path):
+                return True
+        return False
 
     def _is_bundled(self, path: Path) -> bool:
         """A shipped preset, or one extracted from a bundle: saved elsewhere (Save As)."""
@@ -329,6 +356,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.maybe_save():
+            self._autosave_timer.stop()
             self.clear_recovery()
             self.model_loader.shutdown()
             self.simulation.shutdown()
@@ -373,54 +401,197 @@ class MainWindow(QMainWindow):
     # --- crash recovery --------------------------------------------------------------------
 
     def recovery_file(self) -> Path:
-        key = str(self.document.path.resolve()) if self.document.path else "untitled"
-        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-        return self.recovery_dir / f"{digest}.yaml"
+        """This window's own recovery file (named after this app and this window)."""
+        return self._recovery_file
 
     def write_recovery(self) -> None:
-        """Keep unsaved work in a recovery file, atomically; the first line names the file."""
-        if not self.document.dirty:
+        """Keep unsaved work in this window's recovery file, atomically. It starts with a
+        record of the file it came from; its model paths are written as seen from the
+        recovery folder, so the file itself can be opened (with consent) like a preset."""
+        doc = self.document
+        if not doc.dirty:
             self.clear_recovery()
             return
-        origin = str(self.document.path.resolve()) if self.document.path else ""
-        text = f"# prototyper recovery of: {origin}\n" + self.document.to_yaml()
+        bundle = self._bundle_in_use()
+        record: dict = {
+            "origin": str(doc.path.resolve()) if doc.path else "",
+            "paths": "from the recovery folder",  # older files wrote them as in the original
+        }
+        if bundle is not None:
+            record.update(bundle=str(bundle.archive.resolve()), folder=str(bundle.directory))
+        if doc.disk_stamp is not None:
+            record["stamp"] = dataclasses.astuple(doc.disk_stamp)
+        preset = rebase_paths(doc.preset, doc.base_dir, self.recovery_dir)
+        text = recovery.header(record) + dumps_preset(preset)
         try:
-            write_atomic(self.recovery_file(), text.encode("utf-8"))
+            write_atomic(self._recovery_file, text.encode("utf-8"))
         except OSError as exc:
             log.warning("cannot write the recovery file: %s", exc)
 
+    def _bundle_in_use(self) -> Bundle | None:
+        """The unpacked bundle the document is, or whose files its model uses."""
+        doc = self.document
+        bundle = self.model_loader.in_bundle(doc.path)
+        for written in model_files(doc.preset.model).values():
+            bundle = bundle or self.model_loader.in_bundle(resolve_path(written, doc.base_dir))
+        return bundle
+
     def clear_recovery(self) -> None:
-        for path in self.recovery_dir.glob("*.yaml"):
-            path.unlink(missing_ok=True)
+        """Delete this window's recovery file (never another window's or app's)."""
+        self._recovery_file.unlink(missing_ok=True)
 
     def offer_recovery(self) -> bool:
-        """After a crash: offer the newest recovery file; True if it was restored (or, when
-        its model needs the user's consent, restoring started: the model loader asks)."""
-        files = sorted(self.recovery_dir.glob("*.yaml"), key=lambda p: p.stat().st_mtime)
-        if not files:
-            return False
-        newest = files[-1]
-        first = newest.read_text(encoding="utf-8", errors="replace").splitlines()[:1]
-        origin = first[0].partition("recovery of:")[2].strip() if first else ""
-        answer = self.ask(
-            "Recover unsaved work?",
-            f"The prototyper closed with unsaved changes to {origin or 'an untitled design'}. "
-            "Restore them?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            self.clear_recovery()
+        """At start: offer the unsaved work of apps that died (newest first; another running
+        app's autosave is live work, never offered). Yes restores one into this window; No
+        discards that file only. True if work was restored (or is being, after consent)."""
+        self._remove_stale_files()
+        orphans = recovery.claim_orphans(self.recovery)
+        try:
+            return self._offer(orphans)
+        finally:
+            for orphan in orphans:
+                if orphan is not self._restoring:
+                    orphan.release()  # unless discarded: offered again at the next start
+
+    def _offer(self, orphans: list[recovery.Orphan]) -> bool:
+        for orphan in orphans:
+            origin = orphan.record.get("bundle") or orphan.origin
+            answer = self.ask(
+                "Recover unsaved work?",
+                f"The prototyper closed with unsaved changes to "
+                f"{origin or 'an untitled design'}. Restore them?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                orphan.discard()
+                folder = Path(orphan.record.get("folder") or "")
+                if orphan.record.get("bundle") and _is_bundle_folder(folder):
+                    shutil.rmtree(folder, ignore_errors=True)  # the dead app's, unused now
+                continue
+            return self._recover(orphan)
+        return False
+
+    def _remove_stale_files(self) -> None:
+        """Leftovers of killed saves in the folders this app writes: the recovery folder and
+        the folders of the recent files; and lock files of dead apps."""
+        folders = [self.recovery_dir] + [Path(r).parent for r in self.recent_files()]
+        for path in recovery.remove_stale_temporaries(folders):
+            log.info("removed the leftover of an interrupted save: %s", path)
+        recovery.remove_dead_locks(self.recovery)
+
+    def _recover(self, orphan: recovery.Orphan) -> bool:
+        self._unpack_again(orphan.record)
+        try:
+            preset = load_preset(orphan.file)
+        except PresetError as exc:
+            orphan.release()
+            self.tell("Cannot recover", f"{exc}\nThe file is kept: {orphan.file}")
             return False
         try:
-            preset = load_preset(newest)
-            self.document.replace_all(preset, Path(origin) if origin else None, dirty=True)
-        except ConsentNeeded:  # its model needs the user's consent: the loader asks first
-            return self.model_loader.recover(preset, Path(origin) if origin else None)
-        except PresetError as exc:
-            self.tell("Cannot recover", str(exc))
+            return self._restore(orphan, preset)
+        except ConsentNeeded:
+            # As File > Open does: the loader asks, loads in its worker, then calls opened().
+            self._restoring = orphan
+            self._upgrade(orphan, preset)
+            if self.model_loader.open_in_background(orphan.file):
+                return True
+            self._restoring = None
+            orphan.release()
             return False
+
+    def _upgrade(self, orphan: recovery.Orphan, preset: Preset) -> None:
+        """An older recovery file wrote model paths as seen from the original file: rewrite
+        it as seen from the recovery folder, so that it opens like a preset."""
+        if orphan.record.get("paths") or not orphan.origin:
+            return
+        record = {**orphan.record, "paths": "from the recovery folder"}
+        preset = rebase_paths(preset, Path(orphan.origin).parent, self.recovery_dir)
+        text = recovery.header(record) + dumps_preset(preset)
+        try:
+            write_atomic(orphan.file, text.encode("utf-8"))
+        except OSError as exc:  # then it fails to load, says what is missing, and is kept
+            log.warning("cannot rewrite the older recovery file: %s", exc)
+            return
+        orphan.record = record
+
+    def _restore(self, orphan: recovery.Orphan, preset: Preset) -> bool:
+        """Show the recovered ``preset`` (read from the recovery folder) as unsaved work on
+        its original file; a bundle's work is untitled (its folder was temporary). Raises
+        ConsentNeeded when its model needs the user's consent first."""
+        record = orphan.record
+        origin = Path(orphan.origin) if orphan.origin and not record.get("bundle") else None
+        adopted = self._adopt_bundle_folder(record, preset)
+        base = self.recovery_dir if record.get("paths") else (origin or Path()).parent
+        if origin is not None:
+            preset = rebase_paths(preset, base, origin.parent)
+        else:  # untitled: model paths absolute
+            changes = {
+                name: str(resolve_path(written, base))
+                for name, written in model_files(preset.model).items()
+            }
+            if changes:
+                model = dataclasses.replace(preset.model, **changes)
+                preset = dataclasses.replace(preset, model=model)
+        stamp = record.get("stamp")
+        try:
+            self.document.replace_all(
+                preset,
+                origin,
+                dirty=True,
+                disk_stamp=DiskStamp(*stamp) if isinstance(stamp, list) else None,
+            )
+        except ConsentNeeded:
+            raise  # the caller asks for the consent
+        except PresetError as exc:
+            orphan.release()
+            self.tell("Cannot recover", f"{exc}\nThe file is kept: {orphan.file}")
+            return False
+        if adopted is not None:  # removed with the window, or once no longer used
+            self.model_loader.bundles.append(adopted)
+        self.write_recovery()  # the work is in this window and its own file...
+        orphan.discard()  # ...before the orphan goes
+        where = "Save asks where to keep them" if origin is None else f"from {origin.name}"
+        self.statusBar().showMessage(f"Recovered unsaved changes ({where})", 10000)
         return True
+
+    def _unpack_again(self, record: dict) -> None:
+        """A crashed app's unpacked bundle folder that is gone (a reboot empties the
+        temporary folder): unpack the bundle again at the same place, which the recovered
+        file names; left as it is if that fails (recovering then says what is missing)."""
+        folder = Path(record.get("folder") or "")
+        archive = Path(record.get("bundle") or "")
+        if not record.get("bundle") or not _is_bundle_folder(folder) or folder.exists():
+            return
+        try:
+            folder.mkdir(mode=0o700)  # a fresh folder of ours, never one someone else made
+        except OSError:
+            return
+        try:
+            load_bundle(archive, folder)
+        except PresetError:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _adopt_bundle_folder(self, record: dict, preset: Preset) -> Bundle | None:
+        """A crashed app's extracted bundle folder, to remove once the recovered work no
+        longer uses it; None when the work came from no bundle or the folder is gone."""
+        folder = Path(record.get("folder") or "")
+        if not record.get("bundle") or not folder.is_dir() or not _is_bundle_folder(folder):
+            return None
+        return Bundle(Path(record["bundle"]), folder, preset, owns_directory=True)
+
+    def _on_load_finished(self, changed: bool) -> None:
+        """A recovery through the loader ended without the work in the window (the consent
+        was refused, or loading failed): keep the file for the next start."""
+        if self._restoring is None:
+            return
+        orphan, self._restoring = self._restoring, None
+        orphan.release()
+        self.tell(
+            "Unsaved work not restored",
+            f"The unsaved changes to {orphan.origin or 'an untitled design'} were not "
+            "restored; they are kept and offered again at the next start.",
+        )
 
     # --- lecture mode ----------------------------------------------------------------------
 
@@ -505,6 +676,22 @@ class MainWindow(QMainWindow):
             f"Recomputed in {analysis.seconds * 1e3:.1f} ms"
             + (f" (views {max(total - analysis.seconds, 0) * 1e3:.1f} ms)" if total else "")
         )
+
+
+def _in_bundle_folder(path: Path) -> bool:
+    """Whether ``path`` is in a folder a bundle was unpacked into (temporary)."""
+    base = Path(tempfile.gettempdir()).resolve()
+    path = Path(path).resolve()
+    if not path.is_relative_to(base) or path == base:
+        return False
+    return path.relative_to(base).parts[0].startswith(BUNDLE_FOLDER_PREFIX)
+
+
+def _is_bundle_folder(folder: Path) -> bool:
+    """Whether ``folder`` is one a bundle was unpacked into (itself, not a folder inside)."""
+    folder = Path(folder)
+    base = Path(tempfile.gettempdir()).resolve()
+    return folder.name.startswith(BUNDLE_FOLDER_PREFIX) and folder.resolve().parent == base
 
 
 def install_exception_hook(window_getter) -> None:

@@ -281,8 +281,6 @@ class _Load:
     analysis: Any = None  # the document's state when asked
     consent: Consent = dataclasses.field(default_factory=Consent)
     opened: _Opened | None = None
-    recovered: Preset | None = None  # a recovered preset to restore, with ``model`` its model
-    recovered_path: Path | None = None  # the file it was recovered from
     then: str = ""  # the loader's method for the GUI step after the current worker step
 
     def close_bundle(self) -> None:
@@ -457,23 +455,6 @@ class QtModelLoader(QObject):
         self._begin(_Load(path.name, f"Open {path.name}", open_path=path))
         return True
 
-    def recover(self, preset: Preset, path: Path | None) -> bool:
-        """Restore recovered work whose model needs the user's consent: checked in the
-        worker and asked about like any load, then restored unsaved."""
-        base_dir = Path(path).resolve().parent if path else None
-        origin = Origin(str(path)) if path else Origin()
-        load = _Load(
-            "recovered work",
-            "Recover",
-            model=preset.model,
-            base_dir=base_dir,
-            origin=origin,
-            recovered=preset,
-            recovered_path=Path(path) if path else None,
-        )
-        self._begin(load)
-        return True
-
     def drop(self, path: Path) -> bool:
         """A file dropped on the window: a preset or bundle opens, a model file asks for its
         evaluation data, a CSV loads as scores."""
@@ -594,7 +575,7 @@ class QtModelLoader(QObject):
             load.base_dir = checked.opened.file.resolve().parent
             load.origin = checked.opened.origin
         model = load.opened.preset.model if load.opened else load.model
-        if isinstance(model, SklearnModel) and load.opened is None and load.recovered is None:
+        if isinstance(model, SklearnModel) and load.opened is None:
             load.model, check = requesting_allowed(model, check)  # a file the user chose
             model = load.model
         if check is not None and not self._ask_consent(load, model, check):
@@ -655,8 +636,6 @@ class QtModelLoader(QObject):
         doc.grant(load.consent)
         if load.opened is not None:
             changed = self._open(load)
-        elif load.recovered is not None:
-            changed = self._restore(load)
         else:
             changed = self._apply(load)
         self._finish(changed)
@@ -671,15 +650,6 @@ class QtModelLoader(QObject):
             self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
             return False
         return self.document.set_preset(preset, load.text)
-
-    def _restore(self, load: _Load) -> bool:
-        assert load.recovered is not None
-        try:
-            self.document.replace_all(load.recovered, load.recovered_path, dirty=True)
-        except PresetError as exc:
-            self._window.tell("Cannot recover", problem_lines(exc))
-            return False
-        return True
 
     def _open(self, load: _Load) -> bool:
         opened = load.opened

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import stat
 import time
 from pathlib import Path
 from types import MappingProxyType
@@ -16,6 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prototyper.core.preset_io import (
+    TEMP_NAME,
+    NotAFile,
     PresetError,
     dumps_preset,
     load_preset,
@@ -24,6 +27,7 @@ from prototyper.core.preset_io import (
     parse_assignment,
     save_preset,
     with_values,
+    write_atomic,
 )
 from prototyper.core.schema import (
     MODES,
@@ -991,3 +995,90 @@ def _problems(text: str):
     with pytest.raises(PresetError) as info:
         loads_preset(text, "deep.yaml")
     return info.value.problems
+
+
+# --- writing through links, keeping modes, refusing what is not a file ---------------------
+
+
+def test_save_through_a_symlink_changes_the_shared_file_and_keeps_the_link(valid, tmp_path):
+    shared = tmp_path / "shared" / "team.yaml"
+    shared.parent.mkdir()
+    shared.write_text("original: content\n")
+    link = tmp_path / "mine.yaml"
+    link.symlink_to(shared)
+    save_preset(valid, link)
+    assert link.is_symlink() and os.readlink(link) == str(shared)
+    assert load_preset(shared) == valid
+    assert sorted(p.name for p in shared.parent.iterdir()) == ["team.yaml"]  # no temporary
+
+
+def test_save_through_a_chain_of_links_to_a_new_file(valid, tmp_path):
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "target.yaml")  # dangling: a new file
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    written = write_atomic(tmp_path / "a.yaml", b"x: 1\n")
+    assert written == (tmp_path / "target.yaml").resolve()
+    assert (tmp_path / "target.yaml").read_bytes() == b"x: 1\n"
+    assert (tmp_path / "a.yaml").is_symlink() and (tmp_path / "b.yaml").is_symlink()
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o664, 0o600, 0o640])
+def test_save_keeps_the_permission_bits(valid, tmp_path, mode):
+    path = tmp_path / "mine.yaml"
+    path.write_text("original: content\n")
+    path.chmod(mode)
+    save_preset(valid, path)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert load_preset(path) == valid
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_a_new_file_follows_the_umask(valid, tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        save_preset(valid, tmp_path / "new.yaml")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.yaml").stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_fifo_is_refused_and_left_a_fifo(valid, tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(NotAFile, match="FIFO"):  # and no hang opening it
+        save_preset(valid, fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe.yaml"]
+
+
+def test_a_folder_and_a_link_to_a_fifo_are_refused(valid, tmp_path):
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(NotAFile, match="a folder"):
+        save_preset(valid, tmp_path / "folder")
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "pipe")
+    with pytest.raises(NotAFile, match="FIFO"):
+        save_preset(valid, tmp_path / "link.yaml")
+    assert (tmp_path / "link.yaml").is_symlink()
+
+
+@pytest.mark.skipif(not Path("/dev/null").is_char_device(), reason="no /dev/null here")
+def test_a_device_is_refused_and_left_a_device(valid):
+    with pytest.raises(NotAFile, match="a device"):
+        save_preset(valid, "/dev/null")
+    assert Path("/dev/null").is_char_device()
+
+
+def test_the_temporary_file_names_its_writer(valid, tmp_path, monkeypatch):
+    """A save killed midway leaves '.<name>.<pid>-<random>.tmp', which the app can tell apart."""
+    seen = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        seen.append(Path(src).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    save_preset(valid, tmp_path / "mine.yaml")
+    (name,) = seen
+    match = TEMP_NAME.match(name)
+    assert match and match["name"] == "mine.yaml" and int(match["pid"]) == os.getpid()

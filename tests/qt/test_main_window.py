@@ -9,6 +9,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from prototyper import assets
+from prototyper.core import recovery
 from prototyper.core.preset_io import load_preset
 from prototyper.qt.main_window import MainWindow, install_exception_hook
 
@@ -19,9 +20,11 @@ Button = QMessageBox.StandardButton
 def make_window(qtbot, tmp_path):
     made = []
 
-    def make(path=None, answer=Button.Discard):
+    def make(path=None, answer=Button.Discard, instance=None):
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(path, settings=settings, recovery_dir=tmp_path / "recovery")
+        window = MainWindow(
+            path, settings=settings, recovery_dir=tmp_path / "recovery", instance=instance
+        )
         window.asked, window.told = [], []
 
         def ask(title, text, buttons, default):
@@ -97,13 +100,14 @@ def test_close_with_unsaved_work_asks_and_cancel_keeps_it(make_window, preset_co
 
 
 def test_unsaved_work_survives_a_crash(make_window, preset_copy, tmp_path):
-    window = make_window(preset_copy)
+    app = recovery.Instance(tmp_path / "recovery")  # an app running beside this test
+    window = make_window(preset_copy, instance=app)
     window.document.set_value("experience.modes.prompt.forcefulness", 0.35)
     window.write_recovery()  # what the autosave timer does
-    recovery = list((tmp_path / "recovery").glob("*.yaml"))
-    assert len(recovery) == 1
-    # The app dies here; the next start offers the recovered state.
-    reborn = make_window(answer=Button.Yes)
+    assert len(list((tmp_path / "recovery").glob("*.yaml"))) == 1
+    window._autosave_timer.stop()
+    app.close()  # it dies here (its lock goes, its file stays); the next start offers it
+    reborn = make_window(answer=Button.Yes, instance=recovery.Instance(tmp_path / "recovery"))
     assert reborn.offer_recovery()
     assert reborn.document.preset.experience.modes.prompt.forcefulness == 0.35
     assert reborn.document.path == preset_copy.resolve()

@@ -348,9 +348,11 @@ def gadget_preset(folder: Path, name: str = "pydoc.pipepager") -> Path:
     return build(gadget, folder)
 
 
-def assert_refused(qtbot, window, preset: Path, kind: str = "pydoc.pipepager") -> None:
+def assert_refused(
+    qtbot, window, preset: Path, kind: str = "pydoc.pipepager", told: tuple[str, ...] = ()
+) -> None:
     """The window asked about the gadget's type, marked as able to run code, was told No,
-    and nothing ran or changed."""
+    and nothing ran or changed (the window told the user only ``told``)."""
     qtbot.waitUntil(lambda: bool(window.asked), timeout=LOAD_TIMEOUT_MS)
     wait_loaded(qtbot, window)
     trust = [q for q in window.asked if q.startswith("Trust the model's types?")]
@@ -359,7 +361,8 @@ def assert_refused(qtbot, window, preset: Path, kind: str = "pydoc.pipepager") -
     assert "<li><code>builtins.min</code> — <b>" in trust[0]  # a builtin function
     assert "The preset asks to trust some of them, but a preset can only ask" in trust[0]
     assert "not trusted" in window.statusBar().currentMessage()
-    assert not window.told
+    assert len(window.told) == len(told)
+    assert all(part in said for part, said in zip(told, window.told, strict=True))
     assert not any(preset.parent.parent.rglob("MARKER"))
     assert not isinstance(window.document.analysis.scores, LoadedModel)
 
@@ -420,8 +423,9 @@ def test_recovered_work_with_a_gadget_asks_and_never_runs(qtbot, make_window, tm
     window = make_window(answer=no_to_trust)
     before = state(window)
     assert window.offer_recovery()  # restoring started: the loader asks first
-    assert_refused(qtbot, window, preset)
+    assert_refused(qtbot, window, preset, told=("kept and offered again at the next start",))
     assert state(window) == before
+    assert (recovery / "0123456789ab.yaml").exists()  # the work is not lost
 
 
 def test_recovered_work_with_a_trusted_model_is_restored_unsaved(qtbot, make_window, tmp_path):
