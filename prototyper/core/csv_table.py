@@ -21,6 +21,7 @@ import math
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,21 @@ class _Labels:
                 self.bad = (row, cell)
             self.values.append(0)
 
+    def extend(self, cells: list[str], row0: int, line_at: Callable[[int], int]) -> None:
+        values = {c: 1 if c == "1" else 0 if c == "0" else _label(c) for c in set(cells)}
+        bad = {c for c, v in values.items() if v is None}
+        if bad:
+            if self.bad is None:
+                i = next(k for k, c in enumerate(cells) if c in bad)
+                self.bad = (row0 + i, cells[i])
+            values.update(dict.fromkeys(bad, 0))
+        self.values.extend(map(values.__getitem__, cells))
+
+
+def _label(cell: str) -> int | None:
+    text = cell.strip().lower()
+    return 1 if text in _POSITIVE else 0 if text in _NEGATIVE else None
+
 
 class _Numbers:
     """Floats; a cell that is not a number is remembered (a blank one is NaN if allowed)."""
@@ -87,6 +103,15 @@ class _Numbers:
             if self.bad is None and not (self.blank_is_nan and not cell.strip()):
                 self.bad = (row, cell)
             self.values.append(math.nan)
+
+    def extend(self, cells: list[str], row0: int, line_at: Callable[[int], int]) -> None:
+        start = len(self.values)
+        try:  # float() over the whole block at C speed; a bad cell sends it cell by cell
+            self.values.extend(map(float, cells))
+        except ValueError:
+            del self.values[start:]
+            for i, cell in enumerate(cells):
+                self.add(cell, row0 + i)
 
 
 class _Codes:
@@ -110,8 +135,7 @@ class _Codes:
                     path,
                     line,
                     column,
-                    f"expected {what} of at most {self.max_chars:,} characters, got "
-                    f"{len(key):,}",
+                    f"expected {what} of at most {self.max_chars:,} characters, got {len(key):,}",
                 )
             if len(self.names) >= MAX_DISTINCT:
                 raise _fail(
@@ -123,6 +147,20 @@ class _Codes:
             code = self.index[key] = len(self.names)
             self.names.append(key)
         self.codes.append(code)
+
+    def extend(self, cells: list[str], row0: int, line_at: Callable[[int], int]) -> None:
+        keys = list(map(str.strip, cells)) if self.strip else cells
+        index = self.index
+        new = set(keys).difference(index)
+        if new:
+            if max(map(len, new)) > self.max_chars or len(index) + len(new) > MAX_DISTINCT:
+                for i in range(len(cells)):  # the first offending row, by the rules of add
+                    self.add(cells[i], row0 + i, line_at(i))
+                return
+            for key in new:  # codes are private: their order does not matter
+                index[key] = len(self.names)
+                self.names.append(key)
+        self.codes.extend(map(index.__getitem__, keys))
 
     def objects(self) -> np.ndarray:
         """Each row's value, as Python strings shared between equal rows."""
@@ -159,7 +197,8 @@ class Table:
     def _locate(self, row: int) -> tuple[int, list[str]] | None:
         try:
             with open_regular(self.path, MAX_CSV_BYTES) as f:
-                rows = _rows(f, self.path)
+                text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+                rows = _rows(_Feed(text, self.path), self.path)
                 next(_data_rows(rows, self.path), None)  # the header
                 data = ((line, cells) for line, cells in rows if cells)  # blank lines skipped
                 for i, (line, cells) in enumerate(data):
@@ -266,9 +305,9 @@ def read_csv(path: Path, wanted: Wanted) -> Table:
 
 
 def _read(path: Path, f: io.BufferedIOBase, wanted: Wanted) -> Table:
-    rows = _rows(f, path)
-    data = _data_rows(rows, path)
-    first = next(data, None)
+    feed = _Feed(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""), path)
+    rows = _rows(feed, path)
+    first = next(_data_rows(rows, path), None)
     if first is None:
         raise _fail(path, None, "", "the file is empty; expected a header line")
     header_line, cells = first
@@ -284,52 +323,192 @@ def _read(path: Path, f: io.BufferedIOBase, wanted: Wanted) -> Table:
         if name in seen:
             raise _fail(path, header_line, name, "the column name appears twice")
         seen.add(name)
-    slots: list[tuple[int, object]] = []  # (column index, accumulator)
-    kept: dict[str, dict[str, object]] = {}
-    features: list[tuple[int, str]] = []  # decided by their first cell
-    for name, kinds in wanted(header).items():
-        if name not in header:
-            continue
-        j = header.index(name)
-        for kind in dict.fromkeys(kinds):
-            if kind == FEATURE:
-                features.append((j, name))
-                continue
-            acc: object
-            if kind == LABEL:
-                acc = _Labels()
-            elif kind == NUMBER:
-                acc = _Numbers(blank_is_nan=False)
-            elif kind == GROUP:
-                acc = _Codes(True, MAX_GROUP_CHARS, path, name, "a group name")
-            else:  # pragma: no cover - a kind without a reader
-                raise ValueError(kind)
-            kept.setdefault(name, {})[kind] = acc
-            slots.append((j, acc))
-    plain = [(j, acc.add) for j, acc in slots if not isinstance(acc, _Codes)]
-    coded = [(j, acc.add) for j, acc in slots if isinstance(acc, _Codes)]
-    width = len(header)
-    n = 0
-    for line, row in rows:
-        if not row:
-            continue
-        if len(row) != width:
-            raise _fail(path, line, "", f"expected {width} fields like the header, got {len(row)}")
-        if n == 0 and features:  # a feature column is text if its first cell is not a number
-            for j, name in features:
-                acc = _feature(row[j], path, name)
-                kept.setdefault(name, {})[FEATURE] = acc
-                (coded if isinstance(acc, _Codes) else plain).append((j, acc.add))
-        if n >= MAX_ROWS:
-            raise _fail(path, line, "", f"more than {MAX_ROWS:,} rows; expected at most that")
-        for j, add in plain:
-            add(row[j], n)
-        for j, add in coded:
-            add(row[j], n, line)
-        n += 1
-    if n == 0:
+    columns = _Columns(path, header, wanted(header))
+    while True:
+        start = feed.line
+        block = feed.rest()
+        if not block:
+            break
+        if '"' in block:  # quoted cells: the csv module's rules, row by row, to the end
+            feed.unread(block, start)
+            for line, row in rows:
+                if row:
+                    columns.row(row, line)
+            break
+        columns.block(block, start)
+    if columns.n == 0:
         raise _fail(path, None, "", "no rows after the header")
-    return Table(path, header, header_line, n, kept)
+    return Table(path, header, header_line, columns.n, columns.kept)
+
+
+class _Columns:
+    """The kept columns, filled a row or a block of plain rows at a time."""
+
+    def __init__(self, path: Path, header: tuple[str, ...], wanted: dict) -> None:
+        self.path = path
+        self.width = len(header)
+        self.n = 0
+        self.kept: dict[str, dict[str, object]] = {}
+        self.slots: list[tuple[int, object]] = []  # (column index, accumulator)
+        self.features: list[tuple[int, str]] = []  # decided by their first cell
+        for name, kinds in wanted.items():
+            if name not in header:
+                continue  # Table.require reports it, after the rows are checked
+            j = header.index(name)
+            for kind in dict.fromkeys(kinds):
+                if kind == FEATURE:
+                    self.features.append((j, name))
+                    continue
+                acc: object
+                if kind == LABEL:
+                    acc = _Labels()
+                elif kind == NUMBER:
+                    acc = _Numbers(blank_is_nan=False)
+                elif kind == GROUP:
+                    acc = _Codes(True, MAX_GROUP_CHARS, path, name, "a group name")
+                else:  # pragma: no cover - a kind without a reader
+                    raise ValueError(kind)
+                self.kept.setdefault(name, {})[kind] = acc
+                self.slots.append((j, acc))
+
+    def _first(self, row: list[str]) -> None:
+        """A feature column is text if its first cell is not a number (nor blank)."""
+        for j, name in self.features:
+            acc = _feature(row[j], self.path, name)
+            self.kept.setdefault(name, {})[FEATURE] = acc
+            self.slots.append((j, acc))
+        self.features = []
+
+    def _count(self, rows: int, line: int) -> None:
+        if self.n + rows > MAX_ROWS:
+            raise _fail(self.path, line, "", f"more than {MAX_ROWS:,} rows; expected at most that")
+
+    def row(self, row: list[str], line: int) -> None:
+        if len(row) != self.width:
+            raise _fail(
+                self.path, line, "", f"expected {self.width} fields like the header, got {len(row)}"
+            )
+        self._count(1, line)
+        if self.features:
+            self._first(row)
+        for j, acc in self.slots:
+            if isinstance(acc, _Codes):
+                acc.add(row[j], self.n, line)
+            else:
+                acc.add(row[j], self.n)  # type: ignore[attr-defined]
+        self.n += 1
+
+    def block(self, block: str, start: int) -> None:
+        """Lines ``start + 1`` on, each ending in a newline, without quotes: split at once."""
+        lines = block.split("\n")
+        lines.pop()
+        if "" in lines:  # blank lines are skipped
+            where = [k for k, text in enumerate(lines) if text]
+            lines = [lines[k] for k in where]
+
+            def line_at(i: int) -> int:
+                return start + 1 + where[i]
+
+        else:
+
+            def line_at(i: int) -> int:
+                return start + 1 + i
+
+        if not lines:
+            return
+        commas = self.width - 1
+        counts = list(map(str.count, lines, repeat(",")))
+        if min(counts) != commas or max(counts) != commas:
+            i = next(k for k, c in enumerate(counts) if c != commas)
+            raise _fail(
+                self.path,
+                line_at(i),
+                "",
+                f"expected {self.width} fields like the header, got {counts[i] + 1}",
+            )
+        fields = ",".join(lines).split(",")
+        if max(map(len, fields)) > MAX_CELL_CHARS:
+            i = next(k for k, c in enumerate(fields) if len(c) > MAX_CELL_CHARS) // self.width
+            raise _too_long(self.path, line_at(i))
+        self._count(len(lines), line_at(len(lines) - 1))
+        if self.features:
+            self._first(fields[: self.width])
+        for j, acc in self.slots:
+            acc.extend(fields[j :: self.width], self.n, line_at)  # type: ignore[attr-defined]
+        self.n += len(lines)
+
+
+_BLOCK_CHARS = 1 << 18  # a block's lists of lines and cells are temporary: keep them small
+
+
+class _Feed:
+    """The file's text as blocks of whole lines, newlines made '\\n', bounded as it is read:
+    a line over _MAX_LINE_CHARS or a NUL byte is refused with its line. ``line`` counts
+    the lines handed out so far."""
+
+    def __init__(self, text: io.TextIOWrapper, path: Path) -> None:
+        self.text = text
+        self.path = path
+        self.carry = ""
+        self.block = ""
+        self.pos = 0
+        self.line = 0
+        self.eof = False
+
+    def _next_block(self) -> str:
+        while not self.eof:
+            chunk = self.text.read(_BLOCK_CHARS)
+            self.eof = not chunk
+            data, held = self.carry + chunk, ""
+            if "\r" in data:
+                if data.endswith("\r") and not self.eof:  # maybe half of a CRLF: wait
+                    data, held = data[:-1], "\r"
+                data = data.replace("\r\n", "\n").replace("\r", "\n")
+            cut = data.rfind("\n") + 1
+            if self.eof and data and cut < len(data):
+                data += "\n"
+                cut = len(data)
+            block, self.carry = data[:cut], data[cut:] + held
+            if len(self.carry) > _MAX_LINE_CHARS:
+                raise _fail(
+                    self.path,
+                    self.line + block.count("\n") + 1,
+                    "",
+                    f"a line is over {_MAX_LINE_CHARS:,} characters; not read",
+                )
+            if "\x00" in block:
+                line = self.line + block.count("\n", 0, block.index("\x00")) + 1
+                raise _fail(self.path, line, "", "holds a NUL byte; not a text CSV file")
+            if block:
+                return block
+        return ""
+
+    def rest(self) -> str:
+        """The rest of the current block, or the next one ('' at the end)."""
+        if self.pos < len(self.block):
+            out = self.block[self.pos :]
+        else:
+            out = self._next_block()
+        self.block, self.pos = "", 0
+        self.line += out.count("\n")
+        return out
+
+    def unread(self, block: str, line: int) -> None:
+        self.block, self.pos, self.line = block, 0, line
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.block):
+            self.block, self.pos = self._next_block(), 0
+            if not self.block:
+                raise StopIteration
+        end = self.block.index("\n", self.pos) + 1
+        out = self.block[self.pos : end]
+        self.pos = end
+        self.line += 1
+        return out
 
 
 def _feature(first: str, path: Path, name: str) -> object:
@@ -358,12 +537,10 @@ def _data_rows(
         return
 
 
-def _rows(f: io.BufferedIOBase, path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line the row ends on, its cells) for every row; blank lines give empty rows. Cells
-    and lines are bounded as they are read."""
-    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
-    lines = _lines(text, path)
-    reader = csv.reader(lines)
+def _rows(feed: _Feed, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line the row ends on, its cells) for every row by the csv module's rules; blank
+    lines give empty rows. Cells are bounded as they are read."""
+    reader = csv.reader(feed)
     while True:
         try:
             row = next(reader)
@@ -371,11 +548,11 @@ def _rows(f: io.BufferedIOBase, path: Path) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise _too_long(path, reader.line_num) from None
-            raise _fail(path, reader.line_num, "", f"not a readable CSV file: {exc}") from None
+                raise _too_long(path, feed.line) from None
+            raise _fail(path, feed.line, "", f"not a readable CSV file: {exc}") from None
         if row and max(map(len, row)) > MAX_CELL_CHARS:
-            raise _too_long(path, reader.line_num)
-        yield reader.line_num, row
+            raise _too_long(path, feed.line)
+        yield feed.line, row
 
 
 def _too_long(path: Path, line: int) -> PresetError:
@@ -385,19 +562,6 @@ def _too_long(path: Path, line: int) -> PresetError:
         "",
         f"a cell is over {MAX_CELL_CHARS:,} characters; expected numbers, labels or short names",
     )
-
-
-def _lines(text: io.TextIOWrapper, path: Path) -> Iterator[str]:
-    number = 0
-    while line := text.readline(_MAX_LINE_CHARS):
-        number += 1
-        if len(line) >= _MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-            raise _fail(
-                path, number, "", f"a line is over {_MAX_LINE_CHARS:,} characters; not read"
-            )
-        if "\x00" in line:
-            raise _fail(path, number, "", "holds a NUL byte; not a text CSV file")
-        yield line
 
 
 def _utf8_error(path: Path) -> tuple[int | None, int | None]:
