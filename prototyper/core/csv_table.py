@@ -142,7 +142,8 @@ class _Codes:
                     path,
                     line,
                     column,
-                    f"more than {MAX_DISTINCT:,} distinct values; expected {what}s that repeat",
+                    f"more than {MAX_DISTINCT:,} distinct values; expected values that repeat "
+                    "(groups or categories)",
                 )
             code = self.index[key] = len(self.names)
             self.names.append(key)
@@ -379,8 +380,9 @@ class _Columns:
             self.slots.append((j, acc))
         self.features = []
 
-    def _count(self, rows: int, line: int) -> None:
-        if self.n + rows > MAX_ROWS:
+    def _count(self, rows: int, line_at: Callable[[int], int]) -> None:
+        if self.n + rows > MAX_ROWS:  # name the first row over the cap
+            line = line_at(MAX_ROWS - self.n)
             raise _fail(self.path, line, "", f"more than {MAX_ROWS:,} rows; expected at most that")
 
     def row(self, row: list[str], line: int) -> None:
@@ -388,7 +390,7 @@ class _Columns:
             raise _fail(
                 self.path, line, "", f"expected {self.width} fields like the header, got {len(row)}"
             )
-        self._count(1, line)
+        self._count(1, lambda i: line)
         if self.features:
             self._first(row)
         for j, acc in self.slots:
@@ -430,7 +432,7 @@ class _Columns:
         if max(map(len, fields)) > MAX_CELL_CHARS:
             i = next(k for k, c in enumerate(fields) if len(c) > MAX_CELL_CHARS) // self.width
             raise _too_long(self.path, line_at(i))
-        self._count(len(lines), line_at(len(lines) - 1))
+        self._count(len(lines), line_at)
         if self.features:
             self._first(fields[: self.width])
         for j, acc in self.slots:
@@ -438,7 +440,7 @@ class _Columns:
         self.n += len(lines)
 
 
-_BLOCK_CHARS = 1 << 18  # a block's lists of lines and cells are temporary: keep them small
+_BLOCK_CHARS = 1 << 16  # a block's lists of lines and cells are temporary: keep them small
 
 
 class _Feed:
