@@ -480,3 +480,38 @@ def test_a_schema_over_its_cap_is_measured_while_streaming(tmp_path, monkeypatch
     with pytest.raises(PresetError) as info:
         load_scores(SklearnModel(model="model.skops", data="eval.csv"), tmp_path)
     assert "its schema.json unpacks to 100 kB, over the 50 kB allowed" in str(info.value)
+
+
+@pytest.mark.parametrize("block", [3, 7, 16, 1 << 16])
+def test_blocks_of_any_size_read_the_same_rows_and_lines(tmp_path, monkeypatch, block):
+    """Plain rows are split a block at a time and quoted ones row by row: wherever a block
+    ends (inside a CRLF, a row or a quoted cell), the values and the lines are the same."""
+    rows = [f"{i % 2},0.{i:03d},{1 + i % 3},g{i % 4}" for i in range(40)]
+    rows[30] = '1,"0.5",2,"g, quoted"'  # quotes only after the first blocks
+    variants = {
+        "lf": "\n".join(rows) + "\n",
+        "crlf": "\r\n".join(rows) + "\r\n",
+        "cr": "\r".join(rows),
+        "blank": "\n\n".join(rows) + "\n",
+    }
+    wanted = {"label": ("label",), "score": ("number",), "w": ("number",), "g": ("group",)}
+    expected_scores = [float(r.split(",")[1].strip('"')) for r in rows]
+    monkeypatch.setattr(csv_table, "_BLOCK_CHARS", block)
+    for name, body in variants.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text("label,score,w,g\n" + body, encoding="utf-8", newline="")
+        table = read_csv(path, lambda header: wanted)
+        assert table.n == 40, name
+        assert list(table.numbers("score", "s")) == expected_scores, name
+        assert list(table.labels("label", "l")) == [i % 2 == 1 for i in range(30)] + [True] + [
+            i % 2 == 1 for i in range(31, 40)
+        ]
+        groups = list(table.groups("g", "g"))
+        assert groups[30] == "g, quoted" and groups[:3] == ["g0", "g1", "g2"], name
+        step = 2 if name == "blank" else 1
+        assert [table.line(i) for i in (0, 29, 39)] == [2, 2 + 29 * step, 2 + 39 * step], name
+        bad = path.read_text(encoding="utf-8").replace("0.035", "x35")
+        path.write_text(bad, encoding="utf-8", newline="")
+        with pytest.raises(PresetError) as info:
+            read_csv(path, lambda header: wanted).numbers("score", "s")
+        assert str(info.value) == f"{path}:{2 + 35 * step}: score: expected a number, got 'x35'"
