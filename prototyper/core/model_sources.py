@@ -79,8 +79,6 @@ MAX_MODEL_BYTES = 2 << 30  # what a skops file may unpack to
 MAX_SCHEMA_BYTES = 16 << 20  # a skops file's schema.json: skops parses it whole
 MAX_WEIGHT = 1e12  # per row; 20 million rows of it still sum to a finite total
 _CACHE_SIZE = 8
-_POSITIVE = ("1", "1.0", "true")
-_NEGATIVE = ("0", "0.0", "false")
 
 
 # --- errors and where they point ----------------------------------------------------------
