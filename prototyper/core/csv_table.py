@@ -297,10 +297,9 @@ def read_csv(path: Path, wanted: Wanted) -> Table:
         with f:
             return _read(path, f, wanted)
     except UnicodeDecodeError:
-        byte, line = _utf8_error(path)
-        raise _fail(
-            path, line, "", f"not UTF-8 text (byte {byte}); save the file as UTF-8 CSV"
-        ) from None
+        byte, line = _utf8_error(path)  # read again: the decoder does not say where
+        where = "" if byte is None else f" (byte {byte})"
+        raise _fail(path, line, "", f"not UTF-8 text{where}; save the file as UTF-8 CSV") from None
     except OSError as exc:
         raise _fail(path, None, "", f"cannot read: {exc.strerror}") from None
 

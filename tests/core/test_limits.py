@@ -515,3 +515,22 @@ def test_blocks_of_any_size_read_the_same_rows_and_lines(tmp_path, monkeypatch, 
         with pytest.raises(PresetError) as info:
             read_csv(path, lambda header: wanted).numbers("score", "s")
         assert str(info.value) == f"{path}:{2 + 35 * step}: score: expected a number, got 'x35'"
+
+
+def test_a_bad_byte_past_the_first_megabyte_is_found_exactly(tmp_path):
+    """The decoder is run again in chunks to name the byte: a character split between two
+    chunks is not an error, the bad byte after it is."""
+    head, row = b"label,score\n", b"1,0.5\n"
+    prefix = head + row * (((1 << 20) - 64 - len(head)) // len(row))
+    zeros = b"0" * ((1 << 20) - 1 - len(prefix) - len(b"1,0.5"))
+    data = prefix + b"1,0.5" + zeros + "\u00e9".encode() + b"\n0,0.2\xff\n"
+    assert data[(1 << 20) - 1 : (1 << 20) + 1] == "\u00e9".encode()  # split by the chunks
+    path = tmp_path / "s.csv"
+    path.write_bytes(data)
+    with pytest.raises(PresetError) as info:
+        read_csv(path, lambda header: {})
+    bad = data.index(b"\xff")
+    line = data.count(b"\n", 0, bad) + 1
+    assert str(info.value) == (
+        f"{path}:{line}: not UTF-8 text (byte {bad}); save the file as UTF-8 CSV"
+    )
