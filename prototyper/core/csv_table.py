@@ -61,16 +61,12 @@ class _Labels:
         self.bad: tuple[int, str] | None = None  # (row, cell)
 
     def add(self, cell: str, row: int) -> None:
-        if cell == "1" or cell == "0":
-            self.values.append(cell == "1")
-            return
-        text = cell.strip().lower()
-        if text in _POSITIVE:
-            self.values.append(1)
-        else:
-            if text not in _NEGATIVE and self.bad is None:
+        value = 1 if cell == "1" else 0 if cell == "0" else _label(cell)
+        if value is None:
+            if self.bad is None:
                 self.bad = (row, cell)
-            self.values.append(0)
+            value = 0
+        self.values.append(value)
 
     def extend(self, cells: list[str], row0: int, line_at: Callable[[int], int]) -> None:
         values = {c: 1 if c == "1" else 0 if c == "0" else _label(c) for c in set(cells)}

@@ -240,9 +240,7 @@ def _weights(
         if bad.any():
             i = int(np.argmax(bad))
             raise _fail(
-                table.problem(
-                    i, column, f"weights must be at most {MAX_WEIGHT:.0e}, got {w[i]:g}"
-                )
+                table.problem(i, column, f"weights must be at most {MAX_WEIGHT:.0e}, got {w[i]:g}")
             )
     for cls, name in ((True, "positive (1)"), (False, "negative (0)")):
         rows = labels == cls
@@ -868,9 +866,7 @@ def _check_scores(table: Table, column: str, scores: np.ndarray) -> None:
     if bad.any():
         i = int(np.argmax(bad))
         raise _fail(
-            table.problem(
-                i, column, f"must be a finite number, got {table.cell(i, column)!r}"
-            )
+            table.problem(i, column, f"must be a finite number, got {table.cell(i, column)!r}")
         )
     bad = (scores < 0) | (scores > 1)
     if bad.any():
