@@ -7,7 +7,9 @@ reproducible: fixed member order and timestamps, so the same inputs give the sam
 
 ``load_bundle`` extracts an archive safely into a fresh folder (no absolute paths, no ``..``,
 no links, no encrypted members, bounded count and size, checked as it streams) and reads
-the preset from there; its model paths must stay inside the bundle.
+the preset from there; its model paths must stay inside the bundle. The preset is
+extracted first and may unpack to no more than a preset file may hold, so a bomb in it is
+refused before anything else is written.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ import shutil
 import stat
 import tempfile
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
 
+from .limits import ZIP_ERRORS, Refused, copy_member, open_regular, read_regular
 from .model_sources import model_files, origin_of, resolve_path
 from .preset_io import (
+    MAX_BYTES,
     NotAFile,
     PresetError,
     Problem,
@@ -42,6 +45,9 @@ from .schema import Preset
 PRESET_NAME = "preset.yaml"
 MAX_MEMBERS = 64
 MAX_TOTAL_BYTES = 2 << 30  # 2 GiB extracted
+MAX_PATH_DEPTH = 16  # folders and file name in a member's path
+MAX_PATH_CHARS = 255  # a member's whole path
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _FOLDERS = {"model": "model", "data": "data", "path": "data"}
 _CARD = "MODEL_CARD.md"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -182,7 +188,11 @@ def load_bundle(archive: str | os.PathLike, dest: str | os.PathLike | None = Non
     try:
         _extract(archive, directory)
         label = f"{archive}/{PRESET_NAME}"
-        preset = loads_preset((directory / PRESET_NAME).read_bytes(), label)
+        try:
+            text = read_regular(directory / PRESET_NAME, MAX_BYTES)
+        except Refused as exc:
+            raise PresetError([Problem(label, None, "", str(exc))]) from None
+        preset = loads_preset(text, label)
         origin = origin_of(directory / PRESET_NAME, label)
         problems = []
         for name, written in model_files(preset.model).items():
@@ -207,57 +217,89 @@ def _bad(archive: Path, message: str) -> PresetError:
     return PresetError([Problem(str(archive), None, "", message)])
 
 
+def _shown(name: str) -> str:
+    return repr(name) if len(name) <= 80 else repr(name[:77] + "...")
+
+
 def _extract(archive: Path, directory: Path) -> None:
-    try:
-        zf = zipfile.ZipFile(archive)
-    except FileNotFoundError:
-        raise _bad(archive, "no such file") from None
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _bad(archive, f"not a readable zip archive (corrupt or truncated?): {exc}") from None
-    with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        if len(infos) > MAX_MEMBERS:
-            raise _bad(archive, f"holds {len(infos)} files; a bundle holds at most {MAX_MEMBERS}")
-        names: set[str] = set()
-        for info in infos:
-            name = info.filename
-            parts = PurePosixPath(name).parts
-            if (
-                name.startswith("/")
-                or "\\" in name
-                or ":" in name
-                or not parts
-                or any(p in ("", ".", "..") for p in parts)
-            ):
-                raise _bad(archive, f"refusing the member {name!r}: it points outside the bundle")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise _bad(archive, f"refusing the member {name!r}: it is a link")
-            if info.flag_bits & 0x1:
-                raise _bad(archive, f"refusing the member {name!r}: it is encrypted")
-            if name in names:
-                raise _bad(archive, f"the member {name!r} appears twice")
-            names.add(name)
-        if PRESET_NAME not in names:
-            raise _bad(archive, f"not a prototyper bundle: no {PRESET_NAME} at the top")
-        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-            raise _bad(archive, f"unpacks to more than {MAX_TOTAL_BYTES >> 20} MB")
-        total = 0
-        for info in infos:
-            target = directory.joinpath(*PurePosixPath(info.filename).parts)
+    try:  # a FIFO or device is refused at once, a huge file by its size
+        f = open_regular(archive, MAX_TOTAL_BYTES, f"is over {MAX_TOTAL_BYTES >> 20} MB")
+    except Refused as exc:
+        raise _bad(archive, "no such file" if exc.missing else str(exc)) from None
+    with f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise _bad(
+                archive, f"not a readable zip archive (corrupt or truncated?): {exc}"
+            ) from None
+        with zf:
+            _extract_members(archive, zf, directory)
+
+
+def _extract_members(archive: Path, zf: zipfile.ZipFile, directory: Path) -> None:
+    entries = zf.infolist()
+    infos = [i for i in entries if not i.is_dir()]
+    if len(infos) > MAX_MEMBERS:
+        raise _bad(archive, f"holds {len(infos)} files; a bundle holds at most {MAX_MEMBERS}")
+    names: set[str] = set()
+    folders = {i.filename.rstrip("/") for i in entries if i.is_dir()}
+    for info in infos:
+        name = info.filename
+        shown = _shown(name)
+        parts = PurePosixPath(name).parts
+        if (
+            name.startswith("/")
+            or "\\" in name
+            or ":" in name
+            or not parts
+            or any(p in ("", ".", "..") for p in parts)
+        ):
+            raise _bad(archive, f"refusing the member {shown}: it points outside the bundle")
+        if len(parts) > MAX_PATH_DEPTH or len(name) > MAX_PATH_CHARS:
+            raise _bad(
+                archive,
+                f"refusing the member {shown}: its path is over {MAX_PATH_DEPTH} levels or "
+                f"{MAX_PATH_CHARS} characters",
+            )
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise _bad(archive, f"refusing the member {shown}: it is a link")
+        if info.flag_bits & 0x1:
+            raise _bad(archive, f"refusing the member {shown}: it is encrypted")
+        if info.compress_type not in _METHODS:
+            raise _bad(
+                archive,
+                f"refusing the member {shown}: compression method {info.compress_type} is not "
+                "supported (expected stored, deflate, bzip2 or lzma)",
+            )
+        if name in names:
+            raise _bad(archive, f"the member {shown} appears twice")
+        names.add(name)
+        folders.update("/".join(parts[:k]) for k in range(1, len(parts)))
+    clash = sorted(names & folders)
+    if clash:
+        raise _bad(archive, f"the member {_shown(clash[0])} is both a file and a folder")
+    if PRESET_NAME not in names:
+        raise _bad(archive, f"not a prototyper bundle: no {PRESET_NAME} at the top")
+    if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+        raise _bad(archive, f"unpacks to more than {MAX_TOTAL_BYTES >> 20} MB")
+    total = 0
+    # The preset first, capped like a preset file: a bomb there costs nothing.
+    for info in sorted(infos, key=lambda i: i.filename != PRESET_NAME):
+        target = directory.joinpath(*PurePosixPath(info.filename).parts)
+        preset = info.filename == PRESET_NAME
+        cap = MAX_BYTES if preset else MAX_TOTAL_BYTES - total
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            try:
-                with zf.open(info) as src, open(target, "xb") as dst:
-                    while chunk := src.read(1 << 20):
-                        written += len(chunk)
-                        total += len(chunk)
-                        if written > info.file_size or total > MAX_TOTAL_BYTES:
-                            raise _bad(
-                                archive, f"the member {info.filename!r} is larger than declared"
-                            )
-                        dst.write(chunk)
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-                raise _bad(
-                    archive,
-                    f"cannot extract {info.filename!r} (corrupt or truncated?): {exc}",
-                ) from None
+            with open(target, "xb") as dst:
+                total += copy_member(zf, info, dst, cap, f"the member {_shown(info.filename)}")
+        except Refused as exc:
+            if preset:
+                raise _bad(archive, f"{exc}; not a preset") from None
+            raise _bad(archive, f"unpacks to more than {MAX_TOTAL_BYTES >> 20} MB") from None
+        except ZIP_ERRORS as exc:
+            raise _bad(
+                archive,
+                f"cannot extract {_shown(info.filename)} (corrupt or truncated?): "
+                f"{type(exc).__name__}: {exc}",
+            ) from None

@@ -31,9 +31,7 @@ A GUI worker thread can call :func:`check_trust` (lists untrusted types; imports
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import math
 import os
 import threading
@@ -43,13 +41,14 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .preset_io import PresetError, Problem, line_of, parse_yaml
+from . import limits
+from .csv_table import FEATURE, GROUP, LABEL, NUMBER, Table, Wanted, read_csv
+from .preset_io import MAX_BYTES, PresetError, Problem, line_of, parse_yaml
 from .schema import (
     PICKLE_SUFFIXES,
     ModelSource,
@@ -62,11 +61,10 @@ from .scores import BinormalScores, EmpiricalScores, Reliability, ScoreHistogram
 from .trust import allowed, file_digest, remember, remembered, runs_code
 
 MAX_GROUPS = 50  # groups shown per model; more are summarised
-MAX_CSV_BYTES = 1 << 30  # 1 GiB: tens of millions of rows
 MAX_MODEL_BYTES = 2 << 30  # what a skops file may unpack to
+MAX_SCHEMA_BYTES = 16 << 20  # a skops file's schema.json: skops parses it whole
+MAX_WEIGHT = 1e12  # per row; 20 million rows of it still sum to a finite total
 _CACHE_SIZE = 8
-_POSITIVE = ("1", "1.0", "true")
-_NEGATIVE = ("0", "0.0", "false")
 
 
 # --- errors and where they point ----------------------------------------------------------
@@ -127,8 +125,8 @@ def _preset_lines(path: str | None) -> dict[str, int]:
         cached = _LINES.get(path)
         if cached and cached[0] == stamp:
             return cached[1]
-        _, lines = parse_yaml(Path(path).read_bytes(), path)
-    except (OSError, PresetError):
+        _, lines = parse_yaml(limits.read_regular(path, MAX_BYTES), path)
+    except (OSError, PresetError, limits.Refused):
         return {}
     _LINES[path] = (stamp, lines)
     return lines
@@ -178,8 +176,8 @@ def _existing(model: ModelSource, base_dir: Any, origin: Origin) -> dict[str, Pa
     paths, problems = {}, []
     for name, text in model_files(model).items():
         path = resolve_path(text, base_dir)
-        if not path.is_file():
-            what = "is a folder, not a file" if path.is_dir() else "no such file"
+        if not limits.is_regular(path):  # a FIFO or device could hang a reader
+            what = limits.describe(path)
             problems.append(origin.problem(f"model.{name}", f"{what}: {path}"))
         paths[name] = path
     if problems:
@@ -190,219 +188,24 @@ def _existing(model: ModelSource, base_dir: Any, origin: Origin) -> dict[str, Pa
 # --- reading CSV files ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class Table:
-    """A CSV file's rows, with each row's line in the file; columns are made on demand as
-    numpy text arrays, and numeric blocks are parsed by numpy's C reader when they can be."""
+def _wanted(*pairs: tuple[str | None, str], features: Iterable[str] | None = None) -> Wanted:
+    """Which columns read_csv keeps: the (column, kind) pairs, and as features the named
+    columns (None: every column)."""
 
-    path: Path
-    header: tuple[str, ...]
-    lines: np.ndarray
-    header_line: int = 1
-    fields: list[str] | None = None  # plain files: every field, row after row
-    rows: list[list[str]] | None = None  # quoted files: the rows
-    text: str | None = None  # plain files: the text, for numpy's reader
-    _columns: dict[str, np.ndarray] = dataclasses.field(default_factory=dict, repr=False)
+    def wanted(header: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for name, kind in pairs:
+            if name:
+                out[name] = out.get(name, ()) + (kind,)
+        for name in header if features is None else features:
+            out[name] = out.get(name, ()) + (FEATURE,)
+        return out
 
-    @property
-    def n(self) -> int:
-        return len(self.lines)
-
-    def column(self, name: str) -> np.ndarray:
-        if name not in self._columns:
-            j = self.header.index(name)
-            if self.fields is not None:
-                cells = self.fields[j :: len(self.header)]
-            else:
-                cells = [row[j] for row in self.rows or ()]
-            self._columns[name] = np.array(cells, dtype=str)
-        return self._columns[name]
-
-    def first(self, name: str) -> str:
-        j = self.header.index(name)
-        return self.fields[j] if self.fields is not None else (self.rows or [[""] * (j + 1)])[0][j]
-
-    def numbers(self, names: list[str]) -> np.ndarray | None:
-        """The named columns as floats in one pass of numpy's C reader, or None if any cell
-        is not a plain number (then the caller converts column by column, and names the
-        cell)."""
-        if self.text is None or not names:
-            return None
-        try:
-            block = np.loadtxt(
-                io.StringIO(self.text),
-                delimiter=",",
-                skiprows=self.header_line,
-                usecols=[self.header.index(n) for n in names],
-                dtype=np.float64,
-                comments=None,
-                ndmin=2,
-            )
-        except ValueError:
-            return None
-        return block if block.shape == (self.n, len(names)) else None
-
-    def problem(self, row: int | None, column: str, message: str) -> Problem:
-        line = self.header_line if row is None else int(self.lines[row])
-        return Problem(str(self.path), line, column, message)
-
-    def require(self, column: str, field_path: str) -> np.ndarray:
-        if column not in self.header:
-            hint = ""
-            if len(self.header) == 1 and ";" in self.header[0]:
-                hint = " (is it separated by ';'? Only commas are read)"
-            raise _fail(
-                self.problem(
-                    None,
-                    field_path,
-                    f"no column {column!r}; the columns are {', '.join(self.header)}{hint}",
-                )
-            )
-        return self.column(column)
-
-
-def read_csv(path: Path) -> Table:
-    """Read a UTF-8 CSV with a header line; blank lines are skipped."""
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_CSV_BYTES + 1)
-    except OSError as exc:
-        raise _fail(Problem(str(path), None, "", f"cannot read: {exc.strerror}")) from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise _fail(Problem(str(path), None, "", f"is over {MAX_CSV_BYTES >> 20} MB; not read"))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise _fail(
-            Problem(
-                str(path),
-                line,
-                "",
-                f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV",
-            )
-        ) from None
-    text = text.removeprefix("\ufeff")  # spreadsheets often start UTF-8 files with a BOM
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise _fail(Problem(str(path), line, "", "holds a NUL byte; not a text CSV file"))
-    if not text.strip():
-        raise _fail(Problem(str(path), None, "", "the file is empty; expected a header line"))
-    split = _split_quoted(path, text) if '"' in text else _split_plain(text)
-    header = tuple(h.strip() for h in split.header)
-    seen: set[str] = set()
-    for name in header:
-        if not name:
-            raise _fail(Problem(str(path), split.header_line, "", "a column has no name"))
-        if name in seen:
-            raise _fail(
-                Problem(str(path), split.header_line, name, "the column name appears twice")
-            )
-        seen.add(name)
-    wrong = split.widths != len(header)
-    if wrong.any():
-        i = int(np.argmax(wrong))
-        raise _fail(
-            Problem(
-                str(path),
-                int(split.lines[i]),
-                "",
-                f"expected {len(header)} fields like the header, got {split.widths[i]}",
-            )
-        )
-    if not len(split.lines):
-        raise _fail(Problem(str(path), None, "", "no rows after the header"))
-    plain = split.fields is not None
-    return Table(
-        path,
-        header,
-        split.lines,
-        split.header_line,
-        fields=split.fields,
-        rows=split.rows,
-        text=text if plain else None,
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class _Split:
-    header: list[str]
-    header_line: int
-    widths: np.ndarray  # fields per row
-    lines: np.ndarray  # file line of each row
-    fields: list[str] | None = None  # all fields, row after row (plain files)
-    rows: list[list[str]] | None = None  # the rows (quoted files)
-
-
-def _split_plain(text: str) -> _Split:
-    """A CSV without quotes, split without a Python object per row. Blank lines are
-    skipped."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if "\n\n" in text or text.startswith("\n"):  # blank lines to skip
-        filled = [i for i, line in enumerate(lines) if line]
-        body = [lines[i] for i in filled[1:]]
-        row_lines = np.array(filled[1:], dtype=np.int64) + 1
-        start = filled[0]
-    else:  # at most a final newline
-        start = 0
-        body = lines[1 : len(lines) - (lines[-1] == "")]
-        row_lines = np.arange(2, len(body) + 2, dtype=np.int64)
-    widths = np.array(list(map(str.count, body, repeat(","))), dtype=np.int64) + 1
-    fields = ",".join(body).split(",") if body else []
-    return _Split(lines[start].split(","), start + 1, widths, row_lines, fields=fields)
-
-
-def _split_quoted(path: Path, text: str) -> _Split:
-    """A CSV with quoted fields, by the csv module's rules. Blank lines are skipped."""
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        rows, ends = [], []
-        for row in reader:
-            if row:
-                rows.append(row)
-                ends.append(reader.line_num)
-    except csv.Error as exc:
-        raise _fail(Problem(str(path), None, "", f"not a readable CSV file: {exc}")) from None
-    widths = np.fromiter(map(len, rows[1:]), dtype=np.int64, count=len(rows) - 1)
-    return _Split(rows[0], ends[0], widths, np.array(ends[1:], dtype=np.int64), rows=rows[1:])
-
-
-def _numbers(table: Table, column: str, cells: np.ndarray, *, blank_is_nan: bool) -> np.ndarray:
-    if blank_is_nan:
-        cells = np.where(np.char.str_len(np.char.strip(cells)) == 0, "nan", cells)
-    try:
-        return cells.astype(np.float64)
-    except ValueError:
-        pass
-    for i, cell in enumerate(cells.tolist()):
-        try:
-            float(cell)
-        except ValueError:
-            shown = "an empty cell" if not cell.strip() else repr(cell)
-            raise _fail(table.problem(i, column, f"expected a number, got {shown}")) from None
-    raise AssertionError("unreachable")  # pragma: no cover
+    return wanted
 
 
 def _labels(table: Table, column: str, field_path: str) -> np.ndarray:
-    cells = table.require(column, field_path)
-    if np.isin(cells, ("0", "1")).all():  # the usual case, fast
-        return cells == "1"
-    cells = np.char.lower(np.char.strip(cells))
-    positive = np.isin(cells, _POSITIVE)
-    bad = ~(positive | np.isin(cells, _NEGATIVE))
-    if bad.any():
-        i = int(np.argmax(bad))
-        got = str(table.column(column)[i])
-        raise _fail(
-            table.problem(
-                i,
-                column,
-                f"expected a binary label, 1 or 0 (or true or false), got {got!r}",
-            )
-        )
-    return positive
+    return table.labels(column, field_path)
 
 
 def _weights(
@@ -411,14 +214,19 @@ def _weights(
     if column is None:
         w = None
     else:
-        w = _numbers(
-            table, column, table.require(column, "model.weight_column"), blank_is_nan=False
-        )
+        w = table.numbers(column, "model.weight_column")
         bad = ~np.isfinite(w) | (w < 0)
         if bad.any():
             i = int(np.argmax(bad))
             raise _fail(
                 table.problem(i, column, f"weights must be finite and 0 or more, got {w[i]:g}")
+            )
+        # Bounded so that no total over the rows can overflow (at most 2e19).
+        bad = w > MAX_WEIGHT
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise _fail(
+                table.problem(i, column, f"weights must be at most {MAX_WEIGHT:.0e}, got {w[i]:g}")
             )
     for cls, name in ((True, "positive (1)"), (False, "negative (0)")):
         rows = labels == cls
@@ -447,7 +255,7 @@ def _weights(
 def _groups(table: Table, column: str | None) -> np.ndarray | None:
     if column is None:
         return None
-    return np.char.strip(table.require(column, "model.group_column"))
+    return table.groups(column, "model.group_column")
 
 
 # --- the loaded model ----------------------------------------------------------------------
@@ -568,36 +376,9 @@ def requesting_allowed(model: SklearnModel, check: TrustCheck) -> tuple[SklearnM
 
 
 def _trust_check(model: SklearnModel, path: Path, trust: tuple[str, ...]) -> TrustCheck:
+    _check_model_file(path)
     if is_pickle(path):
         return TrustCheck(path, True, (), (), ())
-    head = _head(path)
-    if head.startswith(b"\x80") or head.startswith(b"\x00\x00\x00"):
-        raise _fail(
-            Problem(
-                str(path),
-                None,
-                "model.model",
-                "looks like a pickle saved under a .skops name; refusing it (a pickle can run "
-                "any code): save the model with skops.io.dump",
-            )
-        )
-    if not head.startswith(b"PK"):
-        raise _fail(_corrupt(path, "it is not a zip archive"))
-    try:  # skops reads the whole schema and every array: bound what it unpacks
-        with zipfile.ZipFile(path) as zf:
-            unpacked = sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _fail(_corrupt(path, f"{type(exc).__name__}: {_first_line(exc)}")) from None
-    if unpacked > MAX_MODEL_BYTES:
-        raise _fail(
-            Problem(
-                str(path),
-                None,
-                "model.model",
-                f"unpacks to {unpacked >> 20:,} MB, more than the {MAX_MODEL_BYTES >> 20:,} MB "
-                "a model may take",
-            )
-        )
     import skops.io as sio
 
     try:
@@ -644,14 +425,72 @@ def untrusted_message(check: TrustCheck) -> str:
     )
 
 
-def _head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as f:
-            return f.read(8)
-    except OSError as exc:
-        raise _fail(
-            Problem(str(path), None, "model.model", f"cannot read: {exc.strerror}")
-        ) from None
+def _check_model_file(path: Path) -> None:
+    """Before anything reads a model file: it must be a regular file of at most
+    MAX_MODEL_BYTES, and a skops file a zip archive (not a pickle under a .skops name) whose
+    members really unpack to at most MAX_MODEL_BYTES in all and ``schema.json`` (which skops
+    parses whole) to at most MAX_SCHEMA_BYTES: measured by decompressing in chunks, never
+    kept, so a bomb is refused in little memory and before any consent question."""
+    try:  # the zip's own headers may make the file a little larger than what it unpacks to
+        f = limits.open_regular(
+            path,
+            MAX_MODEL_BYTES + (64 << 20),
+            f"is over the {MAX_MODEL_BYTES >> 20:,} MB a model may take; not read",
+        )
+    except limits.Refused as exc:
+        raise _fail(Problem(str(path), None, "model.model", str(exc))) from None
+    with f:
+        if is_pickle(path):
+            return
+        head = f.read(8)
+        if head.startswith(b"\x80") or head.startswith(b"\x00\x00\x00"):
+            raise _fail(
+                Problem(
+                    str(path),
+                    None,
+                    "model.model",
+                    "looks like a pickle saved under a .skops name; refusing it (a pickle can "
+                    "run any code): save the model with skops.io.dump",
+                )
+            )
+        if not head.startswith(b"PK"):
+            raise _fail(_corrupt(path, "it is not a zip archive"))
+        f.seek(0)
+        try:
+            with zipfile.ZipFile(f) as zf:
+                _check_unpacked(path, zf)
+        except limits.ZIP_ERRORS as exc:
+            raise _fail(_corrupt(path, f"{type(exc).__name__}: {_first_line(exc)}")) from None
+
+
+def _check_unpacked(path: Path, zf: zipfile.ZipFile) -> None:
+    def too_large(unpacked: int | None) -> PresetError:
+        size = f"{unpacked >> 20:,} MB, more than" if unpacked is not None else "more than"
+        return _fail(
+            Problem(
+                str(path),
+                None,
+                "model.model",
+                f"unpacks to {size} the {MAX_MODEL_BYTES >> 20:,} MB a model may take",
+            )
+        )
+
+    infos = zf.infolist()
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_MODEL_BYTES:  # the cheap check first; the header may lie, so stream too
+        raise too_large(declared)
+    total = 0
+    for info in sorted(infos, key=lambda i: i.filename != "schema.json"):  # the schema first
+        if info.filename == "schema.json":
+            try:
+                total += limits.unpacked_size(zf, info, MAX_SCHEMA_BYTES, "its schema.json")
+            except limits.Refused as exc:
+                raise _fail(Problem(str(path), None, "model.model", str(exc))) from None
+            continue
+        try:
+            total += limits.unpacked_size(zf, info, MAX_MODEL_BYTES - total, info.filename)
+        except limits.Refused:
+            raise too_large(None) from None
 
 
 def _corrupt(path: Path, why: str) -> Problem:
@@ -837,36 +676,18 @@ def _feature_names(estimator: Any, model: SklearnModel, table: Table) -> list[st
 def _features(table: Table, names: list[str], frame: bool) -> Any:
     """The feature matrix: floats, or objects when some column holds text (categories).
     A column is text if its first value is not a number; then every value is text."""
-    numeric = [name for name in names if _is_number(table.first(name))]
-    block = table.numbers(numeric)  # one fast pass; None if a cell needs a closer look
-    columns: dict[str, np.ndarray] = {}
-    for name in names:
-        if name not in numeric:
-            columns[name] = table.column(name).astype(object)
-        elif block is not None:
-            columns[name] = block[:, numeric.index(name)]
-        else:
-            columns[name] = _numbers(table, name, table.column(name), blank_is_nan=True)
+    columns = {name: table.feature(name) for name in names}
+    numeric = [name for name in names if not table.is_text(name)]
     if frame:
         import pandas as pd
 
         return pd.DataFrame(columns, columns=names)
     if len(numeric) == len(names):
-        if block is not None and numeric == names:
-            return block
         return np.column_stack([columns[n] for n in names]) if names else np.empty((table.n, 0))
     out = np.empty((table.n, len(names)), dtype=object)
     for j, name in enumerate(names):
         out[:, j] = columns[name]
     return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return not text.strip()  # a blank first cell: a number that is missing
-    return True
 
 
 def _pandas_available() -> bool:
@@ -1063,10 +884,16 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 def _load_score_file(model: ScoreFileModel, path: Path) -> LoadedModel:
-    table = read_csv(path)
+    wanted = _wanted(
+        (model.label_column, LABEL),
+        (model.score_column, NUMBER),
+        (model.weight_column, NUMBER),
+        (model.group_column, GROUP),
+        features=(),
+    )
+    table = read_csv(path, wanted)
     labels = _labels(table, model.label_column, "model.label_column")
-    cells = table.require(model.score_column, "model.score_column")
-    scores = _numbers(table, model.score_column, cells, blank_is_nan=False)
+    scores = table.numbers(model.score_column, "model.score_column")
     _check_scores(table, model.score_column, scores)
     weights = _weights(table, model.weight_column, labels, model.label_column)
     return LoadedModel(
@@ -1083,9 +910,7 @@ def _check_scores(table: Table, column: str, scores: np.ndarray) -> None:
     if bad.any():
         i = int(np.argmax(bad))
         raise _fail(
-            table.problem(
-                i, column, f"must be a finite number, got {str(table.column(column)[i])!r}"
-            )
+            table.problem(i, column, f"must be a finite number, got {table.cell(i, column)!r}")
         )
     bad = (scores < 0) | (scores > 1)
     if bad.any():
@@ -1104,7 +929,13 @@ def _load_sklearn(
     model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...], allow_pickle: bool
 ) -> LoadedModel:
     # The evaluation data first: a bad CSV is reported without paying for skops/sklearn.
-    table = read_csv(paths["data"])
+    wanted = _wanted(
+        (model.label_column, LABEL),
+        (model.weight_column, NUMBER),
+        (model.group_column, GROUP),
+        features=model.feature_columns or None,  # None: any column may be a feature
+    )
+    table = read_csv(paths["data"], wanted)
     labels = _labels(table, model.label_column, "model.label_column")
     weights = _weights(table, model.weight_column, labels, model.label_column)
     groups = _groups(table, model.group_column)

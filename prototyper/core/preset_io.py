@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from .limits import Refused, read_regular
 from .schema import SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
@@ -56,15 +57,10 @@ class PresetError(Exception):
 
 def load_preset(path: str | os.PathLike) -> Preset:
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise PresetError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise PresetError(
-            [Problem(str(path), None, "", f"file is over {MAX_BYTES // 1000} kB; not a preset")]
-        )
+    try:  # only a regular file, its size checked before reading: a FIFO cannot hang us
+        raw = read_regular(path, MAX_BYTES, f"file is over {MAX_BYTES // 1000} kB; not a preset")
+    except Refused as exc:
+        raise PresetError([Problem(str(path), None, "", str(exc))]) from None
     return loads_preset(raw, str(path))
 
 

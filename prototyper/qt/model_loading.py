@@ -39,6 +39,7 @@ import csv
 import dataclasses
 import functools
 import html
+import io
 import os
 import re
 import weakref
@@ -59,6 +60,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.bundle import Bundle, is_bundle, load_bundle
+from ..core.csv_table import MAX_CSV_BYTES
+from ..core.limits import Refused, open_regular
 from ..core.model_sources import (
     CAN_RUN_CODE,
     Origin,
@@ -116,13 +119,14 @@ def preset_relative(path: str | os.PathLike, base_dir: Path | None) -> str:
 def csv_header(path: str | os.PathLike) -> list[str]:
     """The column names of a CSV file, best effort ([] if it cannot be read: loading it says
     why, properly)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            for row in csv.reader(f):
+    try:  # a FIFO or a device is refused at once, never waited on
+        with open_regular(path, MAX_CSV_BYTES) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            for row in csv.reader(text):
                 if row:
                     return [name.strip() for name in row]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        pass
+    except (Refused, OSError, UnicodeDecodeError, csv.Error):
+        return []
     return []
 
 

@@ -908,3 +908,13 @@ def test_saving_a_bundle_copies_its_model_files_beside_the_preset(
     reopened = make_window(target)
     wait_loaded(qtbot, reopened)
     assert reopened.document.analysis.evaluation.net_per_event == before
+
+
+def test_the_score_file_picker_never_waits_on_a_fifo(tmp_path):
+    from prototyper.qt.model_loading import csv_header
+
+    fifo = tmp_path / "scores.csv"
+    os.mkfifo(fifo)  # nobody writes: a plain open() would wait forever
+    assert csv_header(fifo) == []
+    plain = write_scores(tmp_path / "plain.csv", extra=False)
+    assert csv_header(plain)[:2] == ["label", "score"]
