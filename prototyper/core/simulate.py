@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from . import modes as _modes
 from .engine import (
     attention_table,
     evaluate,
@@ -47,7 +48,6 @@ from .engine import (
 from .feedback import FeedbackResult, simulate_feedback
 from .model_sources import score_model
 from .preset_io import PresetError, Problem
-from . import modes as _modes
 from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
 from .scores import BinormalScores, ScoreModel
 
