@@ -3,14 +3,13 @@
 The schema (its per-mode sections and enums), the engine, the simulation, the report and every
 view read the modes from this table, never from names, index lists or counts. To add a mode:
 
-1. Add a ``Mode(...)`` row to ``_BUILT_IN`` below (or call ``register(Mode(...))`` before
-   ``prototyper.core.schema`` is first imported), with a ``rank`` between its neighbours.
-2. Set its traits: ``shown``, ``interrupts``, ``abandons``, ``automates``.
-3. Give it a display ``name``, a ``plural`` noun, a ``caption`` and a ``color`` key
-   (``prototyper.qt.theme.COLORS``; an unknown key draws in the fallback grey).
-4. Give its design and response defaults: ``forcefulness``, ``act_if_positive``/``_negative``.
-5. Any formula that treats the mode unlike its traits goes in core/engine.py and
-   core/simulate.py, with a preset in tests that uses it; nothing else names the mode.
+1. A ``Mode(...)`` row in ``_BUILT_IN`` (or ``register(Mode(...))`` before the schema's import).
+2. Its ``rank`` between its neighbours' (lower is more forceful; ``none`` stays the last).
+3. Its traits: ``shown``, ``interrupts``, ``abandons``, ``automates``.
+4. Its words and colour: ``name``, ``plural``, ``caption``, ``color`` (a key in qt/theme.COLORS).
+5. Its defaults (``forcefulness``, ``act_if_positive``, ``act_if_negative``), and a preset test.
+
+Nothing else names a mode: a formula that must treat it unlike its traits needs a new trait.
 """
 
 from __future__ import annotations
