@@ -128,6 +128,11 @@ def run_gui(preset: Path) -> int:
         images[name] = [image.width(), image.height()]
     from prototyper.core.report import summary
 
+    def choices(path: str) -> list[list]:  # a choice box's options, each with whether allowed
+        box = window.design_panel.control(path)
+        items = [box.model().item(row) for row in range(box.count())]
+        return [[item.text(), item.isEnabled()] for item in items]
+
     figures = layer_figures(summary(window.document.analysis.evaluation))
     out = {
         "started": started,
@@ -137,6 +142,9 @@ def run_gui(preset: Path) -> int:
         "images": images,
         "captions": [f.caption for card in figures.values() for f in card],
         "nudge_color": mode_color("nudge"),
+        "band_modes": choices("experience.bands[1].mode"),
+        "prompt_over_cap": choices("experience.modes.prompt.over_cap"),
+        "nudge_over_cap": choices("experience.modes.nudge.over_cap"),
         "fallback_color": FALLBACK_COLOR,
     }
     window.document.undo_stack.setClean()

@@ -112,3 +112,8 @@ def test_the_window_renders_the_new_mode(nudge):
     assert all(w > 0 and h > 0 for w, h in out["images"].values())
     assert "of nudges heeded" in out["captions"]
     assert out["nudge_color"] == out["fallback_color"]  # its colour key is unknown
+    # the design panel offers it as a band's mode, and only quieter modes over its cap
+    order = ["automate", "prompt", "nudge", "organize", "annotate", "none"]
+    assert out["band_modes"] == [[m, True] for m in order]
+    assert out["prompt_over_cap"] == [[m, i > 1] for i, m in enumerate(order)]
+    assert out["nudge_over_cap"] == [[m, i > 2] for i, m in enumerate(order)]

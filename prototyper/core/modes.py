@@ -33,7 +33,7 @@ class Mode:
     shown: bool = True  # shows something the user responds to (habituation, trust)
     interrupts: bool = False  # breaks the user's flow (counted as an interruption)
     abandons: bool = False  # a false alarm in it can make a user abandon the feature
-    automates: bool = False  # acts without the user: the automation guardrails apply
+    automates: bool = False  # acts without the user: the automation guardrails apply to it
     silent: bool = False  # does nothing; the one silent mode is the least forceful
     forcefulness: float = 0.5  # default design forcefulness
     act_if_positive: float = 0.5  # default response (the same at any forcefulness)
