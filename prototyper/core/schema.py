@@ -703,8 +703,9 @@ class AbandonmentOverTime:
         default=0.01,
         metadata=probability(
             "Chance per false alarm",
-            "Chance that one false interruption (an automated action or a prompt on a "
-            "negative event) makes the user switch the feature off.",
+            "Chance that one false alarm (on a negative event) of the modes that can drive "
+            f"users away, {_modes.plural_list(_modes.where('abandons'))}, makes the user switch "
+            "the feature off.",
         ),
     )
     per_day: float = field(
