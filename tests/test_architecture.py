@@ -133,7 +133,7 @@ _BREAKS = {
     ),
     "window-in-core-function": (
         "core/feedback.py",
-        "from ..qt.theme import MODE_COLORS\n\n    return MODE_COLORS",
+        "from ..qt.theme import mode_color\n\n    return mode_color",
         "core never imports Qt, the window or the CLI",
         "prototyper.core.feedback -> prototyper.qt.theme",
     ),

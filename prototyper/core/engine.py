@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.special import pdtr
 
+from . import modes
 from .model_sources import score_model
 from .schema import (
     ACTIVE_MODES,
@@ -28,7 +29,9 @@ from .schema import (
 from .scores import ScoreModel
 
 COMPONENTS = (*OUTCOMES, "attention")
-_AUTOMATE, _PROMPT, _NONE = (MODES.index(m) for m in ("automate", "prompt", "none"))
+# Mode positions by trait; the silent mode is the last, so [:_SILENT] are the ones that act.
+_INTERRUPTING = [MODES.index(m) for m in modes.where("interrupts")]
+_SILENT = MODES.index(modes.silent())
 
 Row = Any  # a float or an ndarray; rows of one call broadcast together
 
@@ -279,11 +282,11 @@ class Evaluation:
 
     def false_alarms_per_user_day(self) -> float:
         m = self.masses
-        return float(m.negative[:_NONE].sum()) * self.events_per_day
+        return float(m.negative[:_SILENT].sum()) * self.events_per_day
 
     def interruptions_per_user_day(self) -> float:
-        """Automated actions and prompts: the interactions that break the user's flow."""
-        return float(self.masses.interactions[[_AUTOMATE, _PROMPT]].sum())
+        """The interactions that break the user's flow (modes that interrupt)."""
+        return float(self.masses.interactions[_INTERRUPTING].sum())
 
     def user_minutes_per_day(self) -> float:
         """Minutes of the user's time the feature takes a day (attention only)."""

@@ -8,17 +8,20 @@ Metadata keys follow JSON Schema where one exists: ``title``, ``description``, `
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from types import MappingProxyType
 from typing import Any
 
+from . import modes as _modes
+
 SCHEMA_VERSION = 1
 
+# From the table of modes (core/modes.py), fixed when this module is first imported.
 # Ordered from most to least forceful; demotion only ever moves right.
-MODES = ("automate", "prompt", "organize", "annotate", "none")
-ACTIVE_MODES = MODES[:-1]
+MODES = _modes.keys()
+ACTIVE_MODES = _modes.active()
 # Modes that show something the user responds to; automation acts without asking.
-SHOWN_MODES = ("prompt", "organize", "annotate")
+SHOWN_MODES = _modes.where("shown")
 STAKEHOLDERS = ("user", "operator", "business")
 UNITS = ("money", "minutes")
 OUTCOMES = ("positive_acted", "positive_missed", "negative_acted", "negative_ignored")
@@ -366,7 +369,7 @@ class ModeDesign:
         ),
     )
     over_cap: str = field(
-        default="none",
+        default=_modes.silent(),
         metadata=meta(
             "Over the cap",
             "The quieter mode that events over the cap fall back to.",
@@ -375,12 +378,21 @@ class ModeDesign:
     )
 
 
-@dataclass(frozen=True)
-class ModeDesigns:
-    automate: ModeDesign = field(default=ModeDesign(forcefulness=1.0), metadata=meta("Automate"))
-    prompt: ModeDesign = field(default=ModeDesign(), metadata=meta("Prompt"))
-    organize: ModeDesign = field(default=ModeDesign(), metadata=meta("Organize"))
-    annotate: ModeDesign = field(default=ModeDesign(), metadata=meta("Annotate"))
+def _per_mode(name: str, tp: type, make: Any) -> type:
+    """A frozen dataclass with one field per active mode, in the table's order; ``make(mode)``
+    gives a field (its default and metadata) from the mode's row."""
+    cls = make_dataclass(
+        name, [(key, tp, make(_modes.get(key))) for key in ACTIVE_MODES], frozen=True
+    )
+    cls.__module__ = __name__
+    return cls
+
+
+ModeDesigns = _per_mode(
+    "ModeDesigns",
+    ModeDesign,
+    lambda m: field(default=ModeDesign(forcefulness=m.forcefulness), metadata=meta(m.name)),
+)
 
 
 @dataclass(frozen=True)
@@ -479,12 +491,13 @@ def _response(pos: float, neg: float) -> ModeResponse:
     return ModeResponse(Range(pos, pos), Range(neg, neg))
 
 
-@dataclass(frozen=True)
-class ModeResponses:
-    automate: ModeResponse = field(default=_response(1.0, 1.0), metadata=meta("Automate"))
-    prompt: ModeResponse = field(default=_response(0.5, 0.5), metadata=meta("Prompt"))
-    organize: ModeResponse = field(default=_response(0.2, 0.2), metadata=meta("Organize"))
-    annotate: ModeResponse = field(default=_response(0.05, 0.05), metadata=meta("Annotate"))
+ModeResponses = _per_mode(
+    "ModeResponses",
+    ModeResponse,
+    lambda m: field(
+        default=_response(m.act_if_positive, m.act_if_negative), metadata=meta(m.name)
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -554,12 +567,9 @@ class Attention:
         return self.minutes_low + (self.minutes_high - self.minutes_low) * forcefulness
 
 
-@dataclass(frozen=True)
-class Attentions:
-    automate: Attention = field(default=Attention(), metadata=meta("Automate"))
-    prompt: Attention = field(default=Attention(), metadata=meta("Prompt"))
-    organize: Attention = field(default=Attention(), metadata=meta("Organize"))
-    annotate: Attention = field(default=Attention(), metadata=meta("Annotate"))
+Attentions = _per_mode(
+    "Attentions", Attention, lambda m: field(default=Attention(), metadata=meta(m.name))
+)
 
 
 @dataclass(frozen=True)
@@ -693,8 +703,9 @@ class AbandonmentOverTime:
         default=0.01,
         metadata=probability(
             "Chance per false alarm",
-            "Chance that one false interruption (an automated action or a prompt on a "
-            "negative event) makes the user switch the feature off.",
+            "Chance that one false alarm (on a negative event) of the modes that can drive "
+            f"users away, {_modes.plural_list(_modes.where('abandons'))}, makes the user switch "
+            "the feature off.",
         ),
     )
     per_day: float = field(
@@ -721,12 +732,7 @@ def _cooldown(title: str) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class Cooldowns:
-    automate: int = _cooldown("Automate")
-    prompt: int = _cooldown("Prompt")
-    organize: int = _cooldown("Organize")
-    annotate: int = _cooldown("Annotate")
+Cooldowns = _per_mode("Cooldowns", int, lambda m: _cooldown(m.name))
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from . import modes as _modes
 from .engine import (
     attention_table,
     evaluate,
@@ -47,7 +48,7 @@ from .engine import (
 from .feedback import FeedbackResult, simulate_feedback
 from .model_sources import score_model
 from .preset_io import PresetError, Problem
-from .schema import MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
+from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
 from .scores import BinormalScores, ScoreModel
 
 DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
@@ -56,11 +57,20 @@ AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
 
 _NM = len(MODES)
-_AUT, _PRO, _NONE = (MODES.index(m) for m in ("automate", "prompt", "none"))
+_USER_ROWS = 2 * _NM  # rows of the day's count matrix that go to users: truth x mode
+# Mode positions by trait; the silent mode is the last, so [:_NONE] are the ones that act.
+_NONE = MODES.index(_modes.silent())
 _SHOWN = tuple(MODES.index(m) for m in SHOWN_MODES)
+_AUTOMATING = tuple(MODES.index(m) for m in _modes.where("automates"))
+_INTERRUPTING = [MODES.index(m) for m in _modes.where("interrupts")]
+_ABANDONING = tuple(MODES.index(m) for m in _modes.where("abandons"))
 _POS, _NEG = 0, 1
 _PA, _PM, _NA, _NI = range(4)  # OUTCOMES order
 _BIG = np.iinfo(np.int32).max
+
+
+def _sentence(phrase: str) -> str:
+    return phrase[:1].upper() + phrase[1:]
 
 
 class Cancelled(Exception):
@@ -111,12 +121,12 @@ SERIES: dict[str, tuple[str, str, str]] = {
     "interactions": (
         "Interactions per user-day",
         "per user-day",
-        "Automated actions, prompts, reorderings and annotations per active user.",
+        _sentence(_modes.plural_list(ACTIVE_MODES)) + " per active user.",
     ),
     "interruptions": (
         "Interruptions per user-day",
         "per user-day",
-        "Automated actions and prompts per active user.",
+        _sentence(_modes.plural_list(_modes.where("interrupts"))) + " per active user.",
     ),
     "false_alarms": (
         "False alarms per user-day",
@@ -335,17 +345,14 @@ def _segments(preset: Preset) -> list[_Segment]:
     esc = g.escalation
     if esc.enabled and esc.min_score > 0:
         cuts.add(esc.min_score)
-    fallback = MODES.index(exp.modes.automate.over_cap)
     out = []
     for low in sorted(cuts, reverse=True):
         band = next(b for b in exp.bands if b.threshold <= low)
         mode = MODES.index(band.mode)
-        floored = mode == _AUT and low < floor
-        out.append(
-            _Segment(
-                low, fallback if floored else mode, esc.enabled and low >= esc.min_score, floored
-            )
-        )
+        floored = mode in _AUTOMATING and low < floor
+        # below the floor an automating band's events go to its mode's over-cap mode
+        fallback = MODES.index(getattr(exp.modes, band.mode).over_cap) if floored else mode
+        out.append(_Segment(low, fallback, esc.enabled and low >= esc.min_score, floored))
     return out
 
 
@@ -446,16 +453,16 @@ class _Run:
             self.a_pos[i, classes.index((s.mode, _POS, s.escalated))] = 1.0
             self.a_neg[i, classes.index((s.mode, _NEG, s.escalated))] = 1.0
         self.esc_cols = [c for c, k in enumerate(classes) if k[2]]
-        # Row of each class in the day's count matrix: truth * 5 + mode for the classes that
-        # go to users, then one row per escalation-eligible class.
+        # Row of each class in the day's count matrix: truth * modes + mode for the classes
+        # that go to users, then one row per escalation-eligible class.
         self.row_of = np.array(
             [
-                10 + self.esc_cols.index(c) if e else t * _NM + m
+                _USER_ROWS + self.esc_cols.index(c) if e else t * _NM + m
                 for c, (m, t, e) in enumerate(classes)
             ],
             dtype=np.int64,
         )
-        self.n_rows = 10 + len(self.esc_cols)
+        self.n_rows = _USER_ROWS + len(self.esc_cols)
 
         # Modes the users can meet: those of the classes and what their caps demote to.
         modes = {m for m, _, _ in classes if m != _NONE}
@@ -787,12 +794,12 @@ class _Run:
             slots, rep = slots[alive], rep[alive]
         self.starts = np.searchsorted(rep, np.arange(R + 1))  # users are sorted by replication
         rows = self._split(self._counts(rep), rep)
-        M = rows[:10].reshape(2, _NM, -1)  # [truth, mode, user], a view
+        M = rows[:_USER_ROWS].reshape(2, _NM, -1)  # [truth, mode, user], a view
         if self.floor_share.any():
             floored = self.rng.binomial(self.class_per_rep, self.floor_share)
             rec["confidence_floor"][d] = floored.sum(axis=1)
         if self.esc_cols:
-            self._escalate(d, rows[10:], rep, M)
+            self._escalate(d, rows[_USER_ROWS:], rep, M)
 
         # Cooldowns, design caps and the automation guardrail, most forceful mode first.
         gcap = self.p.guardrails.max_automations_per_day
@@ -808,7 +815,7 @@ class _Run:
                     rec["demotions"][d] += _by_rep(rep[hit], moved.sum(axis=0), R)
             if self.cap[m] is not None:
                 self._cap(M, m, self.cap[m], target, rep, rec["demotions"][d])
-            if m == _AUT and gcap is not None:
+            if m in _AUTOMATING and gcap is not None:
                 self._cap(M, m, gcap, target, rep, rec["automation_cap"][d])
         if on_day is not None:
             on_day(DayTrace(d, slots.copy(), M.copy()))
@@ -960,7 +967,7 @@ class _Run:
                 packed[s] = new.view(np.complex128).ravel()
             if m in self.last_cd:
                 self.last_cd[m][s] = d
-            if self.fa_left is not None and m in (_AUT, _PRO):
+            if self.fa_left is not None and m in _ABANDONING:
                 self._false_alarms(d, s, neg)
         rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
         rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
@@ -1070,7 +1077,7 @@ class _Run:
             return ratio(x, active)
 
         interactions = n[:, :, :, :_NONE].sum(axis=(2, 3))
-        interruptions = n[:, :, :, [_AUT, _PRO]].sum(axis=(2, 3))
+        interruptions = n[:, :, :, _INTERRUPTING].sum(axis=(2, 3))
         false_alarms = n[:, :, _NEG, :_NONE].sum(axis=2)
         escalations = self.rec_esc_n.sum(axis=-1)
         guard = rec["automation_cap"] + rec["confidence_floor"] + escalations + harm
@@ -1220,7 +1227,7 @@ def _switches(p: Preset) -> dict[str, bool]:
         "habituation_carry_over": dyn.habituation.enabled,
         "trust_learned": dyn.trust.enabled,
         "abandonment": dyn.abandonment.enabled,
-        "cooldowns": any(getattr(dyn.cooldown_days, m) > 0 for m in MODES[:-1]),
+        "cooldowns": any(getattr(dyn.cooldown_days, m) > 0 for m in ACTIVE_MODES),
         "automation_cap": g.max_automations_per_day is not None,
         "confidence_floor": g.min_confidence_to_automate > 0,
         "escalation": g.escalation.enabled,

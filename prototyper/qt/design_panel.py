@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import qthrottled
 
 from ..core.preset_io import PresetError, with_values
-from ..core.schema import MODES, Band, Preset, SyntheticModel
+from ..core.schema import ACTIVE_MODES, MODES, Band, Preset, SyntheticModel
 from ..core.structure import field_spec, hints, join, parse_path, to_data
 from .document import Analysis, Document
 from .form import (
@@ -65,7 +65,7 @@ from .form import (
     union_tag,
 )
 from .model_view import QtModelActions
-from .theme import MODE_COLORS
+from .theme import mode_color
 
 DRAG_INTERVAL_MS = 16  # at most one recompute per frame (~60 Hz) while a slider is dragged
 
@@ -229,7 +229,7 @@ class QtBandRow(QFrame):
             self.remove.setToolTip("The lowest band (from score 0) cannot be removed")
 
     def set_mode_color(self, mode: str) -> None:
-        color = MODE_COLORS.get(mode, MODE_COLORS["none"])
+        color = mode_color(mode)
         if color != self._color:
             self._color = color
             self._restyle()
@@ -272,7 +272,7 @@ class QtBandList(QtItemList):
         self.title.setWordWrap(True)
         self.title.setEnabled(False)
         self.add.setText("+ Add band")
-        self.add.setToolTip("Split the lowest band: a new 'annotate' band halfway up it")
+        self.add.setToolTip(f"Split the lowest band: a new {NEW_BAND_MODE!r} band halfway up it")
         self._selected = -1
 
     def make_row(self, index: int) -> QWidget:
@@ -303,12 +303,16 @@ class QtBandList(QtItemList):
             self.bandSelected.emit(index)
 
 
+NEW_BAND_MODE = ACTIVE_MODES[-1]  # a new band starts in the quietest mode that does something
+
+
 def split_lowest_band(bands: tuple[Band, ...]) -> tuple[tuple[Band, ...], int]:
-    """A new 'annotate' band halfway up the lowest band; (new bands, index of the new one)."""
+    """A new band of the quietest mode that does something halfway up the lowest band;
+    (new bands, index of the new one)."""
     upper = bands[-2].threshold if len(bands) > 1 else 1.0
     threshold = float(f"{upper / 2:.3g}")
     index = len(bands) - 1
-    return bands[:index] + (Band(threshold, "annotate"),) + bands[index:], index
+    return bands[:index] + (Band(threshold, NEW_BAND_MODE),) + bands[index:], index
 
 
 def reindex_citations(
@@ -695,7 +699,7 @@ class QtDesignPanel(QWidget):
         if dataclasses.is_dataclass(base):
             target = group
             if not top:
-                color = MODE_COLORS.get(name, "")
+                color = mode_color(name, unknown="")
                 target = QtFieldGroup(label_text(md, name), color, group.inner_offset)
                 group.add_wide(target)
                 self._headers[path] = target.header

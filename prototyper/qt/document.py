@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from ..core import modes
 from ..core.engine import Evaluation, evaluate
 from ..core.model_sources import model_files, rebase_paths, resolve_path, score_model
 from ..core.preset_io import (
@@ -71,6 +72,13 @@ class Consent:
         return Consent(self.pickles | {str(resolve_path(model.model, base_dir))})
 
 
+def single_threshold_mode(bands: tuple[Band, ...]) -> str:
+    """The mode of the one-threshold design the value plot compares with: the top band's,
+    or the most forceful shown mode when the top band is silent."""
+    top = bands[0].mode
+    return modes.where("shown")[0] if modes.get(top).silent else top
+
+
 def analyse(preset: Preset, base_dir: Path | None = None, consent: Consent = Consent()) -> Analysis:
     """Evaluate a preset and its threshold sweeps; PresetError if its model cannot load
     (a real model loads with the user's ``consent``; loads are cached)."""
@@ -84,10 +92,12 @@ def analyse(preset: Preset, base_dir: Path | None = None, consent: Consent = Con
         sweep(preset, f"experience.bands[{i}].threshold", scores=scores)
         for i in range(len(bands) - 1)
     )
-    top = bands[0].mode if bands[0].mode != "none" else "prompt"
+    quiet = Band(0.0, modes.silent())
     two_band = replace(
         preset,
-        experience=replace(preset.experience, bands=(Band(0.5, top), Band(0.0, "none"))),
+        experience=replace(
+            preset.experience, bands=(Band(0.5, single_threshold_mode(bands)), quiet)
+        ),
     )
     single = sweep(two_band, "experience.bands[0].threshold", scores=scores)
     return Analysis(preset, scores, evaluation, sweeps, single, time.perf_counter() - start)

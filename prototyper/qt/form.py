@@ -50,8 +50,9 @@ from PySide6.QtWidgets import (
 from superqt import QDoubleSlider, QLabeledDoubleSlider
 from superqt.utils import signals_blocked
 
+from ..core.schema import MODES
 from ..core.structure import hints, join
-from .theme import MODE_COLORS
+from .theme import mode_color
 
 INT_LIMIT = 2**31 - 1  # what a QSpinBox can hold
 FLOAT_LIMIT = 1e12  # finite fallback bound for floats without one in the metadata
@@ -633,8 +634,8 @@ class QtChoiceBox(QComboBox):
         super().__init__(parent)
         self.path = path
         for option in md.get("enum", ()):
-            if option in MODE_COLORS:
-                self.addItem(color_icon(MODE_COLORS[option]), option)
+            if option in MODES:
+                self.addItem(color_icon(mode_color(option)), option)
             else:
                 self.addItem(option)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -657,8 +658,8 @@ class QtChoiceBox(QComboBox):
         with signals_blocked(self):
             self.clear()
             for option in options:
-                if option in MODE_COLORS:
-                    self.addItem(color_icon(MODE_COLORS[option]), option)
+                if option in MODES:
+                    self.addItem(color_icon(mode_color(option)), option)
                 else:
                     self.addItem(option)
             self.setCurrentIndex(max(self.findText(current), 0))

@@ -19,10 +19,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from ..core import modes
 from ..core.report import money, percent, rate_phrase, summary
 from ..core.schema import ACTIVE_MODES, SHOWN_MODES
 from .document import Analysis, Document
-from .theme import COST_COLOR, CURRENT_COLOR, MODE_COLORS, VALUE_COLOR
+from .theme import COST_COLOR, CURRENT_COLOR, VALUE_COLOR, mode_color
 
 if TYPE_CHECKING:
     from ..core.simulate import Simulation
@@ -170,7 +171,7 @@ def layer_figures(doc: dict) -> dict[str, list[Figure]]:
         )
     )
     for rate, noun, note in (
-        (interruptions, "interruption", " (automated actions and prompts)"),
+        (interruptions, "interruption", f" ({modes.plural_list(modes.where('interrupts'))})"),
         (false_alarms, "false alarm", ""),
     ):
         big, caption = how_often(rate, noun)
@@ -190,7 +191,7 @@ def layer_figures(doc: dict) -> dict[str, list[Figure]]:
     active = [
         (band, point)
         for band, point in zip(doc["bands"], model["operating_points"], strict=False)
-        if band["mode"] != "none"
+        if not modes.get(band["mode"]).silent
     ]
     if active:  # the lowest threshold that still does something: anything above it acts
         _, point = active[-1]
@@ -207,27 +208,28 @@ def layer_figures(doc: dict) -> dict[str, list[Figure]]:
     per_day = doc["interactions_per_user_day"]
     used = [m for m in ACTIVE_MODES if (per_day[m]["after_cap"] or 0) > 0]
     figures = [
-        Figure(percent(lead["compliance"][m]), ACTED_CAPTIONS[m], MODE_COLORS[m]) for m in used[:2]
+        Figure(percent(lead["compliance"][m]), acted_caption(m), mode_color(m)) for m in used[:2]
     ]
     demoted = [(m, lead["demoted_share"][m]) for m in ACTIVE_MODES if lead["demoted_share"][m]]
     for m, d in demoted[:1]:
-        figures.append(Figure(percent(d), f"of {m}s over the daily cap", MODE_COLORS[m]))
+        plural = modes.get(m).plural
+        figures.append(Figure(percent(d), f"of {plural} over the daily cap", mode_color(m)))
     shown = [m for m in used if m in SHOWN_MODES]
     if shown:
         m = shown[0]
         figures.append(
             Figure(
                 percent(lead["trust"][m]),
-                f"trust in {m}s",
-                MODE_COLORS[m],
+                f"trust in {modes.get(m).plural}",
+                mode_color(m),
                 "Probability matching: users heed a warning at about the rate it proves true",
             )
         )
         figures.append(
             Figure(
                 percent(lead["habituation"][m]),
-                f"{m} effect left after habituation",
-                MODE_COLORS[m],
+                f"{modes.get(m).name.lower()} effect left after habituation",
+                mode_color(m),
             )
         )
     if not figures:
@@ -293,12 +295,10 @@ def horizon_figures(sim: Simulation) -> list[Figure]:
     return figures[:HORIZON_FIGURES]
 
 
-ACTED_CAPTIONS = {
-    "automate": "of automations not undone",
-    "prompt": "of prompts heeded",
-    "organize": "of organized items used",
-    "annotate": "of annotations heeded",
-}
+def acted_caption(mode: str) -> str:
+    """The caption under a mode's compliance figure, from the table of modes."""
+    row = modes.get(mode)
+    return row.caption or f"of {row.plural} acted on"
 
 
 # --- widgets ------------------------------------------------------------------------------

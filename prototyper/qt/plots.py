@@ -38,15 +38,15 @@ from ..core.engine import COMPONENTS, money_per_unit, net_per_event, outcome_mas
 from ..core.report import money
 from ..core.schema import MODES, STAKEHOLDERS
 from ..core.scores import BinormalScores, EmpiricalScores, ScoreModel
-from .document import Analysis, Document
+from .document import Analysis, Document, single_threshold_mode
 from .theme import (
     BEST_COLOR,
     COST_COLOR,
     CURRENT_COLOR,
-    MODE_COLORS,
     NEGATIVE_COLOR,
     POSITIVE_COLOR,
     VALUE_COLOR,
+    mode_color,
     qcolor,
 )
 
@@ -581,7 +581,7 @@ class QtScoreDistributions(pg.PlotWidget):
         labels = self.band_labels.take(len(bands))
         for b, band in enumerate(bands):
             left, right = edges[b + 1], edges[b]
-            color = MODE_COLORS[band.mode]
+            color = mode_color(band.mode)
             region = regions[b]
             if getattr(region, "_mode_color", None) != color:
                 region._mode_color = color
@@ -599,7 +599,7 @@ class QtScoreDistributions(pg.PlotWidget):
         thresholds = list(analysis.evaluation.thresholds)
         lines = self._lines.take(len(thresholds) - 1)
         for i, line in enumerate(lines):
-            color = MODE_COLORS[bands[i].mode]
+            color = mode_color(bands[i].mode)
             below = edges[i + 2] if i + 2 < len(edges) else lo
             above = edges[i]
             bounds = [below + LINE_MARGIN, above - LINE_MARGIN]
@@ -767,7 +767,7 @@ class QtValueCurve(pg.PlotWidget):
         for i, (curve, s) in enumerate(zip(self._curves.take(len(sweeps)), sweeps, strict=True)):
             y = s.net_per_population_day
             x = logit(s.values)
-            color = MODE_COLORS[bands[i].mode]
+            color = mode_color(bands[i].mode)
             if getattr(curve, "_mode_color", None) != color:
                 curve.setPen(pg.mkPen(color, width=2))
                 curve._mode_color = color
@@ -782,7 +782,6 @@ class QtValueCurve(pg.PlotWidget):
             self.single_curve.setData(*thin(logit(single.values), single_y, lo, hi))
         best_x, best_y = float(logit(single.best_value)), float(single_y[single.best_index])
         self.best_marker.setData([best_x], [best_y])
-        mode = "automate" if bands[0].mode == "none" else bands[0].mode
         _set_text(
             self.best_label,
             f"best single threshold {format_probability(single.best_value)}: "
@@ -795,7 +794,7 @@ class QtValueCurve(pg.PlotWidget):
         self.current_marker.setData(
             xs,
             np.full(len(xs), now),
-            brush=[_brush(MODE_COLORS[bands[i].mode]) for i in range(len(xs))],
+            brush=[_brush(mode_color(bands[i].mode)) for i in range(len(xs))],
         )
         _set_text(self.current_label, f"this design: {money(now, currency)}/day")
 
@@ -825,10 +824,11 @@ class QtValueCurve(pg.PlotWidget):
         _anchor(self.current_label, (_edge_anchor(x_now, lo, hi), -0.15))
         # The legend is the title: it never covers a curve.
         entries = [
-            f'<span style="color:{MODE_COLORS[bands[i].mode]}">━ {bands[i].mode}</span>'
+            f'<span style="color:{mode_color(bands[i].mode)}">━ {bands[i].mode}</span>'
             for i in range(len(sweeps))
         ]
-        entries.append(f'<span style="color:{BEST_COLOR}">┄ {mode} alone</span>')
+        alone = single_threshold_mode(bands)
+        entries.append(f'<span style="color:{BEST_COLOR}">┄ {alone} alone</span>')
         title = f"Net value as a threshold moves: {' '.join(entries)}"
         if title != self._title:
             self._title = title
@@ -918,7 +918,7 @@ class QtOutcomeBreakdown(QWidget):
                 y0=np.zeros(len(COMPONENTS)),
                 height=np.zeros(len(COMPONENTS)),
                 width=0.62,
-                brush=pg.mkBrush(MODE_COLORS[mode]),
+                brush=pg.mkBrush(mode_color(mode)),
                 pen=pg.mkPen("w", width=1),
             )
             self.bars[mode] = bars
@@ -1011,7 +1011,7 @@ class QtOutcomeBreakdown(QWidget):
                 _anchor(item, (0.5, 0.0))
                 _move(item, c, down[c])
 
-        legend = " ".join(f'<span style="color:{MODE_COLORS[m]}">■</span>&nbsp;{m}' for m in used)
+        legend = " ".join(f'<span style="color:{mode_color(m)}">■</span>&nbsp;{m}' for m in used)
         legend = f'<span style="font-size:9pt">{legend}</span>'
         if legend != self.legend.text():
             self.legend.setText(legend)
@@ -1130,11 +1130,11 @@ class QtRoc(pg.PlotWidget):
         self.operating_points.setData(
             np.log10(np.maximum(fpr, floor)),
             tpr,
-            brush=[_brush(MODE_COLORS[bands[i].mode]) for i in range(n)],
+            brush=[_brush(mode_color(bands[i].mode)) for i in range(n)],
         )
         for i, label in enumerate(self._point_labels.take(n)):
             text = f"{bands[i].mode} ≥ {format_probability(float(e.thresholds[i]))}"
-            _set_text(label, text, MODE_COLORS[bands[i].mode])
+            _set_text(label, text, mode_color(bands[i].mode))
             x = math.log10(max(float(fpr[i]), floor))
             _anchor(label, (1.08, -0.1) if x > 0.3 * lo else (-0.08, -0.1))
             _move(label, x, float(tpr[i]))

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-# One colour per mode of interaction, in every plot, band shading and legend.
-MODE_COLORS = {
-    "automate": "#6a3d9a",
-    "prompt": "#e6820e",
-    "organize": "#1b9e77",
-    "annotate": "#3a7dc9",
-    "none": "#9e9e9e",
+from ..core import modes
+
+# The colour keys of the table of modes (core/modes.py), so a mode has one colour in every
+# plot, band shading and legend.
+COLORS = {
+    "violet": "#6a3d9a",
+    "orange": "#e6820e",
+    "green": "#1b9e77",
+    "blue": "#3a7dc9",
+    "grey": "#9e9e9e",
 }
+FALLBACK_COLOR = COLORS["grey"]  # an unknown colour key or mode still draws
+
+
+def mode_color(mode: str, unknown: str = FALLBACK_COLOR) -> str:
+    """The colour of a mode, by its row's colour key; ``unknown`` for a name that is not a
+    mode."""
+    try:
+        key = modes.get(mode).color
+    except KeyError:
+        return unknown
+    return COLORS.get(key, FALLBACK_COLOR)
+
+
 POSITIVE_COLOR = "#c2185b"  # events where acting helps
 NEGATIVE_COLOR = "#546e7a"  # events where it does not
 VALUE_COLOR = "#2e9b45"  # money or time gained

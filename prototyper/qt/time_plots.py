@@ -52,7 +52,7 @@ MUTED_COLOR = "#757575"
 NO_DATA_COLOR = "#bdbdbd"
 STALE_STYLE = "background: #fff3cd; color: #6d4c00; border: 1px solid #f0d98c; padding: 3px 6px;"
 MAX_USERS = 1_000_000  # the users spin box's top; the memory limit is the controller's
-# Quantities that share a panel get their own colours, never a mode's (theme.MODE_COLORS).
+# Quantities that share a panel get their own colours, never a mode's (theme.COLORS).
 COMPLIANCE_COLOR = "#00897b"
 TRUST_COLOR = "#3949ab"
 HABITUATION_COLOR = "#8d6e63"

@@ -37,7 +37,7 @@ from prototyper.qt.form import (
     log_odds,
     separation,
 )
-from prototyper.qt.theme import MODE_COLORS
+from prototyper.qt.theme import mode_color
 
 FORCE = "experience.modes.prompt.forcefulness"
 BASE_RATE = "scenario.base_rate"
@@ -259,7 +259,7 @@ def test_mode_choices_carry_the_mode_colours(panel):
     combo = panel.control(MODE)
     for i in range(combo.count()):
         image = combo.itemIcon(i).pixmap(12, 12).toImage()
-        assert image.pixelColor(6, 6) == QColor(MODE_COLORS[combo.itemText(i)])
+        assert image.pixelColor(6, 6) == QColor(mode_color(combo.itemText(i)))
 
 
 def test_over_cap_offers_only_quieter_modes(panel):
@@ -328,10 +328,10 @@ def test_enum_model_to_view(panel, document):
 def test_enum_view_to_model_recolours_the_band_and_undoes(panel, document):
     panel.control(MODE).setCurrentText("annotate")
     assert document.preset.experience.bands[1].mode == "annotate"
-    assert panel.bands.rows[1]._color == MODE_COLORS["annotate"]
+    assert panel.bands.rows[1]._color == mode_color("annotate")
     document.undo_stack.undo()
     assert panel.control(MODE).currentText() == "prompt"
-    assert panel.bands.rows[1]._color == MODE_COLORS["prompt"]
+    assert panel.bands.rows[1]._color == mode_color("prompt")
 
 
 def test_daily_cap_model_to_view(panel, document):
@@ -555,7 +555,7 @@ def test_remove_band(qtbot, panel, document):
     bands = document.preset.experience.bands
     assert [(b.threshold, b.mode) for b in bands] == [(0.05, "prompt"), (0.0, "none")]
     assert panel.control("experience.bands[0].mode").currentText() == "prompt"
-    assert panel.bands.rows[0]._color == MODE_COLORS["prompt"]
+    assert panel.bands.rows[0]._color == mode_color("prompt")
     document.undo_stack.undo()
     assert panel.control("experience.bands[0].mode").currentText() == "automate"
 
@@ -760,7 +760,7 @@ def test_screenshot_380_wide(qtbot, path):
     for row, band in zip(panel.bands.rows, document.preset.experience.bands, strict=True):
         point = row.mapTo(panel, QPoint(2, row.height() // 2))
         if point.y() < image.height():
-            assert image.pixelColor(point) == QColor(MODE_COLORS[band.mode]), band
+            assert image.pixelColor(point) == QColor(mode_color(band.mode)), band
 
 
 # --- a field of several kinds: the model source --------------------------------------------

@@ -37,7 +37,7 @@ from prototyper.qt.plots import (
     score_range,
     thin,
 )
-from prototyper.qt.theme import MODE_COLORS
+from prototyper.qt.theme import mode_color
 
 TOP = "experience.bands[0].threshold"
 MIDDLE = "experience.bands[1].threshold"
@@ -179,8 +179,8 @@ def test_value_curve_marks_the_best_single_threshold(views, document):
     assert format_probability(single.best_value) in value.best_label.toPlainText()
     assert len(value.curves) == len(document.analysis.threshold_sweeps) == 2
     # Each curve in the colour of the band above its threshold.
-    assert value.curves[0].opts["pen"].color() == QColor(MODE_COLORS["automate"])
-    assert value.curves[1].opts["pen"].color() == QColor(MODE_COLORS["prompt"])
+    assert value.curves[0].opts["pen"].color() == QColor(mode_color("automate"))
+    assert value.curves[1].opts["pen"].color() == QColor(mode_color("prompt"))
 
 
 def test_score_plots_share_the_x_axis(views, document):
@@ -392,7 +392,7 @@ def test_every_bundled_preset_renders(qtbot, tmp_path, path):
         image.save(str(tmp_path / f"{cls.__name__}_{path.stem}.png"))
         if cls is QtScoreDistributions:
             # the top threshold line, drawn in its band's colour
-            assert has_color(image, MODE_COLORS[bands[0].mode])
+            assert has_color(image, mode_color(bands[0].mode))
             assert len(view.threshold_lines) == len(bands) - 1
     # and survives an edit of its top threshold
     t0, t1 = bands[0].threshold, bands[1].threshold
