@@ -123,7 +123,9 @@ def _threshold_sweep(
         values, tpr_i, fpr_i = scores.sweep_points(low, high)
     else:
         values = np.asarray(values, dtype=float)
-        tpr_i, fpr_i = scores.rates_at(values)
+        # Scores are probabilities; a value outside [0, 1] is invalid (NaN below) and is
+        # not handed to the score model, whose log-odds it would make NaN.
+        tpr_i, fpr_i = scores.rates_at(np.clip(values, 0.0, 1.0))
     tpr, fpr = scores.rates_at(np.array(preset.experience.thresholds()))
     tpr_rows: list = [float(t) for t in tpr]
     fpr_rows: list = [float(f) for f in fpr]

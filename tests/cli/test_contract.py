@@ -230,6 +230,22 @@ def test_sweep_refuses_values_that_are_not_finite_numbers(capsys, option):
     assert one_line(err).startswith(f"prototyper: {option.split('=')[0]}: ")
 
 
+@pytest.mark.parametrize("stem", ["safe_browsing", "fall_detection_model"])
+def test_threshold_values_outside_0_1_are_invalid_points_not_errors(capsys, stem):
+    code, out, err = run(
+        capsys,
+        "sweep",
+        stem,
+        "--param",
+        "experience.bands[0].threshold",
+        "--values=-1e308,-0.5,0.95,1.5,1e308",
+        "--json",
+    )
+    assert code == 0, err
+    points = json.loads(out)["points"]
+    assert [p["net_per_event"] is None for p in points] == [True, True, False, True, True]
+
+
 def test_a_sweep_with_no_valid_value_is_one_line(capsys):
     code, out, err = run(
         capsys, "sweep", "safe_browsing", "--param", "scenario.users", "--values=-1,0,1e300"

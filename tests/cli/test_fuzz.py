@@ -70,6 +70,7 @@ def commands(stem: str, path: str, value: float) -> list[list[str]]:
         ["evaluate", stem, "--set", assignment],
         ["sweep", stem, "--set", assignment]
         + ["--param", "experience.bands[0].threshold", "--values", "0.3,0.9"],
+        ["sweep", stem, "--param", path, f"--values={value!r},0.5"],
     ]
     if not stem.endswith("_model"):  # a real model's simulation is slow; evaluate covers it
         out.append(
