@@ -203,11 +203,11 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
             values = np.array([float(v) for v in text.split(",")])
         except ValueError:
             raise UsageError(
-                f"--values: expected numbers separated by commas, got {printable(repr(text))}"
+                f"--values: expected numbers separated by commas, got {text!r}"
             ) from None
         if not (np.isfinite(values).all() and 1 <= len(values) <= MAX_POINTS):
             raise UsageError(
-                f"--values: expected 1 to {MAX_POINTS} finite numbers, got {printable(repr(text))}"
+                f"--values: expected 1 to {MAX_POINTS} finite numbers, got {text!r}"
             )
         return values
     if range_text is not None:
@@ -219,13 +219,13 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
             n = int(parts[2]) if len(parts) > 2 else 101
         except (ValueError, IndexError):
             raise UsageError(
-                f"--range: expected LOW:HIGH[:N], got {printable(repr(range_text))}"
+                f"--range: expected LOW:HIGH[:N], got {range_text!r}"
             ) from None
         # hi - lo must be finite too, or the spacing of the points overflows
         if not (np.isfinite([lo, hi, hi - lo]).all() and 2 <= n <= MAX_POINTS):
             raise UsageError(
                 f"--range: expected finite bounds and 2 to {MAX_POINTS} points, "
-                f"got {printable(repr(range_text))}"
+                f"got {range_text!r}"
             )
         return np.linspace(lo, hi, n)
     return None
@@ -574,7 +574,7 @@ def _main(argv: list[str] | None) -> int:
             print(problem, file=sys.stderr)
         return 2
     except UsageError as exc:
-        print(f"prototyper: {exc}", file=sys.stderr)
+        print(f"prototyper: {printable(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
@@ -582,7 +582,7 @@ def _main(argv: list[str] | None) -> int:
         if args.debug:
             raise
         print(
-            f"prototyper: internal error: {type(exc).__name__}: {exc} "
+            f"prototyper: internal error: {type(exc).__name__}: {printable(exc)} "
             "(run with --debug for details)",
             file=sys.stderr,
         )
