@@ -533,7 +533,8 @@ class _Run:
         self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
         # r + cumulative shares, one sorted array: one searchsorted picks every user's class
         self.cum_flat = (np.arange(R)[:, None] + self.cum[:, :-1]).ravel()
-        with np.errstate(invalid="ignore", divide="ignore"):
+        # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             self.p_one = np.where(self.Lam > 0, self.Lam / np.expm1(self.Lam), 1.0)
         self.big_rep = self.Lam > 8.0
         self.static_trust = {}

@@ -21,9 +21,10 @@ from prototyper.core.structure import field_spec, get_path, leaf_paths
 from .running import run
 
 EXTREMES = (1e308, 1e-308, 5e-324, 1e15, 1 - 1e-16)
-# Cases that once failed: an overflow in the report, 0/0 in the simulation, overflowing gaps.
+# Cases that once failed: an overflow in the report, 0/0 in the simulation, overflows.
 ALWAYS = {
     ("scenario.users", 1e308),
+    ("scenario.events_per_user_per_day", 1e6),
     ("scenario.events_per_user_per_day", 1e-308),
     ("response.modes.prompt.habituation", 1e-308),
     ("scenario.base_rate", 5e-324),
@@ -47,10 +48,13 @@ def numeric_leaves(preset: Preset) -> list[str]:
 
 
 def values_for(path: str) -> tuple[float, ...]:
+    """The extremes (negated too where the field allows negatives) and the field's own
+    closed bounds, the largest values validation lets through."""
     md, _ = field_spec(Preset, path)
     low = md.get("minimum", md.get("exclusive_minimum"))
     negatives = tuple(-v for v in EXTREMES) if low is None or low < 0 else ()
-    return EXTREMES + negatives
+    bounds = tuple(md[k] for k in ("minimum", "maximum") if k in md)
+    return EXTREMES + negatives + tuple(b for b in bounds if b not in EXTREMES)
 
 
 def cases(stem: str) -> list[tuple[str, float]]:
