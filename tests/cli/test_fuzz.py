@@ -29,7 +29,7 @@ ALWAYS = {
     ("response.modes.prompt.habituation", 1e-308),
     ("scenario.base_rate", 5e-324),
 }
-SAMPLE_PER_PRESET = 40
+SAMPLE_PER_PRESET = 30
 PRESETS = {p.stem: p for p in assets.bundled_presets()}
 
 
