@@ -153,6 +153,21 @@ def test_region_names_in_the_simulation_csv_header_are_escaped(capsys):
     assert_inert(out)
     header = next(csv.reader(io.StringIO(out)))
     assert "patrol_share[a\\x1b[2Jb]_mean" in header
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "predictive_policing",
+        "--set",
+        "feedback.regions[0].name=a\x1b[2J\nb",
+        "--users",
+        10,
+        "--replications",
+        1,
+    )
+    assert code == 0
+    assert_inert(out)
+    (line,) = [x for x in out.splitlines() if x.startswith("Feedback loop")]
+    assert "share of records: a\\x1b[2J\\nb " in line
 
 
 # --- OSError on a user path: one line, exit 2 --------------------------------------------
