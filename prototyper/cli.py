@@ -11,9 +11,10 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ import numpy as np
 
 from . import assets
 from .core.engine import evaluate
-from .core.preset_io import PresetError, Problem, load_preset, parse_assignment, with_values
+from .core.preset_io import (
+    PresetError,
+    Problem,
+    load_preset,
+    parse_assignment,
+    printable,
+    with_values,
+)
 from .core.report import money, summary, text_summary
 from .core.schema import Preset, SklearnModel, SyntheticModel
 from .core.sweep import sweep
@@ -33,11 +41,35 @@ class UsageError(Exception):
     """Bad input that is not a preset problem; one line."""
 
 
+def say(text: object = "", file: Any = None) -> None:
+    """Print text that may hold names, paths or columns from a file: every line with its
+    control characters escaped, so a hostile file cannot clear the screen or fake a line."""
+    lines = str(text).split("\n")
+    print("\n".join(printable(line) for line in lines), file=file or sys.stdout)
+
+
+def shown(preset: Preset) -> Preset:
+    """The preset with the text its reports print one line each (name, event, currency,
+    regions) escaped, so a line break in a name cannot start a line of its own."""
+    sc, fb = preset.scenario, preset.feedback
+    regions = tuple(replace(r, name=printable(r.name)) for r in fb.regions)
+    return replace(
+        preset,
+        scenario=replace(sc, name=printable(sc.name), event_unit=printable(sc.event_unit)),
+        payoffs=replace(preset.payoffs, currency=printable(preset.payoffs.currency)),
+        feedback=replace(fb, regions=regions),
+    )
+
+
 def resolve(name: str) -> Path:
     """A preset path, or the name of a bundled preset ('safe_browsing')."""
     path = Path(name)
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, no permission...
+        reason = getattr(exc, "strerror", None) or "not a usable path"
+        raise PresetError([Problem(name, None, "", f"cannot read: {reason}")]) from None
     bundled = [p for p in assets.bundled_presets() if p.stem == name]
     if bundled:
         return bundled[0]
@@ -120,9 +152,9 @@ def cmd_presets(args: argparse.Namespace) -> int:
         try:
             p = load_preset(path)
             line = p.scenario.description.strip().splitlines()[0] if p.scenario.description else ""
-            print(f"{path.stem:{width}}{p.scenario.name}: {line}")
+            say(f"{path.stem:{width}}{printable(p.scenario.name)}: {printable(line)}")
         except PresetError as exc:
-            print(f"{path.stem:{width}}(invalid: {exc.problems[0]})")
+            say(f"{path.stem:{width}}(invalid: {exc.problems[0]})")
     return 0
 
 
@@ -139,11 +171,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         f" ({doc.preset.model.source} model: {loaded.eval_size:,} evaluation "
                         f"rows, ROC AUC {loaded.roc_auc():.4f})"
                     )
-                print(f"{name}: ok{extra}")
+                say(f"{printable(name)}: ok{extra}")
         except PresetError as exc:
             failed = True
             for problem in exc.problems:
-                print(problem, file=sys.stderr)
+                say(problem, file=sys.stderr)
     return 2 if failed else 0
 
 
@@ -158,31 +190,45 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             doc_json["layers"]["model"].update(metrics.to_dict())
         print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
-        print(text_summary(e))
+        say(text_summary(replace(e, preset=shown(e.preset))))
         if metrics is not None:
-            print()
-            print(metrics.text())
+            say()
+            say(metrics.text())
     return 0
 
 
+MAX_POINTS = 100_000
+
+
 def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
-    if text:
+    if text is not None:
         try:
-            return np.array([float(v) for v in text.split(",")])
+            values = np.array([float(v) for v in text.split(",")])
         except ValueError:
             raise UsageError(
                 f"--values: expected numbers separated by commas, got {text!r}"
             ) from None
-    if range_text:
+        if not (np.isfinite(values).all() and 1 <= len(values) <= MAX_POINTS):
+            raise UsageError(
+                f"--values: expected 1 to {MAX_POINTS} finite numbers, got {text!r}"
+            )
+        return values
+    if range_text is not None:
         parts = range_text.split(":")
         try:
+            if len(parts) > 3:
+                raise ValueError
             lo, hi = float(parts[0]), float(parts[1])
             n = int(parts[2]) if len(parts) > 2 else 101
         except (ValueError, IndexError):
-            raise UsageError(f"--range: expected LOW:HIGH[:N], got {range_text!r}") from None
-        if not (np.isfinite(lo) and np.isfinite(hi) and 2 <= n <= 100_000):
             raise UsageError(
-                f"--range: expected finite bounds and 2 to 100000 points, got {range_text!r}"
+                f"--range: expected LOW:HIGH[:N], got {range_text!r}"
+            ) from None
+        # hi - lo must be finite too, or the spacing of the points overflows
+        if not (np.isfinite([lo, hi, hi - lo]).all() and 2 <= n <= MAX_POINTS):
+            raise UsageError(
+                f"--range: expected finite bounds and 2 to {MAX_POINTS} points, "
+                f"got {range_text!r}"
             )
         return np.linspace(lo, hi, n)
     return None
@@ -193,6 +239,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         loaded = real_model(doc, args)
     preset = doc.preset
     result = sweep(preset, args.param, parse_values(args.values, args.range), loaded)
+    if not np.isfinite(result.net_per_population_day).any():
+        raise PresetError(
+            [Problem("--param", None, args.param, "no value swept gives a valid preset")]
+        )
     rows = zip(
         result.values,
         result.net_per_event,
@@ -224,24 +274,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, indent=2, allow_nan=False))
         return 0
-    cur = preset.payoffs.currency
+    cur = printable(preset.payoffs.currency)
     if loaded is not None:
         m = metrics_of(loaded, preset)
-        print(
+        say(
             f"model: {m.source}, {m.eval_size:,} evaluation rows, base rate "
             f"{m.eval_base_rate:.3g} (scenario {m.scenario_base_rate:.3g}), ROC AUC {m.auc:.4f}"
         )
-    print(
+    say(
         f"{args.param}: {len(result.values)} values "
         f"from {result.values.min():.4g} to {result.values.max():.4g}"
     )
-    print(f"best: {best['value']:.4g} -> {money(best['net_per_population_day'], cur)} per day")
+    say(f"best: {best['value']:.4g} -> {money(best['net_per_population_day'], cur)} per day")
     if not np.isnan(result.current):
         print(f"current: {result.current:.4g}")
     step = max(1, len(result.values) // 25)
     print(f"{'value':>12} {'net per day (all users)':>26}")
     for v, net in zip(result.values[::step], result.net_per_population_day[::step], strict=True):
-        print(f"{v:>12.4g} {money(net, cur) if np.isfinite(net) else 'invalid':>26}")
+        say(f"{v:>12.4g} {money(net, cur) if np.isfinite(net) else 'invalid':>26}")
     return 0
 
 
@@ -308,26 +358,51 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     elif args.csv:
         header, rows = simulation_table(sim)
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow([printable(h) for h in header])  # region names are in the header
         for row in rows:
             writer.writerow([int(row[0])] + [repr(v) if np.isfinite(v) else "" for v in row[1:]])
     else:
-        print(text_simulation(sim))
+        say(text_simulation(_shown_simulation(sim)))
     return 0
+
+
+def _shown_simulation(sim: Any) -> Any:
+    fb = sim.feedback
+    if fb is not None:
+        fb = replace(fb, regions=tuple(printable(r) for r in fb.regions))
+    return replace(sim, preset=shown(sim.preset), feedback=fb)
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from .core.bundle import pack
-    from .core.preset_io import NotAFile, writable_target
+    from .core.bundle import outside_files, pack
+    from .core.preset_io import writable_target
 
     try:  # before any work: a device or a FIFO is never replaced by the bundle
         writable_target(args.output)
-    except NotAFile as exc:
+    except OSError as exc:  # NotAFile, or a name the system refuses (too long...)
         raise UsageError(f"{args.output}: cannot write: {exc.strerror}") from None
+    include = [_existing_path("--include", p) for p in args.include]
     with open_preset(args.file) as doc:
-        members = pack(doc.file, args.output, shown=doc.shown)
-    print(f"wrote {args.output}: {', '.join(members)}")
+        # Only the files the preset may share, checked before any is read; then the checks
+        # of validate, so a bundle never carries a preset that would not open.
+        problems = outside_files(doc.preset, doc.file, doc.shown, include)
+        if problems:
+            raise PresetError(problems)
+        real_model(doc, args)
+        members = pack(doc.file, args.output, shown=doc.shown, include=include)
+    say(f"wrote {args.output}: {', '.join(members)}")
     return 0
+
+
+def _existing_path(option: str, text: str) -> Path:
+    path = Path(text)
+    try:
+        if path.exists():
+            return path
+        reason = "no such file or folder"
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a usable path"
+    raise UsageError(f"{option}: {printable(text)}: {reason}")
 
 
 def cmd_models_build(args: argparse.Namespace) -> int:
@@ -337,17 +412,29 @@ def cmd_models_build(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"--only: no bundled model {unknown[0]!r}; known: {', '.join(SPECS)}")
     out = Path(args.out) if args.out else assets.asset_dir("models")
+    try:  # before the training, so a bad --out fails at once
+        out.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a usable path"
+        if isinstance(exc, FileExistsError):
+            reason = "exists and is not a folder"
+        raise UsageError(f"--out: {printable(out)}: {reason}") from None
+    try:
+        results = build(out, args.only)
+    except OSError as exc:  # a folder that cannot be written, a full disk...
+        where = printable(exc.filename or out)
+        raise UsageError(f"--out: cannot write {where}: {exc.strerror}") from None
     print(
         f"{'model':16} {'rows':>7} {'base rate':>10} {'ROC AUC':>8} {'bytes':>9} {'s':>6}  trusts"
     )
-    for r in build(out, args.only):
+    for r in results:
         size = r.files["model.skops"].stat().st_size
         trusts = ", ".join(r.untrusted_types) or "-"
         print(
             f"{r.name:16} {r.eval_rows:>7,} {r.eval_base_rate:>10.3g} {r.auc:>8.4f} "
             f"{size:>9,} {r.seconds:>6.1f}  {trusts}"
         )
-    print(f"written to {out}")
+    say(f"written to {out}")
     return 0
 
 
@@ -455,6 +542,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pack", help="write a preset, its model and its data into one .zip")
     p.add_argument("file", metavar="PRESET", help="a preset file, a bundled name or a bundle")
     p.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip", help="the archive")
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a file or folder outside the preset's folder that its model may use "
+        "(repeatable); anything else outside it is refused",
+    )
+    add_trust_options(p)
     p.set_defaults(run=cmd_pack)
 
     p = sub.add_parser("models", help="the bundled scenario models")
@@ -467,6 +563,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with warnings.catch_warnings():
+        if not sys.warnoptions:
+            # A last net: the engine avoids numeric warnings, and the promise on the terminal
+            # is one line per problem. Asked for (python -W), warnings show as usual.
+            warnings.simplefilter("ignore")
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -478,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return 2
     except UsageError as exc:
-        print(f"prototyper: {exc}", file=sys.stderr)
+        print(f"prototyper: {printable(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
@@ -486,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"prototyper: internal error: {type(exc).__name__}: {exc} "
+            f"prototyper: internal error: {type(exc).__name__}: {printable(exc)} "
             "(run with --debug for details)",
             file=sys.stderr,
         )

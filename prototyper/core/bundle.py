@@ -23,6 +23,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -32,7 +33,6 @@ from .limits import ZIP_ERRORS, Refused, copy_member, open_regular, read_regular
 from .model_sources import model_files, origin_of, resolve_path
 from .preset_io import (
     MAX_BYTES,
-    NotAFile,
     PresetError,
     Problem,
     load_preset,
@@ -62,24 +62,35 @@ def is_bundle(path: str | os.PathLike) -> bool:
 
 
 def pack(
-    preset_file: str | os.PathLike, out: str | os.PathLike, shown: str | None = None
+    preset_file: str | os.PathLike,
+    out: str | os.PathLike,
+    shown: str | None = None,
+    include: Iterable[str | os.PathLike] = (),
 ) -> list[str]:
     """Write the preset and the files its model uses into the zip ``out``; return the
     member names. Nothing is written unless everything was found, nor over anything but a
-    regular file (a device or a FIFO named as ``out`` is refused, not replaced)."""
+    regular file (a device or a FIFO named as ``out`` is refused, not replaced).
+
+    A received preset can name any path, so only files it may legitimately share are
+    packed: those in the preset's folder or below, in or below a path of ``include`` (the
+    person packing named it), or, for a bundled preset, the bundled models. Links are
+    followed before deciding; anything else is a problem naming the field."""
     preset_file = Path(preset_file)
     out = Path(out)
     try:
         writable_target(out)
-    except NotAFile as exc:
+    except OSError as exc:  # NotAFile, or a name the system refuses
         raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
     origin = origin_of(preset_file, shown)
     preset = load_preset(preset_file)
     text = preset_file.read_bytes().decode("utf-8")
     base_dir = preset_file.parent
+    roots = allowed_roots(preset_file, include)
+    problems = outside_files(preset, preset_file, shown, include)
+    if problems:
+        raise PresetError(problems)
     members: dict[str, Path] = {}
     new_paths: dict[str, str] = {}
-    problems = []
     for name, written in model_files(preset.model).items():
         path = resolve_path(written, base_dir)
         if not path.is_file():
@@ -91,7 +102,7 @@ def pack(
         members[member] = path
         new_paths[f"model.{name}"] = member
         card = path.parent / _CARD
-        if name == "model" and card.is_file():
+        if name == "model" and card.is_file() and _inside(card, roots):
             members[f"model/{_CARD}"] = card
     if problems:
         raise PresetError(problems)
@@ -111,6 +122,51 @@ def pack(
     except OSError as exc:
         raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
     return [PRESET_NAME, *sorted(members)]
+
+
+def outside_files(
+    preset: Preset,
+    preset_file: str | os.PathLike,
+    shown: str | None = None,
+    include: Iterable[str | os.PathLike] = (),
+) -> list[Problem]:
+    """A problem for each model file ``pack`` would refuse to share (see :func:`pack`)."""
+    origin = origin_of(preset_file, shown)
+    roots = allowed_roots(preset_file, include)
+    return [
+        origin.problem(
+            f"model.{name}",
+            f"{written!r} is outside the preset's folder; pack takes only files beside "
+            "the preset or below it, or named with --include",
+        )
+        for name, written in model_files(preset.model).items()
+        if not _inside(resolve_path(written, Path(preset_file).parent), roots)
+    ]
+
+
+def allowed_roots(
+    preset_file: str | os.PathLike, include: Iterable[str | os.PathLike] = ()
+) -> list[Path]:
+    """The folders (or files) a preset's model paths may point into when packed, with
+    links resolved."""
+    folder = Path(preset_file).absolute().parent.resolve()
+    roots = [folder, *(Path(p).absolute().resolve() for p in include)]
+    from .. import assets
+
+    try:
+        if folder == assets.asset_dir("presets").resolve():
+            roots.append(assets.asset_dir("models").resolve())
+    except FileNotFoundError:  # an install without the bundled data
+        pass
+    return roots
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    try:
+        real = Path(path).resolve()
+    except (OSError, RuntimeError):  # a link loop or a name too long: not a file to share
+        return False
+    return any(real == root or root in real.parents for root in roots)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:

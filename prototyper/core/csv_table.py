@@ -290,8 +290,9 @@ def read_csv(path: Path, wanted: Wanted) -> Table:
     except Refused as exc:
         raise _fail(path, None, "", str(exc)) from None
     try:
-        with f:
-            return _read(path, f, wanted)
+        # The text layer owns the file: closing it, even on an error, closes both.
+        with io.TextIOWrapper(f, encoding="utf-8-sig", newline="") as text:
+            return _read(path, text, wanted)
     except UnicodeDecodeError:
         byte, line = _utf8_error(path)  # read again: the decoder does not say where
         where = "" if byte is None else f" (byte {byte})"
@@ -300,8 +301,8 @@ def read_csv(path: Path, wanted: Wanted) -> Table:
         raise _fail(path, None, "", f"cannot read: {exc.strerror}") from None
 
 
-def _read(path: Path, f: io.BufferedIOBase, wanted: Wanted) -> Table:
-    feed = _Feed(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""), path)
+def _read(path: Path, text: io.TextIOBase, wanted: Wanted) -> Table:
+    feed = _Feed(text, path)
     rows = _rows(feed, path)
     first = next(_data_rows(rows, path), None)
     if first is None:

@@ -77,7 +77,8 @@ def habituation_factor(exposures: Row, rate: float) -> Row:
     """Mean of (1-rate)^k over a day's exposures, k the number of earlier ones that day,
     with exposures ~ Poisson: (1 - exp(-lam*rate)) / (lam*rate)."""
     x = np.asarray(exposures, dtype=float) * rate
-    return np.divide(-np.expm1(-x), x, out=np.ones_like(x), where=x > 0)
+    # Only x > 0 is used; a sweep's invalid points can give x < 0, where expm1 would overflow.
+    return np.divide(-np.expm1(-np.maximum(x, 0.0)), x, out=np.ones_like(x), where=x > 0)
 
 
 def _divide(num: Row, den: Row, empty: float) -> Row:

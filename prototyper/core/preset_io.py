@@ -40,11 +40,19 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-        return text.translate(_LINE_BREAKS)  # one line, even for a key like "a\nb"
+        return printable(text)  # one line, even for a key like "a\nb"
 
 
-# Every character str.splitlines() breaks on, shown escaped.
-_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+# Characters a terminal acts on instead of showing: C0 and C1 controls and DEL (ESC starts
+# the sequences that clear the screen or move the cursor), the line and paragraph separators
+# str.splitlines() breaks on, and the bidirectional overrides that reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """Text from a file (a key, a name, a path, a column) made safe to show on a terminal:
+    one line, with every control character written as a visible escape such as \\x1b."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 class PresetError(Exception):

@@ -64,14 +64,21 @@ def probability(title: str, description: str = "", **kw: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Scenario:
     name: str = field(metadata=meta("Name", "Short name of the scenario."))
+    # Bounds well past any real scenario, so that per-day totals (value per event x events
+    # x users) stay far from float overflow and rates far from underflow.
     users: int = field(
-        metadata=meta("Users", "People who use the feature (the population).", minimum=1)
+        metadata=meta(
+            "Users",
+            "People who use the feature (the population).",
+            minimum=1,
+            maximum=10_000_000_000,
+        )
     )
     events_per_user_per_day: float = field(
         metadata=meta(
             "Events per user-day",
             "How many times a day the model makes a prediction for one user.",
-            exclusive_minimum=0.0,
+            minimum=1e-9,
             maximum=1e6,
         )
     )

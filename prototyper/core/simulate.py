@@ -487,7 +487,10 @@ class _Run:
         for m in self.modes:
             r, f = getattr(resp.modes, MODES[m]), getattr(design, MODES[m]).forcefulness
             self.act[m] = (r.act_if_positive.at(f), r.act_if_negative.at(f))
-            self.habit_rate[m] = r.habituation if m in _SHOWN else 0.0
+            rate = r.habituation if m in _SHOWN else 0.0
+            # Per-user state is float32: a rate too small to change log(1 - rate) there
+            # (below about 6e-8) habituates no one, and is treated as none rather than 0/0.
+            self.habit_rate[m] = rate if np.float32(math.log1p(-rate)) < 0 else 0.0
         self.w = resp.trust_matching
 
         # Money-equivalent value per outcome and stakeholder, and per interaction.
@@ -538,7 +541,8 @@ class _Run:
         self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
         # r + cumulative shares, one sorted array: one searchsorted picks every user's class
         self.cum_flat = (np.arange(R)[:, None] + self.cum[:, :-1]).ravel()
-        with np.errstate(invalid="ignore", divide="ignore"):
+        # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             self.p_one = np.where(self.Lam > 0, self.Lam / np.expm1(self.Lam), 1.0)
         self.big_rep = self.Lam > 8.0
         self.static_trust = {}
@@ -572,7 +576,9 @@ class _Run:
             g = self.rng.random((R, m))
             np.subtract(1.0, g, out=g)
             np.log(g, out=g)
-            g /= log_q
+            with np.errstate(over="ignore"):  # p so small that the gap overflows: no user
+                g /= log_q
+            np.minimum(g, U + 1, out=g)  # a gap past the last user is as good as infinite
             np.ceil(g, out=g)
             np.maximum(g, 1.0, out=g)  # u = 1 (log 0) and p = 1 give gaps of 1
             g[dead] = U + 1

@@ -30,8 +30,9 @@ class Sweep:
     values: np.ndarray
     net_per_event: np.ndarray  # NaN where the value makes the preset invalid
     current: float
-    events_per_user_day: float
-    users: int
+    # Per value: sweeping the population or the events per user-day changes these too.
+    events_per_user_day: np.ndarray
+    users: np.ndarray
 
     @property
     def net_per_user_day(self) -> np.ndarray:
@@ -43,7 +44,9 @@ class Sweep:
 
     @property
     def best_index(self) -> int:
-        return int(np.nanargmax(self.net_per_event))
+        """The value with the most net value a day for everyone (per event is the same
+        ranking unless the sweep changes the population or the events)."""
+        return int(np.nanargmax(self.net_per_population_day))
 
     @property
     def best_value(self) -> float:
@@ -76,13 +79,20 @@ def sweep(
         whole = int in _types(tp)
         net = np.array([_net_or_nan(preset, param, v, whole, scores) for v in values])
     sc = preset.scenario
+    values = np.asarray(values, dtype=float)
+    events = np.full(values.shape, float(sc.events_per_user_per_day))
+    users = np.full(values.shape, float(sc.users))
+    if param == "scenario.events_per_user_per_day":
+        events = values.copy()
+    elif param == "scenario.users":
+        users = np.round(values)  # evaluated as whole numbers, as _net_or_nan does
     return Sweep(
         param=param,
-        values=np.asarray(values, dtype=float),
+        values=values,
         net_per_event=net,
         current=np.nan if current is None else float(current),
-        events_per_user_day=sc.events_per_user_per_day,
-        users=sc.users,
+        events_per_user_day=events,
+        users=users,
     )
 
 
@@ -114,7 +124,9 @@ def _threshold_sweep(
         values, tpr_i, fpr_i = scores.sweep_points(low, high)
     else:
         values = np.asarray(values, dtype=float)
-        tpr_i, fpr_i = scores.rates_at(values)
+        # Scores are probabilities; a value outside [0, 1] is invalid (NaN below) and is
+        # not handed to the score model, whose log-odds it would make NaN.
+        tpr_i, fpr_i = scores.rates_at(np.clip(values, 0.0, 1.0))
     tpr, fpr = scores.rates_at(np.array(preset.experience.thresholds()))
     tpr_rows: list = [float(t) for t in tpr]
     fpr_rows: list = [float(f) for f in fpr]
@@ -150,8 +162,10 @@ def default_grid(current: float | None, md: dict, whole: bool = False, n: int = 
 def _net_or_nan(
     preset: Preset, param: str, value: float, whole: bool, scores: ScoreModel | None
 ) -> float:
+    if not np.isfinite(value):
+        return float("nan")
     try:
-        changed = with_values(preset, {param: int(value) if whole else float(value)})
+        changed = with_values(preset, {param: round(float(value)) if whole else float(value)})
     except PresetError:
         return float("nan")
     return evaluate(changed, scores).net_per_event

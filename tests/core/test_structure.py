@@ -71,12 +71,12 @@ RANGES = [
      "must be in (0, 1), got -1e-09"),
     ("auc: 0.8", "auc: 0.5", 3, "model.auc", "must be in (0.5, 1), got 0.5"),
     ("auc: 0.8", "auc: 1", 3, "model.auc", "must be in (0.5, 1), got 1"),
-    ("users: 10", "users: 0", 2, "scenario.users", "must be in [1, inf), got 0"),
-    ("users: 10", "users: -5", 2, "scenario.users", "must be in [1, inf), got -5"),
+    ("users: 10", "users: 0", 2, "scenario.users", "must be in [1, 1e+10], got 0"),
+    ("users: 10", "users: -5", 2, "scenario.users", "must be in [1, 1e+10], got -5"),
     ("events_per_user_per_day: 2", "events_per_user_per_day: 0", 2,
-     "scenario.events_per_user_per_day", "must be in (0, 1e+06], got 0"),
+     "scenario.events_per_user_per_day", "must be in [1e-09, 1e+06], got 0"),
     ("events_per_user_per_day: 2", "events_per_user_per_day: 1000001", 2,
-     "scenario.events_per_user_per_day", "must be in (0, 1e+06], got 1e+06"),
+     "scenario.events_per_user_per_day", "must be in [1e-09, 1e+06], got 1e+06"),
     ("threshold: 0.0", "threshold: -0.1", 6, "experience.bands[0].threshold",
      "must be in [0, 1], got -0.1"),
 ]
@@ -352,6 +352,6 @@ def test_with_values_checks_like_a_file():
     with pytest.raises(PresetError) as info:
         with_values(p, {"scenario.users": 0, "model.auc": 0.2}, origin="sweep")
     assert [str(x) for x in info.value.problems] == [
-        "sweep: scenario.users: must be in [1, inf), got 0",
+        "sweep: scenario.users: must be in [1, 1e+10], got 0",
         "sweep: model.auc: must be in (0.5, 1), got 0.2",
     ]

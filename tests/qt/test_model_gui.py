@@ -669,7 +669,7 @@ def bundle(tmp_path) -> Path:
     preset = tmp_path / "presets" / "fall.yaml"
     shutil.copy(assets.preset_path("fall_detection_model"), preset)
     out = tmp_path / "fall.zip"
-    pack(preset, out)
+    pack(preset, out, include=[tmp_path / "models"])
     return out
 
 
