@@ -196,6 +196,14 @@ def _bad(archive: Path, message: str) -> PresetError:
 
 def _extract(archive: Path, directory: Path) -> None:
     try:
+        regular = stat.S_ISREG(archive.stat().st_mode)
+    except FileNotFoundError:
+        raise _bad(archive, "no such file") from None
+    except OSError as exc:  # a name too long, a loop of links...
+        raise _bad(archive, f"cannot read: {exc.strerror}") from None
+    if not regular:  # a folder; a FIFO would block until written to
+        raise _bad(archive, "not a regular file")
+    try:
         zf = zipfile.ZipFile(archive)
     except FileNotFoundError:
         raise _bad(archive, "no such file") from None

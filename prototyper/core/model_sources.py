@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 import io
 import math
 import os
+import stat
 import threading
 import warnings
 import zipfile
@@ -47,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from .preset_io import PresetError, Problem, line_of, parse_yaml
+from .preset_io import PresetError, Problem, line_of, parse_yaml, read_regular
 from .schema import (
     PICKLE_SUFFIXES,
     ModelSource,
@@ -177,7 +179,7 @@ def resolve_path(text: str, base_dir: str | os.PathLike | None) -> Path:
     if base_dir is not None:
         return Path(os.path.normpath(Path(base_dir).absolute() / path))
     here = Path(os.path.normpath(Path.cwd() / path))
-    if here.exists():
+    if _exists(here):
         return here
     from .. import assets
 
@@ -185,15 +187,36 @@ def resolve_path(text: str, base_dir: str | os.PathLike | None) -> Path:
         shipped = Path(os.path.normpath(assets.asset_dir("presets") / path))
     except FileNotFoundError:
         return here
-    return shipped if shipped.exists() else here
+    return shipped if _exists(shipped) else here
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` is not a regular file to read ("" if it is); never raises (a name too
+    long for the system is a user's typo, not a crash)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "no such file"
+        return f"cannot read ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    return "" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # e.g. a name too long for the system
+        return False
 
 
 def _existing(model: ModelSource, base_dir: Any, origin: Origin) -> dict[str, Path]:
     paths, problems = {}, []
     for name, text in model_files(model).items():
         path = resolve_path(text, base_dir)
-        if not path.is_file():
-            what = "is a folder, not a file" if path.is_dir() else "no such file"
+        what = _not_a_file(path)
+        if what:
             problems.append(origin.problem(f"model.{name}", f"{what}: {path}"))
         paths[name] = path
     if problems:
@@ -278,8 +301,7 @@ class Table:
 def read_csv(path: Path) -> Table:
     """Read a UTF-8 CSV with a header line; blank lines are skipped."""
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_CSV_BYTES + 1)
+        raw = read_regular(path, MAX_CSV_BYTES + 1)
     except OSError as exc:
         raise _fail(Problem(str(path), None, "", f"cannot read: {exc.strerror}")) from None
     if len(raw) > MAX_CSV_BYTES:

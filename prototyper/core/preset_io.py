@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -54,8 +56,7 @@ class PresetError(Exception):
 def load_preset(path: str | os.PathLike) -> Preset:
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
+        raw = read_regular(path, MAX_BYTES + 1)
     except OSError as exc:
         raise PresetError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
     if len(raw) > MAX_BYTES:
@@ -63,6 +64,19 @@ def load_preset(path: str | os.PathLike) -> Preset:
             [Problem(str(path), None, "", f"file is over {MAX_BYTES // 1000} kB; not a preset")]
         )
     return loads_preset(raw, str(path))
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular file; OSError for anything else. Opened without
+    blocking: a FIFO would wait for a writer forever, a device never end."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return f.read(limit)
 
 
 def loads_preset(text: str | bytes, filename: str = "<preset>") -> Preset:

@@ -108,6 +108,8 @@ def csv_header(path: str | os.PathLike) -> list[str]:
     """The column names of a CSV file, best effort ([] if it cannot be read: loading it says
     why, properly)."""
     try:
+        if not Path(path).is_file():  # a FIFO would block the window until written to
+            return []
         with open(path, encoding="utf-8-sig", newline="") as f:
             for row in csv.reader(f):
                 if row:
