@@ -98,7 +98,8 @@ TEXTS = (
 
 def hostile_files(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     """What the file choosers answer, by a short name: (to open, to save to). An empty path
-    is a cancelled dialog."""
+    is a cancelled dialog. Names of bad presets start with "bad ", bundled ones with
+    "bundled " (see choose_file)."""
     root.mkdir()
     mine = root / "mine.yaml"
     shutil.copy(assets.preset_path("safe_browsing"), mine)
@@ -116,6 +117,7 @@ def hostile_files(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     pack(assets.preset_path("fall_detection_model"), root / "design.zip")
     long_name = root / ("n" * (6_000 - len(str(root)) - 6) + ".yaml")
     deep = root.joinpath(*["d" * 99] * (6_000 // 100)) / "x.yaml"
+    os.mkfifo(root / "pipe.zip")
     models = assets.asset_dir("models") / "phishing_url"
     hostile = {
         "cancel": "",
@@ -124,6 +126,10 @@ def hostile_files(root: Path) -> tuple[dict[str, str], dict[str, str]]:
         "folder": str(root / "folder.yaml"),
         "fifo": str(root / "pipe.yaml"),
         "fifo csv": str(root / "pipe.csv"),
+        "fifo zip": str(root / "pipe.zip"),
+        "long name csv": str(long_name.with_suffix(".csv")),
+        "long name zip": str(long_name.with_suffix(".zip")),
+        "long path csv": str(deep.with_suffix(".csv")),
         "missing": str(root / "missing.yaml"),
         "text": str(root / "notes.txt"),
         "png": str(root / "image.png"),
@@ -138,11 +144,23 @@ def hostile_files(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     opens = dict(hostile)
     opens.update({f"bad {p.name}": str(p) for p in sorted(BAD_PRESETS.iterdir())})
     opens.update({f"bundled {p.stem}": str(p) for p in assets.bundled_presets()})
+    assert len(set(opens.values())) == len(opens)
     saves = {k: hostile[k] for k in ("cancel", "long name", "long path", "folder", "mine")}
     saves.update({f"save {n}": str(root / "saves" / f"{n}.yaml") for n in "abc"})
     saves["missing folder"] = str(root / "nowhere" / "x.yaml")
     (root / "saves").mkdir()
     return opens, saves
+
+
+def choose_file(rng: random.Random, files: dict[str, str]) -> str:
+    """A file's name: hostile files as often as the bad presets and the bundled ones
+    together, though there are fewer of them."""
+    group = rng.choice(("bad ", "bundled ", "", ""))
+    if group:
+        names = [n for n in files if n.startswith(group)]
+    else:
+        names = [n for n in files if not n.startswith(("bad ", "bundled "))]
+    return rng.choice(sorted(names))
 
 
 class Monkey:
@@ -445,7 +463,7 @@ class Monkey:
         return True
 
     def drop(self) -> bool:
-        name = self.rng.choice(sorted(self.window.monkey_opens))
+        name = choose_file(self.rng, self.window.monkey_opens)
         path = self.window.monkey_opens[name]
         if not path:
             return False
@@ -487,7 +505,7 @@ def monkey_window(qtbot, tmp_path, monkeypatch):
 
     def open_name(*args, **kwargs):
         monkey = current[-1]
-        name = rng().choice(sorted(monkey.window.monkey_opens))
+        name = choose_file(rng(), monkey.window.monkey_opens)
         monkey.note(f"  chose {name}")
         return monkey.window.monkey_opens[name], ""
 
@@ -542,10 +560,7 @@ def report(monkey: Monkey) -> str:
     return f"{len(monkey.errors)} unhandled; actions: {counts}\n\n{errors}"
 
 
-QT_NOISE = (
-    "This plugin does not support",  # the offscreen platform
-    "propagateSizeHints",
-)
+QT_NOISE = ("This plugin does not support",)  # the offscreen platform
 
 
 @pytest.mark.qt_log_level_fail("WARNING")
@@ -556,6 +571,9 @@ def test_two_thousand_random_actions_raise_nothing(monkey_window):
     assert not monkey.errors, report(monkey)
     assert sum(monkey.performed.values()) >= ACTIONS, report(monkey)
     assert len(monkey.performed) == len(monkey.kinds), report(monkey)  # every kind ran
+    # Only files that opened or saved are offered again: no hostile path got in.
+    recent = monkey.window.recent_files()
+    assert recent and all(Path(r).is_file() for r in recent), recent
 
 
 def test_the_same_seed_gives_the_same_actions(monkey_window):
