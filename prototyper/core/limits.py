@@ -102,12 +102,25 @@ def is_regular(path: str | os.PathLike) -> bool:
         return False
 
 
+def exists(path: str | os.PathLike) -> bool:
+    """Like Path.exists, but a name the system refuses (too long, a NUL byte) is simply
+    not there: a user's typo, never a crash."""
+    try:
+        os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def describe(path: str | os.PathLike) -> str:
-    """Why ``path`` is not a file we read: 'no such file' or what it is instead."""
+    """Why ``path`` is not a file we read: 'no such file', what it is instead, or what the
+    system says of the name (too long...)."""
     try:
         mode = os.stat(Path(path)).st_mode
-    except (OSError, ValueError):
+    except (FileNotFoundError, NotADirectoryError, ValueError):
         return "no such file"
+    except OSError as exc:
+        return f"cannot read ({(exc.strerror or 'error').lower()})"
     return _not_a_file(mode)
 
 

@@ -161,7 +161,7 @@ def resolve_path(text: str, base_dir: str | os.PathLike | None) -> Path:
     if base_dir is not None:
         return Path(os.path.normpath(Path(base_dir).absolute() / path))
     here = Path(os.path.normpath(Path.cwd() / path))
-    if here.exists():
+    if limits.exists(here):
         return here
     from .. import assets
 
@@ -169,7 +169,7 @@ def resolve_path(text: str, base_dir: str | os.PathLike | None) -> Path:
         shipped = Path(os.path.normpath(assets.asset_dir("presets") / path))
     except FileNotFoundError:
         return here
-    return shipped if shipped.exists() else here
+    return shipped if limits.exists(shipped) else here
 
 
 def _existing(model: ModelSource, base_dir: Any, origin: Origin) -> dict[str, Path]:

@@ -23,6 +23,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core import modes
 from ..core.engine import Evaluation, evaluate
+from ..core.limits import Refused, open_regular
 from ..core.model_sources import model_files, rebase_paths, resolve_path, score_model
 from ..core.preset_io import (
     MAX_BYTES,
@@ -131,15 +132,17 @@ class DiskStamp:
 
 def read_preset(path: Path) -> tuple[Preset, DiskStamp]:
     """Read a preset file once: the preset and the stamp of exactly the bytes read."""
-    try:
-        with open(path, "rb") as f:
+    too_big = f"file is over {MAX_BYTES // 1000} kB; not a preset"
+    try:  # a FIFO or a device is refused at once, never waited on
+        with open_regular(path, MAX_BYTES, too_big) as f:
             info = os.fstat(f.fileno())
             raw = f.read(MAX_BYTES + 1)  # loads_preset refuses anything longer
+    except Refused as exc:
+        raise PresetError([Problem(str(path), None, "", str(exc))]) from None
     except OSError as exc:
         raise PresetError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
     if len(raw) > MAX_BYTES:
-        message = f"file is over {MAX_BYTES // 1000} kB; not a preset"
-        raise PresetError([Problem(str(path), None, "", message)])
+        raise PresetError([Problem(str(path), None, "", too_big)])
     return loads_preset(raw, str(path)), DiskStamp.of(info, raw)
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
@@ -199,3 +201,52 @@ def test_save_as_elsewhere_keeps_the_model_files_found(make_window, tmp_path):
     assert window.document.preset == saved
     reopened = make_window(target)
     assert reopened.document.analysis.evaluation.net_per_event == before
+
+
+def _too_long(folder, suffix: str) -> Path:
+    """A path of 6,000 characters: longer than any file system takes."""
+    return folder / ("n" * (6_000 - len(str(folder)) - len(suffix) - 1) + suffix)
+
+
+def _one_line_naming(text: str, path: Path, what: str) -> bool:
+    return "\n" not in text and str(path) in text and what in text
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv", ".zip"])
+def test_a_path_too_long_is_one_line_and_the_recent_files_stay(
+    make_window, preset_copy, tmp_path, qtbot, suffix
+):
+    window = make_window(preset_copy)
+    recent = window.recent_files()
+    before = window.document.preset
+    path = _too_long(tmp_path, suffix)
+    window.model_loader.drop(path)  # a preset or bundle opens, a CSV loads as scores
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    assert len(window.told) == 1
+    assert _one_line_naming(window.told[0], path, "too long"), window.told[0][-200:]
+    assert window.document.preset is before
+    assert window.recent_files() == recent
+
+
+def test_saving_to_a_path_too_long_is_one_line(make_window, preset_copy, tmp_path):
+    window = make_window(preset_copy)
+    window.document.set_value("experience.modes.prompt.forcefulness", 0.3)
+    recent = window.recent_files()
+    path = _too_long(tmp_path, ".yaml")
+    assert not window._save_to(path)
+    assert len(window.told) == 1 and _one_line_naming(window.told[0], path, "too long")
+    assert window.recent_files() == recent and window.isWindowModified()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("name", ["pipe.yaml", "pipe.csv", "pipe.zip"])
+def test_a_fifo_is_refused_without_waiting_for_a_writer(make_window, tmp_path, qtbot, name):
+    """Reading a FIFO blocks until someone writes to it: the window (or a worker) hung."""
+    window = make_window()
+    path = tmp_path / name
+    os.mkfifo(path)
+    window.model_loader.drop(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    assert len(window.told) == 1
+    assert _one_line_naming(window.told[0], path, "not a regular file"), window.told[0]
+    assert window.recent_files() == []
