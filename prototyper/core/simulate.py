@@ -672,9 +672,9 @@ class _Run:
     ) -> np.ndarray:
         """Per replication, how many of the counted events are acted on, each with the
         chance of :func:`value.act_probability` (moved per user, or None for 1): a Bernoulli
-        draw (one uniform)
-        where a user met one event, a binomial where more. Dense counts draw a uniform for
-        every user; sparse ones (positives, usually) only where there is an event."""
+        draw (one uniform) where a user met one event, a binomial where more. Dense counts
+        draw a uniform for every user; sparse ones (positives, usually) only where there is
+        an event."""
         K = counts.size
         nnz = np.count_nonzero(counts)
         if not nnz:
@@ -935,7 +935,8 @@ class _Run:
                 else:  # no prior: the expectation only until the first alarm
                     np.divide(trust, denom, out=trust, where=denom > 0)
                     trust[denom <= 0] = tr.initial_precision
-                trust = _value.trust_multiplier(self.w, trust)  # float32, as trust
+                # a Python float keeps the per-user arithmetic in float32
+                trust = _value.trust_multiplier(float(self.w), trust)
                 S += pos
                 F += neg
                 new[:, 2] = S
