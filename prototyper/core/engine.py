@@ -15,20 +15,34 @@ from typing import Any
 import numpy as np
 from scipy.special import pdtr
 
-from . import modes
+from . import modes, value
 from .model_sources import score_model
-from .schema import (
-    ACTIVE_MODES,
-    MODES,
-    OUTCOMES,
-    SHOWN_MODES,
-    STAKEHOLDERS,
-    UNITS,
-    Preset,
-)
+from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, Preset
 from .scores import ScoreModel
+from .value import (  # the value model; re-exported for the engine's callers
+    COMPONENTS,
+    attention_table,
+    habituation_factor,
+    money_per_unit,
+    payoff_table,
+)
 
-COMPONENTS = (*OUTCOMES, "attention")
+__all__ = [
+    "COMPONENTS",
+    "Evaluation",
+    "Masses",
+    "attention_table",
+    "baseline_by_stakeholder",
+    "baseline_per_event",
+    "decomposition",
+    "evaluate",
+    "expected_excess",
+    "habituation_factor",
+    "money_per_unit",
+    "net_per_event",
+    "outcome_masses",
+    "payoff_table",
+]
 # Mode positions by trait; the silent mode is the last, so [:_SILENT] are the ones that act.
 _INTERRUPTING = [MODES.index(m) for m in modes.where("interrupts")]
 _SILENT = MODES.index(modes.silent())
@@ -71,14 +85,6 @@ def expected_excess(lam: Row, cap: int) -> Row:
     for j in range(cap):  # E[min(N, cap)] = sum_{j<cap} P(N > j)
         within = within + (1.0 - pdtr(j, lam))
     return np.maximum(lam - within, 0.0)
-
-
-def habituation_factor(exposures: Row, rate: float) -> Row:
-    """Mean of (1-rate)^k over a day's exposures, k the number of earlier ones that day,
-    with exposures ~ Poisson: (1 - exp(-lam*rate)) / (lam*rate)."""
-    x = np.asarray(exposures, dtype=float) * rate
-    # Only x > 0 is used; a sweep's invalid points can give x < 0, where expm1 would overflow.
-    return np.divide(-np.expm1(-np.maximum(x, 0.0)), x, out=np.ones_like(x), where=x > 0)
 
 
 def _divide(num: Row, den: Row, empty: float) -> Row:
@@ -143,13 +149,12 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
         if mode in SHOWN_MODES:
             if r.habituation > 0:
                 habit[m] = habituation_factor(per_day * total[m], r.habituation)
-            trust[m] = (1 - w) + w * np.where(np.isnan(precision[m]), 1.0, precision[m])
+            known = np.where(np.isnan(precision[m]), 1.0, precision[m])
+            trust[m] = value.trust_multiplier(w, known)
         moved = habit[m] * trust[m]
-        # Users may still act on their own when the feature did not move them:
-        # 1 - (1 - a*moved)(1 - u) = u + (1 - u)*a*moved.
         u_pos, u_neg = resp.unprompted.positive, resp.unprompted.negative
-        act_pos[m] = u_pos + ((1 - u_pos) * r.act_if_positive.at(f)) * moved
-        act_neg[m] = u_neg + ((1 - u_neg) * r.act_if_negative.at(f)) * moved
+        act_pos[m] = value.act_probability(u_pos, r.act_if_positive.at(f), moved)
+        act_neg[m] = value.act_probability(u_neg, r.act_if_negative.at(f), moved)
     return Masses(
         positive=pos,
         negative=neg,
@@ -164,64 +169,17 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
     )
 
 
-def payoff_table(preset: Preset) -> np.ndarray:
-    """Amount per event of each outcome, as [outcome, stakeholder, unit]."""
-    table = np.zeros((len(OUTCOMES), len(STAKEHOLDERS), len(UNITS)))
-    for o, outcome in enumerate(OUTCOMES):
-        for p in getattr(preset.payoffs, outcome):
-            table[o, STAKEHOLDERS.index(p.stakeholder), UNITS.index(p.unit)] += p.amount
-    return table
-
-
-def attention_table(preset: Preset) -> np.ndarray:
-    """Minutes per interaction, as [mode, stakeholder] (attention is a cost: negative)."""
-    table = np.zeros((len(MODES), len(STAKEHOLDERS)))
-    for mode in ACTIVE_MODES:
-        a = getattr(preset.payoffs.attention, mode)
-        f = getattr(preset.experience.modes, mode).forcefulness
-        table[MODES.index(mode), STAKEHOLDERS.index(a.stakeholder)] -= a.minutes_at(f)
-    return table
-
-
-def money_per_unit(preset: Preset) -> np.ndarray:
-    """Money each unit is worth, as [stakeholder, unit]: minutes at each one's hourly value."""
-    vot = preset.payoffs.value_of_time_per_hour
-    per_minute = np.array([getattr(vot, s) for s in STAKEHOLDERS]) / 60.0
-    return np.stack([np.ones(len(STAKEHOLDERS)), per_minute], axis=-1)
-
-
 def decomposition(preset: Preset, masses: Masses) -> np.ndarray:
     """Expected amount per event, as [component, mode, stakeholder, unit], from stacked
     masses of one design."""
-    outcome_mass = np.stack(
-        [
-            masses.positive * masses.act_positive,
-            masses.positive * (1 - masses.act_positive),
-            masses.negative * masses.act_negative,
-            masses.negative * (1 - masses.act_negative),
-        ]
-    )  # [outcome, mode]
-    out = outcome_mass[:, :, None, None] * payoff_table(preset)[:, None, :, :]
-    shown = masses.positive + masses.negative  # interactions per event, by mode
-    attention = np.zeros(shown.shape + (len(STAKEHOLDERS), len(UNITS)))
-    attention[..., UNITS.index("minutes")] = shown[:, None] * attention_table(preset)
-    return np.concatenate([out, attention[None]], axis=0)
+    m = masses
+    return value.decomposition(preset, m.positive, m.negative, m.act_positive, m.act_negative)
 
 
 def net_per_event(preset: Preset, masses: Masses) -> Row:
     """Net money-equivalent value per event, summing the decomposition without building it."""
-    value = money_per_unit(preset)
-    pa_, pm_, na_, ni_ = (payoff_table(preset) * value).sum(axis=(-1, -2))  # per outcome
-    per_attention = (attention_table(preset) * value[:, 1]).sum(axis=-1)  # per mode
-    net: Row = 0.0
-    for m in range(len(MODES)):
-        pos, neg = masses.positive[m], masses.negative[m]
-        if not (_used(pos) or _used(neg)):
-            continue
-        act_p, act_n = masses.act_positive[m], masses.act_negative[m]
-        net = net + pos * (pm_ + act_p * (pa_ - pm_)) + neg * (ni_ + act_n * (na_ - ni_))
-        net = net + (pos + neg) * per_attention[m]
-    return net
+    m = masses
+    return value.net_value(preset, m.positive, m.negative, m.act_positive, m.act_negative)
 
 
 @dataclass(frozen=True)
@@ -291,8 +249,8 @@ class Evaluation:
 
     def user_minutes_per_day(self) -> float:
         """Minutes of the user's time the feature takes a day (attention only)."""
-        u = STAKEHOLDERS.index("user")
-        minutes = -self.decomposition[COMPONENTS.index("attention"), :, u, UNITS.index("minutes")]
+        attention, user = value.COMPONENT["attention"], value.STAKEHOLDER["user"]
+        minutes = -self.decomposition[attention, :, user, value.UNIT["minutes"]]
         return float(minutes.sum()) * self.events_per_day
 
 
@@ -324,12 +282,7 @@ def evaluate(preset: Preset, scores: ScoreModel | None = None) -> Evaluation:
 def baseline_by_stakeholder(preset: Preset) -> np.ndarray:
     """Value per event for each stakeholder with the feature off: nothing shown, users act
     on their own."""
-    pi, u = preset.scenario.base_rate, preset.response.unprompted
-    shares = np.array(
-        [pi * u.positive, pi * (1 - u.positive), (1 - pi) * u.negative, (1 - pi) * (1 - u.negative)]
-    )
-    value = (payoff_table(preset) * money_per_unit(preset)).sum(axis=-1)  # [outcome, stakeholder]
-    return shares @ value
+    return value.baseline_by_stakeholder(preset)
 
 
 def baseline_per_event(preset: Preset) -> float:

@@ -38,18 +38,14 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from . import modes as _modes
-from .engine import (
-    attention_table,
-    evaluate,
-    money_per_unit,
-    outcome_masses,
-    payoff_table,
-)
+from . import value as _value
+from .engine import evaluate, outcome_masses
 from .feedback import FeedbackResult, simulate_feedback
 from .model_sources import score_model
 from .preset_io import PresetError, Problem
-from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
+from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, Band, Preset
 from .scores import BinormalScores, ScoreModel
+from .value import STAKEHOLDER, UNIT
 
 DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
 MAX_REPLICATIONS = 10_000
@@ -64,8 +60,7 @@ _SHOWN = tuple(MODES.index(m) for m in SHOWN_MODES)
 _AUTOMATING = tuple(MODES.index(m) for m in _modes.where("automates"))
 _INTERRUPTING = [MODES.index(m) for m in _modes.where("interrupts")]
 _ABANDONING = tuple(MODES.index(m) for m in _modes.where("abandons"))
-_POS, _NEG = 0, 1
-_PA, _PM, _NA, _NI = range(4)  # OUTCOMES order
+_POS, _NEG = 0, 1  # truth rows of the day's count matrix
 _BIG = np.iinfo(np.int32).max
 
 
@@ -493,15 +488,14 @@ class _Run:
             self.habit_rate[m] = rate if np.float32(math.log1p(-rate)) < 0 else 0.0
         self.w = resp.trust_matching
 
-        # Money-equivalent value per outcome and stakeholder, and per interaction.
-        value = money_per_unit(preset)
-        table = (payoff_table(preset) * value).sum(axis=-1)  # [outcome, stakeholder]
-        self.harm_binds = np.zeros(4, dtype=bool)
-        if g.harm_limit.enabled:
-            table, self.harm_binds = _limit_harm(table, g.harm_limit.max_loss_per_positive)
-        self.value = table
-        self.attention = attention_table(preset) * value[:, 1]  # [mode, stakeholder]
-        self.operator_minute = value[STAKEHOLDERS.index("operator"), 1]
+        # Money-equivalent value per outcome, mode and stakeholder (the harm limit applied),
+        # and per interaction.
+        self.harm_on = g.harm_limit.enabled
+        self.value = _value.outcome_values(preset, harm_limit=self.harm_on)
+        self.harm_binds = _value.harm_limit_binds(preset)  # [outcome, mode]
+        self.attention = _value.attention_values(preset)  # [mode, stakeholder]
+        money = _value.money_per_unit(preset)
+        self.operator_minute = money[STAKEHOLDER["operator"], UNIT["minutes"]]
 
         # The model's quality.
         self.auc0 = float(scores.roc_auc())
@@ -674,12 +668,13 @@ class _Run:
         return _segment_sums(np.asarray(x), self.starts, self.R)
 
     def _act(
-        self, counts: np.ndarray, base: float, gain: float, moved: Any, r, starts
+        self, counts: np.ndarray, unprompted: float, act: float, moved: Any, r, starts
     ) -> np.ndarray:
-        """Per replication, how many of the counted events are acted on, each with chance
-        base + gain * moved (moved per user, or None for 1): a Bernoulli draw (one uniform)
-        where a user met one event, a binomial where more. Dense counts draw a uniform for
-        every user; sparse ones (positives, usually) only where there is an event."""
+        """Per replication, how many of the counted events are acted on, each with the
+        chance of :func:`value.act_probability` (moved per user, or None for 1): a Bernoulli
+        draw (one uniform) where a user met one event, a binomial where more. Dense counts
+        draw a uniform for every user; sparse ones (positives, usually) only where there is
+        an event."""
         K = counts.size
         nnz = np.count_nonzero(counts)
         if not nnz:
@@ -687,14 +682,14 @@ class _Run:
         if nnz * 2 < K:
             nz = np.flatnonzero(counts)
             n = counts[nz]
-            p = base + gain * (1.0 if moved is None else moved[nz])
+            p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved[nz])
             p = np.broadcast_to(p, nz.shape)
             acted = (self.rng.random(nz.size) < p).astype(float)
             more = np.flatnonzero(n > 1)
             if more.size:
                 acted[more] = self.rng.binomial(n[more], p[more])
             return _by_rep(r[nz], acted, self.R)
-        p = base + gain * (1.0 if moved is None else moved)
+        p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved)
         p = np.broadcast_to(p, counts.shape)
         # a Bernoulli for one event (0 events: 0); several are redrawn below
         acted = np.multiply(self.rng.random(K) < p, counts, dtype=np.float32)
@@ -917,15 +912,9 @@ class _Run:
             if m in _SHOWN:
                 rate = self.habit_rate[m]
                 if rate > 0:
-                    log_q = f32(math.log(1.0 - rate))
-                    # mean of (1 - r)^k over the day's exposures k = 0 .. n-1 (1 for one)
-                    moved = np.ones(idx.size, dtype=f32)
-                    more = np.flatnonzero(total > 1)
-                    if more.size:
-                        moved[more] = -np.expm1(total[more] * log_q) / (total[more] * f32(rate))
-                    if self.habit_on:
-                        carried = st[:, 1] * self.rho_pow[delta]
-                        moved *= np.exp(carried * log_q)
+                    carried = st[:, 1] * self.rho_pow[delta] if self.habit_on else None
+                    moved = _value.habituation_of_count(total, rate, carried)
+                    if carried is not None:
                         carried += f32(1.0 - dyn.habituation.polymorphic) * total
                         new[:, 1] = carried
                     sums["habit"] += _segment_sums(moved * total, starts, R)
@@ -946,8 +935,8 @@ class _Run:
                 else:  # no prior: the expectation only until the first alarm
                     np.divide(trust, denom, out=trust, where=denom > 0)
                     trust[denom <= 0] = tr.initial_precision
-                trust *= f32(self.w)
-                trust += f32(1 - self.w)
+                # a Python float keeps the per-user arithmetic in float32
+                trust = _value.trust_multiplier(float(self.w), trust)
                 S += pos
                 F += neg
                 new[:, 2] = S
@@ -959,16 +948,15 @@ class _Run:
                 sums["trust_den"] += n_sum
                 moved = trust if moved is None else moved * trust
             a_pos, a_neg = self.act[m]
-            k_pos, k_neg = (1 - u_pos) * a_pos, (1 - u_neg) * a_neg
             # compliance: P(act | positive) averaged over the interactions
             moved_sum = n_sum if moved is None else _segment_sums(moved * total, starts, R)
-            comp_num += u_pos * n_sum + k_pos * moved_sum
+            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, moved_sum)
             comp_den += n_sum
             pos_sum = _segment_sums(pos, starts, R)
             self.rec_n[d, :, _POS, m] = pos_sum
             self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
-            self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, k_pos, moved, r, starts)
-            self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, k_neg, moved, r, starts)
+            self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts)
+            self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, a_neg, moved, r, starts)
             if m in self.state:
                 packed[s] = new.view(np.complex128).ravel()
             if m in self.last_cd:
@@ -1031,45 +1019,51 @@ class _Run:
 
     # --- the result ------------------------------------------------------------------------
 
+    def _outcome_counts(self) -> dict[str, np.ndarray]:
+        """Events by outcome, as (day, replication, mode). Events of users who abandoned the
+        feature and events a person reviewed were not handled by the feature: they count in
+        the silent mode, as with the feature off."""
+        n, acted = self.rec_n, self.rec_acted
+
+        def by_mode(x: np.ndarray, abandoned: np.ndarray, reviewed: np.ndarray) -> np.ndarray:
+            out = x.copy()
+            out[..., _NONE] += abandoned + reviewed
+            return out
+
+        ab_n, ab_acted, esc_n, esc_acted = (
+            self.rec_ab_n,
+            self.rec_ab_acted,
+            self.rec_esc_n,
+            self.rec_esc_acted,
+        )
+        pos_acted = by_mode(acted[:, :, _POS], ab_acted[..., _POS], esc_acted[..., _POS])
+        pos_all = by_mode(n[:, :, _POS], ab_n[..., _POS], esc_n[..., _POS])
+        neg_acted = by_mode(acted[:, :, _NEG], ab_acted[..., _NEG], esc_acted[..., _NEG])
+        neg_all = by_mode(n[:, :, _NEG], ab_n[..., _NEG], esc_n[..., _NEG])
+        return {
+            "positive_acted": pos_acted,
+            "positive_missed": pos_all - pos_acted,
+            "negative_acted": neg_acted,
+            "negative_ignored": neg_all - neg_acted,
+        }
+
     def _result(self, feedback: FeedbackResult | None) -> Simulation:
         p, R, D, U = self.p, self.R, self.D, self.U
         s = self.scale
         rec = self.rec
-        V = self.value
-        n, acted = self.rec_n, self.rec_acted  # (D, R, truth, mode)
-        pos_acted = (
-            acted[:, :, _POS].sum(-1) + self.rec_ab_acted[..., _POS] + self.rec_esc_acted[..., _POS]
-        )
-        pos_all = n[:, :, _POS].sum(-1) + self.rec_ab_n[..., _POS] + self.rec_esc_n[..., _POS]
-        neg_acted = (
-            acted[:, :, _NEG].sum(-1) + self.rec_ab_acted[..., _NEG] + self.rec_esc_acted[..., _NEG]
-        )
-        neg_all = n[:, :, _NEG].sum(-1) + self.rec_ab_n[..., _NEG] + self.rec_esc_n[..., _NEG]
-        value = (
-            pos_acted[..., None] * V[_PA]
-            + (pos_all - pos_acted)[..., None] * V[_PM]
-            + neg_acted[..., None] * V[_NA]
-            + (neg_all - neg_acted)[..., None] * V[_NI]
-        )  # (D, R, stakeholder)
+        n = self.rec_n  # (D, R, truth, mode)
+        counts = self._outcome_counts()
+        value = _value.value_of_counts(self.value, counts)  # (D, R, stakeholder)
         value = value + n.sum(axis=2) @ self.attention  # (D, R, mode) @ (mode, stakeholder)
         if self.esc is not None:
             reviews = self.rec_esc_n.sum(axis=-1)
-            op = STAKEHOLDERS.index("operator")
+            op = STAKEHOLDER["operator"]
             value[..., op] -= reviews * self.esc.minutes_per_review * self.operator_minute
-        harm = self.harm_binds[_PA] * pos_acted + self.harm_binds[_PM] * (pos_all - pos_acted)
+        harm = _value.count_harm_limited(self.harm_binds, counts)
 
         # The feature off, in expectation, with the same harm limit (a rule outside the model).
-        u = p.response.unprompted
-        pi = self.pi
-        shares = np.array(
-            [
-                pi * u.positive,
-                pi * (1 - u.positive),
-                (1 - pi) * u.negative,
-                (1 - pi) * (1 - u.negative),
-            ]
-        )
-        baseline = U * self.per_day * (shares @ V)  # (stakeholder,)
+        off = _value.baseline_by_stakeholder(p, harm_limit=self.harm_on)
+        baseline = U * self.per_day * off  # (stakeholder,)
         added = value - baseline
         net = value.sum(-1)
 
@@ -1092,9 +1086,9 @@ class _Run:
             "value_added": added.sum(-1) * s,
             "cumulative_net_value": np.cumsum(net, axis=0) * s,
             "cumulative_value_added": np.cumsum(added.sum(-1), axis=0) * s,
-            "value_added_user": added[..., 0] * s,
-            "value_added_operator": added[..., 1] * s,
-            "value_added_business": added[..., 2] * s,
+            "value_added_user": added[..., STAKEHOLDER["user"]] * s,
+            "value_added_operator": added[..., STAKEHOLDER["operator"]] * s,
+            "value_added_business": added[..., STAKEHOLDER["business"]] * s,
             "active_users": active / U,
             "interactions": per_active(interactions),
             "interruptions": per_active(interruptions),
@@ -1123,9 +1117,9 @@ class _Run:
             horizon = {
                 "net_value": net.sum(0) * s,
                 "value_added": added.sum(axis=(0, 2)) * s,
-                "value_added_user": added[..., 0].sum(0) * s,
-                "value_added_operator": added[..., 1].sum(0) * s,
-                "value_added_business": added[..., 2].sum(0) * s,
+                "value_added_user": added[..., STAKEHOLDER["user"]].sum(0) * s,
+                "value_added_operator": added[..., STAKEHOLDER["operator"]].sum(0) * s,
+                "value_added_business": added[..., STAKEHOLDER["business"]].sum(0) * s,
                 "net_value_per_user_day": net.sum(0) / (U * D),
                 "active_users": active[-1] / U,
                 "interactions": interactions.sum(0) / days_users,
@@ -1155,23 +1149,6 @@ class _Run:
             variates=self.rng.count,
             feedback=feedback,
         )
-
-
-def _limit_harm(table: np.ndarray, max_loss: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cut the costs of the positive outcomes so that none loses more than ``max_loss`` in
-    all; each stakeholder's cost is cut in proportion. Returns the table and which outcomes
-    the limit binds."""
-    table = table.copy()
-    binds = np.zeros(len(table), dtype=bool)
-    for o in (_PA, _PM):
-        row = table[o]
-        if row.sum() >= -max_loss:
-            continue
-        gains, costs = row[row > 0].sum(), row[row < 0].sum()
-        factor = (-max_loss - gains) / costs  # in [0, 1): the costs that remain
-        table[o] = np.where(row < 0, row * max(factor, 0.0), row)
-        binds[o] = True
-    return table, binds
 
 
 def _quantiles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

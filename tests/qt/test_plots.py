@@ -250,15 +250,15 @@ def test_iso_value_line_matches_the_linear_formula(document):
     pi = p.scenario.base_rate
     masses = document.analysis.evaluation.masses
     money = money_per_unit(p)
-    pa, pm, na, ni = (payoff_table(p) * money).sum(axis=(-1, -2))
+    pa, pm, na, ni = (payoff_table(p) * money).sum(axis=(-1, -2))  # each by mode
     attention = (attention_table(p) * money[:, 1]).sum(axis=-1)
     a, b = MODES.index("automate"), MODES.index("prompt")
 
     def per_positive(m):
-        return pm + masses.act_positive[m] * (pa - pm) + attention[m]
+        return pm[m] + masses.act_positive[m] * (pa[m] - pm[m]) + attention[m]
 
     def per_negative(m):
-        return ni + masses.act_negative[m] * (na - ni) + attention[m]
+        return ni[m] + masses.act_negative[m] * (na[m] - ni[m]) + attention[m]
 
     g_t, g_f = iso_value_gradient(document.analysis)
     assert g_t == pytest.approx(pi * (per_positive(a) - per_positive(b)), rel=1e-6)
