@@ -627,6 +627,24 @@ def test_loads_are_cached_until_a_file_changes(lr_folder, tmp_path):
     assert load_scores(model, tmp_path).eval_size == 300
 
 
+def test_a_cache_passed_in_is_separate_and_keeps_the_most_recently_used(tmp_path):
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        write_score_file(tmp_path / name)
+    model = ScoreFileModel(path="scores.csv")
+    cache = model_sources.ModelCache(size=2)
+    a = load_scores(model, tmp_path / "a", cache=cache)
+    assert load_scores(model, tmp_path / "a") is not a  # the default cache is another
+    b = cache.load(model, tmp_path / "b")
+    assert cache.load(model, tmp_path / "a") is a  # a is now the most recent
+    cache.load(model, tmp_path / "c")  # evicts b, the least recently used
+    assert len(cache) == 2
+    assert cache.load(model, tmp_path / "a") is a
+    assert cache.load(model, tmp_path / "b") is not b
+    cache.clear()
+    assert len(cache) == 0 and load_scores(model, tmp_path / "a", cache=cache) is not a
+
+
 def test_measurement_notes_flag_zero_observed_events(tmp_path):
     write_score_file(tmp_path)
     loaded = load_scores(ScoreFileModel(path="scores.csv"), tmp_path)
