@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from .schema import Preset, SyntheticModel
+
 
 @dataclass(frozen=True)
 class BinormalScores:
@@ -226,3 +228,19 @@ def _tail_sums(x: np.ndarray) -> np.ndarray:
 
 
 ScoreModel = BinormalScores | EmpiricalScores
+
+
+def preset_scores(preset: Preset, scores: ScoreModel | None = None) -> ScoreModel:
+    """``scores``, or else the preset's own synthetic model, which needs no files.
+
+    A real model's scores are loaded where files are read (the command line, the document:
+    see ``model_sources.score_model``) and passed in; the engine, the sweep and the
+    simulation never load them."""
+    if scores is not None:
+        return scores
+    model = preset.model
+    if not isinstance(model, SyntheticModel):
+        raise TypeError(
+            f"a {model.source} model's scores must be loaded first and passed as scores="
+        )
+    return BinormalScores(auc=model.auc, base_rate=preset.scenario.base_rate)

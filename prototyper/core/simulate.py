@@ -46,10 +46,9 @@ from .engine import (
     payoff_table,
 )
 from .feedback import FeedbackResult, simulate_feedback
-from .model_sources import score_model
 from .preset_io import PresetError, Problem
 from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
-from .scores import BinormalScores, ScoreModel
+from .scores import BinormalScores, ScoreModel, preset_scores
 
 DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
 MAX_REPLICATIONS = 10_000
@@ -258,7 +257,7 @@ def simulation_problems(preset: Preset, scores: ScoreModel | None = None) -> lis
     tel = preset.telemetry
     if not tel.enabled:
         return []
-    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    scores = preset_scores(preset, scores)
     if not isinstance(scores, BinormalScores):
         return [
             (
@@ -298,7 +297,7 @@ def simulate(
     n_users = default_users(preset) if users is None else int(users)
     if n_users < 1:
         raise ValueError(f"users must be at least 1, got {n_users}")
-    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    scores = preset_scores(preset, scores)
     problems = simulation_problems(preset, scores)
     if problems:
         raise PresetError([Problem("<preset>", None, p, m) for p, m in problems])
