@@ -275,7 +275,7 @@ class LoadedModel:
     groups: np.ndarray | None = None
     notes: tuple[str, ...] = ()  # things to tell the user, one line each
 
-    # the score-model protocol the engine and the sweep use
+    # the score-model protocol (scores.ScoreModel), from the evaluation set's scores
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.scores.rates_at(thresholds)
 
@@ -287,6 +287,18 @@ class LoadedModel:
 
     def roc_auc(self) -> float:
         return self._auc
+
+    def extent(self) -> tuple[float, float]:
+        return self.scores.extent()
+
+    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+        return self.scores.density(base_rate, lo, hi)
+
+    def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
+        return self.scores.roc_curve(lo)
+
+    def fpr_at_recall(self, recall: float) -> float:
+        return self.scores.fpr_at_recall(recall)
 
     @cached_property
     def _auc(self) -> float:

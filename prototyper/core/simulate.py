@@ -35,7 +35,6 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from . import modes as _modes
 from .engine import (
@@ -48,7 +47,7 @@ from .engine import (
 from .feedback import FeedbackResult, simulate_feedback
 from .preset_io import PresetError, Problem
 from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
-from .scores import BinormalScores, ScoreModel, preset_scores
+from .scores import BinormalScores, ScoreModel, binormal_rates, preset_scores
 
 DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
 MAX_REPLICATIONS = 10_000
@@ -302,19 +301,6 @@ def simulate(
     if problems:
         raise PresetError([Problem("<preset>", None, p, m) for p, m in problems])
     return _Run(preset, seed, replications, n_users, scores).execute(progress, cancel, on_day)
-
-
-def binormal_rates(
-    auc: np.ndarray, base_rate: float, thresholds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """TPR and FPR of a calibrated binormal model at score thresholds, for several AUCs at
-    once: arrays of shape (len(auc), len(thresholds)). The formulas of BinormalScores."""
-    d = math.sqrt(2.0) * ndtri(np.asarray(auc, dtype=float))[:, None]
-    t = np.asarray(thresholds, dtype=float)[None, :]
-    with np.errstate(divide="ignore"):
-        logit_t = np.log(t) - np.log1p(-t)
-    x = (logit_t - math.log(base_rate / (1 - base_rate)) + d * d / 2) / d
-    return ndtr(d - x), ndtr(-x)
 
 
 def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):
