@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import assets
+from .core.analysis import BestThreshold, best_single_threshold
 from .core.engine import evaluate
 from .core.preset_io import (
     PresetError,
@@ -179,18 +180,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def best_threshold_line(best: BestThreshold, currency: str) -> str:
+    """The one-threshold yardstick: where it does best and how the design compares."""
+    gap = best.current_net_per_population_day - best.net_per_population_day
+    return (
+        f"best single threshold: {best.mode} above {best.threshold:.4g}, net "
+        f"{money(best.net_per_population_day, currency)}/day (all users); this design "
+        f"{money(abs(gap), currency)}/day {'above' if gap >= 0 else 'below'} it"
+    )
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     with open_preset(args.file, args.set) as doc:
         loaded = real_model(doc, args)
     e = evaluate(doc.preset, loaded)
+    best = best_single_threshold(doc.preset, loaded)
     metrics = metrics_of(loaded, doc.preset) if loaded is not None else None
     if args.json:
         doc_json = summary(e)
         if metrics is not None:
             doc_json["layers"]["model"].update(metrics.to_dict())
+        doc_json["best_single_threshold"] = best.to_dict()
         print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
         say(text_summary(replace(e, preset=shown(e.preset))))
+        say()
+        say(best_threshold_line(best, e.preset.payoffs.currency))
         if metrics is not None:
             say()
             say(metrics.text())

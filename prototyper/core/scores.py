@@ -126,7 +126,9 @@ class BinormalScores:
     def score_of_latent(self, x: np.ndarray) -> np.ndarray:
         d, pi = self.d_prime, self.base_rate
         log_odds = math.log(pi / (1 - pi)) + d * np.asarray(x, dtype=float) - d * d / 2
-        return 1.0 / (1.0 + np.exp(-log_odds))
+        # At a base rate near 0 exp overflows to inf, and the score is rightly 0.
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-log_odds))
 
     def sweep_points(self, low: float, high: float, n: int = 600) -> tuple[np.ndarray, ...]:
         """(thresholds, tpr, fpr) at candidate thresholds in (low, high): even in score and

@@ -21,9 +21,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..core import modes
-from ..core.engine import Evaluation, evaluate
-from ..core.model_sources import model_files, rebase_paths, resolve_path, score_model
+from ..core.analysis import Analysis
+from ..core.analysis import analyse as core_analyse
+from ..core.model_sources import (
+    ModelCache,
+    model_files,
+    rebase_paths,
+    resolve_path,
+    score_model,
+)
 from ..core.preset_io import (
     MAX_BYTES,
     PresetError,
@@ -34,22 +40,8 @@ from ..core.preset_io import (
     with_values,
     writable_target,
 )
-from ..core.schema import Band, ModelSource, Preset, SklearnModel
-from ..core.scores import ScoreModel
+from ..core.schema import ModelSource, Preset, SklearnModel
 from ..core.structure import get_path
-from ..core.sweep import Sweep, sweep
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the views show for one preset."""
-
-    preset: Preset
-    scores: ScoreModel  # the model's score distribution (binormal, or a real model's scores)
-    evaluation: Evaluation
-    threshold_sweeps: tuple[Sweep, ...]  # one per movable band threshold, top band first
-    single_threshold: Sweep  # the top band's mode above one threshold, nothing below
-    seconds: float  # how long the recompute took
 
 
 @dataclass(frozen=True)
@@ -72,35 +64,24 @@ class Consent:
         return Consent(self.pickles | {str(resolve_path(model.model, base_dir))})
 
 
-def single_threshold_mode(bands: tuple[Band, ...]) -> str:
-    """The mode of the one-threshold design the value plot compares with: the top band's,
-    or the most forceful shown mode when the top band is silent."""
-    top = bands[0].mode
-    return modes.where("shown")[0] if modes.get(top).silent else top
-
-
-def analyse(preset: Preset, base_dir: Path | None = None, consent: Consent = Consent()) -> Analysis:
-    """Evaluate a preset and its threshold sweeps; PresetError if its model cannot load
-    (a real model loads with the user's ``consent``; loads are cached)."""
+def analyse(
+    preset: Preset,
+    base_dir: Path | None = None,
+    consent: Consent = Consent(),
+    cache: ModelCache | None = None,
+) -> Analysis:
+    """Load the preset's model (a real one with the user's ``consent``, through ``cache``,
+    the shared one if None) and analyse the preset; PresetError if the model cannot load."""
     start = time.perf_counter()
     scores = score_model(
-        preset.model, preset.scenario.base_rate, base_dir, **consent.options(preset.model, base_dir)
+        preset.model,
+        preset.scenario.base_rate,
+        base_dir,
+        cache=cache,
+        **consent.options(preset.model, base_dir),
     )
-    evaluation = evaluate(preset, scores)
-    bands = preset.experience.bands
-    sweeps = tuple(
-        sweep(preset, f"experience.bands[{i}].threshold", scores=scores)
-        for i in range(len(bands) - 1)
-    )
-    quiet = Band(0.0, modes.silent())
-    two_band = replace(
-        preset,
-        experience=replace(
-            preset.experience, bands=(Band(0.5, single_threshold_mode(bands)), quiet)
-        ),
-    )
-    single = sweep(two_band, "experience.bands[0].threshold", scores=scores)
-    return Analysis(preset, scores, evaluation, sweeps, single, time.perf_counter() - start)
+    analysis = core_analyse(preset, scores)
+    return replace(analysis, seconds=time.perf_counter() - start)  # the load counts too
 
 
 @dataclass(frozen=True)
