@@ -48,9 +48,8 @@ from .feedback import FeedbackResult, simulate_feedback
 from .preset_io import PresetError, Problem
 from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, Band, Preset
 from .scores import BinormalScores, ScoreModel, binormal_rates, preset_scores
+from .simulation_limits import MAX_REPLICATIONS, default_users
 
-DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
-MAX_REPLICATIONS = 10_000
 AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
 
@@ -245,10 +244,6 @@ class DayTrace:
 
 
 # --- entry points -------------------------------------------------------------------------
-
-
-def default_users(preset: Preset) -> int:
-    return min(preset.scenario.users, DEFAULT_USERS)
 
 
 def simulation_problems(preset: Preset, scores: ScoreModel | None = None) -> list[tuple[str, str]]:
