@@ -25,6 +25,7 @@ from ..core.analysis import Analysis
 from ..core.analysis import analyse as core_analyse
 from ..core.model_sources import (
     ModelCache,
+    default_cache,
     model_files,
     rebase_paths,
     resolve_path,
@@ -160,13 +161,16 @@ class Document(QObject):
         path: Path | None = None,
         parent: QObject | None = None,
         disk_stamp: DiskStamp | None = None,
+        model_cache: ModelCache | None = None,
     ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._path = Path(path) if path else None
         self.consent = Consent()  # what the user accepted this session (see grant)
         self.disk_stamp = disk_stamp  # the file as last read or written (see changed_on_disk)
-        self._analysis = analyse(preset, self.base_dir, self.consent)
+        # Real models load through this; the shared one by default, which the loader fills.
+        self.model_cache = default_cache if model_cache is None else model_cache
+        self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -228,7 +232,7 @@ class Document(QObject):
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
         path = Path(path)
         preset, stamp = read_preset(path)
-        analysis = analyse(preset, path.resolve().parent, self.consent)
+        analysis = analyse(preset, path.resolve().parent, self.consent, self.model_cache)
         self.undo_stack.clear()
         self._path = path
         self.disk_stamp = stamp
@@ -248,7 +252,8 @@ class Document(QObject):
         ``disk_stamp`` is what its file held when the work began. Raises PresetError (a
         ConsentNeeded if its model needs the user's consent) and changes nothing if its
         model cannot load."""
-        analysis = analyse(preset, Path(path).resolve().parent if path else None, self.consent)
+        base_dir = Path(path).resolve().parent if path else None
+        analysis = analyse(preset, base_dir, self.consent, self.model_cache)
         self.undo_stack.clear()
         self._path = Path(path) if path else None
         self.disk_stamp = disk_stamp
@@ -320,7 +325,10 @@ class Document(QObject):
     def _change(self, assignments: dict[str, Any], preset: Preset, text: str, key: str) -> bool:
         try:
             after = analyse(
-                with_values(preset, assignments, origin="edit"), self.base_dir, self.consent
+                with_values(preset, assignments, origin="edit"),
+                self.base_dir,
+                self.consent,
+                self.model_cache,
             )
         except PresetError as exc:
             self.error.emit(str(exc.problems[0]))

@@ -919,3 +919,19 @@ def test_the_score_file_picker_never_waits_on_a_fifo(tmp_path):
     assert csv_header(fifo) == []
     plain = write_scores(tmp_path / "plain.csv", extra=False)
     assert csv_header(plain)[:2] == ["label", "score"]
+
+
+def test_a_document_loads_its_model_through_the_cache_it_is_given(qtbot, tmp_path):
+    from prototyper.core.preset_io import loads_preset
+    from prototyper.qt.document import Document
+    from tests.core.test_model_sources import SCORE_MODEL, write_score_file
+
+    write_score_file(tmp_path)
+    path = tmp_path / "p.yaml"
+    path.write_text(preset_text(SCORE_MODEL))
+    cache = model_sources.ModelCache(size=2)
+    document = Document(loads_preset(path.read_text()), path, model_cache=cache)
+    assert len(cache) == 1 and len(model_sources.default_cache) == 0
+    loaded = document.analysis.scores
+    document.set_value("scenario.users", 2000)  # an edit re-analyses from the same cache
+    assert document.analysis.scores is loaded and len(cache) == 1
