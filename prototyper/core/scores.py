@@ -111,7 +111,7 @@ class BinormalScores:
     auc: float
     base_rate: float
 
-    @property
+    @cached_property
     def d_prime(self) -> float:
         return separation(self.auc)
 
