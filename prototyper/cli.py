@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import assets
+from .core.analysis import BestThreshold, best_single_threshold
 from .core.engine import evaluate
 from .core.preset_io import (
     PresetError,
@@ -32,6 +33,14 @@ from .core.preset_io import (
 )
 from .core.report import money, summary, text_summary
 from .core.schema import Preset, SklearnModel, SyntheticModel
+from .core.simulation_limits import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+    DEFAULT_USERS,
+    default_users,
+    size_problems,
+    slots_problem,
+)
 from .core.sweep import sweep
 
 STARTED = time.perf_counter()
@@ -179,18 +188,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def best_threshold_line(best: BestThreshold, currency: str) -> str:
+    """The one-threshold yardstick: where it does best and how the design compares."""
+    gap = best.current_net_per_population_day - best.net_per_population_day
+    return (
+        f"best single threshold: {best.mode} above {best.threshold:.4g}, net "
+        f"{money(best.net_per_population_day, currency)}/day (all users); this design "
+        f"{money(abs(gap), currency)}/day {'above' if gap >= 0 else 'below'} it"
+    )
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     with open_preset(args.file, args.set) as doc:
         loaded = real_model(doc, args)
     e = evaluate(doc.preset, loaded)
+    best = best_single_threshold(doc.preset, loaded)
     metrics = metrics_of(loaded, doc.preset) if loaded is not None else None
     if args.json:
         doc_json = summary(e)
         if metrics is not None:
             doc_json["layers"]["model"].update(metrics.to_dict())
+        doc_json["best_single_threshold"] = best.to_dict()
         print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
         say(text_summary(replace(e, preset=shown(e.preset))))
+        say()
+        say(best_threshold_line(best, e.preset.payoffs.currency))
         if metrics is not None:
             say()
             say(metrics.text())
@@ -304,7 +327,6 @@ def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .core.simulate import (
-        MAX_REPLICATIONS,
         simulate,
         simulation_document,
         simulation_problems,
@@ -312,23 +334,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         text_simulation,
     )
 
-    if not 1 <= args.replications <= MAX_REPLICATIONS:
-        raise UsageError(
-            f"--replications: expected 1 to {MAX_REPLICATIONS}, got {args.replications}"
-        )
-    if args.users is not None and args.users < 1:
-        raise UsageError(f"--users: expected at least 1, got {args.users}")
+    def option(name: str) -> str:
+        return f"--{name}"
+
+    size = size_problems(args.replications, args.users, option)
+    if size:
+        raise UsageError(size[0])
     if args.seed < 0:
         raise UsageError(f"--seed: expected a whole number from 0, got {args.seed}")
     with open_preset(args.file, args.set) as doc:
         loaded = real_model(doc, args)
     preset = doc.preset
-    users = args.users or min(preset.scenario.users, 10_000)
-    if users * args.replications > 50_000_000:
-        raise UsageError(
-            f"--users x --replications is {users * args.replications:,}; at most 50,000,000 "
-            "user slots fit in memory"
-        )
+    users = args.users or default_users(preset)
+    slots = slots_problem(args.replications, users, option)
+    if slots:
+        raise UsageError(slots)
     problems = simulation_problems(preset, loaded)
     if problems:
         raise PresetError([Problem(doc.shown, None, p, m) for p, m in problems])
@@ -521,16 +541,22 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate", help="the design over time: a seeded Monte Carlo of the users, day by day"
     )
     p.add_argument("file", metavar="FILE", help="a preset file or a bundled preset's name")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
-        "--replications", type=int, default=20, metavar="R", help="replications (default 20)"
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+    )
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=DEFAULT_REPLICATIONS,
+        metavar="R",
+        help=f"replications (default {DEFAULT_REPLICATIONS})",
     )
     p.add_argument(
         "--users",
         type=int,
         metavar="U",
-        help="users to simulate (default: the scenario's, at most 10,000); totals are scaled "
-        "to the scenario's users",
+        help=f"users to simulate (default: the scenario's, at most {DEFAULT_USERS:,}); totals "
+        "are scaled to the scenario's users",
     )
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help=set_help)
     out = p.add_mutually_exclusive_group()

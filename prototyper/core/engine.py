@@ -16,9 +16,8 @@ import numpy as np
 from scipy.special import pdtr
 
 from . import modes, value
-from .model_sources import score_model
 from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, Preset
-from .scores import ScoreModel
+from .scores import ScoreModel, preset_scores
 from .value import (  # the value model; re-exported for the engine's callers
     COMPONENTS,
     attention_table,
@@ -255,8 +254,11 @@ class Evaluation:
 
 
 def evaluate(preset: Preset, scores: ScoreModel | None = None) -> Evaluation:
-    """Expected value and cost of a preset's design."""
-    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    """Expected value and cost of a preset's design under the score model ``scores``.
+
+    The engine reads no files: a real model's scores are loaded by the caller; None stands
+    only for a synthetic model, built from the preset (TypeError for a real one)."""
+    scores = preset_scores(preset, scores)
     thresholds = np.array(preset.experience.thresholds())
     tpr, fpr = scores.rates_at(thresholds)
     pi = preset.scenario.base_rate

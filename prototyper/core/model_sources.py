@@ -275,7 +275,7 @@ class LoadedModel:
     groups: np.ndarray | None = None
     notes: tuple[str, ...] = ()  # things to tell the user, one line each
 
-    # the score-model protocol the engine and the sweep use
+    # the score-model protocol (scores.ScoreModel), from the evaluation set's scores
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.scores.rates_at(thresholds)
 
@@ -287,6 +287,18 @@ class LoadedModel:
 
     def roc_auc(self) -> float:
         return self._auc
+
+    def extent(self) -> tuple[float, float]:
+        return self.scores.extent()
+
+    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+        return self.scores.density(base_rate, lo, hi)
+
+    def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
+        return self.scores.roc_curve(lo)
+
+    def fpr_at_recall(self, recall: float) -> float:
+        return self.scores.fpr_at_recall(recall)
 
     @cached_property
     def _auc(self) -> float:
@@ -812,18 +824,78 @@ def score_model(
     *,
     trust: Iterable[str] = (),
     allow_pickle: bool = False,
+    cache: ModelCache | None = None,
 ) -> ScoreModel:
     """The score model a preset's model section describes.
 
     A real model (scikit-learn or a score file) is loaded from files relative to
     ``base_dir``, the preset file's folder (see :func:`load_scores`, which also says what
-    ``trust`` and ``allow_pickle`` do); the result has the empirical scores' ``rates_at``,
-    ``sweep_points`` and ``roc_auc``. Loads are cached. It lives here, not in ``scores``, so
-    that ``scores`` stays below this module (core's modules import each other without cycles).
+    ``trust`` and ``allow_pickle`` do), through ``cache`` (the shared :data:`default_cache`
+    if None). It lives here, not in ``scores``, so that ``scores`` stays below this module
+    (core's modules import each other without cycles).
     """
     if isinstance(model, SyntheticModel):
         return BinormalScores(auc=model.auc, base_rate=base_rate)
-    return load_scores(model, base_dir, trust=trust, allow_pickle=allow_pickle)
+    return load_scores(model, base_dir, trust=trust, allow_pickle=allow_pickle, cache=cache)
+
+
+class ModelCache:
+    """Loaded models, the ``size`` most recently used kept, keyed by (model, files, trust,
+    consent) and checked against the files' sizes and modification times. Safe to share
+    between threads: a GUI worker loads through the same cache the window reads."""
+
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple, tuple[tuple, LoadedModel]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def load(
+        self,
+        model: ModelSource,
+        base_dir: str | os.PathLike | None = None,
+        *,
+        trust: Iterable[str] = (),
+        allow_pickle: bool = False,
+        origin: Origin | None = None,
+    ) -> LoadedModel:
+        """Load a real model's evaluation scores, or return the cached load if its files
+        have not changed. The arguments are those of :func:`load_scores`."""
+        if isinstance(model, SyntheticModel):
+            raise TypeError("a synthetic model has no files to load; use score_model")
+        origin = origin or Origin()
+        trust = tuple(sorted({t for t in trust if t}))
+        paths = _existing(model, base_dir, origin)
+        key = (model, tuple(sorted((n, str(p)) for n, p in paths.items())), trust, allow_pickle)
+        stamp = tuple(_stamp(p) for p in paths.values())
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._entries.move_to_end(key)
+                return hit[1]
+        if isinstance(model, ScoreFileModel):
+            loaded = _load_score_file(model, paths["path"])
+        elif isinstance(model, SklearnModel):
+            loaded = _load_sklearn(model, paths, trust, allow_pickle)
+        else:  # pragma: no cover - a new source type without a loader
+            raise TypeError(f"no loader for {type(model).__name__}")
+        with self._lock:
+            self._entries[key] = (stamp, loaded)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return loaded
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+default_cache = ModelCache()
+"""The cache of the command line and the window; tests and other callers may pass their own."""
 
 
 def load_scores(
@@ -833,9 +905,10 @@ def load_scores(
     trust: Iterable[str] = (),
     allow_pickle: bool = False,
     origin: Origin | None = None,
+    cache: ModelCache | None = None,
 ) -> LoadedModel:
-    """Load a real model's evaluation scores; cached by (model, base_dir, trust, consent)
-    and the files' sizes and modification times, and safe to call from a worker thread.
+    """Load a real model's evaluation scores through ``cache`` (:data:`default_cache` if
+    None); safe to call from a worker thread.
 
     ``base_dir`` is the preset file's folder; ``trust`` adds type names to the preset's
     ``trusted_types``; ``allow_pickle`` is the user's consent to unpickle (the preset's own
@@ -843,39 +916,15 @@ def load_scores(
 
     Raises PresetError (one line per problem), or its subclasses UntrustedTypes and
     PickleConsent when the user's consent would let it load."""
-    if isinstance(model, SyntheticModel):
-        raise TypeError("a synthetic model has no files to load; use score_model")
-    origin = origin or Origin()
-    trust = tuple(sorted({t for t in trust if t}))
-    paths = _existing(model, base_dir, origin)
-    key = (model, tuple(sorted((n, str(p)) for n, p in paths.items())), trust, allow_pickle)
-    stamp = tuple(_stamp(p) for p in paths.values())
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] == stamp:
-            _CACHE.move_to_end(key)
-            return hit[1]
-    if isinstance(model, ScoreFileModel):
-        loaded = _load_score_file(model, paths["path"])
-    elif isinstance(model, SklearnModel):
-        loaded = _load_sklearn(model, paths, trust, allow_pickle)
-    else:  # pragma: no cover - a new source type without a loader
-        raise TypeError(f"no loader for {type(model).__name__}")
-    with _LOCK:
-        _CACHE[key] = (stamp, loaded)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return loaded
-
-
-_CACHE: OrderedDict[tuple, tuple[tuple, LoadedModel]] = OrderedDict()
-_LOCK = threading.Lock()
+    # Not ``cache or ...``: an empty cache is falsy.
+    return (default_cache if cache is None else cache).load(
+        model, base_dir, trust=trust, allow_pickle=allow_pickle, origin=origin
+    )
 
 
 def clear_cache() -> None:
-    with _LOCK:
-        _CACHE.clear()
+    """Empty the default cache."""
+    default_cache.clear()
 
 
 def _stamp(path: Path) -> tuple[int, int]:

@@ -3,16 +3,101 @@
 Each gives the class-conditional tail rates ``P(score >= t | positive)`` (TPR) and
 ``P(score >= t | negative)`` (FPR) at any thresholds, which is all the engine needs; the
 scenario's base rate is applied by the engine, so evaluation data with another base rate is
-reweighted for free.
+reweighted for free. :class:`ScoreModel` is everything the engine, the sweep, the simulation
+and the views ask of one; the binormal maths lives here only.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from scipy.special import ndtr, ndtri
+
+from .schema import Preset, SyntheticModel
+
+GRID_POINTS = 400  # fixed sampling of a binormal density and ROC curve
+HISTOGRAM_BINS = 100  # bins of an evaluation set's score density
+# Where a model's scores are looked at: logit(score) from 1e-7 to 1 - 1e-5 at most.
+LOGIT_FLOOR = math.log(1e-7 / (1 - 1e-7))
+LOGIT_CEILING = math.log((1 - 1e-5) / 1e-5)
+
+Curve = tuple[np.ndarray, ...]
+
+
+@runtime_checkable
+class ScoreModel(Protocol):
+    """How a model's scores are distributed for positive and negative events.
+
+    ``rates_at`` and ``sweep_points`` give (TPR, FPR) as class-conditional tail rates, so the
+    scenario's base rate is applied by the caller; ``density`` takes it to weight the classes.
+    Scores are probabilities; ``extent``, ``density`` and ``roc_curve`` speak of logit(score)
+    and log10(FPR), the axes the views draw on."""
+
+    def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(TPR, FPR) of 'score >= t' at each threshold."""
+        ...
+
+    def sweep_points(self, low: float, high: float, n: int = ...) -> Curve:
+        """(thresholds, tpr, fpr) at candidate thresholds in the open interval (low, high)."""
+        ...
+
+    def roc_auc(self) -> float: ...
+
+    def extent(self) -> tuple[float, float]:
+        """The logit(score) range holding nearly all scores, within the LOGIT_ limits."""
+        ...
+
+    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+        """(x, positive, negative, stepped): events per unit of logit(score) over [lo, hi],
+        each class weighted by its share at ``base_rate``; x are bin edges when stepped."""
+        ...
+
+    def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
+        """(log10 FPR, TPR) of the ROC curve from FPR = 10**lo to 1."""
+        ...
+
+    def fpr_at_recall(self, recall: float) -> float:
+        """The FPR at which the model first catches ``recall`` of the positives (> 0)."""
+        ...
+
+
+def _logit(p: float | np.ndarray) -> float | np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(p) - np.log1p(-np.asarray(p, dtype=float))
+
+
+def separation(auc: float | np.ndarray) -> float | np.ndarray:
+    """The binormal d' of an AUC: AUC = Phi(d' / sqrt 2). Works on arrays of AUCs."""
+    d = math.sqrt(2.0) * ndtri(auc)
+    return float(d) if np.ndim(d) == 0 else d
+
+
+def auc_of(d: float) -> float:
+    """The AUC of a binormal model with separation ``d``."""
+    return float(ndtr(d / math.sqrt(2.0)))
+
+
+def binormal_latent(d: float | np.ndarray, base_rate: float, thresholds: np.ndarray) -> np.ndarray:
+    """The latent value whose calibrated posterior equals each threshold (+-inf at 1 and 0),
+    for a separation ``d`` (a column of several broadcasts against the thresholds)."""
+    t = np.asarray(thresholds, dtype=float)
+    with np.errstate(divide="ignore"):
+        logit_t = np.log(t) - np.log1p(-t)
+    return (logit_t - math.log(base_rate / (1 - base_rate)) + d * d / 2) / d
+
+
+def binormal_rates(
+    auc: np.ndarray, base_rate: float, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """TPR and FPR of calibrated binormal models at score thresholds, for several AUCs at
+    once: arrays of shape (len(auc), len(thresholds))."""
+    d = math.sqrt(2.0) * ndtri(np.asarray(auc, dtype=float))[:, None]
+    x = binormal_latent(d, base_rate, np.asarray(thresholds, dtype=float)[None, :])
+    return ndtr(d - x), ndtr(-x)
 
 
 @dataclass(frozen=True)
@@ -26,17 +111,13 @@ class BinormalScores:
     auc: float
     base_rate: float
 
-    @property
+    @cached_property
     def d_prime(self) -> float:
-        return math.sqrt(2.0) * float(ndtri(self.auc))
+        return separation(self.auc)
 
     def latent_threshold(self, thresholds: np.ndarray) -> np.ndarray:
         """The latent value whose posterior equals each threshold (+-inf at 1 and 0)."""
-        t = np.asarray(thresholds, dtype=float)
-        d, pi = self.d_prime, self.base_rate
-        with np.errstate(divide="ignore"):
-            logit_t = np.log(t) - np.log1p(-t)
-        return (logit_t - math.log(pi / (1 - pi)) + d * d / 2) / d
+        return binormal_latent(self.d_prime, self.base_rate, thresholds)
 
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = self.latent_threshold(thresholds)
@@ -45,7 +126,9 @@ class BinormalScores:
     def score_of_latent(self, x: np.ndarray) -> np.ndarray:
         d, pi = self.d_prime, self.base_rate
         log_odds = math.log(pi / (1 - pi)) + d * np.asarray(x, dtype=float) - d * d / 2
-        return 1.0 / (1.0 + np.exp(-log_odds))
+        # At a base rate near 0 exp overflows to inf, and the score is rightly 0.
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-log_odds))
 
     def sweep_points(self, low: float, high: float, n: int = 600) -> tuple[np.ndarray, ...]:
         """(thresholds, tpr, fpr) at candidate thresholds in (low, high): even in score and
@@ -62,6 +145,35 @@ class BinormalScores:
 
     def roc_auc(self) -> float:
         return self.auc
+
+    def _offset(self, base_rate: float) -> float:
+        """logit(score) = offset + d' * latent."""
+        d = self.d_prime
+        return float(_logit(base_rate)) - d * d / 2
+
+    def extent(self) -> tuple[float, float]:
+        """Latent -3 to d' + 3 standard deviations."""
+        d, offset = self.d_prime, self._offset(self.base_rate)
+        return max(offset - 3.0 * d, LOGIT_FLOOR), min(offset + (d + 3.0) * d, LOGIT_CEILING)
+
+    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+        """Exact, on GRID_POINTS even points."""
+        pi, d = base_rate, self.d_prime
+        x = np.linspace(lo, hi, GRID_POINTS)
+        latent = (x - self._offset(pi)) / d
+        scale = math.sqrt(2 * math.pi) * d
+        negative = (1 - pi) * np.exp(-0.5 * latent**2) / scale
+        positive = pi * np.exp(-0.5 * (latent - d) ** 2) / scale
+        return x, positive, negative, False
+
+    def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
+        """Exact, at GRID_POINTS latent thresholds."""
+        d = self.d_prime
+        latent = np.linspace(-6.0, d + 6.0, GRID_POINTS)
+        return np.log10(np.maximum(ndtr(-latent), 10.0 ** (lo - 1))), ndtr(d - latent)
+
+    def fpr_at_recall(self, recall: float) -> float:
+        return float(ndtr(-self.d_prime + ndtri(recall)))
 
 
 @dataclass(frozen=True)
@@ -147,6 +259,50 @@ class EmpiricalScores:
         fpr = np.concatenate([[0.0], fpr])
         return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
 
+    @cached_property
+    def _extent(self) -> tuple[float, float]:
+        x = np.clip(_logit(np.asarray(self.scores, dtype=float)), LOGIT_FLOOR, LOGIT_CEILING)
+        positive = np.asarray(self.labels).astype(bool)
+        parts = [x[positive], x[~positive]]
+        lo = min(float(np.quantile(v, 0.005)) for v in parts if v.size)
+        hi = max(float(np.quantile(v, 0.995)) for v in parts if v.size)
+        return lo, hi
+
+    def extent(self) -> tuple[float, float]:
+        """The 0.5% and 99.5% quantiles of either class (found once)."""
+        return self._extent
+
+    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+        """A weighted histogram of HISTOGRAM_BINS fixed bins, reweighted to the base rate
+        (prior shift); scores outside [lo, hi] are counted in the end bins."""
+        pi = base_rate
+        edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1)
+        x = np.clip(_logit(np.asarray(self.scores, dtype=float)), lo, hi)
+        pos_w, neg_w = self.class_weights()
+        width = (hi - lo) / HISTOGRAM_BINS
+        positive = np.histogram(x, edges, weights=pos_w)[0] * (pi / self.positive_weight / width)
+        negative = np.histogram(x, edges, weights=neg_w)[0] * (
+            (1 - pi) / self.negative_weight / width
+        )
+        return edges, positive, negative, True
+
+    def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
+        """The staircase sampled at GRID_POINTS log-spaced FPRs (the best TPR at or below
+        each), so a curve of 20,000 distinct scores draws as 400 points."""
+        _, tpr, fpr = self.curve()  # highest threshold first: both rising
+        tpr, fpr = np.r_[0.0, tpr], np.r_[0.0, fpr]
+        grid = np.logspace(lo, 0, GRID_POINTS)
+        at = np.searchsorted(fpr, grid, side="right") - 1
+        # Start at TPR 0 on the left edge: the scores above every negative rise there.
+        return np.r_[lo, np.log10(grid)], np.r_[0.0, tpr[at]]
+
+    def fpr_at_recall(self, recall: float) -> float:
+        _, tpr, fpr = self.curve()
+        i = int(np.searchsorted(tpr, recall, side="left"))
+        nonzero = fpr[fpr > 0]
+        floor = float(nonzero.min()) if nonzero.size else 1e-6
+        return max(float(fpr[min(i, len(fpr) - 1)]), floor)
+
     # --- metrics for the model panel and the report (pure numpy) -------------------------
 
     def class_weights(self) -> tuple[np.ndarray, np.ndarray]:
@@ -225,4 +381,17 @@ def _tail_sums(x: np.ndarray) -> np.ndarray:
     return out
 
 
-ScoreModel = BinormalScores | EmpiricalScores
+def preset_scores(preset: Preset, scores: ScoreModel | None = None) -> ScoreModel:
+    """``scores``, or else the preset's own synthetic model, which needs no files.
+
+    A real model's scores are loaded where files are read (the command line, the document:
+    see ``model_sources.score_model``) and passed in; the engine, the sweep and the
+    simulation never load them."""
+    if scores is not None:
+        return scores
+    model = preset.model
+    if not isinstance(model, SyntheticModel):
+        raise TypeError(
+            f"a {model.source} model's scores must be loaded first and passed as scores="
+        )
+    return BinormalScores(auc=model.auc, base_rate=preset.scenario.base_rate)

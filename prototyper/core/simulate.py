@@ -35,20 +35,17 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from . import modes as _modes
 from . import value as _value
 from .engine import evaluate, outcome_masses
 from .feedback import FeedbackResult, simulate_feedback
-from .model_sources import score_model
 from .preset_io import PresetError, Problem
 from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, Band, Preset
-from .scores import BinormalScores, ScoreModel
+from .scores import BinormalScores, ScoreModel, binormal_rates, preset_scores
+from .simulation_limits import MAX_REPLICATIONS, default_users
 from .value import STAKEHOLDER, UNIT
 
-DEFAULT_USERS = 10_000  # users simulated unless asked otherwise; results are scaled up
-MAX_REPLICATIONS = 10_000
 AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
 
@@ -244,16 +241,12 @@ class DayTrace:
 # --- entry points -------------------------------------------------------------------------
 
 
-def default_users(preset: Preset) -> int:
-    return min(preset.scenario.users, DEFAULT_USERS)
-
-
 def simulation_problems(preset: Preset, scores: ScoreModel | None = None) -> list[tuple[str, str]]:
     """Problems that only the simulation has, as (dotted path, message)."""
     tel = preset.telemetry
     if not tel.enabled:
         return []
-    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    scores = preset_scores(preset, scores)
     if not isinstance(scores, BinormalScores):
         return [
             (
@@ -293,24 +286,11 @@ def simulate(
     n_users = default_users(preset) if users is None else int(users)
     if n_users < 1:
         raise ValueError(f"users must be at least 1, got {n_users}")
-    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    scores = preset_scores(preset, scores)
     problems = simulation_problems(preset, scores)
     if problems:
         raise PresetError([Problem("<preset>", None, p, m) for p, m in problems])
     return _Run(preset, seed, replications, n_users, scores).execute(progress, cancel, on_day)
-
-
-def binormal_rates(
-    auc: np.ndarray, base_rate: float, thresholds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """TPR and FPR of a calibrated binormal model at score thresholds, for several AUCs at
-    once: arrays of shape (len(auc), len(thresholds)). The formulas of BinormalScores."""
-    d = math.sqrt(2.0) * ndtri(np.asarray(auc, dtype=float))[:, None]
-    t = np.asarray(thresholds, dtype=float)[None, :]
-    with np.errstate(divide="ignore"):
-        logit_t = np.log(t) - np.log1p(-t)
-    x = (logit_t - math.log(base_rate / (1 - base_rate)) + d * d / 2) / d
-    return ndtr(d - x), ndtr(-x)
 
 
 def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import evaluate, net_per_event, outcome_masses
-from .model_sources import score_model
 from .preset_io import PresetError, Problem, with_values
 from .schema import Preset
-from .scores import ScoreModel
+from .scores import ScoreModel, preset_scores
 from .structure import Problems, field_spec, get_path
 
 _THRESHOLD = re.compile(r"^experience\.bands\[(\d+)\]\.threshold$")
@@ -61,7 +60,9 @@ def sweep(
 ) -> Sweep:
     """Net value of the preset with ``param`` set to each value (a full-range grid if None).
 
-    ``scores`` stands in for the preset's model (an evaluation set's scores); None uses it.
+    ``scores`` stands in for the preset's model (a real model's scores, loaded by the
+    caller); None is allowed only for a synthetic model, which is then built from each
+    changed preset (so ``model.auc`` and ``scenario.base_rate`` can be swept).
     """
     try:
         current = get_path(preset, param)
@@ -118,7 +119,7 @@ def threshold_range(preset: Preset, band: int) -> tuple[float, float]:
 def _threshold_sweep(
     preset: Preset, band: int, values: np.ndarray | None, scores: ScoreModel | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    scores = scores or score_model(preset.model, preset.scenario.base_rate)
+    scores = preset_scores(preset, scores)
     low, high = threshold_range(preset, band)
     if values is None:
         values, tpr_i, fpr_i = scores.sweep_points(low, high)

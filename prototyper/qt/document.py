@@ -21,10 +21,17 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..core import modes
-from ..core.engine import Evaluation, evaluate
+from ..core.analysis import Analysis
+from ..core.analysis import analyse as core_analyse
 from ..core.limits import Refused, open_regular
-from ..core.model_sources import model_files, rebase_paths, resolve_path, score_model
+from ..core.model_sources import (
+    ModelCache,
+    default_cache,
+    model_files,
+    rebase_paths,
+    resolve_path,
+    score_model,
+)
 from ..core.preset_io import (
     MAX_BYTES,
     PresetError,
@@ -35,22 +42,8 @@ from ..core.preset_io import (
     with_values,
     writable_target,
 )
-from ..core.schema import Band, ModelSource, Preset, SklearnModel
-from ..core.scores import ScoreModel
+from ..core.schema import ModelSource, Preset, SklearnModel
 from ..core.structure import get_path
-from ..core.sweep import Sweep, sweep
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the views show for one preset."""
-
-    preset: Preset
-    scores: ScoreModel  # the model's score distribution (binormal, or a real model's scores)
-    evaluation: Evaluation
-    threshold_sweeps: tuple[Sweep, ...]  # one per movable band threshold, top band first
-    single_threshold: Sweep  # the top band's mode above one threshold, nothing below
-    seconds: float  # how long the recompute took
 
 
 @dataclass(frozen=True)
@@ -73,35 +66,24 @@ class Consent:
         return Consent(self.pickles | {str(resolve_path(model.model, base_dir))})
 
 
-def single_threshold_mode(bands: tuple[Band, ...]) -> str:
-    """The mode of the one-threshold design the value plot compares with: the top band's,
-    or the most forceful shown mode when the top band is silent."""
-    top = bands[0].mode
-    return modes.where("shown")[0] if modes.get(top).silent else top
-
-
-def analyse(preset: Preset, base_dir: Path | None = None, consent: Consent = Consent()) -> Analysis:
-    """Evaluate a preset and its threshold sweeps; PresetError if its model cannot load
-    (a real model loads with the user's ``consent``; loads are cached)."""
+def analyse(
+    preset: Preset,
+    base_dir: Path | None = None,
+    consent: Consent = Consent(),
+    cache: ModelCache | None = None,
+) -> Analysis:
+    """Load the preset's model (a real one with the user's ``consent``, through ``cache``,
+    the shared one if None) and analyse the preset; PresetError if the model cannot load."""
     start = time.perf_counter()
     scores = score_model(
-        preset.model, preset.scenario.base_rate, base_dir, **consent.options(preset.model, base_dir)
+        preset.model,
+        preset.scenario.base_rate,
+        base_dir,
+        cache=cache,
+        **consent.options(preset.model, base_dir),
     )
-    evaluation = evaluate(preset, scores)
-    bands = preset.experience.bands
-    sweeps = tuple(
-        sweep(preset, f"experience.bands[{i}].threshold", scores=scores)
-        for i in range(len(bands) - 1)
-    )
-    quiet = Band(0.0, modes.silent())
-    two_band = replace(
-        preset,
-        experience=replace(
-            preset.experience, bands=(Band(0.5, single_threshold_mode(bands)), quiet)
-        ),
-    )
-    single = sweep(two_band, "experience.bands[0].threshold", scores=scores)
-    return Analysis(preset, scores, evaluation, sweeps, single, time.perf_counter() - start)
+    analysis = core_analyse(preset, scores)
+    return replace(analysis, seconds=time.perf_counter() - start)  # the load counts too
 
 
 @dataclass(frozen=True)
@@ -182,13 +164,16 @@ class Document(QObject):
         path: Path | None = None,
         parent: QObject | None = None,
         disk_stamp: DiskStamp | None = None,
+        model_cache: ModelCache | None = None,
     ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._path = Path(path) if path else None
         self.consent = Consent()  # what the user accepted this session (see grant)
         self.disk_stamp = disk_stamp  # the file as last read or written (see changed_on_disk)
-        self._analysis = analyse(preset, self.base_dir, self.consent)
+        # Real models load through this; the shared one by default, which the loader fills.
+        self.model_cache = default_cache if model_cache is None else model_cache
+        self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -250,7 +235,7 @@ class Document(QObject):
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
         path = Path(path)
         preset, stamp = read_preset(path)
-        analysis = analyse(preset, path.resolve().parent, self.consent)
+        analysis = analyse(preset, path.resolve().parent, self.consent, self.model_cache)
         self.undo_stack.clear()
         self._path = path
         self.disk_stamp = stamp
@@ -270,7 +255,8 @@ class Document(QObject):
         ``disk_stamp`` is what its file held when the work began. Raises PresetError (a
         ConsentNeeded if its model needs the user's consent) and changes nothing if its
         model cannot load."""
-        analysis = analyse(preset, Path(path).resolve().parent if path else None, self.consent)
+        base_dir = Path(path).resolve().parent if path else None
+        analysis = analyse(preset, base_dir, self.consent, self.model_cache)
         self.undo_stack.clear()
         self._path = Path(path) if path else None
         self.disk_stamp = disk_stamp
@@ -342,7 +328,10 @@ class Document(QObject):
     def _change(self, assignments: dict[str, Any], preset: Preset, text: str, key: str) -> bool:
         try:
             after = analyse(
-                with_values(preset, assignments, origin="edit"), self.base_dir, self.consent
+                with_values(preset, assignments, origin="edit"),
+                self.base_dir,
+                self.consent,
+                self.model_cache,
             )
         except PresetError as exc:
             self.error.emit(str(exc.problems[0]))

@@ -24,7 +24,6 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
@@ -51,6 +50,8 @@ from superqt import QDoubleSlider, QLabeledDoubleSlider
 from superqt.utils import signals_blocked
 
 from ..core.schema import MODES
+from ..core.scores import auc_of
+from ..core.scores import separation as binormal_separation
 from ..core.structure import hints, join
 from .theme import mode_color
 
@@ -204,17 +205,10 @@ def from_log_odds(x: float) -> float:
     return 1.0 / (1.0 + 10.0 ** (-x))
 
 
-_NORMAL = NormalDist()
-
-
 def separation(auc: float) -> float:
-    """The binormal model's d' for an AUC: AUC = Phi(d' / sqrt 2)."""
-    auc = min(max(auc, 1e-15), 1 - 1e-15)
-    return math.sqrt(2) * _NORMAL.inv_cdf(auc)
-
-
-def auc_of(d: float) -> float:
-    return _NORMAL.cdf(d / math.sqrt(2))
+    """The binormal model's d' for an AUC (scores.separation), finite at AUC 0 and 1 so that
+    any typed value has a slider position."""
+    return binormal_separation(min(max(auc, 1e-15), 1 - 1e-15))
 
 
 @dataclass(frozen=True)

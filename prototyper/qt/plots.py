@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from scipy.special import expit, ndtr, ndtri
+from scipy.special import expit
 from superqt.utils import qthrottled
 
+from ..core.analysis import Analysis, single_threshold_mode
 from ..core.engine import COMPONENTS, money_per_unit, net_per_event, outcome_masses
 from ..core.report import money
 from ..core.schema import MODES, STAKEHOLDERS
-from ..core.scores import BinormalScores, EmpiricalScores, ScoreModel
-from .document import Analysis, Document, single_threshold_mode
+from ..core.scores import EmpiricalScores, ScoreModel
+from .document import Document
 from .theme import (
     BEST_COLOR,
     COST_COLOR,
@@ -50,17 +51,12 @@ from .theme import (
     qcolor,
 )
 
-GRID_POINTS = 400  # fixed sampling of the distributions and the ROC curve
-HISTOGRAM_BINS = 100  # score distributions of evaluation data
 THIN_BINS = 600  # value curves keep at most 2 points per bin (about a pixel) along x
 AXIS_COLOR = "#616161"
 TEXT_COLOR = "#303030"
 LEFT_AXIS_WIDTH = 64  # the same in the score plots, so their x axes line up
 LINE_MARGIN = 0.01  # logit units a dragged threshold keeps from its neighbours
 DRAG_THROTTLE_MS = 16  # at most one recompute per frame while dragging
-# The score axis shows at most scores from 1e-7 to 1 - 1e-5, unless a threshold lies outside.
-LOGIT_FLOOR = math.log(1e-7 / (1 - 1e-7))
-LOGIT_CEILING = math.log((1 - 1e-5) / 1e-5)
 COMPONENT_LABELS = {
     "positive_acted": "positive,\nacted on",
     "positive_missed": "positive,\nmissed",
@@ -357,32 +353,10 @@ def empirical(scores: object) -> EmpiricalScores | None:
     return inner if isinstance(inner, EmpiricalScores) else None
 
 
-_EXTENTS: dict[int, tuple[object, tuple[float, float]]] = {}
-
-
 def _extent(scores: ScoreModel) -> tuple[float, float]:
-    """logit(score) range where the model puts nearly all its scores, capped to
-    [1e-7, 1 - 1e-5]: latent -3 to d'+3 sd for the binormal model; the 0.5% and 99.5%
-    quantiles of either class for evaluation data (cached per score set)."""
-    if isinstance(scores, BinormalScores):
-        d = scores.d_prime
-        offset = float(logit(scores.base_rate)) - d * d / 2  # logit(score) = offset + d*latent
-        return max(offset - 3.0 * d, LOGIT_FLOOR), min(offset + (d + 3.0) * d, LOGIT_CEILING)
-    emp = empirical(scores)
-    if emp is None:
-        return LOGIT_FLOOR, LOGIT_CEILING
-    hit = _EXTENTS.get(id(emp))
-    if hit is not None and hit[0] is emp:
-        return hit[1]
-    x = np.clip(logit(np.asarray(emp.scores, dtype=float)), LOGIT_FLOOR, LOGIT_CEILING)
-    positive = np.asarray(emp.labels).astype(bool)
-    parts = [x[positive], x[~positive]]
-    lo = min(float(np.quantile(v, 0.005)) for v in parts if v.size)
-    hi = max(float(np.quantile(v, 0.995)) for v in parts if v.size)
-    if len(_EXTENTS) > 8:
-        _EXTENTS.clear()
-    _EXTENTS[id(emp)] = (emp, (lo, hi))  # holding emp keeps its id from being reused
-    return lo, hi
+    """logit(score) range where the model puts nearly all its scores (see
+    ScoreModel.extent)."""
+    return scores.extent()
 
 
 def _model_identity(scores: ScoreModel) -> object:
@@ -410,57 +384,19 @@ def densities(
     scores: ScoreModel, base_rate: float, lo: float, hi: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """(x, positive, negative, stepped): the share of events per unit of logit(score), each
-    class weighted by its share at the scenario's base rate. Binormal: exact, on a fixed grid
-    of GRID_POINTS. Evaluation data: a weighted histogram of fixed bins (x are the bin
-    edges, stepped), reweighted to the base rate (prior shift); scores outside the range
-    are counted in the end bins."""
-    pi = base_rate
-    emp = empirical(scores)
-    if emp is None:
-        d = scores.d_prime
-        offset = float(logit(pi)) - d * d / 2
-        x = np.linspace(lo, hi, GRID_POINTS)
-        latent = (x - offset) / d
-        scale = math.sqrt(2 * math.pi) * d
-        negative = (1 - pi) * np.exp(-0.5 * latent**2) / scale
-        positive = pi * np.exp(-0.5 * (latent - d) ** 2) / scale
-        return x, positive, negative, False
-    edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1)
-    x = np.clip(logit(np.asarray(emp.scores, dtype=float)), lo, hi)
-    pos_w, neg_w = emp.class_weights()
-    width = (hi - lo) / HISTOGRAM_BINS
-    positive = np.histogram(x, edges, weights=pos_w)[0] * (pi / emp.positive_weight / width)
-    negative = np.histogram(x, edges, weights=neg_w)[0] * ((1 - pi) / emp.negative_weight / width)
-    return edges, positive, negative, True
+    class weighted by its share at the scenario's base rate (see ScoreModel.density)."""
+    x, positive, negative, stepped = scores.density(base_rate, lo, hi)
+    return x, positive, negative, bool(stepped)
 
 
 def roc_points(scores: ScoreModel, lo: float) -> tuple[np.ndarray, np.ndarray]:
-    """(log10 FPR, TPR) of the whole ROC curve from FPR = 10**lo to 1. Binormal: exact on a
-    fixed grid. Evaluation data: the staircase sampled at GRID_POINTS log-spaced FPRs (the
-    best TPR at or below each), so a curve of 20,000 distinct scores draws as 400 points."""
-    emp = empirical(scores)
-    if emp is None:
-        d = scores.d_prime
-        latent = np.linspace(-6.0, d + 6.0, GRID_POINTS)
-        return np.log10(np.maximum(ndtr(-latent), 10.0 ** (lo - 1))), ndtr(d - latent)
-    _, tpr, fpr = emp.curve()  # highest threshold first: both rising
-    tpr, fpr = np.r_[0.0, tpr], np.r_[0.0, fpr]
-    grid = np.logspace(lo, 0, GRID_POINTS)
-    at = np.searchsorted(fpr, grid, side="right") - 1
-    # Start at TPR 0 on the left edge: the scores above every negative rise there.
-    return np.r_[lo, np.log10(grid)], np.r_[0.0, tpr[at]]
+    """(log10 FPR, TPR) of the whole ROC curve from FPR = 10**lo to 1."""
+    return scores.roc_curve(lo)
 
 
 def fpr_where_recall(scores: ScoreModel, recall: float) -> float:
     """The false-positive rate at which the model first catches ``recall`` of positives."""
-    emp = empirical(scores)
-    if emp is None:
-        return float(ndtr(-scores.d_prime + ndtri(recall)))
-    _, tpr, fpr = emp.curve()
-    i = int(np.searchsorted(tpr, recall, side="left"))
-    nonzero = fpr[fpr > 0]
-    floor = float(nonzero.min()) if nonzero.size else 1e-6
-    return max(float(fpr[min(i, len(fpr) - 1)]), floor)
+    return scores.fpr_at_recall(recall)
 
 
 # --- 1. score distributions ---------------------------------------------------------------

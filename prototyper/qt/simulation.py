@@ -32,22 +32,18 @@ from PySide6.QtWidgets import QApplication
 from ..core.preset_io import PresetError
 from ..core.schema import Preset
 from ..core.scores import ScoreModel
-from ..core.simulate import (
-    MAX_REPLICATIONS,
-    Cancelled,
-    Simulation,
+from ..core.simulate import Cancelled, Simulation, simulate, simulation_problems
+from ..core.simulation_limits import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
     default_users,
-    simulate,
-    simulation_problems,
+    size_problems,
+    slots_problem,
 )
 from .document import Analysis, Document
 
 log = logging.getLogger("prototyper")
 
-# The CLI's defaults (prototyper/cli.py, cmd_simulate), so that the GUI and the CLI agree.
-DEFAULT_SEED = 0
-DEFAULT_REPLICATIONS = 20
-MAX_USER_SLOTS = 50_000_000  # users x replications; the CLI's limit too
 # Fields of a preset the simulation does not read: editing them leaves a result fresh.
 NOT_SIMULATED = ("notes", "sources", "assumptions")
 
@@ -262,16 +258,8 @@ class SimulationController(QObject):
         if problems:
             path, message = problems[0]
             return f"{path}: {message}"
-        if not 1 <= s.replications <= MAX_REPLICATIONS:
-            return f"replications: expected 1 to {MAX_REPLICATIONS}, got {s.replications}"
-        if users < 1:
-            return f"users: expected at least 1, got {users}"
-        if users * s.replications > MAX_USER_SLOTS:
-            return (
-                f"users x replications is {users * s.replications:,}; at most "
-                f"{MAX_USER_SLOTS:,} user slots fit in memory"
-            )
-        return ""
+        size = size_problems(s.replications, users)
+        return size[0] if size else slots_problem(s.replications, users)
 
     def _drop_job(self) -> None:
         """Tell the current job to stop and ignore whatever it still reports."""

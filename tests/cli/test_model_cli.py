@@ -124,8 +124,9 @@ def test_evaluate_and_validate_the_shipped_model_presets(capsys):
         code, out, err = run(capsys, "evaluate", name, "--json")
         assert code == 0, err
         doc = json.loads(out)
-        preset = load_preset(assets.preset_path(name))
-        e = evaluate(preset)
+        path = assets.preset_path(name)
+        preset = load_preset(path)
+        e = evaluate(preset, model_sources.load_scores(preset.model, path.parent))
         assert doc["net_value"]["per_event"] == pytest.approx(e.net_per_event)
         assert doc["layers"]["model"]["source"] == "sklearn"
     code, out, _ = run(capsys, "validate", "safe_browsing_model", "fall_detection_model")

@@ -28,6 +28,7 @@ from prototyper.core.model_sources import (
     origin_of,
     platt,
     remember_trust,
+    score_model,
 )
 from prototyper.core.preset_io import PresetError, dumps_preset, load_preset, loads_preset
 from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
@@ -627,6 +628,24 @@ def test_loads_are_cached_until_a_file_changes(lr_folder, tmp_path):
     assert load_scores(model, tmp_path).eval_size == 300
 
 
+def test_a_cache_passed_in_is_separate_and_keeps_the_most_recently_used(tmp_path):
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        write_score_file(tmp_path / name)
+    model = ScoreFileModel(path="scores.csv")
+    cache = model_sources.ModelCache(size=2)
+    a = load_scores(model, tmp_path / "a", cache=cache)
+    assert load_scores(model, tmp_path / "a") is not a  # the default cache is another
+    b = cache.load(model, tmp_path / "b")
+    assert cache.load(model, tmp_path / "a") is a  # a is now the most recent
+    cache.load(model, tmp_path / "c")  # evicts b, the least recently used
+    assert len(cache) == 2
+    assert cache.load(model, tmp_path / "a") is a
+    assert cache.load(model, tmp_path / "b") is not b
+    cache.clear()
+    assert len(cache) == 0 and load_scores(model, tmp_path / "a", cache=cache) is not a
+
+
 def test_measurement_notes_flag_zero_observed_events(tmp_path):
     write_score_file(tmp_path)
     loaded = load_scores(ScoreFileModel(path="scores.csv"), tmp_path)
@@ -759,7 +778,8 @@ def test_shipped_model_presets_evaluate_and_sweep():
         loaded = load_scores(preset.model, path.parent)
         e = evaluate(preset, loaded)
         assert e.added_per_population_day > 0
-        assert evaluate(preset).net_per_event == e.net_per_event  # found without base_dir
+        found = score_model(preset.model, preset.scenario.base_rate)  # without base_dir
+        assert evaluate(preset, found).net_per_event == e.net_per_event
         s = sweep(preset, "experience.bands[0].threshold", scores=loaded)
         assert np.isfinite(s.net_per_event).sum() > 100
 
@@ -767,7 +787,8 @@ def test_shipped_model_presets_evaluate_and_sweep():
 def test_model_paths_in_presets_resolve_from_anywhere(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     preset = load_preset(preset_path("fall_detection_model"))
-    assert evaluate(preset).auc == pytest.approx(0.9616, abs=1e-4)
+    scores = score_model(preset.model, preset.scenario.base_rate)
+    assert evaluate(preset, scores).auc == pytest.approx(0.9616, abs=1e-4)
     assert os.getcwd() == str(tmp_path)
 
 
@@ -777,3 +798,23 @@ def test_a_model_file_that_unpacks_too_large_is_refused(lr_folder, monkeypatch):
         load_scores(SklearnModel(model="model.skops", data="eval.csv"), lr_folder)
     (problem,) = info.value.problems
     assert "model.model: unpacks to 0 MB, more than the 0 MB a model may take" in str(problem)
+
+
+def test_the_engine_sweep_and_simulation_never_load_a_real_model(tmp_path, monkeypatch):
+    from prototyper.core.simulate import simulate
+
+    write_score_file(tmp_path)
+    preset = loads_preset(preset_text(SCORE_MODEL))
+    monkeypatch.chdir(tmp_path)  # the scores file is right here, yet nothing reads it
+    param = "experience.bands[0].threshold"
+    for run in (
+        lambda: evaluate(preset),
+        lambda: sweep(preset, param),
+        lambda: simulate(preset, replications=1, users=5),
+    ):
+        with pytest.raises(TypeError, match="score_file model's scores must be loaded first"):
+            run()
+    assert len(model_sources.default_cache) == 0
+    loaded = load_scores(preset.model, tmp_path)
+    assert evaluate(preset, loaded).auc == loaded.roc_auc()
+    assert sweep(preset, param, scores=loaded).values.size > 100

@@ -18,6 +18,7 @@ import yaml
 
 from prototyper.assets import bundled_presets, preset_path
 from prototyper.core.engine import Evaluation, evaluate
+from prototyper.core.model_sources import score_model
 from prototyper.core.preset_io import (
     dumps_preset,
     load_preset,
@@ -81,7 +82,8 @@ def test_the_default_preset_is_safe_browsing():
 
 
 def test_loads_and_evaluates_to_finite_values(path):
-    e = evaluate(load_preset(path))
+    preset = load_preset(path)
+    e = evaluate(preset, score_model(preset.model, preset.scenario.base_rate, path.parent))
     values = [e.net_per_event, e.baseline_per_event, e.net_per_population_day]
     values += [e.added_per_population_day, *e.value_by_stakeholder().tolist()]
     assert all(math.isfinite(v) for v in values), values

@@ -4,9 +4,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import ndtr, ndtri
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from prototyper.core.scores import BinormalScores, EmpiricalScores
+from prototyper.core.scores import (
+    LOGIT_CEILING,
+    LOGIT_FLOOR,
+    BinormalScores,
+    EmpiricalScores,
+    ScoreModel,
+    auc_of,
+    binormal_rates,
+    separation,
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -86,3 +96,60 @@ def test_empirical_sweep_points_are_the_distinct_scores_in_range():
     ref_tpr, ref_fpr = emp.rates_at(thr)
     np.testing.assert_allclose(tpr, ref_tpr)
     np.testing.assert_allclose(fpr, ref_fpr)
+
+
+# --- the score-model protocol the views use ---------------------------------------------
+
+
+def _sampled_binormal(auc: float, pi: float, n: int = 200_000) -> EmpiricalScores:
+    """A large labelled sample of the binormal model, scored by its calibrated posterior."""
+    model = BinormalScores(auc=auc, base_rate=pi)
+    rng = np.random.default_rng(5)
+    labels = rng.random(n) < pi
+    latent = rng.standard_normal(n) + model.d_prime * labels
+    return EmpiricalScores(labels, model.score_of_latent(latent))
+
+
+@pytest.mark.parametrize("model", [BinormalScores(0.9, 0.05), _sampled_binormal(0.9, 0.05)])
+def test_both_score_models_follow_the_protocol(model):
+    assert isinstance(model, ScoreModel)
+    lo, hi = model.extent()
+    assert LOGIT_FLOOR <= lo < hi <= LOGIT_CEILING
+    x, positive, negative, stepped = model.density(0.05, lo, hi)
+    width = np.diff(x) if stepped else np.gradient(x)
+    # Nearly all of each class lies in the extent, in proportion to the base rate.
+    assert np.sum(positive * width) == pytest.approx(0.05, rel=0.02)
+    assert np.sum(negative * width) == pytest.approx(0.95, rel=0.02)
+    log_fpr, tpr = model.roc_curve(-4.0)
+    order = np.lexsort((tpr, log_fpr))  # by FPR; the binormal curve runs from FPR 1 down
+    log_fpr, tpr = log_fpr[order], tpr[order]
+    assert log_fpr[0] >= -5.0 and log_fpr[-1] == pytest.approx(0.0, abs=1e-6)
+    assert np.all(np.diff(tpr) >= -1e-12) and tpr[-1] == pytest.approx(1.0)
+    assert 0.0 < model.fpr_at_recall(0.5) < 1.0
+
+
+def test_the_sampled_binormal_model_agrees_with_the_exact_one():
+    exact, sampled = BinormalScores(0.9, 0.05), _sampled_binormal(0.9, 0.05)
+    assert sampled.roc_auc() == pytest.approx(exact.roc_auc(), abs=0.005)
+    # ~10,000 positives: where the ROC curve is steep, a TPR off by 0.005 moves the FPR ~10%.
+    for recall in (0.3, 0.5, 0.8):
+        assert sampled.fpr_at_recall(recall) == pytest.approx(exact.fpr_at_recall(recall), rel=0.2)
+    t = np.array([0.02, 0.1, 0.5])
+    classes = (sampled.positive_weight, sampled.negative_weight)
+    for a, b, n in zip(exact.rates_at(t), sampled.rates_at(t), classes, strict=True):
+        assert np.all(np.abs(b - a) <= 4 * np.sqrt(a * (1 - a) / n))  # 4 standard errors
+    # The exact FPR at a recall is where the exact TPR reaches that recall.
+    fpr = exact.fpr_at_recall(0.8)
+    x = -float(ndtri(fpr))  # the latent threshold with that FPR
+    assert float(ndtr(exact.d_prime - x)) == pytest.approx(0.8, rel=1e-9)
+
+
+def test_separation_and_auc_are_inverse_and_the_simulations_rates_are_the_models():
+    for auc in (0.55, 0.9, 0.999):
+        assert auc_of(separation(auc)) == pytest.approx(auc, rel=1e-12)
+    aucs, t = np.array([0.7, 0.95]), np.array([0.9, 0.3, 0.01])
+    tpr, fpr = binormal_rates(aucs, 0.02, t)
+    for i, auc in enumerate(aucs):
+        one = BinormalScores(auc=float(auc), base_rate=0.02).rates_at(t)
+        np.testing.assert_allclose(tpr[i], one[0], rtol=1e-12)
+        np.testing.assert_allclose(fpr[i], one[1], rtol=1e-12)

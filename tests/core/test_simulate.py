@@ -16,12 +16,11 @@ from prototyper.assets import preset_path
 from prototyper.core.engine import evaluate
 from prototyper.core.preset_io import PresetError, load_preset, loads_preset, with_values
 from prototyper.core.schema import MODES, Preset
-from prototyper.core.scores import BinormalScores
+from prototyper.core.scores import BinormalScores, binormal_rates
 from prototyper.core.simulate import (
     SERIES,
     SUMMARY,
     Cancelled,
-    binormal_rates,
     learning_curve,
     simulate,
     simulation_document,

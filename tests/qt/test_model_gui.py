@@ -20,12 +20,13 @@ from PySide6.QtWidgets import QMessageBox
 from prototyper import assets
 from prototyper.core import model_sources
 from prototyper.core.bundle import pack
+from prototyper.core.model_sections import preset_relative, replace_model
 from prototyper.core.model_sources import CAN_RUN_CODE, LoadedModel, TrustCheck, resolve_path
 from prototyper.core.preset_io import load_preset, save_preset
 from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
 from prototyper.qt import model_loading
 from prototyper.qt.main_window import MainWindow
-from prototyper.qt.model_loading import consent_text, preset_relative, replace_model
+from prototyper.qt.model_loading import consent_text
 from prototyper.qt.theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR
 from tests.core.gadgets import GADGET_IDS, GADGETS, build
 from tests.core.test_model_sources import preset_text, sklearn_model_yaml
@@ -911,10 +912,26 @@ def test_saving_a_bundle_copies_its_model_files_beside_the_preset(
 
 
 def test_the_score_file_picker_never_waits_on_a_fifo(tmp_path):
-    from prototyper.qt.model_loading import csv_header
+    from prototyper.core.model_sections import csv_header
 
     fifo = tmp_path / "scores.csv"
     os.mkfifo(fifo)  # nobody writes: a plain open() would wait forever
     assert csv_header(fifo) == []
     plain = write_scores(tmp_path / "plain.csv", extra=False)
     assert csv_header(plain)[:2] == ["label", "score"]
+
+
+def test_a_document_loads_its_model_through_the_cache_it_is_given(qtbot, tmp_path):
+    from prototyper.core.preset_io import loads_preset
+    from prototyper.qt.document import Document
+    from tests.core.test_model_sources import SCORE_MODEL, write_score_file
+
+    write_score_file(tmp_path)
+    path = tmp_path / "p.yaml"
+    path.write_text(preset_text(SCORE_MODEL))
+    cache = model_sources.ModelCache(size=2)
+    document = Document(loads_preset(path.read_text()), path, model_cache=cache)
+    assert len(cache) == 1 and len(model_sources.default_cache) == 0
+    loaded = document.analysis.scores
+    document.set_value("scenario.users", 2000)  # an edit re-analyses from the same cache
+    assert document.analysis.scores is loaded and len(cache) == 1

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import QMessageBox
 from prototyper import assets
 from prototyper.core import model_sources, recovery
 from prototyper.core.bundle import pack
+from prototyper.core.model_sections import replace_model
 from prototyper.core.preset_io import load_preset, save_preset
 from prototyper.core.schema import SklearnModel
 from prototyper.qt.main_window import MainWindow
-from prototyper.qt.model_loading import replace_model
 
 Button = QMessageBox.StandardButton
 FIELD = "experience.modes.prompt.forcefulness"

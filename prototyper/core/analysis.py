@@ -1,0 +1,114 @@
+"""Everything the views show for one preset, and the best single threshold.
+
+A design has bands: several thresholds, each band handled in its own mode. The yardstick it
+is compared with is the simplest design: one threshold, the top band's mode above it and
+nothing below. :func:`best_single_threshold` finds that threshold's best place; the window
+marks it on the value plot and the command line reports it.
+
+Pure: the score model is passed in (see ``model_sources.score_model`` for loading one).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import modes
+from .engine import Evaluation, evaluate
+from .schema import Band, Preset
+from .scores import ScoreModel, preset_scores
+from .sweep import Sweep, sweep
+
+SINGLE_PARAM = "experience.bands[0].threshold"
+
+
+def _num(x: float) -> float | None:
+    """JSON has no NaN or infinity: None stands for them, as in the evaluation's summary."""
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the views show for one preset."""
+
+    preset: Preset
+    scores: ScoreModel  # the model's score distribution (binormal, or a real model's scores)
+    evaluation: Evaluation
+    threshold_sweeps: tuple[Sweep, ...]  # one per movable band threshold, top band first
+    single_threshold: Sweep  # the top band's mode above one threshold, nothing below
+    seconds: float  # how long the recompute took
+
+
+def single_threshold_mode(bands: tuple[Band, ...]) -> str:
+    """The mode of the one-threshold design the value plot compares with: the top band's,
+    or the most forceful shown mode when the top band is silent."""
+    top = bands[0].mode
+    return modes.where("shown")[0] if modes.get(top).silent else top
+
+
+def single_threshold_design(preset: Preset) -> Preset:
+    """The preset with one threshold: the single-threshold mode above it, silence below."""
+    quiet = Band(0.0, modes.silent())
+    one = Band(0.5, single_threshold_mode(preset.experience.bands))
+    return replace(preset, experience=replace(preset.experience, bands=(one, quiet)))
+
+
+def single_threshold_sweep(preset: Preset, scores: ScoreModel | None = None) -> Sweep:
+    """Net value of the single-threshold design at every candidate threshold."""
+    scores = preset_scores(preset, scores)
+    return sweep(single_threshold_design(preset), SINGLE_PARAM, scores=scores)
+
+
+@dataclass(frozen=True)
+class BestThreshold:
+    """Where one threshold does best, and what it is worth."""
+
+    mode: str  # the mode above the threshold
+    threshold: float
+    net_per_event: float
+    net_per_population_day: float
+    current_net_per_population_day: float  # the preset's own design, for comparison
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "threshold": _num(self.threshold),
+            "net_per_event": _num(self.net_per_event),
+            "net_per_population_day": _num(self.net_per_population_day),
+            "design_minus_best_per_population_day": _num(
+                self.current_net_per_population_day - self.net_per_population_day
+            ),
+        }
+
+
+def best_single_threshold(
+    preset: Preset, scores: ScoreModel | None = None, single: Sweep | None = None
+) -> BestThreshold:
+    """The best single threshold of ``preset`` under ``scores`` (``single``: its sweep, if
+    already computed). The best is the one with the most net value a day for everyone."""
+    scores = preset_scores(preset, scores)
+    single = single if single is not None else single_threshold_sweep(preset, scores)
+    i = single.best_index
+    current = evaluate(preset, scores).net_per_population_day
+    return BestThreshold(
+        mode=single_threshold_mode(preset.experience.bands),
+        threshold=float(single.values[i]),
+        net_per_event=float(single.net_per_event[i]),
+        net_per_population_day=float(single.net_per_population_day[i]),
+        current_net_per_population_day=float(current),
+    )
+
+
+def analyse(preset: Preset, scores: ScoreModel | None = None) -> Analysis:
+    """Evaluate a preset and its threshold sweeps under ``scores``."""
+    start = time.perf_counter()
+    scores = preset_scores(preset, scores)
+    evaluation = evaluate(preset, scores)
+    sweeps = tuple(
+        sweep(preset, f"experience.bands[{i}].threshold", scores=scores)
+        for i in range(len(preset.experience.bands) - 1)
+    )
+    single = single_threshold_sweep(preset, scores)
+    return Analysis(preset, scores, evaluation, sweeps, single, time.perf_counter() - start)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from prototyper import cli
+from prototyper.core.analysis import (
+    analyse,
+    best_single_threshold,
+    single_threshold_design,
+    single_threshold_mode,
+)
+from prototyper.core.engine import evaluate
+from prototyper.core.preset_io import with_values
+from prototyper.core.report import summary
+from prototyper.core.schema import Band
+from prototyper.core.scores import EmpiricalScores
+
+from .small_preset import SMALL
+
+
+def _net_per_population_day(preset, threshold, scores=None):
+    one = with_values(single_threshold_design(preset), {"experience.bands[0].threshold": threshold})
+    return evaluate(one, scores).net_per_population_day
+
+
+def test_the_single_threshold_design_keeps_the_top_mode_above_one_threshold(small):
+    one = single_threshold_design(small)
+    assert [b.mode for b in one.experience.bands] == ["automate", "none"]
+    assert one.experience.bands[1].threshold == 0.0
+    assert one.scenario == small.scenario and one.payoffs == small.payoffs
+
+
+def test_a_silent_top_band_compares_with_the_most_forceful_shown_mode():
+    quiet = (Band(0.5, "none"), Band(0.0, "none"))
+    assert single_threshold_mode(quiet) == "prompt"  # automate acts without showing anything
+    assert single_threshold_mode((Band(0.5, "prompt"), Band(0.0, "none"))) == "prompt"
+
+
+def test_no_threshold_on_a_fine_grid_beats_the_best_single_threshold(small):
+    best = best_single_threshold(small)
+    assert best.mode == "automate"
+    assert best.net_per_population_day == pytest.approx(
+        _net_per_population_day(small, best.threshold), rel=1e-12
+    )
+    # The best of the sweep's candidates (600, even in score and in latent space) is within
+    # 0.1% of the best a much finer grid finds.
+    grid = np.linspace(0.001, 0.2, 4000)
+    on_grid = max(_net_per_population_day(small, t) for t in grid)
+    assert best.net_per_population_day == pytest.approx(on_grid, rel=1e-3)
+    assert best.current_net_per_population_day == pytest.approx(
+        evaluate(small).net_per_population_day
+    )
+
+
+def test_the_best_single_threshold_of_evaluation_scores_is_one_of_their_scores(small):
+    rng = np.random.default_rng(3)
+    labels = rng.random(4000) < 0.2
+    scores = EmpiricalScores(labels, np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1))
+    best = best_single_threshold(small, scores)
+    assert best.threshold in set(scores.scores.tolist())
+    candidates = np.unique(scores.scores)
+    nets = [_net_per_population_day(small, t, scores) for t in candidates if 0 < t < 1]
+    assert best.net_per_population_day == pytest.approx(max(nets), rel=1e-12)
+
+
+def test_analyse_holds_the_evaluation_a_sweep_per_movable_band_and_the_single_sweep(small):
+    a = analyse(small)
+    assert a.evaluation.net_per_event == evaluate(small).net_per_event
+    assert [s.param for s in a.threshold_sweeps] == [
+        "experience.bands[0].threshold",
+        "experience.bands[1].threshold",
+    ]
+    best = best_single_threshold(small, single=a.single_threshold)
+    assert best == best_single_threshold(small)
+    assert a.single_threshold.best_value == best.threshold
+
+
+def test_evaluate_reports_the_best_single_threshold(small, tmp_path, capsys):
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL)
+    best = best_single_threshold(small)
+    assert cli.main(["evaluate", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    added = doc.pop("best_single_threshold")
+    assert doc == json.loads(json.dumps(summary(evaluate(small))))  # the rest unchanged
+    assert added["mode"] == "automate"
+    assert added["threshold"] == pytest.approx(best.threshold)
+    assert added["net_per_population_day"] == pytest.approx(best.net_per_population_day)
+    assert cli.main(["evaluate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"best single threshold: automate above {best.threshold:.4g}, net " in out
