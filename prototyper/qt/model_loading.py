@@ -419,7 +419,7 @@ class QtModelLoader(QObject):
         try:
             preset = with_values(self.document.preset, {path: value}, origin="edit")
         except PresetError as exc:
-            self.document.error.emit(str(exc.problems[0]))
+            self.document.report_error(str(exc.problems[0]))
             return False
         return self.load_model(preset.model, f"Change {path}")
 
