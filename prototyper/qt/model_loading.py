@@ -12,7 +12,7 @@ Each builds a new model section (file paths relative to the preset file's folder
 for a preset without a file) and applies it as one undoable step.
 
 Loading can take seconds (skops and scikit-learn take about 2 s to import; a big CSV more), so
-it runs on a thread pool in four steps, each in one place:
+it runs in a :class:`~prototyper.qt.workers.Worker` in four steps, each in one place:
 
 1. *check* (worker): for a scikit-learn model, which of the file's types this user has not
    trusted on this computer, or that it is a pickle
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -86,6 +86,7 @@ from ..core.schema import (
 from ..core.structure import to_data
 from ..core.trust import remember
 from .document import Consent, Document
+from .workers import Worker
 
 Button = QMessageBox.StandardButton
 
@@ -229,29 +230,6 @@ def consent_text(check: TrustCheck) -> str:
     )
 
 
-# --- the worker ----------------------------------------------------------------------------
-
-
-class _Relay(QObject):
-    """Carries a task's result to the GUI thread (it lives there; emitting from the pool
-    thread queues the call)."""
-
-    done = Signal(int, bool, object)  # generation, succeeded, result or exception
-
-
-class _Task(QRunnable):
-    def __init__(self, relay: _Relay, generation: int, work: Callable[[], Any]):
-        super().__init__()
-        self.relay, self.generation, self.work = relay, generation, work
-
-    def run(self) -> None:
-        try:
-            value, ok = self.work(), True
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which reports it
-            value, ok = exc, False
-        self.relay.done.emit(self.generation, ok, value)
-
-
 @dataclass
 class _Opened:
     """A preset file read (or a bundle extracted) in the worker."""
@@ -344,17 +322,16 @@ class QtModelLoader(QObject):
         # Weak: a Python reference cycle through Qt objects is freed by the garbage collector,
         # which may run in a worker thread, where deleting widgets deadlocks or crashes.
         self._host = weakref.ref(window)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)  # a cancelled load may still run beside a new one
-        self._relay = _Relay()
-        self._generation = 0
+        self._worker = Worker(self, threads=2)  # a cancelled load may still run beside a new one
         self._load: _Load | None = None
         self.bundles: list[Bundle] = []  # extracted bundles the document may use
         self.progress = QtLoadProgress()
         self.status = window.statusBar()
         self.status.addPermanentWidget(self.progress)
 
-        self._relay.done.connect(self._on_worker_done)
+        self._worker.finished.connect(self._on_worker_done)
+        self._worker.failed.connect(self._on_worker_failed)
+        self._worker.discarded.connect(self._on_discarded)
         self.progress.cancelRequested.connect(self.cancel)
         self.document.pathChanged.connect(self._on_document_path_changed)
         QCoreApplication.instance().aboutToQuit.connect(self.shutdown)  # bundles removed
@@ -494,14 +471,14 @@ class QtModelLoader(QObject):
     def shutdown(self) -> None:
         """The window closes: abandon any load and remove the extracted bundles."""
         self.cancel()
-        self._pool.waitForDone(10_000)
+        self._worker.wait(10_000)
         for bundle in self.bundles:
             bundle.close()
         self.bundles.clear()
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Wait for the worker threads (tests)."""
-        return self._pool.waitForDone(msecs)
+        return self._worker.wait(msecs)
 
     # --- the steps -------------------------------------------------------------------------
 
@@ -519,20 +496,22 @@ class QtModelLoader(QObject):
         """Run ``work`` in the pool; its result goes to the method named ``then``."""
         assert self._load is not None
         self._load.then = then
-        self._pool.start(_Task(self._relay, self._generation, work))
+        self._worker.start(lambda _run: work())  # a load cannot stop half-way
 
-    def _on_worker_done(self, generation: int, ok: bool, value: Any) -> None:
+    def _on_worker_done(self, value: Any) -> None:
         load = self._load
-        if generation != self._generation or load is None:  # cancelled or superseded
-            if isinstance(value, _Checked) and value.opened and value.opened.bundle:
-                value.opened.bundle.close()
-            return
-        if not ok:
-            self._fail(load, value)
-            return
+        assert load is not None  # ending a load cancels its run, whose result is discarded
         getattr(self, load.then)(value)
 
-    def _fail(self, load: _Load, exc: BaseException) -> None:
+    @staticmethod
+    def _on_discarded(value: Any) -> None:
+        """A cancelled or superseded load's result: remove the bundle it extracted."""
+        if isinstance(value, _Checked) and value.opened and value.opened.bundle:
+            value.opened.bundle.close()
+
+    def _on_worker_failed(self, exc: BaseException) -> None:
+        load = self._load
+        assert load is not None
         self._finish(False)
         load.close_bundle()
         if isinstance(exc, PresetError):
@@ -543,7 +522,7 @@ class QtModelLoader(QObject):
     def _finish(self, changed: bool) -> _Load | None:
         """End the current load (if any) and return it."""
         load, self._load = self._load, None
-        self._generation += 1
+        self._worker.cancel()  # whatever the running step returns is dropped
         if load is not None:
             self.progress.stop()
             self.finished.emit(changed)
