@@ -50,7 +50,6 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -85,6 +84,7 @@ from ..core.schema import (
 )
 from ..core.structure import to_data
 from ..core.trust import remember
+from .dialogs import Dialogs
 from .document import Consent, Document
 from .workers import Worker
 
@@ -310,24 +310,24 @@ class QtLoadProgress(QWidget):
 
 
 class QtModelLoader(QObject):
-    """Turns the model actions, dropped files and opened presets with real models into
-    document changes, loading in a worker and asking for consent through the window's
-    ``ask``/``tell`` (which tests replace). ``choose_file`` is replaced in tests too."""
+    """Turns the model actions, dropped model and score files and opened presets with real
+    models into document changes, loading in a worker and talking to the person through
+    ``dialogs`` (the window's, or a test's fake). The caller shows :attr:`progress`."""
 
     started = Signal(str)  # what is being loaded
     finished = Signal(bool)  # the load is over: True if the document changed
+    opened = Signal(object)  # Path: a preset or bundle opened in the background
 
-    def __init__(self, window: Any):
-        super().__init__(window)
+    def __init__(self, document: Document, dialogs: Dialogs, parent: QObject | None = None):
+        super().__init__(parent)
+        self._document = document
         # Weak: a Python reference cycle through Qt objects is freed by the garbage collector,
         # which may run in a worker thread, where deleting widgets deadlocks or crashes.
-        self._host = weakref.ref(window)
+        self._dialogs_ref = weakref.ref(dialogs)
         self._worker = Worker(self, threads=2)  # a cancelled load may still run beside a new one
         self._load: _Load | None = None
         self.bundles: list[Bundle] = []  # extracted bundles the document may use
         self.progress = QtLoadProgress()
-        self.status = window.statusBar()
-        self.status.addPermanentWidget(self.progress)
 
         self._worker.finished.connect(self._on_worker_done)
         self._worker.failed.connect(self._on_worker_failed)
@@ -337,23 +337,19 @@ class QtModelLoader(QObject):
         QCoreApplication.instance().aboutToQuit.connect(self.shutdown)  # bundles removed
 
     @property
-    def _window(self) -> Any:
-        return self._host()
+    def _dialogs(self) -> Dialogs:
+        return self._dialogs_ref()
 
     @property
     def document(self) -> Document:
-        return self._window.document
+        return self._document
 
     @property
     def busy(self) -> bool:
         return self._load is not None
 
-    # --- dialogs (replaced in tests) -------------------------------------------------------
-
     def choose_file(self, title: str, filters: str) -> Path | None:
-        start = self.document.base_dir or Path.cwd()
-        name, _ = QFileDialog.getOpenFileName(self._window, title, str(start), filters)
-        return Path(name) if name else None
+        return self._dialogs.choose_open(title, self.document.base_dir or Path.cwd(), filters)
 
     # --- the three actions -----------------------------------------------------------------
 
@@ -361,7 +357,7 @@ class QtModelLoader(QObject):
         """The synthetic model: base rate and AUC, set in the model section (one undo step
         from a real model, starting from the AUC it measured)."""
         if isinstance(self.document.preset.model, SyntheticModel):
-            self.status.showMessage(
+            self._dialogs.show_status(
                 "The model is described by its ROC AUC and the base rate, in the model section",
                 4000,
             )
@@ -407,7 +403,7 @@ class QtModelLoader(QObject):
         try:
             replace_model(doc.preset, model)  # a bad section is told before any loading
         except PresetError as exc:
-            self._window.tell("Cannot use this model", problem_lines(exc))
+            self._dialogs.tell("Cannot use this model", problem_lines(exc))
             return False
         if isinstance(model, SyntheticModel):
             return self._apply_now(model, text)
@@ -437,12 +433,10 @@ class QtModelLoader(QObject):
         return True
 
     def drop(self, path: Path) -> bool:
-        """A file dropped on the window: a preset or bundle opens, a model file asks for its
-        evaluation data, a CSV loads as scores."""
+        """A model or score file dropped on the window (the window opens presets and bundles
+        itself): a model file asks for its evaluation data, a CSV loads as scores."""
         path = Path(path)
         suffix = path.suffix.lower()
-        if suffix in PRESET_SUFFIXES or suffix == ".zip":
-            return self._window.open_file(path)
         if suffix in MODEL_SUFFIXES:
             return self.load_sklearn_dialog(path)
         if suffix == ".csv":
@@ -466,7 +460,7 @@ class QtModelLoader(QObject):
         load = self._finish(False)
         if load is not None:
             load.close_bundle()
-            self.status.showMessage(f"Cancelled loading {load.label}; nothing changed", 4000)
+            self._dialogs.show_status(f"Cancelled loading {load.label}; nothing changed", 4000)
 
     def shutdown(self) -> None:
         """The window closes: abandon any load and remove the extracted bundles."""
@@ -515,7 +509,7 @@ class QtModelLoader(QObject):
         self._finish(False)
         load.close_bundle()
         if isinstance(exc, PresetError):
-            self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
+            self._dialogs.tell(f"Cannot load {load.label}", problem_lines(exc))
         else:
             raise exc  # a bug: the window's exception hook shows it
 
@@ -564,7 +558,7 @@ class QtModelLoader(QObject):
         if check is not None and not self._ask_consent(load, model, check):
             self._finish(False)
             load.close_bundle()
-            self.status.showMessage(f"Not loaded: {load.label} was not trusted", 6000)
+            self._dialogs.show_status(f"Not loaded: {load.label} was not trusted", 6000)
             return
         if isinstance(model, SyntheticModel):
             self._on_loaded(None)
@@ -590,13 +584,13 @@ class QtModelLoader(QObject):
             if not self._yes("Trust the model's types?", consent_text(check)):
                 return False
             if not remember(check.digest, check.needed):
-                self.status.showMessage(
+                self._dialogs.show_status(
                     "Could not save the consent in your settings; trusted until you quit", 8000
                 )
         return True
 
     def _yes(self, title: str, text: str) -> bool:
-        answer = self._window.ask(title, text, Button.Yes | Button.No, Button.No)
+        answer = self._dialogs.ask(title, text, Button.Yes | Button.No, Button.No)
         return answer == Button.Yes
 
     @staticmethod
@@ -611,7 +605,7 @@ class QtModelLoader(QObject):
         doc = self.document
         stale = doc.path != load.doc_path  # another file was opened meanwhile
         if not stale and load.opened is not None and doc.analysis is not load.analysis:
-            stale = doc.dirty and not self._window.maybe_save()  # edited while loading
+            stale = doc.dirty and not self._dialogs.maybe_save()  # edited while loading
         if stale:
             self._finish(False)
             load.close_bundle()
@@ -623,14 +617,14 @@ class QtModelLoader(QObject):
             changed = self._apply(load)
         self._finish(changed)
         if changed:
-            self.status.showMessage(f"Loaded {load.label}", 4000)
+            self._dialogs.show_status(f"Loaded {load.label}", 4000)
 
     def _apply(self, load: _Load) -> bool:
         assert load.model is not None
         try:  # on the current preset: edits made while loading stay
             preset = replace_model(self.document.preset, load.model)
         except PresetError as exc:
-            self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
+            self._dialogs.tell(f"Cannot load {load.label}", problem_lines(exc))
             return False
         return self.document.set_preset(preset, load.text)
 
@@ -645,9 +639,9 @@ class QtModelLoader(QObject):
             load.close_bundle()
             if opened.bundle in self.bundles:
                 self.bundles.remove(opened.bundle)
-            self._window.tell("Cannot open preset", problem_lines(exc))
+            self._dialogs.tell("Cannot open preset", problem_lines(exc))
             return False
-        self._window.opened(load.open_path)
+        self.opened.emit(load.open_path)
         return True
 
     def _apply_now(self, model: ModelSource, text: str) -> bool:
@@ -656,7 +650,7 @@ class QtModelLoader(QObject):
         try:
             preset = replace_model(self.document.preset, model)
         except PresetError as exc:
-            self._window.tell("Cannot use this model", problem_lines(exc))
+            self._dialogs.tell("Cannot use this model", problem_lines(exc))
             return False
         return self.document.set_preset(preset, text)
 
