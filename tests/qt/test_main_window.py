@@ -1,52 +1,25 @@
 from __future__ import annotations
 
-import shutil
+import functools
 import sys
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from prototyper import assets
 from prototyper.core import recovery
 from prototyper.core.preset_io import load_preset
-from prototyper.qt.main_window import MainWindow, install_exception_hook
+from prototyper.qt.main_window import install_exception_hook
 
 Button = QMessageBox.StandardButton
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path):
-    made = []
-
-    def make(path=None, answer=Button.Discard, instance=None):
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(
-            path, settings=settings, recovery_dir=tmp_path / "recovery", instance=instance
-        )
-        window.asked, window.told = [], []
-
-        def ask(title, text, buttons, default):
-            window.asked.append(text)
-            return answer
-
-        window.ask = ask
-        window.tell = lambda title, text: window.told.append(text)
-        qtbot.addWidget(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.document.undo_stack.setClean()  # let the fixture close without prompting
-
-
-@pytest.fixture
-def preset_copy(tmp_path):
-    path = tmp_path / "mine.yaml"
-    shutil.copy(assets.preset_path("safe_browsing"), path)
-    return path
+def make_window(make_window):
+    """The shared window, its questions answered Discard unless a test says otherwise."""
+    return functools.partial(make_window, answer=Button.Discard)
 
 
 def test_opens_on_safe_browsing_by_default(make_window):
