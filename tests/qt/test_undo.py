@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from prototyper import assets
+from prototyper.core import model_sources
 from prototyper.core.preset_io import load_preset
 from prototyper.qt.document import UNDO_LIMIT, Analysis, Document, PresetEdit
+from prototyper.qt.model_loading import replace_model, score_file_model
 
 FIELD = "experience.bands[0].threshold"
 
@@ -82,3 +86,25 @@ def test_the_history_is_bounded(qapp):
     while stack.canUndo():
         stack.undo()
     assert doc.preset == presets[15]  # the oldest steps are gone; the rest undo exactly
+
+
+def test_undo_to_a_model_that_no_longer_loads_is_told(qapp, tmp_path, fresh_model_cache):
+    rng = np.random.default_rng(11)
+    labels = rng.random(400) < 0.3
+    scores = np.clip(rng.normal(0.35 + 0.3 * labels, 0.15), 0.0, 1.0)
+    csv = tmp_path / "scores.csv"
+    rows = [f"{int(y)},{x:.6f}" for y, x in zip(labels, scores, strict=True)]
+    csv.write_text("label,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    base = load_preset(assets.preset_path("safe_browsing"))
+    doc = Document(base)
+    assert doc.set_preset(replace_model(base, score_file_model(csv, None)), "Load scores")
+    assert doc.set_value("experience.modes.prompt.forcefulness", 0.3)
+    shown, told = doc.preset, []
+    doc.error.connect(told.append)
+    csv.unlink()
+    model_sources.clear_cache()
+    doc.undo_stack.undo()  # back to the score file's first step: its file is gone
+    assert len(told) == 1 and "scores.csv" in told[0], told
+    assert doc.preset == shown  # what is shown stays whole
+    doc.undo_stack.undo()  # back to the described model: needs no file
+    assert doc.preset == base
