@@ -69,9 +69,11 @@ def bench_slider(runs: int = 120) -> None:
     from PySide6.QtWidgets import QApplication
 
     from prototyper import assets
+    from prototyper.qt.app import install_gc_guard
     from prototyper.qt.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
+    install_gc_guard()  # as in the app: garbage is collected in this thread only
     scratch = Path(tempfile.mkdtemp())
     settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -39,6 +40,29 @@ class _FirstPaint(QObject):
         QApplication.quit()
 
 
+_gc_guard: GarbageCollector | None = None
+
+
+def install_gc_guard(interval: float = 1.0) -> GarbageCollector:
+    """Collect garbage only in the GUI thread, on a timer, with automatic collection off.
+
+    Workers (model loading, the simulation) run Python in other threads; an automatic
+    collection there that frees Qt objects deadlocks or crashes Qt. Every entry point that
+    builds widgets calls this once its QApplication exists; calling it again is harmless."""
+    global _gc_guard
+    if QApplication.instance() is None:
+        raise RuntimeError("install_gc_guard needs a QApplication: its timer runs in its loop")
+    if _gc_guard is None or not _gc_guard.timer.isActive():
+        _gc_guard = GarbageCollector(interval=interval)
+    gc.disable()  # again: something may have turned automatic collection back on
+    return _gc_guard
+
+
+def gc_guard_active() -> bool:
+    """Whether the guard is in force: automatic collection off and the collector's timer on."""
+    return _gc_guard is not None and _gc_guard.timer.isActive() and not gc.isenabled()
+
+
 def _check_opens(target: Path) -> None:
     """Raise PresetError if the preset or bundle at ``target`` does not load."""
     if is_bundle(target):
@@ -57,9 +81,7 @@ def run(path: str | None = None, started: float | None = None) -> int:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
     )
-    # Workers (model loading, the simulation) run Python in other threads; the cyclic garbage
-    # collector must not free Qt objects there (Qt deadlocks or crashes): collect in this one.
-    collector = GarbageCollector(interval=1.0)  # noqa: F841 - alive while the app runs
+    install_gc_guard()
     target = Path(path) if path else assets.preset_path("safe_browsing")
     try:  # fail with the CLI's one line before any window exists
         _check_opens(target)

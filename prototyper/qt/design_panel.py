@@ -626,7 +626,7 @@ class QtDesignPanel(QWidget):
         items = self._value(self._document.preset, path)
         _, tp = spec(path)
         if item_type(tp) is Band and index == len(items) - 1:
-            self._document.error.emit(f"{path}[{index}]: the lowest band cannot be removed")
+            self._document.report_error(f"{path}[{index}]: the lowest band cannot be removed")
             return
         new = items[:index] + items[index + 1 :]
         noun = "band" if item_type(tp) is Band else f"from {self._title(path)}"
@@ -650,7 +650,7 @@ class QtDesignPanel(QWidget):
         try:
             after = with_values(self._document.preset, changes, origin="edit")
         except PresetError as exc:
-            self._document.error.emit(str(exc.problems[0]))
+            self._document.report_error(str(exc.problems[0]))
             return False
         self._document.set_preset(after, text)
         return True

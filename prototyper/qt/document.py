@@ -128,12 +128,19 @@ def read_preset(path: Path) -> tuple[Preset, DiskStamp]:
     return loads_preset(raw, str(path)), DiskStamp.of(info, raw)
 
 
-class PresetEdit(QUndoCommand):
-    """One change of the preset; consecutive changes of the same field merge (a drag)."""
+UNDO_LIMIT = 200  # steps kept; each holds two presets (a few kB), never an analysis
 
-    def __init__(self, document: Document, before: Analysis, after: Analysis, text: str, key: str):
+
+class PresetEdit(QUndoCommand):
+    """One change of the preset; consecutive changes of the same field merge (a drag).
+
+    Holds the presets before and after, not their analyses (hundreds of kB each for a real
+    model): undo and redo analyse again, which the model cache makes cheap."""
+
+    def __init__(self, document: Document, before: Preset, after: Analysis, text: str, key: str):
         super().__init__(text)
-        self.document, self.before, self.after, self.key = document, before, after, key
+        self.document, self.before, self.after, self.key = document, before, after.preset, key
+        self._first = after  # shown by the push's redo, then dropped
 
     def id(self) -> int:
         return 1 if self.key else -1
@@ -145,10 +152,14 @@ class PresetEdit(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self.document._show(self.after)
+        first, self._first = self._first, None
+        if first is not None:
+            self.document._show(first)
+        else:
+            self.document._show_preset(self.after)
 
     def undo(self) -> None:
-        self.document._show(self.before)
+        self.document._show_preset(self.before)
 
 
 class Document(QObject):
@@ -168,6 +179,7 @@ class Document(QObject):
     ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)  # only while the stack is empty
         self._path = Path(path) if path else None
         self.consent = Consent()  # what the user accepted this session (see grant)
         self.disk_stamp = disk_stamp  # the file as last read or written (see changed_on_disk)
@@ -222,6 +234,11 @@ class Document(QObject):
     def grant(self, consent: Consent) -> None:
         """Load model files with the user's consent from now on (types, pickles)."""
         self.consent = consent
+
+    def report_error(self, text: str) -> None:
+        """Tell the views that an edit was refused (one line); views call this rather than
+        emitting :attr:`error` themselves."""
+        self.error.emit(text)
 
     def end_merge(self) -> None:
         """The drag is over: the next change of the same field is a new undo step."""
@@ -334,10 +351,21 @@ class Document(QObject):
                 self.model_cache,
             )
         except PresetError as exc:
-            self.error.emit(str(exc.problems[0]))
+            self.report_error(str(exc.problems[0]))
             return False
-        self.undo_stack.push(PresetEdit(self, self._analysis, after, text, key))
+        self.undo_stack.push(PresetEdit(self, self.preset, after, text, key))
         return True
+
+    def _show_preset(self, preset: Preset) -> None:
+        """Show a preset from the undo history, analysed again (its model is a cache hit).
+        Should its model no longer load (a file deleted since), the error is told and the
+        last analysis stays on screen."""
+        try:
+            analysis = analyse(preset, self.base_dir, self.consent)
+        except PresetError as exc:
+            self.report_error(str(exc.problems[0]))
+            return
+        self._show(analysis)
 
     def _show(self, analysis: Analysis) -> None:
         self._analysis = analysis

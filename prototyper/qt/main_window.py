@@ -36,7 +36,7 @@ from ..core.schema import MODES, Preset
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
-from .model_loading import DROP_SUFFIXES, QtModelLoader
+from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
 from .plots import QtOutcomeBreakdown, QtRoc, QtScoreDistributions, QtValueCurve
 from .simulation import SimulationController
@@ -63,7 +63,8 @@ def app_data_dir() -> Path:
 
 
 class MainWindow(QMainWindow):
-    """One document in one window. Dialogs go through ``ask``/``tell`` so tests can answer."""
+    """One document in one window. Implements :class:`~prototyper.qt.dialogs.Dialogs`: every
+    dialog goes through ``ask``/``tell``/``choose_open``/``choose_save``, so tests can answer."""
 
     lectureModeChanged = Signal(bool)
 
@@ -111,7 +112,7 @@ class MainWindow(QMainWindow):
         self.simulation = SimulationController(self.document, parent=self)  # over time
         self.time_plots = QtTimePlots(self.simulation)
         self.simulation_status = QtSimulationStatus(self.simulation)
-        self.model_loader = QtModelLoader(self)  # real models load in its worker
+        self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
         self.recompute_label = QLabel()
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self.setAcceptDrops(True)
+        self.statusBar().addPermanentWidget(self.model_loader.progress)
         self.statusBar().addPermanentWidget(self.simulation_status)
         self.statusBar().addPermanentWidget(self.recompute_label)
 
@@ -136,6 +138,7 @@ class MainWindow(QMainWindow):
         actions.detailsRequested.connect(self.show_model_details)
         self.design_panel.model_edit = self.model_loader.edit_model
         self.model_loader.finished.connect(self._on_load_finished)
+        self.model_loader.opened.connect(self.opened)
         self._autosave_timer.timeout.connect(self.write_recovery)
         self.simulation.resultChanged.connect(self.goals.set_horizon)
         self.simulation.failed.connect(lambda text: self.tell("Cannot simulate", text))
@@ -227,7 +230,7 @@ class MainWindow(QMainWindow):
         self.addAction(action)  # shortcuts work in full screen without a menu bar
         return action
 
-    # --- dialogs (replaced in tests) -------------------------------------------------------
+    # --- dialogs (the Dialogs interface; replaced in tests) --------------------------------
 
     def ask(self, title: str, text: str, buttons, default):
         return QMessageBox.question(self, title, text, buttons, default)
@@ -235,16 +238,25 @@ class MainWindow(QMainWindow):
     def tell(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
 
+    def choose_open(self, title: str, start: Path, filters: str) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(self, title, str(start), filters)
+        return Path(name) if name else None
+
+    def choose_save(self, title: str, start: Path, filters: str) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self, title, str(start), filters)
+        return Path(name) if name else None
+
+    def show_status(self, text: str, msecs: int = 0) -> None:
+        self.statusBar().showMessage(text, msecs)
+
     # --- files -----------------------------------------------------------------------------
 
     def open_dialog(self) -> None:
-        start = str(
-            self.document.path.parent if self.document.path else assets.asset_dir("presets")
-        )
+        start = self.document.path.parent if self.document.path else assets.asset_dir("presets")
         filters = "Presets and bundles (*.yaml *.yml *.zip);;All files (*)"
-        name, _ = QFileDialog.getOpenFileName(self, "Open preset", start, filters)
-        if name:
-            self.open_file(Path(name))
+        chosen = self.choose_open("Open preset", start, filters)
+        if chosen:
+            self.open_file(chosen)
 
     def open_file(self, path: Path) -> bool:
         """Open a preset or a bundle (.zip); a bad file shows one line and changes nothing.
@@ -290,8 +302,8 @@ class MainWindow(QMainWindow):
         start = self.document.path or Path.home() / "design.yaml"
         if self._is_bundled(start):
             start = Path.home() / start.name
-        name, _ = QFileDialog.getSaveFileName(self, "Save preset", str(start), "Presets (*.yaml)")
-        return bool(name) and self._save_to(Path(name))
+        chosen = self.choose_save("Save preset", start, "Presets (*.yaml)")
+        return chosen is not None and self._save_to(chosen)
 
     def _save_to(self, path: Path) -> bool:
         self.design_panel.commit_pending()  # text still being typed belongs in the file
@@ -374,7 +386,11 @@ class MainWindow(QMainWindow):
         for url in event.mimeData().urls():
             if url.toLocalFile().lower().endswith(DROP_SUFFIXES):
                 event.acceptProposedAction()
-                self.model_loader.drop(Path(url.toLocalFile()))
+                path = Path(url.toLocalFile())
+                if path.suffix.lower() in (*PRESET_SUFFIXES, ".zip"):
+                    self.open_file(path)
+                else:
+                    self.model_loader.drop(path)
                 return
 
     # --- recent files ----------------------------------------------------------------------

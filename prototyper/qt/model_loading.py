@@ -12,7 +12,7 @@ Each builds a new model section (file paths relative to the preset file's folder
 for a preset without a file) and applies it as one undoable step.
 
 Loading can take seconds (skops and scikit-learn take about 2 s to import; a big CSV more), so
-it runs on a thread pool in four steps, each in one place:
+it runs in a :class:`~prototyper.qt.workers.Worker` in four steps, each in one place:
 
 1. *check* (worker): for a scikit-learn model, which of the file's types this user has not
    trusted on this computer, or that it is a pickle
@@ -45,9 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -79,7 +78,9 @@ from ..core.schema import (
     SyntheticModel,
 )
 from ..core.trust import remember
+from .dialogs import Dialogs
 from .document import Consent, Document
+from .workers import Worker
 
 Button = QMessageBox.StandardButton
 
@@ -127,29 +128,6 @@ def consent_text(check: TrustCheck) -> str:
         "for this file (by its contents) on this computer, never saved in the preset.</p>"
         "<p>Trust them and load the model?</p>"
     )
-
-
-# --- the worker ----------------------------------------------------------------------------
-
-
-class _Relay(QObject):
-    """Carries a task's result to the GUI thread (it lives there; emitting from the pool
-    thread queues the call)."""
-
-    done = Signal(int, bool, object)  # generation, succeeded, result or exception
-
-
-class _Task(QRunnable):
-    def __init__(self, relay: _Relay, generation: int, work: Callable[[], Any]):
-        super().__init__()
-        self.relay, self.generation, self.work = relay, generation, work
-
-    def run(self) -> None:
-        try:
-            value, ok = self.work(), True
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which reports it
-            value, ok = exc, False
-        self.relay.done.emit(self.generation, ok, value)
 
 
 @dataclass
@@ -232,51 +210,46 @@ class QtLoadProgress(QWidget):
 
 
 class QtModelLoader(QObject):
-    """Turns the model actions, dropped files and opened presets with real models into
-    document changes, loading in a worker and asking for consent through the window's
-    ``ask``/``tell`` (which tests replace). ``choose_file`` is replaced in tests too."""
+    """Turns the model actions, dropped model and score files and opened presets with real
+    models into document changes, loading in a worker and talking to the person through
+    ``dialogs`` (the window's, or a test's fake). The caller shows :attr:`progress`."""
 
     started = Signal(str)  # what is being loaded
     finished = Signal(bool)  # the load is over: True if the document changed
+    opened = Signal(object)  # Path: a preset or bundle opened in the background
 
-    def __init__(self, window: Any):
-        super().__init__(window)
+    def __init__(self, document: Document, dialogs: Dialogs, parent: QObject | None = None):
+        super().__init__(parent)
+        self._document = document
         # Weak: a Python reference cycle through Qt objects is freed by the garbage collector,
         # which may run in a worker thread, where deleting widgets deadlocks or crashes.
-        self._host = weakref.ref(window)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)  # a cancelled load may still run beside a new one
-        self._relay = _Relay()
-        self._generation = 0
+        self._dialogs_ref = weakref.ref(dialogs)
+        self._worker = Worker(self, threads=2)  # a cancelled load may still run beside a new one
         self._load: _Load | None = None
         self.bundles: list[Bundle] = []  # extracted bundles the document may use
         self.progress = QtLoadProgress()
-        self.status = window.statusBar()
-        self.status.addPermanentWidget(self.progress)
 
-        self._relay.done.connect(self._on_worker_done)
+        self._worker.finished.connect(self._on_worker_done)
+        self._worker.failed.connect(self._on_worker_failed)
+        self._worker.discarded.connect(self._on_discarded)
         self.progress.cancelRequested.connect(self.cancel)
         self.document.pathChanged.connect(self._on_document_path_changed)
         QCoreApplication.instance().aboutToQuit.connect(self.shutdown)  # bundles removed
 
     @property
-    def _window(self) -> Any:
-        return self._host()
+    def _dialogs(self) -> Dialogs:
+        return self._dialogs_ref()
 
     @property
     def document(self) -> Document:
-        return self._window.document
+        return self._document
 
     @property
     def busy(self) -> bool:
         return self._load is not None
 
-    # --- dialogs (replaced in tests) -------------------------------------------------------
-
     def choose_file(self, title: str, filters: str) -> Path | None:
-        start = self.document.base_dir or Path.cwd()
-        name, _ = QFileDialog.getOpenFileName(self._window, title, str(start), filters)
-        return Path(name) if name else None
+        return self._dialogs.choose_open(title, self.document.base_dir or Path.cwd(), filters)
 
     # --- the three actions -----------------------------------------------------------------
 
@@ -284,7 +257,7 @@ class QtModelLoader(QObject):
         """The synthetic model: base rate and AUC, set in the model section (one undo step
         from a real model, starting from the AUC it measured)."""
         if isinstance(self.document.preset.model, SyntheticModel):
-            self.status.showMessage(
+            self._dialogs.show_status(
                 "The model is described by its ROC AUC and the base rate, in the model section",
                 4000,
             )
@@ -319,7 +292,7 @@ class QtModelLoader(QObject):
         try:
             preset = with_values(self.document.preset, {path: value}, origin="edit")
         except PresetError as exc:
-            self.document.error.emit(str(exc.problems[0]))
+            self.document.report_error(str(exc.problems[0]))
             return False
         return self.load_model(preset.model, f"Change {path}")
 
@@ -330,7 +303,7 @@ class QtModelLoader(QObject):
         try:
             replace_model(doc.preset, model)  # a bad section is told before any loading
         except PresetError as exc:
-            self._window.tell("Cannot use this model", problem_lines(exc))
+            self._dialogs.tell("Cannot use this model", problem_lines(exc))
             return False
         if isinstance(model, SyntheticModel):
             return self._apply_now(model, text)
@@ -360,12 +333,10 @@ class QtModelLoader(QObject):
         return True
 
     def drop(self, path: Path) -> bool:
-        """A file dropped on the window: a preset or bundle opens, a model file asks for its
-        evaluation data, a CSV loads as scores."""
+        """A model or score file dropped on the window (the window opens presets and bundles
+        itself): a model file asks for its evaluation data, a CSV loads as scores."""
         path = Path(path)
         suffix = path.suffix.lower()
-        if suffix in PRESET_SUFFIXES or suffix == ".zip":
-            return self._window.open_file(path)
         if suffix in MODEL_SUFFIXES:
             return self.load_sklearn_dialog(path)
         if suffix == ".csv":
@@ -389,19 +360,19 @@ class QtModelLoader(QObject):
         load = self._finish(False)
         if load is not None:
             load.close_bundle()
-            self.status.showMessage(f"Cancelled loading {load.label}; nothing changed", 4000)
+            self._dialogs.show_status(f"Cancelled loading {load.label}; nothing changed", 4000)
 
     def shutdown(self) -> None:
         """The window closes: abandon any load and remove the extracted bundles."""
         self.cancel()
-        self._pool.waitForDone(10_000)
+        self._worker.wait(10_000)
         for bundle in self.bundles:
             bundle.close()
         self.bundles.clear()
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Wait for the worker threads (tests)."""
-        return self._pool.waitForDone(msecs)
+        return self._worker.wait(msecs)
 
     # --- the steps -------------------------------------------------------------------------
 
@@ -419,31 +390,33 @@ class QtModelLoader(QObject):
         """Run ``work`` in the pool; its result goes to the method named ``then``."""
         assert self._load is not None
         self._load.then = then
-        self._pool.start(_Task(self._relay, self._generation, work))
+        self._worker.start(lambda _run: work())  # a load cannot stop half-way
 
-    def _on_worker_done(self, generation: int, ok: bool, value: Any) -> None:
+    def _on_worker_done(self, value: Any) -> None:
         load = self._load
-        if generation != self._generation or load is None:  # cancelled or superseded
-            if isinstance(value, _Checked) and value.opened and value.opened.bundle:
-                value.opened.bundle.close()
-            return
-        if not ok:
-            self._fail(load, value)
-            return
+        assert load is not None  # ending a load cancels its run, whose result is discarded
         getattr(self, load.then)(value)
 
-    def _fail(self, load: _Load, exc: BaseException) -> None:
+    @staticmethod
+    def _on_discarded(value: Any) -> None:
+        """A cancelled or superseded load's result: remove the bundle it extracted."""
+        if isinstance(value, _Checked) and value.opened and value.opened.bundle:
+            value.opened.bundle.close()
+
+    def _on_worker_failed(self, exc: BaseException) -> None:
+        load = self._load
+        assert load is not None
         self._finish(False)
         load.close_bundle()
         if isinstance(exc, PresetError):
-            self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
+            self._dialogs.tell(f"Cannot load {load.label}", problem_lines(exc))
         else:
             raise exc  # a bug: the window's exception hook shows it
 
     def _finish(self, changed: bool) -> _Load | None:
         """End the current load (if any) and return it."""
         load, self._load = self._load, None
-        self._generation += 1
+        self._worker.cancel()  # whatever the running step returns is dropped
         if load is not None:
             self.progress.stop()
             self.finished.emit(changed)
@@ -485,7 +458,7 @@ class QtModelLoader(QObject):
         if check is not None and not self._ask_consent(load, model, check):
             self._finish(False)
             load.close_bundle()
-            self.status.showMessage(f"Not loaded: {load.label} was not trusted", 6000)
+            self._dialogs.show_status(f"Not loaded: {load.label} was not trusted", 6000)
             return
         if isinstance(model, SyntheticModel):
             self._on_loaded(None)
@@ -511,13 +484,13 @@ class QtModelLoader(QObject):
             if not self._yes("Trust the model's types?", consent_text(check)):
                 return False
             if not remember(check.digest, check.needed):
-                self.status.showMessage(
+                self._dialogs.show_status(
                     "Could not save the consent in your settings; trusted until you quit", 8000
                 )
         return True
 
     def _yes(self, title: str, text: str) -> bool:
-        answer = self._window.ask(title, text, Button.Yes | Button.No, Button.No)
+        answer = self._dialogs.ask(title, text, Button.Yes | Button.No, Button.No)
         return answer == Button.Yes
 
     @staticmethod
@@ -532,7 +505,7 @@ class QtModelLoader(QObject):
         doc = self.document
         stale = doc.path != load.doc_path  # another file was opened meanwhile
         if not stale and load.opened is not None and doc.analysis is not load.analysis:
-            stale = doc.dirty and not self._window.maybe_save()  # edited while loading
+            stale = doc.dirty and not self._dialogs.maybe_save()  # edited while loading
         if stale:
             self._finish(False)
             load.close_bundle()
@@ -544,14 +517,14 @@ class QtModelLoader(QObject):
             changed = self._apply(load)
         self._finish(changed)
         if changed:
-            self.status.showMessage(f"Loaded {load.label}", 4000)
+            self._dialogs.show_status(f"Loaded {load.label}", 4000)
 
     def _apply(self, load: _Load) -> bool:
         assert load.model is not None
         try:  # on the current preset: edits made while loading stay
             preset = replace_model(self.document.preset, load.model)
         except PresetError as exc:
-            self._window.tell(f"Cannot load {load.label}", problem_lines(exc))
+            self._dialogs.tell(f"Cannot load {load.label}", problem_lines(exc))
             return False
         return self.document.set_preset(preset, load.text)
 
@@ -566,9 +539,9 @@ class QtModelLoader(QObject):
             load.close_bundle()
             if opened.bundle in self.bundles:
                 self.bundles.remove(opened.bundle)
-            self._window.tell("Cannot open preset", problem_lines(exc))
+            self._dialogs.tell("Cannot open preset", problem_lines(exc))
             return False
-        self._window.opened(load.open_path)
+        self.opened.emit(load.open_path)
         return True
 
     def _apply_now(self, model: ModelSource, text: str) -> bool:
@@ -577,7 +550,7 @@ class QtModelLoader(QObject):
         try:
             preset = replace_model(self.document.preset, model)
         except PresetError as exc:
-            self._window.tell("Cannot use this model", problem_lines(exc))
+            self._dialogs.tell("Cannot use this model", problem_lines(exc))
             return False
         return self.document.set_preset(preset, text)
 

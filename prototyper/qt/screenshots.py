@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from .. import assets
+from .app import install_gc_guard
 from .main_window import MainWindow
 
 SIZE = (1600, 1000)
@@ -22,6 +23,7 @@ SIZE = (1600, 1000)
 def render_all(out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
+    install_gc_guard()  # the windows' workers must never collect Qt objects
     scratch = Path(tempfile.mkdtemp(prefix="prototyper-shots-"))
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     written = []

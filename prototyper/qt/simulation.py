@@ -2,11 +2,11 @@
 the controller the views watch.
 
 The core's :func:`~prototyper.core.simulate.simulate` is a plain function that reports
-progress and honours cancel (docs/MODEL.md, 9.1). Here it runs on a private one-thread pool:
-the job passes a flag-reading ``cancel`` and a signal-emitting ``progress``, and every result
-comes back to the GUI thread through queued signals. The controller keeps the last complete
-result and says whether it is stale, i.e. whether the design or the settings have changed
-since; it never shows a partial run.
+progress and honours cancel (docs/MODEL.md, 9.1). Here it runs in a one-thread
+:class:`~prototyper.qt.workers.Worker`: the job passes the run's ``cancelled`` and
+``progress``, and every result comes back to the GUI thread through queued signals. The
+controller keeps the last complete result and says whether it is stale, i.e. whether the
+design or the settings have changed since; it never shows a partial run.
 
 - Starting a run while one runs cancels the old one (its results are ignored from that
   moment) and queues the new one behind it on the pool, so two runs never compete for the
@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from ..core.preset_io import PresetError
@@ -41,6 +39,7 @@ from ..core.simulation_limits import (
     slots_problem,
 )
 from .document import Analysis, Document
+from .workers import Run, Worker
 
 log = logging.getLogger("prototyper")
 
@@ -76,58 +75,30 @@ def simulation_key(sim: Simulation) -> tuple:
     return run_key(sim.preset, sim.seed, sim.replications, sim.users)
 
 
-# --- the job: runs on the pool's thread -----------------------------------------------------
+# --- the job: runs on the worker's thread ---------------------------------------------------
 
 
-class _JobSignals(QObject):
-    """Emitted from the pool's thread; the controller's slots run on the GUI thread."""
-
-    progressed = Signal(int, float)  # job, fraction
-    finished = Signal(int, object, float)  # job, Simulation, seconds
-    cancelled = Signal(int)
-    failed = Signal(int, str)
-
-
-@dataclass
+@dataclass(frozen=True)
 class _Job:
-    id: int
     preset: Preset
     scores: ScoreModel
     seed: int
     replications: int
     users: int
-    signals: _JobSignals
-    cancel_flag: threading.Event = dataclasses.field(default_factory=threading.Event)
 
-    def run(self) -> None:
-        """The whole run; everything it reports goes through ``signals``."""
-        emit = self.signals
+    def __call__(self, run: Run) -> tuple[Simulation, float]:
+        """The whole run: the simulation and the seconds it took."""
         start = time.perf_counter()
-        try:
-            sim = simulate(
-                self.preset,
-                seed=self.seed,
-                replications=self.replications,
-                users=self.users,
-                progress=lambda fraction: emit.progressed.emit(self.id, fraction),
-                cancel=self.cancel_flag.is_set,
-                scores=self.scores,
-            )
-        except Cancelled:
-            emit.cancelled.emit(self.id)
-        except PresetError as exc:
-            emit.failed.emit(self.id, str(exc.problems[0]))
-        except MemoryError:
-            emit.failed.emit(
-                self.id,
-                f"not enough memory for {self.users:,} users x {self.replications} "
-                "replications; simulate fewer users",
-            )
-        except Exception as exc:  # noqa: BLE001 - reported in the window, never lost in a thread
-            log.exception("the simulation failed")
-            emit.failed.emit(self.id, f"{type(exc).__name__}: {exc}")
-        else:
-            emit.finished.emit(self.id, sim, time.perf_counter() - start)
+        sim = simulate(
+            self.preset,
+            seed=self.seed,
+            replications=self.replications,
+            users=self.users,
+            progress=run.progress,
+            cancel=run.cancelled,
+            scores=self.scores,
+        )
+        return sim, time.perf_counter() - start
 
 
 # --- the controller: lives on the GUI thread ------------------------------------------------
@@ -152,18 +123,14 @@ class SimulationController(QObject):
         self._settings = SimulationSettings()
         self._result: Simulation | None = None
         self._stale = False
-        self._job: _Job | None = None
-        self._next_id = 0
+        self._job: _Job | None = None  # the current run's job
         self.progress = 0.0  # of the current run
         self.seconds = 0.0  # the last complete run took
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one run at a time; a new one queues behind
-        self._signals = _JobSignals(self)
+        self._worker = Worker(self, threads=1)  # one run at a time; a new one queues behind
 
-        self._signals.progressed.connect(self._on_progressed)
-        self._signals.finished.connect(self._on_finished)
-        self._signals.cancelled.connect(self._on_cancelled)
-        self._signals.failed.connect(self._on_failed)
+        self._worker.progressed.connect(self._on_progressed)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
         document.changed.connect(self._on_document_changed)
         app = QApplication.instance()
         if app is not None:
@@ -219,12 +186,9 @@ class SimulationController(QObject):
             self.failed.emit(problem)
             return False
         was_running = self.running
-        self._drop_job()
-        self._next_id += 1
-        job = _Job(self._next_id, preset, scores, s.seed, s.replications, users, self._signals)
-        self._job = job
+        self._job = _Job(preset, scores, s.seed, s.replications, users)
         self.progress = 0.0
-        self._pool.start(job.run)
+        self._worker.start(self._job)  # cancels a run in progress
         if not was_running:
             self.runningChanged.emit(True)
         self.progressed.emit(0.0)  # at once, even while a cancelled run is still stopping
@@ -243,12 +207,11 @@ class SimulationController(QObject):
         if self._job is not None:
             self._drop_job()
             self.runningChanged.emit(False)
-        self._pool.clear()
-        return self._pool.waitForDone(timeout_ms)
+        return self._worker.shutdown(timeout_ms)
 
     def wait_idle(self, timeout_ms: int = 10_000) -> bool:
         """Wait until the pool's thread is idle (a cancelled run has really stopped)."""
-        return self._pool.waitForDone(timeout_ms)
+        return self._worker.wait(timeout_ms)
 
     # --- internals -------------------------------------------------------------------------
 
@@ -263,43 +226,40 @@ class SimulationController(QObject):
 
     def _drop_job(self) -> None:
         """Tell the current job to stop and ignore whatever it still reports."""
-        if self._job is not None:
-            self._job.cancel_flag.set()
-            self._job = None
-
-    def _current(self, job_id: int) -> bool:
-        return self._job is not None and self._job.id == job_id
-
-    @Slot(int, float)
-    def _on_progressed(self, job_id: int, fraction: float) -> None:
-        if self._current(job_id):
-            self.progress = fraction
-            self.progressed.emit(fraction)
-
-    @Slot(int, object, float)
-    def _on_finished(self, job_id: int, sim: Any, seconds: float) -> None:
-        if not self._current(job_id):
-            return
         self._job = None
-        self._result, self.seconds = sim, seconds
+        self._worker.cancel()
+
+    @Slot(float)
+    def _on_progressed(self, fraction: float) -> None:
+        self.progress = fraction
+        self.progressed.emit(fraction)
+
+    @Slot(object)
+    def _on_finished(self, outcome: tuple[Simulation, float]) -> None:
+        self._job = None
+        sim, self.seconds = outcome
+        self._result = sim
         self._stale = self._is_stale()
         self.runningChanged.emit(False)
         self.finished.emit(sim)
         self.resultChanged.emit(sim, self._stale)
 
-    @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
-        if self._current(job_id):  # cancelled from outside (cancel() detaches at once)
-            self._job = None
-            self.runningChanged.emit(False)
+    @Slot(object)
+    def _on_failed(self, exc: BaseException) -> None:
+        job, self._job = self._job, None
+        self.runningChanged.emit(False)
+        if isinstance(exc, Cancelled):  # stopped from inside (cancel() detaches at once)
             self.cancelled.emit()
-
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if self._current(job_id):
-            self._job = None
-            self.runningChanged.emit(False)
-            self.failed.emit(message)
+        elif isinstance(exc, PresetError):
+            self.failed.emit(str(exc.problems[0]))
+        elif isinstance(exc, MemoryError) and job is not None:
+            self.failed.emit(
+                f"not enough memory for {job.users:,} users x {job.replications} "
+                "replications; simulate fewer users"
+            )
+        else:  # a bug: reported in the window and logged, never lost in a thread
+            log.error("the simulation failed", exc_info=exc)
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
 
     def _on_document_changed(self, _: Analysis) -> None:
         self._update_stale()

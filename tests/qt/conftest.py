@@ -1,7 +1,13 @@
-"""Qt tests: skipped as a whole without PySide6, run offscreen unless told otherwise."""
+"""Qt tests: skipped as a whole without PySide6, run offscreen unless told otherwise.
+
+The fixtures shared by the Qt tests live here: a window whose dialogs the test answers
+(``make_window``), a document on the default preset, a copy of it to edit, and the folders
+a window writes to, all under the test's ``tmp_path``."""
 
 import gc
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +15,15 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QSettings  # noqa: E402 - after the skip above
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from prototyper import assets  # noqa: E402
+from prototyper.core import model_sources  # noqa: E402
+from prototyper.core.preset_io import load_preset  # noqa: E402
+
+Button = QMessageBox.StandardButton
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +36,88 @@ def _collect_garbage_in_the_main_thread():
     yield
     gc.enable()
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path_factory, monkeypatch):
+    """Nothing a test does reaches the real home folder: default QSettings, the app's data
+    folder (recovery files, the log) and every XDG folder point into a temporary one."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        monkeypatch.setenv(name, str(home / sub))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(fmt, scope, str(home / ".config"))
+    return home
+
+
+@pytest.fixture
+def fresh_model_cache():
+    """Models load afresh: no test sees another's cached model (or consent)."""
+    model_sources.clear_cache()
+    yield
+    model_sources.clear_cache()
+
+
+@pytest.fixture
+def document(qapp):
+    """A document on the safe-browsing preset, without a file."""
+    from prototyper.qt.document import Document
+
+    return Document(load_preset(assets.preset_path("safe_browsing")))
+
+
+@pytest.fixture
+def preset_copy(tmp_path) -> Path:
+    """The safe-browsing preset copied to a file the test may change."""
+    path = tmp_path / "mine.yaml"
+    shutil.copy(assets.preset_path("safe_browsing"), path)
+    return path
+
+
+@pytest.fixture
+def recovery_dir(tmp_path) -> Path:
+    return tmp_path / "recovery"
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, recovery_dir):
+    """``make_window(path=None, answer=Button.Yes, instance=None)``: a window whose settings
+    and recovery files are under ``tmp_path`` and whose dialogs the test answers: ``answer``
+    for every question (a button, or a function of the title), ``window.chosen`` for the files
+    the file dialogs return. What it asked and told is in ``window.asked`` ("title: text")
+    and ``window.told``; ``instance`` stands for another running app (default: this test's)."""
+    from prototyper.qt.main_window import MainWindow
+
+    made = []
+
+    def make(path=None, answer=Button.Yes, instance=None):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(path, settings=settings, recovery_dir=recovery_dir, instance=instance)
+        window.asked, window.told, window.chosen = [], [], []
+
+        def ask(title, text, buttons, default):
+            window.asked.append(f"{title}: {text}")
+            return answer(title) if callable(answer) else answer
+
+        def choose(title, start, filters):
+            return Path(window.chosen.pop(0)) if window.chosen else None
+
+        window.ask = ask
+        window.tell = lambda title, text: window.told.append(text)
+        window.choose_open = window.choose_save = choose
+        qtbot.addWidget(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.model_loader.wait()
+        window.document.undo_stack.setClean()  # let the fixture close without prompting
+        window.simulation.shutdown()

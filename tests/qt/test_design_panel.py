@@ -51,11 +51,6 @@ AMOUNT = "payoffs.positive_missed[0].amount"
 
 
 @pytest.fixture
-def document() -> Document:
-    return Document(load_preset(preset_path("safe_browsing")))
-
-
-@pytest.fixture
 def panel(qtbot, document) -> QtDesignPanel:
     widget = QtDesignPanel(document)
     qtbot.addWidget(widget)

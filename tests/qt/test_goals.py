@@ -24,11 +24,6 @@ TOP = "experience.bands[0].threshold"
 
 
 @pytest.fixture
-def document() -> Document:
-    return Document(load_preset(assets.preset_path("safe_browsing")))
-
-
-@pytest.fixture
 def dashboard(qtbot, document) -> QtGoalsDashboard:
     view = QtGoalsDashboard(document)
     qtbot.addWidget(view)

@@ -1,54 +1,27 @@
 from __future__ import annotations
 
+import functools
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from prototyper import assets
 from prototyper.core import recovery
 from prototyper.core.preset_io import load_preset
-from prototyper.qt.main_window import MainWindow, install_exception_hook
+from prototyper.qt.main_window import install_exception_hook
 
 Button = QMessageBox.StandardButton
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path):
-    made = []
-
-    def make(path=None, answer=Button.Discard, instance=None):
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(
-            path, settings=settings, recovery_dir=tmp_path / "recovery", instance=instance
-        )
-        window.asked, window.told = [], []
-
-        def ask(title, text, buttons, default):
-            window.asked.append(text)
-            return answer
-
-        window.ask = ask
-        window.tell = lambda title, text: window.told.append(text)
-        qtbot.addWidget(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.document.undo_stack.setClean()  # let the fixture close without prompting
-
-
-@pytest.fixture
-def preset_copy(tmp_path):
-    path = tmp_path / "mine.yaml"
-    shutil.copy(assets.preset_path("safe_browsing"), path)
-    return path
+def make_window(make_window):
+    """The shared window, its questions answered Discard unless a test says otherwise."""
+    return functools.partial(make_window, answer=Button.Discard)
 
 
 def test_opens_on_safe_browsing_by_default(make_window):
@@ -125,16 +98,21 @@ def test_autosave_timer_writes_the_recovery_file(make_window, preset_copy, tmp_p
     assert not any((tmp_path / "recovery").glob("*.yaml"))
 
 
-def test_drop_a_yaml_file_opens_it(make_window):
-    window = make_window()
-    target = assets.preset_path("fall_detection")
+def drop(window, path) -> None:
+    """Drop ``path`` on the window, as a file manager does."""
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(target))])
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
     event = QDropEvent(
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
     window.dropEvent(event)
+
+
+def test_drop_a_yaml_file_opens_it(make_window):
+    window = make_window()
+    target = assets.preset_path("fall_detection")
+    drop(window, target)
     assert window.document.preset.scenario.name == load_preset(target).scenario.name
 
 
@@ -220,7 +198,7 @@ def test_a_path_too_long_is_one_line_and_the_recent_files_stay(
     recent = window.recent_files()
     before = window.document.preset
     path = _too_long(tmp_path, suffix)
-    window.model_loader.drop(path)  # a preset or bundle opens, a CSV loads as scores
+    drop(window, path)  # a preset or bundle opens, a CSV loads as scores
     qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
     assert len(window.told) == 1
     assert _one_line_naming(window.told[0], path, "too long"), window.told[0][-200:]
@@ -245,7 +223,7 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(make_window, tmp_path, q
     window = make_window()
     path = tmp_path / name
     os.mkfifo(path)
-    window.model_loader.drop(path)
+    drop(window, path)
     qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
     assert len(window.told) == 1
     assert _one_line_naming(window.told[0], path, "not a regular file"), window.told[0]

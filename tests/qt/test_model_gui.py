@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
@@ -25,13 +25,13 @@ from prototyper.core.model_sources import CAN_RUN_CODE, LoadedModel, TrustCheck,
 from prototyper.core.preset_io import load_preset, save_preset
 from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
 from prototyper.qt import model_loading
-from prototyper.qt.main_window import MainWindow
 from prototyper.qt.model_loading import consent_text
 from prototyper.qt.theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR
 from tests.core.gadgets import GADGET_IDS, GADGETS, build
 from tests.core.test_model_sources import preset_text, sklearn_model_yaml
 
 Button = QMessageBox.StandardButton
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models"
 FALL_MODEL = MODELS / "fall_detection" / "model.skops"
@@ -79,44 +79,6 @@ def clipped_tree(depth: int):
 
     clip = FunctionTransformer(np.clip, kw_args={"a_min": -10.0, "a_max": 10.0})
     return make_pipeline(clip, DecisionTreeClassifier(max_depth=depth, random_state=0))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    model_sources.clear_cache()
-    yield
-    model_sources.clear_cache()
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    """A window whose dialogs are answered by the test: ``answer`` for every question (or a
-    function of the title), ``window.chosen`` for the files the file dialogs return."""
-    made = []
-
-    def make(path=None, answer=Button.Yes):
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(path, settings=settings, recovery_dir=tmp_path / "recovery")
-        window.asked, window.told, window.chosen = [], [], []
-
-        def ask(title, text, buttons, default):
-            window.asked.append(f"{title}: {text}")
-            return answer(title) if callable(answer) else answer
-
-        def choose_file(title, filters):
-            return Path(window.chosen.pop(0)) if window.chosen else None
-
-        window.ask = ask
-        window.tell = lambda title, text: window.told.append(text)
-        window.model_loader.choose_file = choose_file
-        qtbot.addWidget(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.model_loader.wait()
-        window.document.undo_stack.setClean()  # let the fixture close without prompting
 
 
 def wait_loaded(qtbot, window) -> None:

@@ -48,11 +48,6 @@ def make_document(name: str = "safe_browsing") -> Document:
 
 
 @pytest.fixture
-def document() -> Document:
-    return make_document()
-
-
-@pytest.fixture
 def views(qtbot, document):
     made = {
         "scores": QtScoreDistributions(document),

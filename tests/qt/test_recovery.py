@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets
-from prototyper.core import model_sources, recovery
+from prototyper.core import recovery
 from prototyper.core.bundle import pack
 from prototyper.core.model_sections import replace_model
 from prototyper.core.preset_io import load_preset, save_preset
@@ -32,52 +31,7 @@ FIELD = "experience.modes.prompt.forcefulness"
 SCRIPT = Path(__file__).with_name("autosaving_window.py")
 REPO = Path(__file__).resolve().parents[2]
 LOAD_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    model_sources.clear_cache()
-    yield
-    model_sources.clear_cache()
-
-
-@pytest.fixture
-def recovery_dir(tmp_path):
-    return tmp_path / "recovery"
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, recovery_dir):
-    """A window whose questions are answered by ``answer`` (a button, or a function of the
-    title); ``instance`` stands for another running app (default: this test's)."""
-    made = []
-
-    def make(path=None, answer=Button.Yes, instance=None):
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(path, settings=settings, recovery_dir=recovery_dir, instance=instance)
-        window.asked, window.told = [], []
-
-        def ask(title, text, buttons, default):
-            window.asked.append(f"{title}: {text}")
-            return answer(title) if callable(answer) else answer
-
-        window.ask = ask
-        window.tell = lambda title, text: window.told.append(text)
-        qtbot.addWidget(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.model_loader.wait()
-        window.document.undo_stack.setClean()  # let the fixture close without prompting
-
-
-@pytest.fixture
-def preset_copy(tmp_path):
-    path = tmp_path / "mine.yaml"
-    shutil.copy(assets.preset_path("safe_browsing"), path)
-    return path
+pytestmark = pytest.mark.usefixtures("fresh_model_cache")
 
 
 def wait_loaded(qtbot, window) -> None:

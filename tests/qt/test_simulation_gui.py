@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
@@ -24,7 +24,6 @@ from prototyper.core.simulate import (
 )
 from prototyper.qt import simulation as simulation_module
 from prototyper.qt.goals import STALE_COLOR
-from prototyper.qt.main_window import MainWindow
 from prototyper.qt.simulation import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
@@ -39,28 +38,18 @@ RUN_MS = 30_000
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path):
-    made = []
+def make_window(make_window):
+    """The shared window on a short horizon with small simulation settings; questions are
+    answered Discard."""
 
     def make(name="fall_detection", horizon=30, settings=SMALL):
-        qsettings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(
-            assets.preset_path(name), settings=qsettings, recovery_dir=tmp_path / "recovery"
-        )
-        window.asked, window.told = [], []
-        window.ask = lambda title, text, buttons, default: Button.Discard
-        window.tell = lambda title, text: window.told.append(text)
-        qtbot.addWidget(window)
-        made.append(window)
+        window = make_window(assets.preset_path(name), answer=Button.Discard)
         if horizon is not None:
             assert window.document.set_value("scenario.horizon_days", horizon)
         window.simulation.set_settings(settings)
         return window
 
-    yield make
-    for window in made:
-        window.document.undo_stack.setClean()  # let the fixture close without prompting
-        window.simulation.shutdown()
+    return make
 
 
 @pytest.fixture
