@@ -232,9 +232,7 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
                 f"--values: expected numbers separated by commas, got {text!r}"
             ) from None
         if not (np.isfinite(values).all() and 1 <= len(values) <= MAX_POINTS):
-            raise UsageError(
-                f"--values: expected 1 to {MAX_POINTS} finite numbers, got {text!r}"
-            )
+            raise UsageError(f"--values: expected 1 to {MAX_POINTS} finite numbers, got {text!r}")
         return values
     if range_text is not None:
         parts = range_text.split(":")
@@ -244,14 +242,11 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
             lo, hi = float(parts[0]), float(parts[1])
             n = int(parts[2]) if len(parts) > 2 else 101
         except (ValueError, IndexError):
-            raise UsageError(
-                f"--range: expected LOW:HIGH[:N], got {range_text!r}"
-            ) from None
+            raise UsageError(f"--range: expected LOW:HIGH[:N], got {range_text!r}") from None
         # hi - lo must be finite too, or the spacing of the points overflows
         if not (np.isfinite([lo, hi, hi - lo]).all() and 2 <= n <= MAX_POINTS):
             raise UsageError(
-                f"--range: expected finite bounds and 2 to {MAX_POINTS} points, "
-                f"got {range_text!r}"
+                f"--range: expected finite bounds and 2 to {MAX_POINTS} points, got {range_text!r}"
             )
         return np.linspace(lo, hi, n)
     return None

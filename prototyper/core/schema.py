@@ -501,9 +501,7 @@ def _response(pos: float, neg: float) -> ModeResponse:
 ModeResponses = _per_mode(
     "ModeResponses",
     ModeResponse,
-    lambda m: field(
-        default=_response(m.act_if_positive, m.act_if_negative), metadata=meta(m.name)
-    ),
+    lambda m: field(default=_response(m.act_if_positive, m.act_if_negative), metadata=meta(m.name)),
 )
 
 
@@ -642,8 +640,7 @@ class HabituationOverTime:
         default=0.5,
         metadata=probability(
             "Recovery per day",
-            "Share of the habituation carried over that wears off each night; 1 is full "
-            "recovery.",
+            "Share of the habituation carried over that wears off each night; 1 is full recovery.",
         ),
     )
     polymorphic: float = field(

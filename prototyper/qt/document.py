@@ -310,8 +310,10 @@ class Document(QObject):
     def changed_on_disk(self) -> bool:
         """Whether the document's file now holds something other than what it last read or
         wrote (another window, another program)."""
-        return self._path is not None and self.disk_stamp is not None and (
-            self.disk_stamp.changed(self._path)
+        return (
+            self._path is not None
+            and self.disk_stamp is not None
+            and (self.disk_stamp.changed(self._path))
         )
 
     def _copy_model_files(self, target: Path) -> tuple[Preset, Consent]:

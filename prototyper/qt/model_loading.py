@@ -89,6 +89,8 @@ PRESET_SUFFIXES = (".yaml", ".yml")
 DROP_SUFFIXES = PRESET_SUFFIXES + (".zip", ".csv") + MODEL_SUFFIXES
 MODEL_FILTER = "Models (*.skops *.pkl *.pickle *.joblib);;All files (*)"
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
+
+
 def problem_lines(exc: PresetError) -> str:
     return "\n".join(str(p) for p in exc.problems)
 

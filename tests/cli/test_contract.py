@@ -59,8 +59,7 @@ def one_line(err: str) -> str:
 def assert_inert(text: str) -> None:
     """Nothing a terminal would act on: no control character but the line ends."""
     assert not any(
-        (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029"
-        for c in text
+        (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029" for c in text
     ), repr(text)
 
 

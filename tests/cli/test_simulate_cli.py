@@ -18,9 +18,6 @@ from .running import run
 FAST = ["--users", "100", "--replications", "3", "--set", "scenario.horizon_days=10"]
 
 
-
-
-
 def test_text_summary_by_default(capsys, small_file):
     code, out, err = run(capsys, "simulate", small_file, *FAST)
     assert code == 0, err

@@ -183,9 +183,7 @@ def test_layers_report_plain_units(small):
 def test_added_value_by_stakeholder_is_against_the_feature_off(small):
     e = evaluate(small)
     off = evaluate(
-        with_values(
-            small, {"experience.bands[0].mode": "none", "experience.bands[1].mode": "none"}
-        )
+        with_values(small, {"experience.bands[0].mode": "none", "experience.bands[1].mode": "none"})
     )
     np.testing.assert_allclose(
         e.added_by_stakeholder(), e.value_by_stakeholder() - off.value_by_stakeholder(), atol=1e-12

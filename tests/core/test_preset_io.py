@@ -508,9 +508,7 @@ citations = st.dictionaries(st.sampled_from(CITABLE), text, max_size=4).map(Mapp
 @st.composite
 def bands(draw) -> tuple[Band, ...]:
     upper = draw(
-        st.lists(
-            st.floats(min_value=0.0, max_value=1.0, exclude_min=True), unique=True, max_size=4
-        )
+        st.lists(st.floats(min_value=0.0, max_value=1.0, exclude_min=True), unique=True, max_size=4)
     )
     thresholds = [*sorted(upper, reverse=True), 0.0]
     return tuple(Band(t, draw(st.sampled_from(MODES))) for t in thresholds)
@@ -971,10 +969,20 @@ def test_the_deep_file_is_valid():
             "experience.bands[1].mode",
             "(did you mean 'prompt'?)",
         ),
-        ("      amount: 100\n", "      amount: lots\n", 23, "payoffs.positive_acted[0].amount",
-         "expected a number, got 'lots'"),
-        ("      label: saved\n", "      label: saved\n      labl: x\n", 25,
-         "payoffs.positive_acted[0].labl", "did you mean 'label'?"),
+        (
+            "      amount: 100\n",
+            "      amount: lots\n",
+            23,
+            "payoffs.positive_acted[0].amount",
+            "expected a number, got 'lots'",
+        ),
+        (
+            "      label: saved\n",
+            "      label: saved\n      labl: x\n",
+            25,
+            "payoffs.positive_acted[0].labl",
+            "did you mean 'label'?",
+        ),
         ("  users: 1000\n", "  users: 0\n", 9, "scenario.users", "must be in [1, 1e+10], got 0"),
         ("auc: 0.9}", "auc: 1.9}", 12, "model.auc", "must be in (0.5, 1), got 1.9"),
         ("  name: deep\n", "  name: deep\n  nmae: x\n", 6, "scenario.nmae", "'name'?"),

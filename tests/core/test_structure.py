@@ -50,9 +50,7 @@ def test_minimal_preset_gets_the_defaults():
 
 
 def test_numbers_get_the_schema_type():
-    p = loads_preset(
-        edit("users: 10", "users: 1e3", edit("auc: 0.8", "auc: 0.75e0")), "m.yaml"
-    )
+    p = loads_preset(edit("users: 10", "users: 1e3", edit("auc: 0.8", "auc: 0.75e0")), "m.yaml")
     assert p.scenario.users == 1000 and type(p.scenario.users) is int
     assert type(p.model.auc) is float
     p = loads_preset(edit("users: 10", "users: 10.0"), "m.yaml")
@@ -67,18 +65,38 @@ def test_numbers_get_the_schema_type():
 RANGES = [
     ("base_rate: 0.1", "base_rate: 0", 2, "scenario.base_rate", "must be in (0, 1), got 0"),
     ("base_rate: 0.1", "base_rate: 1", 2, "scenario.base_rate", "must be in (0, 1), got 1"),
-    ("base_rate: 0.1", "base_rate: -1e-9", 2, "scenario.base_rate",
-     "must be in (0, 1), got -1e-09"),
+    (
+        "base_rate: 0.1",
+        "base_rate: -1e-9",
+        2,
+        "scenario.base_rate",
+        "must be in (0, 1), got -1e-09",
+    ),
     ("auc: 0.8", "auc: 0.5", 3, "model.auc", "must be in (0.5, 1), got 0.5"),
     ("auc: 0.8", "auc: 1", 3, "model.auc", "must be in (0.5, 1), got 1"),
     ("users: 10", "users: 0", 2, "scenario.users", "must be in [1, 1e+10], got 0"),
     ("users: 10", "users: -5", 2, "scenario.users", "must be in [1, 1e+10], got -5"),
-    ("events_per_user_per_day: 2", "events_per_user_per_day: 0", 2,
-     "scenario.events_per_user_per_day", "must be in [1e-09, 1e+06], got 0"),
-    ("events_per_user_per_day: 2", "events_per_user_per_day: 1000001", 2,
-     "scenario.events_per_user_per_day", "must be in [1e-09, 1e+06], got 1e+06"),
-    ("threshold: 0.0", "threshold: -0.1", 6, "experience.bands[0].threshold",
-     "must be in [0, 1], got -0.1"),
+    (
+        "events_per_user_per_day: 2",
+        "events_per_user_per_day: 0",
+        2,
+        "scenario.events_per_user_per_day",
+        "must be in [1e-09, 1e+06], got 0",
+    ),
+    (
+        "events_per_user_per_day: 2",
+        "events_per_user_per_day: 1000001",
+        2,
+        "scenario.events_per_user_per_day",
+        "must be in [1e-09, 1e+06], got 1e+06",
+    ),
+    (
+        "threshold: 0.0",
+        "threshold: -0.1",
+        6,
+        "experience.bands[0].threshold",
+        "must be in [0, 1], got -0.1",
+    ),
 ]
 
 
@@ -95,9 +113,11 @@ def test_out_of_range(old, new, line, field, message):
     ],
 )
 def test_optional_fields_are_checked_too(extra, field, message):
-    text = edit("scenario: {name: m, users: 10, events_per_user_per_day: 2, base_rate: 0.1}",
-                "scenario:\n  name: m\n  users: 10\n  events_per_user_per_day: 2\n"
-                f"  base_rate: 0.1\n{extra}")
+    text = edit(
+        "scenario: {name: m, users: 10, events_per_user_per_day: 2, base_rate: 0.1}",
+        "scenario:\n  name: m\n  users: 10\n  events_per_user_per_day: 2\n"
+        f"  base_rate: 0.1\n{extra}",
+    )
     assert problems_of(text) == [(7, field, message)]
 
 
@@ -116,7 +136,9 @@ def test_just_inside_the_range(old, new):
     loads_preset(edit(old, new), "m.yaml")
 
 
-SECTIONS = MINIMAL + """\
+SECTIONS = (
+    MINIMAL
+    + """\
   modes:
     prompt: {forcefulness: 0.5, daily_cap: 3, over_cap: annotate}
 response:
@@ -131,6 +153,7 @@ payoffs:
   attention:
     prompt: {minutes_low: 0.1, minutes_high: 0.5, stakeholder: user}
 """
+)
 
 
 def test_the_sections_fixture_is_valid():
@@ -142,37 +165,111 @@ def test_the_sections_fixture_is_valid():
 @pytest.mark.parametrize(
     "old, new, line, field, message",
     [
-        ("habituation: 0.3", "habituation: 1", 14, "response.modes.prompt.habituation",
-         "must be in [0, 1), got 1"),
-        ("{low: 0.2, high: 0.8}", "{low: 0.2, high: 1.5}", 12,
-         "response.modes.prompt.act_if_positive.high", "must be in [0, 1], got 1.5"),
-        ("daily_cap: 3", "daily_cap: 10001", 8, "experience.modes.prompt.daily_cap",
-         "must be in [0, 10000], got 10001"),
-        ("daily_cap: 3", "daily_cap: 2.5", 8, "experience.modes.prompt.daily_cap",
-         "expected a whole number, got 2.5"),
-        ("forcefulness: 0.5", "forcefulness: high", 8, "experience.modes.prompt.forcefulness",
-         "expected a number, got 'high'"),
-        ("amount: 100", "amount: 2e12", 17, "payoffs.positive_acted[0].amount",
-         "must be in [-1e+12, 1e+12], got 2e+12"),
-        ("stakeholder: user, amount", "stakeholder: usr, amount", 17,
-         "payoffs.positive_acted[0].stakeholder",
-         "must be one of user, operator, business, got 'usr' (did you mean 'user'?)"),
-        ("unit: money", "unit: minute", 17, "payoffs.positive_acted[0].unit",
-         "must be one of money, minutes, got 'minute' (did you mean 'minutes'?)"),
-        ("unit: money", "unit: euros", 17, "payoffs.positive_acted[0].unit",
-         "must be one of money, minutes, got 'euros'"),
-        ("label: saved", "label: 42", 17, "payoffs.positive_acted[0].label",
-         "expected text, got 42"),
-        ("minutes_high: 0.5", "minutes_high: 1e5", 19, "payoffs.attention.prompt.minutes_high",
-         "must be in [0, 10000], got 100000"),
-        ("minutes_high: 0.5,", "minutes_hihg: 0.5,", 19, "payoffs.attention.prompt.minutes_hihg",
-         "unknown key 'minutes_hihg'; did you mean 'minutes_high'?"),
-        ("habituation: 0.3", "habituaton: 0.3", 14, "response.modes.prompt.habituaton",
-         "unknown key 'habituaton'; did you mean 'habituation'?"),
-        ("  attention:", "  atention:", 18, "payoffs.atention",
-         "unknown key 'atention'; did you mean 'attention'?"),
-        ("over_cap: annotate", "over_cap: no", 8, "experience.modes.prompt.over_cap",
-         "expected text, got False"),
+        (
+            "habituation: 0.3",
+            "habituation: 1",
+            14,
+            "response.modes.prompt.habituation",
+            "must be in [0, 1), got 1",
+        ),
+        (
+            "{low: 0.2, high: 0.8}",
+            "{low: 0.2, high: 1.5}",
+            12,
+            "response.modes.prompt.act_if_positive.high",
+            "must be in [0, 1], got 1.5",
+        ),
+        (
+            "daily_cap: 3",
+            "daily_cap: 10001",
+            8,
+            "experience.modes.prompt.daily_cap",
+            "must be in [0, 10000], got 10001",
+        ),
+        (
+            "daily_cap: 3",
+            "daily_cap: 2.5",
+            8,
+            "experience.modes.prompt.daily_cap",
+            "expected a whole number, got 2.5",
+        ),
+        (
+            "forcefulness: 0.5",
+            "forcefulness: high",
+            8,
+            "experience.modes.prompt.forcefulness",
+            "expected a number, got 'high'",
+        ),
+        (
+            "amount: 100",
+            "amount: 2e12",
+            17,
+            "payoffs.positive_acted[0].amount",
+            "must be in [-1e+12, 1e+12], got 2e+12",
+        ),
+        (
+            "stakeholder: user, amount",
+            "stakeholder: usr, amount",
+            17,
+            "payoffs.positive_acted[0].stakeholder",
+            "must be one of user, operator, business, got 'usr' (did you mean 'user'?)",
+        ),
+        (
+            "unit: money",
+            "unit: minute",
+            17,
+            "payoffs.positive_acted[0].unit",
+            "must be one of money, minutes, got 'minute' (did you mean 'minutes'?)",
+        ),
+        (
+            "unit: money",
+            "unit: euros",
+            17,
+            "payoffs.positive_acted[0].unit",
+            "must be one of money, minutes, got 'euros'",
+        ),
+        (
+            "label: saved",
+            "label: 42",
+            17,
+            "payoffs.positive_acted[0].label",
+            "expected text, got 42",
+        ),
+        (
+            "minutes_high: 0.5",
+            "minutes_high: 1e5",
+            19,
+            "payoffs.attention.prompt.minutes_high",
+            "must be in [0, 10000], got 100000",
+        ),
+        (
+            "minutes_high: 0.5,",
+            "minutes_hihg: 0.5,",
+            19,
+            "payoffs.attention.prompt.minutes_hihg",
+            "unknown key 'minutes_hihg'; did you mean 'minutes_high'?",
+        ),
+        (
+            "habituation: 0.3",
+            "habituaton: 0.3",
+            14,
+            "response.modes.prompt.habituaton",
+            "unknown key 'habituaton'; did you mean 'habituation'?",
+        ),
+        (
+            "  attention:",
+            "  atention:",
+            18,
+            "payoffs.atention",
+            "unknown key 'atention'; did you mean 'attention'?",
+        ),
+        (
+            "over_cap: annotate",
+            "over_cap: no",
+            8,
+            "experience.modes.prompt.over_cap",
+            "expected text, got False",
+        ),
     ],
 )
 def test_nested_problems_name_the_field_and_line(old, new, line, field, message):
@@ -218,17 +315,40 @@ def test_all_independent_problems_are_reported_together():
     [
         ("[]", [(5, "experience.bands", "needs at least one band")]),
         ("{threshold: 0}", [(5, "experience.bands", "expected a list, got a mapping")]),
-        ("[0.5, 0]", [(5, "experience.bands[0]", "expected a mapping, got 0.5"),
-                      (5, "experience.bands[1]", "expected a mapping, got 0")]),
-        ("[{threshold: 0.5, mode: automate}, {threshold: 0.5, mode: none}]",
-         [(5, "experience.bands[1].threshold", "must be below bands[0].threshold (0.5), got 0.5"),
-          (5, "experience.bands[1].threshold", "the lowest band must start at 0, got 0.5")]),
-        ("[{threshold: 1, mode: automate}, {threshold: 0.2, mode: prompt}]",
-         [(5, "experience.bands[1].threshold", "the lowest band must start at 0, got 0.2")]),
-        ("[{threshold: 0.3, mode: none}, {threshold: 0.6, mode: none}, {threshold: 0.1, "
-         "mode: none}]",
-         [(5, "experience.bands[1].threshold", "must be below bands[0].threshold (0.3), got 0.6"),
-          (5, "experience.bands[2].threshold", "the lowest band must start at 0, got 0.1")]),
+        (
+            "[0.5, 0]",
+            [
+                (5, "experience.bands[0]", "expected a mapping, got 0.5"),
+                (5, "experience.bands[1]", "expected a mapping, got 0"),
+            ],
+        ),
+        (
+            "[{threshold: 0.5, mode: automate}, {threshold: 0.5, mode: none}]",
+            [
+                (
+                    5,
+                    "experience.bands[1].threshold",
+                    "must be below bands[0].threshold (0.5), got 0.5",
+                ),
+                (5, "experience.bands[1].threshold", "the lowest band must start at 0, got 0.5"),
+            ],
+        ),
+        (
+            "[{threshold: 1, mode: automate}, {threshold: 0.2, mode: prompt}]",
+            [(5, "experience.bands[1].threshold", "the lowest band must start at 0, got 0.2")],
+        ),
+        (
+            "[{threshold: 0.3, mode: none}, {threshold: 0.6, mode: none}, {threshold: 0.1, "
+            "mode: none}]",
+            [
+                (
+                    5,
+                    "experience.bands[1].threshold",
+                    "must be below bands[0].threshold (0.3), got 0.6",
+                ),
+                (5, "experience.bands[2].threshold", "the lowest band must start at 0, got 0.1"),
+            ],
+        ),
     ],
 )
 def test_band_rules(bands, problems):
@@ -237,9 +357,11 @@ def test_band_rules(bands, problems):
 
 
 def test_bands_may_span_the_whole_range():
-    text = edit("    - {threshold: 0.0, mode: prompt}\n",
-                "    - {threshold: 1, mode: automate}\n    - {threshold: 1e-9, mode: prompt}\n"
-                "    - {threshold: 0, mode: none}\n")
+    text = edit(
+        "    - {threshold: 0.0, mode: prompt}\n",
+        "    - {threshold: 1, mode: automate}\n    - {threshold: 1e-9, mode: prompt}\n"
+        "    - {threshold: 0, mode: none}\n",
+    )
     assert loads_preset(text, "m.yaml").experience.thresholds() == (1.0, 1e-9, 0.0)
 
 
@@ -256,8 +378,11 @@ def test_bands_may_span_the_whole_range():
 def test_over_cap_must_be_quieter(mode, over_cap, quieter):
     text = MINIMAL + f"  modes:\n    {mode}: {{over_cap: {over_cap}}}\n"
     assert problems_of(text) == [
-        (8, f"experience.modes.{mode}.over_cap",
-         f"must be a quieter mode ({quieter}), got {over_cap!r}")
+        (
+            8,
+            f"experience.modes.{mode}.over_cap",
+            f"must be a quieter mode ({quieter}), got {over_cap!r}",
+        )
     ]
 
 
@@ -306,8 +431,11 @@ def test_citations_must_name_fields(section, line):
     [
         ("sources: [a, b]", "sources", "expected a mapping of text, got a list"),
         ("sources: text", "sources", "expected a mapping of text, got 'text'"),
-        ("assumptions: {scenario.users: [1]}", "assumptions.scenario.users",
-         "expected text, got a list"),
+        (
+            "assumptions: {scenario.users: [1]}",
+            "assumptions.scenario.users",
+            "expected text, got a list",
+        ),
         ("notes: 12", "notes", "expected text, got 12"),
         ("notes: [a]", "notes", "expected text, got a list"),
         ("notes: {a: b}", "notes", "expected text, got a mapping"),
@@ -334,9 +462,12 @@ def test_with_values_checks_like_a_file():
         dict(
             map(
                 parse_assignment,
-                ["experience.bands=[{threshold: 0.4, mode: automate}, {threshold: 0, mode: none}]",
-                 "payoffs.positive_acted[0].amount=-1e3",
-                 "response.modes.prompt.act_if_positive.high=1"],
+                [
+                    "experience.bands=[{threshold: 0.4, mode: automate},"
+                    " {threshold: 0, mode: none}]",
+                    "payoffs.positive_acted[0].amount=-1e3",
+                    "response.modes.prompt.act_if_positive.high=1",
+                ],
             )
         ),
     )
