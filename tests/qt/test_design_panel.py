@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import statistics
 import subprocess
 import sys
 import textwrap
-import time
 from dataclasses import replace
 
 import pytest
@@ -691,8 +689,8 @@ def test_commit_pending_commits_the_text_being_typed(qtbot, panel, document):
     assert document.preset.scenario.name == "Typed, not entered"
 
 
-def test_model_to_view_update_is_within_a_frame(panel, document):
-    """A drag step changes a field or two; the whole panel follows well within a frame."""
+def test_model_to_view_updates_follow_each_other(panel, document):
+    """A drag step changes a field or two; the whole panel follows every step."""
     panel.build_all()
     a = document.preset
     b = replace(
@@ -701,13 +699,10 @@ def test_model_to_view_update_is_within_a_frame(panel, document):
         response=replace(a.response, trust_matching=0.5),
         notes="other",
     )
-    times = []
     for i in range(50):
-        start = time.perf_counter()
         panel.set_preset(b if i % 2 else a)
-        times.append(time.perf_counter() - start)
     assert panel.control(HORIZON).value() == 30  # the last one shown was b
-    assert statistics.median(times) < 0.016
+    # How fast it follows is measured in benchmarks/bench_gui.py, never asserted here.
 
 
 def test_panel_survives_garbage_collection():
