@@ -49,10 +49,10 @@ from PySide6.QtWidgets import (
 from superqt import QDoubleSlider, QLabeledDoubleSlider
 from superqt.utils import signals_blocked
 
-from ..core.schema import MODES
-from ..core.scores import auc_of
-from ..core.scores import separation as binormal_separation
-from ..core.structure import hints, join
+from ..core.model.scores import auc_of
+from ..core.model.scores import separation as binormal_separation
+from ..core.preset.schema import MODES
+from ..core.preset.structure import hints, join
 from .theme import mode_color
 
 INT_LIMIT = 2**31 - 1  # what a QSpinBox can hold

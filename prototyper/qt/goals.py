@@ -1,5 +1,5 @@
 """The goals dashboard: one card per layer of success, each with its key figures in plain
-units ("1 every 9 days", "$1.2M", "89%"), from :func:`prototyper.core.report.summary`."""
+units ("1 every 9 days", "$1.2M", "89%"), from :func:`prototyper.core.evaluation.report.summary`."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from ..core import modes
-from ..core.report import money, percent, rate_phrase, summary
-from ..core.schema import ACTIVE_MODES, SHOWN_MODES
+from ..core.evaluation.report import money, percent, rate_phrase, summary
+from ..core.preset import modes
+from ..core.preset.schema import ACTIVE_MODES, SHOWN_MODES
 from .document import Analysis, Document
 from .theme import COST_COLOR, CURRENT_COLOR, VALUE_COLOR, mode_color
 
 if TYPE_CHECKING:
-    from ..core.simulate import Simulation
+    from ..core.simulation.simulate import Simulation
 
 NEUTRAL_COLOR = CURRENT_COLOR
 MUTED_COLOR = "#757575"

@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
 from scipy.special import expit
 from superqt.utils import qthrottled
 
-from ..core.analysis import Analysis, single_threshold_mode
-from ..core.engine import COMPONENTS, money_per_unit, net_per_event, outcome_masses
-from ..core.report import money
-from ..core.schema import MODES, STAKEHOLDERS
-from ..core.scores import EmpiricalScores, ScoreModel
+from ..core.evaluation.analysis import Analysis, single_threshold_mode
+from ..core.evaluation.engine import COMPONENTS, money_per_unit, net_per_event, outcome_masses
+from ..core.evaluation.report import money
+from ..core.model.scores import EmpiricalScores, ScoreModel
+from ..core.preset.schema import MODES, STAKEHOLDERS
 from .document import Document
 from .theme import (
     BEST_COLOR,

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.simulate import (
+from ..core.simulation.simulate import (
     MAX_REPLICATIONS,
     SERIES,
     Series,

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prototyper.assets import preset_path
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import PresetError, load_preset, loads_preset, with_values
-from prototyper.core.schema import MODES, Preset
-from prototyper.core.scores import BinormalScores, binormal_rates
-from prototyper.core.simulate import (
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.model.scores import BinormalScores, binormal_rates
+from prototyper.core.preset.preset_io import PresetError, load_preset, loads_preset, with_values
+from prototyper.core.preset.schema import MODES, Preset
+from prototyper.core.simulation.simulate import (
     SERIES,
     SUMMARY,
     Cancelled,

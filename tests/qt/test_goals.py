@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtGui import QColor, QFont
 
 from prototyper import assets
-from prototyper.core.preset_io import load_preset
-from prototyper.core.report import money, summary
+from prototyper.core.evaluation.report import money, summary
+from prototyper.core.preset.preset_io import load_preset
 from prototyper.qt.document import Document
 from prototyper.qt.goals import (
     FIGURES_PER_CARD,

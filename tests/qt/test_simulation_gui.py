@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets, cli
-from prototyper.core.report import money
-from prototyper.core.simulate import (
+from prototyper.core.evaluation.report import money
+from prototyper.core.simulation.simulate import (
     Cancelled,
     all_series,
     feedback_series,

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from . import modes
-from .schema import ACTIVE_MODES, MODES, OUTCOMES, STAKEHOLDERS, UNITS, Preset
+from ..preset import modes
+from ..preset.schema import ACTIVE_MODES, MODES, OUTCOMES, STAKEHOLDERS, UNITS, Preset
 
 COMPONENTS = (*OUTCOMES, "attention")
 OUTCOME = {name: i for i, name in enumerate(OUTCOMES)}

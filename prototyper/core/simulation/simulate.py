@@ -36,15 +36,15 @@ from typing import Any
 
 import numpy as np
 
-from . import modes as _modes
-from . import value as _value
-from .engine import evaluate, outcome_masses
+from ..evaluation import value as _value
+from ..evaluation.engine import evaluate, outcome_masses
+from ..evaluation.value import STAKEHOLDER, UNIT
+from ..model.scores import BinormalScores, ScoreModel, binormal_rates, preset_scores
+from ..preset import modes as _modes
+from ..preset.preset_io import PresetError, Problem
+from ..preset.schema import ACTIVE_MODES, MODES, SHOWN_MODES, Band, Preset
 from .feedback import FeedbackResult, simulate_feedback
-from .preset_io import PresetError, Problem
-from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, Band, Preset
-from .scores import BinormalScores, ScoreModel, binormal_rates, preset_scores
-from .simulation_limits import MAX_REPLICATIONS, default_users
-from .value import STAKEHOLDER, UNIT
+from .limits import MAX_REPLICATIONS, default_users
 
 AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
@@ -1281,7 +1281,7 @@ def simulation_table(sim: Simulation) -> tuple[list[str], list[list[float]]]:
 
 def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
     """A readable summary: the horizon figures, then a few days."""
-    from .report import money
+    from ..evaluation.report import money
 
     p, cur = sim.preset, sim.preset.payoffs.currency
     on = [k.replace("_", " ") for k, v in _switches(p).items() if v]

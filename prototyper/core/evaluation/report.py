@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..preset.schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
 from .engine import COMPONENTS, Evaluation, money_per_unit
-from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
 
 _BUSINESS, _OPERATOR = STAKEHOLDERS.index("business"), STAKEHOLDERS.index("operator")
 

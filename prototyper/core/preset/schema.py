@@ -16,7 +16,7 @@ from . import modes as _modes
 
 SCHEMA_VERSION = 1
 
-# From the table of modes (core/modes.py), fixed when this module is first imported.
+# From the table of modes (core/preset/modes.py), fixed when this module is first imported.
 # Ordered from most to least forceful; demotion only ever moves right.
 MODES = _modes.keys()
 ACTIVE_MODES = _modes.active()
@@ -621,8 +621,8 @@ class Payoffs:
 
 
 # --- over time: the simulation (every dynamic is off by default) -------------------------
-# Read only by the simulation (core/simulate.py, core/feedback.py); the static engine ignores
-# these sections, so a preset without them evaluates exactly as before. See docs/MODEL.md,
+# Read only by the simulation (core/simulation/simulate.py and feedback.py); the static engine
+# ignores these sections, so a preset without them evaluates exactly as before. See docs/MODEL.md,
 # "Over time: the simulation".
 
 
