@@ -23,8 +23,9 @@ import numpy as np
 from . import assets
 from .core.evaluation.analysis import BestThreshold, best_single_threshold
 from .core.evaluation.engine import evaluate
-from .core.evaluation.report import money, summary, text_summary
+from .core.evaluation.report import summary, text_summary
 from .core.evaluation.sweep import sweep
+from .core.format import money
 from .core.preset.preset_io import (
     PresetError,
     Problem,

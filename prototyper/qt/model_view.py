@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.format import one_in
 from ..core.model.model_sources import LoadedModel, ModelMetrics, model_metrics
 from ..core.preset.schema import ScoreFileModel, SklearnModel
 from .document import Analysis, Document
@@ -43,7 +44,6 @@ from .plots import (
     _decade_as_share,
     _style,
     logit,
-    one_in,
 )
 from .theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, qcolor
 

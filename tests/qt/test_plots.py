@@ -20,6 +20,7 @@ from prototyper.core.evaluation.engine import (
     outcome_masses,
     payoff_table,
 )
+from prototyper.core.format import format_probability, one_in
 from prototyper.core.preset.preset_io import load_preset
 from prototyper.core.preset.schema import MODES, STAKEHOLDERS
 from prototyper.qt.document import Document
@@ -29,11 +30,9 @@ from prototyper.qt.plots import (
     QtScoreDistributions,
     QtValueCurve,
     better_arrow,
-    format_probability,
     iso_value_gradient,
     logit,
     nice_threshold,
-    one_in,
     score_range,
     thin,
 )

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets, cli
-from prototyper.core.evaluation.report import money
+from prototyper.core.format import money
 from prototyper.core.simulation.simulate import (
     Cancelled,
     all_series,

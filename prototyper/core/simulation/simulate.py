@@ -39,6 +39,7 @@ import numpy as np
 from ..evaluation import value as _value
 from ..evaluation.engine import evaluate, outcome_masses
 from ..evaluation.value import STAKEHOLDER, UNIT
+from ..format import money, summary_value
 from ..model.scores import BinormalScores, ScoreModel, binormal_rates, preset_scores
 from ..preset import modes as _modes
 from ..preset.preset_io import PresetError, Problem
@@ -1281,8 +1282,6 @@ def simulation_table(sim: Simulation) -> tuple[list[str], list[list[float]]]:
 
 def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
     """A readable summary: the horizon figures, then a few days."""
-    from ..evaluation.report import money
-
     p, cur = sim.preset, sim.preset.payoffs.currency
     on = [k.replace("_", " ") for k, v in _switches(p).items() if v]
     lines = [
@@ -1294,15 +1293,7 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
     ]
 
     def fmt(x: float, unit: str) -> str:
-        if not math.isfinite(x):
-            return "n/a"
-        if unit == "money":
-            return money(x, cur)
-        if unit == "share":
-            return f"{x * 100:.1f}%"
-        if unit in ("events", "labels"):
-            return f"{x:,.0f}"
-        return f"{x:.4g}"
+        return summary_value(x, unit, cur)
 
     for k, s in sim.summary.items():
         title, unit = SUMMARY[k]
