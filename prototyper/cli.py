@@ -322,13 +322,8 @@ def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .core.simulation.simulate import (
-        simulate,
-        simulation_document,
-        simulation_problems,
-        simulation_table,
-        text_simulation,
-    )
+    from .core.simulation.simulate import simulate, simulation_problems
+    from .core.simulation.summary import simulation_document, simulation_table, text_simulation
 
     def option(name: str) -> str:
         return f"--{name}"

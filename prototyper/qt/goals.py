@@ -35,7 +35,7 @@ from .document import Analysis, Document
 from .theme import COST_COLOR, CURRENT_COLOR, VALUE_COLOR, mode_color
 
 if TYPE_CHECKING:
-    from ..core.simulation.simulate import Simulation
+    from ..core.simulation.results import Simulation
 
 NEUTRAL_COLOR = CURRENT_COLOR
 MUTED_COLOR = "#757575"

@@ -37,7 +37,8 @@ from ..core.simulation.limits import (
     size_problems,
     slots_problem,
 )
-from ..core.simulation.simulate import Cancelled, Simulation, simulate, simulation_problems
+from ..core.simulation.results import Cancelled, Simulation
+from ..core.simulation.simulate import simulate, simulation_problems
 from .document import Analysis, Document
 from .workers import Run, Worker
 

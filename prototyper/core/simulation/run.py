@@ -1,0 +1,829 @@
+"""The day loop of the simulation: a seeded Monte Carlo of a population of users, day by day.
+
+The static engine (engine.py) answers "what is this design worth on an average day?". This
+module answers "and over the horizon?": users habituate across days, learn how often alarms
+are right, abandon the feature after false alarms; caps, cooldowns and guardrails act per
+user and day; labels retrain the model while the world drifts; and, for predictive policing,
+the data feeds back into where patrols go (feedback.py). The model is written up in
+docs/MODEL.md, "Over time: the simulation".
+
+How it is computed, so that cost does not grow with the number of events:
+
+- Replications and users are one flat axis of ``replications * users`` user slots; days are
+  a loop.
+- Events are Poisson per user-day, split into classes (mode x truth x escalated or not) by
+  the band shares of the model's current AUC. Silent events (mode ``none``) and the events of
+  users who abandoned the feature change no user's state, so they are drawn as one Poisson
+  count per replication-day and class.
+- The events that reach users are drawn per user, sparsely: each user has at least one with
+  chance 1 - exp(-L) (L the user's rate of such events), so the users who do are found by
+  geometric skips; each of them gets a zero-truncated Poisson count, split into classes
+  (a categorical draw for the usual single event, sequential binomials for more). All exact.
+- Per-user state (habituation, experienced precision, cooldowns, false alarms left before
+  abandoning) is touched only on the days the user meets an interaction; decays between
+  those days are applied lazily.
+
+The same preset, seed, replications and users give identical results everywhere.
+
+One class, :class:`_Run`, holds the state of the run (per-user arrays, the model's AUC, the
+day's counts) and steps it one day at a time; its steps share that state, which is why this
+module is longer than the others.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ..evaluation import value as _value
+from ..evaluation.engine import evaluate, outcome_masses
+from ..evaluation.value import STAKEHOLDER, UNIT
+from ..model.scores import BinormalScores, ScoreModel, binormal_rates
+from ..preset.schema import MODES, Band, Preset
+from .feedback import FeedbackResult, simulate_feedback
+from .plan import (
+    _ABANDONING,
+    _AUTOMATING,
+    _BIG,
+    _INTERRUPTING,
+    _NEG,
+    _NM,
+    _NONE,
+    _POS,
+    _SHOWN,
+    _USER_ROWS,
+    _by_rep,
+    _CountingRng,
+    _segment_sums,
+    _segments,
+)
+from .results import SERIES, SUMMARY, Cancelled, DayTrace, Simulation, _series, _stat
+
+AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
+
+
+SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
+
+
+def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):
+    """AUC after n (effective) labels: auc_max - (auc_max - auc0) * (n0 / (n0 + n))^k."""
+    return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
+
+
+class _Run:
+    def __init__(self, preset: Preset, seed: int, reps: int, users: int, scores: ScoreModel):
+        self.p = preset
+        sc, dyn, g, tel = preset.scenario, preset.dynamics, preset.guardrails, preset.telemetry
+        self.seed, self.R, self.U, self.D = seed, reps, users, sc.horizon_days
+        self.RU = reps * users
+        self.scale = sc.users / users
+        self.pi, self.per_day = sc.base_rate, sc.events_per_user_per_day
+        self.rng = _CountingRng(seed)
+        self.scores = scores
+        self.habit_on = dyn.habituation.enabled
+        self.trust_on = dyn.trust.enabled
+        self.aband_on = dyn.abandonment.enabled
+        self.tele_on = tel.enabled
+        self.esc = g.escalation if g.escalation.enabled else None
+
+        # Segments and classes. A class is (mode, truth, escalated); silent, non-escalated
+        # events are drawn in aggregate.
+        self.segs = _segments(preset)
+        self.cuts = np.array([s.low for s in self.segs])
+        classes: list[tuple[int, int, bool]] = []
+        for s in self.segs:
+            for t in (_POS, _NEG):
+                key = (s.mode, t, s.escalated)
+                if (s.mode != _NONE or s.escalated) and key not in classes:
+                    classes.append(key)
+        # Largest class first (at the starting AUC): the split settles most users with one
+        # comparison.
+        t0, f0 = scores.rates_at(self.cuts)
+        share_pos = self.pi * np.diff(t0, prepend=0.0)
+        share_neg = (1 - self.pi) * np.diff(f0, prepend=0.0)
+        weight = dict.fromkeys(classes, 0.0)
+        for s, sp, sn in zip(self.segs, share_pos, share_neg, strict=True):
+            for t, share in ((_POS, sp), (_NEG, sn)):
+                if (s.mode, t, s.escalated) in weight:
+                    weight[(s.mode, t, s.escalated)] += share
+        classes.sort(key=lambda k: -weight[k])
+        self.classes = classes
+        n_seg, n_cls = len(self.segs), len(classes)
+        # seg -> class incidence for positives and negatives, and for the floored part
+        self.a_pos = np.zeros((n_seg, n_cls))
+        self.a_neg = np.zeros((n_seg, n_cls))
+        self.none_pos = np.zeros(n_seg)
+        self.none_neg = np.zeros(n_seg)
+        self.floored = np.array([s.floored for s in self.segs], dtype=float)
+        for i, s in enumerate(self.segs):
+            if s.mode == _NONE and not s.escalated:
+                self.none_pos[i] = self.none_neg[i] = 1.0
+                continue
+            self.a_pos[i, classes.index((s.mode, _POS, s.escalated))] = 1.0
+            self.a_neg[i, classes.index((s.mode, _NEG, s.escalated))] = 1.0
+        self.esc_cols = [c for c, k in enumerate(classes) if k[2]]
+        # Row of each class in the day's count matrix: truth * modes + mode for the classes
+        # that go to users, then one row per escalation-eligible class.
+        self.row_of = np.array(
+            [
+                _USER_ROWS + self.esc_cols.index(c) if e else t * _NM + m
+                for c, (m, t, e) in enumerate(classes)
+            ],
+            dtype=np.int64,
+        )
+        self.n_rows = _USER_ROWS + len(self.esc_cols)
+
+        # Modes the users can meet: those of the classes and what their caps demote to.
+        modes = {m for m, _, _ in classes if m != _NONE}
+        design = preset.experience.modes
+        frontier = list(modes)
+        while frontier:
+            m = frontier.pop()
+            target = MODES.index(getattr(design, MODES[m]).over_cap)
+            if target != _NONE and target not in modes:
+                modes.add(target)
+                frontier.append(target)
+        self.modes = sorted(modes)
+        self.target = {m: MODES.index(getattr(design, MODES[m]).over_cap) for m in self.modes}
+        self.cap = {m: getattr(design, MODES[m]).daily_cap for m in self.modes}
+        self.cooldown = {m: getattr(dyn.cooldown_days, MODES[m]) for m in self.modes}
+        self.cd_modes = [m for m in self.modes if self.cooldown[m] > 0]
+
+        resp = preset.response
+        self.u = np.array([resp.unprompted.positive, resp.unprompted.negative])
+        self.act = {}
+        self.habit_rate = {}
+        for m in self.modes:
+            r, f = getattr(resp.modes, MODES[m]), getattr(design, MODES[m]).forcefulness
+            self.act[m] = (r.act_if_positive.at(f), r.act_if_negative.at(f))
+            rate = r.habituation if m in _SHOWN else 0.0
+            # Per-user state is float32: a rate too small to change log(1 - rate) there
+            # (below about 6e-8) habituates no one, and is treated as none rather than 0/0.
+            self.habit_rate[m] = rate if np.float32(math.log1p(-rate)) < 0 else 0.0
+        self.w = resp.trust_matching
+
+        # Money-equivalent value per outcome, mode and stakeholder (the harm limit applied),
+        # and per interaction.
+        self.harm_on = g.harm_limit.enabled
+        self.value = _value.outcome_values(preset, harm_limit=self.harm_on)
+        self.harm_binds = _value.harm_limit_binds(preset)  # [outcome, mode]
+        self.attention = _value.attention_values(preset)  # [mode, stakeholder]
+        money = _value.money_per_unit(preset)
+        self.operator_minute = money[STAKEHOLDER["operator"], UNIT["minutes"]]
+
+        # The model's quality.
+        self.auc0 = float(scores.roc_auc())
+        self.auc = np.full(reps, self.auc0)
+        self.trained = np.full(reps, self.auc0)
+        self.last_retrain = 0
+        self.labels_eff = np.zeros(reps)
+        self.rates_auc: np.ndarray | None = None
+
+    # --- rates -----------------------------------------------------------------------------
+
+    def _rates(self) -> None:
+        """Per replication: rates of each class per user-day, and what the static engine
+        would say each shown mode's trust is (for trust that is not learned)."""
+        R = self.R
+        if isinstance(self.scores, BinormalScores):
+            tpr, fpr = binormal_rates(self.auc, self.pi, self.cuts)
+        else:
+            t, f = self.scores.rates_at(self.cuts)
+            tpr, fpr = np.tile(t, (R, 1)), np.tile(f, (R, 1))
+        seg_pos = self.pi * np.diff(tpr, axis=1, prepend=0.0)
+        seg_neg = (1 - self.pi) * np.diff(fpr, axis=1, prepend=0.0)
+        pd = self.per_day
+        self.lam = pd * (seg_pos @ self.a_pos + seg_neg @ self.a_neg)  # (R, C)
+        self.lam_none = pd * np.stack([seg_pos @ self.none_pos, seg_neg @ self.none_neg], 1)
+        fl_pos, fl_neg = seg_pos * self.floored, seg_neg * self.floored
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fl = pd * (fl_pos @ self.a_pos + fl_neg @ self.a_neg)
+            self.floor_share = np.where(self.lam > 0, fl / self.lam, 0.0)
+            fl_none = pd * np.stack([fl_pos @ self.none_pos, fl_neg @ self.none_neg], 1)
+            self.floor_share_none = np.where(self.lam_none > 0, fl_none / self.lam_none, 0.0)
+        self.Lam = self.lam.sum(axis=1)
+        # Categorical split of one event, and the sequential-binomial split of several.
+        total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
+        self.cum = np.cumsum(self.lam / total, axis=1)
+        tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
+        self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
+        # r + cumulative shares, one sorted array: one searchsorted picks every user's class
+        self.cum_flat = (np.arange(R)[:, None] + self.cum[:, :-1]).ravel()
+        # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            self.p_one = np.where(self.Lam > 0, self.Lam / np.expm1(self.Lam), 1.0)
+        self.big_rep = self.Lam > 8.0
+        self.static_trust = {}
+        if not self.trust_on and self.w > 0:
+            bands = tuple(Band(s.low, MODES[s.mode]) for s in self.segs)
+            eff = replace(self.p, experience=replace(self.p.experience, bands=bands))
+            masses = outcome_masses(eff, list(tpr.T), list(fpr.T))
+            for m in self.modes:
+                if m in _SHOWN:
+                    self.static_trust[m] = np.broadcast_to(
+                        np.asarray(masses.trust[m], dtype=float), (R,)
+                    )
+        self.rates_auc = self.auc.copy()
+
+    # --- sparse draws ----------------------------------------------------------------------
+
+    def _select(self) -> tuple[np.ndarray, np.ndarray]:
+        """Flat slots of the users with at least one event of a class today (abandoned or
+        not), sorted; and their replication. Each user has one with chance p = 1 - exp(-L),
+        independently, so the gaps between them are geometric: about p * users draws."""
+        R, U = self.R, self.U
+        p = -np.expm1(-self.Lam)
+        dead = p <= 0
+        if dead.all():
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        with np.errstate(divide="ignore"):
+            log_q = np.log1p(-np.where(dead, 0.5, p))[:, None]  # -inf where p is 1
+
+        def gaps(m: int) -> np.ndarray:
+            # geometric by inversion, in place: ceil(log(u) / log(1 - p)), u in (0, 1]
+            g = self.rng.random((R, m))
+            np.subtract(1.0, g, out=g)
+            np.log(g, out=g)
+            with np.errstate(over="ignore"):  # p so small that the gap overflows: no user
+                g /= log_q
+            np.minimum(g, U + 1, out=g)  # a gap past the last user is as good as infinite
+            np.ceil(g, out=g)
+            np.maximum(g, 1.0, out=g)  # u = 1 (log 0) and p = 1 give gaps of 1
+            g[dead] = U + 1
+            return g
+
+        mean = p * U
+        m = int(np.ceil((mean + 4 * np.sqrt(mean * (1 - p)) + 8).max()))
+        pos = np.cumsum(gaps(m), axis=1)
+        pos -= 1
+        while True:
+            short = pos[:, -1] < U - 1
+            if not short.any():
+                break
+            extra = np.cumsum(gaps(max(16, m // 4)), axis=1) + pos[:, -1:]
+            extra[~short] = U + 1
+            pos = np.concatenate([pos, extra], axis=1)
+        rep, j = np.nonzero(pos < U)
+        return rep * U + pos[rep, j].astype(np.int64), rep
+
+    def _counts(self, rep: np.ndarray) -> np.ndarray:
+        """Each selected user's number of events today: Poisson(L) given at least one. By
+        inversion (one uniform; the usual answer is 1), or by rejection where L > 8."""
+        K = rep.size
+        n = np.ones(K, dtype=np.int64)
+        if not K:
+            return n
+        big = self.big_rep[rep]
+        if big.any():
+            idx = np.flatnonzero(big)
+            while idx.size:
+                draw = self.rng.poisson(self.Lam[rep[idx]])
+                n[idx] = draw
+                idx = idx[draw == 0]
+        small = np.flatnonzero(~big)
+        if not small.size:
+            return n
+        u = self.rng.random(small.size)
+        more = np.flatnonzero(u >= self.p_one[rep[small]])
+        if not more.size:
+            return n
+        lam = self.Lam[rep[small[more]]]
+        e = np.exp(-lam)
+        target = e + u[more] * (1 - e)
+        pmf = lam * e
+        cdf = e + pmf
+        todo = np.arange(more.size)
+        k = 1
+        while todo.size and k < 400:
+            k += 1
+            pmf[todo] *= lam[todo] / k
+            cdf[todo] += pmf[todo]
+            n[small[more[todo]]] = k
+            todo = todo[cdf[todo] < target[todo]]
+        return n
+
+    def _split(self, n: np.ndarray, rep: np.ndarray) -> np.ndarray:
+        """Split each user's count into the classes: (rows, users), rows being truth * 5 +
+        mode for the classes that go to users, then one per escalation-eligible class."""
+        C, K, R = len(self.classes), n.size, self.R
+        rows = np.zeros((self.n_rows, K), dtype=np.int32)
+        self.class_per_rep = np.zeros((R, C), dtype=np.int64)
+        if C == 1:
+            rows[self.row_of[0]] = n
+            self.class_per_rep[:, 0] = _by_rep(rep, n.astype(float), R)
+            return rows
+        one = np.flatnonzero(n == 1)
+        if one.size:
+            # Classes are ordered by share, so most users are settled by the first compare.
+            r = rep[one]
+            u = self.rng.random(one.size)
+            cls = np.zeros(one.size, dtype=np.int64)
+            rest = np.flatnonzero(u >= self.cum[r, 0])
+            if rest.size:
+                rr = r[rest]
+                c = np.searchsorted(self.cum_flat, rr + u[rest], side="right") - rr * (C - 1)
+                cls[rest] = np.clip(c, 0, C - 1)
+            rows.ravel()[self.row_of[cls] * K + one] = 1
+            self.class_per_rep += np.bincount(r * C + cls, minlength=R * C).reshape(R, C)
+        more = np.flatnonzero(n > 1)
+        if more.size:
+            left = n[more]
+            r = rep[more]
+            for c in range(C):
+                x = self.rng.binomial(left, self.cond[r, c]) if c < C - 1 else left
+                rows[self.row_of[c], more] += x.astype(np.int32)
+                self.class_per_rep[:, c] += _by_rep(r, x.astype(float), R).astype(np.int64)
+                left = left - x
+        return rows
+
+    def _sum(self, x: np.ndarray) -> np.ndarray:
+        """Per-replication sums of per-user values (..., users) -> (..., replications), for
+        the day's users (sorted by replication; self.starts marks where each begins)."""
+        return _segment_sums(np.asarray(x), self.starts, self.R)
+
+    def _act(
+        self, counts: np.ndarray, unprompted: float, act: float, moved: Any, r, starts
+    ) -> np.ndarray:
+        """Per replication, how many of the counted events are acted on, each with the
+        chance of :func:`value.act_probability` (moved per user, or None for 1): a Bernoulli
+        draw (one uniform) where a user met one event, a binomial where more. Dense counts
+        draw a uniform for every user; sparse ones (positives, usually) only where there is
+        an event."""
+        K = counts.size
+        nnz = np.count_nonzero(counts)
+        if not nnz:
+            return np.zeros(self.R)
+        if nnz * 2 < K:
+            nz = np.flatnonzero(counts)
+            n = counts[nz]
+            p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved[nz])
+            p = np.broadcast_to(p, nz.shape)
+            acted = (self.rng.random(nz.size) < p).astype(float)
+            more = np.flatnonzero(n > 1)
+            if more.size:
+                acted[more] = self.rng.binomial(n[more], p[more])
+            return _by_rep(r[nz], acted, self.R)
+        p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved)
+        p = np.broadcast_to(p, counts.shape)
+        # a Bernoulli for one event (0 events: 0); several are redrawn below
+        acted = np.multiply(self.rng.random(K) < p, counts, dtype=np.float32)
+        more = np.flatnonzero(counts > 1)
+        if more.size:
+            acted[more] = self.rng.binomial(counts[more], p[more])
+        return _segment_sums(acted, starts, self.R)
+
+    # --- the day ---------------------------------------------------------------------------
+
+    def _init_state(self) -> None:
+        R, U, D, RU = self.R, self.U, self.D, self.RU
+        ab = self.p.dynamics.abandonment
+        self.abandon_day = np.full(RU, D, dtype=np.int32)
+        self.fa_left = None
+        if self.aband_on:
+            if ab.per_day > 0:
+                g = self.rng.geometric(ab.per_day, RU)
+                self.abandon_day = np.minimum(g, D).astype(np.int32)
+            if ab.per_false_alarm > 0:
+                g = self.rng.geometric(ab.per_false_alarm, RU)
+                self.fa_left = np.minimum(g, _BIG).astype(np.int32)
+        rep = np.repeat(np.arange(R, dtype=np.int64), U)
+        flat = rep * (D + 1) + self.abandon_day
+        self.hist = np.bincount(flat, minlength=R * (D + 1)).reshape(R, D + 1)
+        self.n_abandoned = np.zeros(R, dtype=np.int64)
+        # Per mode, one flat array per state variable (1-D gathers are much faster than
+        # gathers of rows), each decayed lazily from the day it was last touched.
+        # Per mode, the user's state packed as four float32 (the day it was last brought up
+        # to date, habituation carried H, alarms seen true S and false F) in one complex128:
+        # one gather per user and day instead of four. Decays are applied lazily.
+        lazy = self.habit_on or self.trust_on
+        self.state = {m: np.zeros(RU, np.complex128) for m in self.modes} if lazy else {}
+        self.last_cd = {m: np.full(RU, -(10**6), np.int32) for m in self.cd_modes}
+        dyn = self.p.dynamics
+        steps = np.arange(D + 1, dtype=np.float32)
+        self.rho_pow = np.float32(1.0 - dyn.habituation.recovery_per_day) ** steps
+        self.keep_pow = np.float32(dyn.trust.memory_per_day) ** steps
+        z = lambda *shape: np.zeros((D, R, *shape))  # noqa: E731
+        self.rec_n = z(2, _NM)  # counts by truth and mode (users' and silent events)
+        self.rec_acted = z(2, _NM)
+        self.rec_ab_n, self.rec_ab_acted = z(2), z(2)
+        self.rec_esc_n, self.rec_esc_acted = z(2), z(2)
+        self.rec = {
+            k: z()
+            for k in (
+                "active",
+                "demotions",
+                "automation_cap",
+                "confidence_floor",
+                "escalations_over_capacity",
+                "comp_num",
+                "comp_den",
+                "trust_num",
+                "trust_den",
+                "habit_num",
+                "habit_den",
+                "labels",
+                "wrong_labels",
+                "auc",
+            )
+        }
+
+    def execute(self, progress, cancel, on_day) -> Simulation:
+        def check() -> None:
+            if cancel is not None and cancel():
+                raise Cancelled
+
+        if progress is not None:
+            progress(0.0)
+        check()
+        fb = self.p.feedback
+        feedback = None
+        if fb.enabled:
+            fb_rng = np.random.default_rng([self.seed, 1])
+            feedback = simulate_feedback(fb, self.D, self.R, fb_rng, check)
+        self._init_state()
+        every = max(1, self.D // 100)
+        for d in range(self.D):
+            check()
+            self._day(d, on_day)
+            if progress is not None and ((d + 1) % every == 0 or d + 1 == self.D):
+                progress((d + 1) / self.D)
+        return self._result(feedback)
+
+    def _day(self, d: int, on_day) -> None:
+        R, U = self.R, self.U
+        rec = self.rec
+        self.n_abandoned += self.hist[:, d]
+        active = U - self.n_abandoned
+        rec["active"][d] = active
+        if self.tele_on:
+            since = d - self.last_retrain
+            drift = self.p.telemetry.drift_per_day
+            self.auc = np.maximum(AUC_FLOOR, self.trained - drift * since)
+        if self.rates_auc is None or not np.array_equal(self.auc, self.rates_auc):
+            self._rates()
+        rec["auc"][d] = self.auc
+
+        slots, rep = self._select()
+        if self.aband_on and slots.size:
+            alive = self.abandon_day[slots] > d
+            slots, rep = slots[alive], rep[alive]
+        self.starts = np.searchsorted(rep, np.arange(R + 1))  # users are sorted by replication
+        rows = self._split(self._counts(rep), rep)
+        M = rows[:_USER_ROWS].reshape(2, _NM, -1)  # [truth, mode, user], a view
+        if self.floor_share.any():
+            floored = self.rng.binomial(self.class_per_rep, self.floor_share)
+            rec["confidence_floor"][d] = floored.sum(axis=1)
+        if self.esc_cols:
+            self._escalate(d, rows[_USER_ROWS:], rep, M)
+
+        # Cooldowns, design caps and the automation guardrail, most forceful mode first.
+        gcap = self.p.guardrails.max_automations_per_day
+        for m in self.modes:
+            target = self.target[m]
+            if m in self.last_cd and slots.size:
+                hit = np.flatnonzero(M[0, m] + M[1, m])
+                hit = hit[d - self.last_cd[m][slots[hit]] <= self.cooldown[m]]
+                if hit.size:
+                    moved = M[:, m, hit]
+                    M[:, target, hit] += moved
+                    M[:, m, hit] = 0
+                    rec["demotions"][d] += _by_rep(rep[hit], moved.sum(axis=0), R)
+            if self.cap[m] is not None:
+                self._cap(M, m, self.cap[m], target, rep, rec["demotions"][d])
+            if m in _AUTOMATING and gcap is not None:
+                self._cap(M, m, gcap, target, rep, rec["automation_cap"][d])
+        if on_day is not None:
+            on_day(DayTrace(d, slots.copy(), M.copy()))
+
+        self._respond(d, slots, rep, M)
+        self._silent(d, active, M)
+        if self.tele_on:
+            self._telemetry(d)
+
+    def _cap(self, M, m, cap, target, rep, counter) -> None:
+        """At most ``cap`` events of mode m per user-day; those over it are a uniformly
+        random subset of the day's (the later ones), whatever their truth."""
+        total = M[0, m] + M[1, m]
+        over = np.flatnonzero(total > cap)
+        if not over.size:
+            return
+        pos, neg = M[0, m, over].astype(np.int64), M[1, m, over].astype(np.int64)
+        if cap == 0:
+            keep_pos = np.zeros_like(pos)
+        else:
+            keep_pos = self.rng.hypergeometric(pos, neg, np.full(over.size, cap))
+        keep_neg = cap - keep_pos
+        M[0, m, over], M[1, m, over] = keep_pos, keep_neg
+        M[0, target, over] += (pos - keep_pos).astype(M.dtype)
+        M[1, target, over] += (neg - keep_neg).astype(M.dtype)
+        counter += _by_rep(rep[over], (pos + neg - cap).astype(float), self.R)
+
+    def _escalate(self, d: int, E: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
+        """Escalation-eligible events (E: eligible class x user) go to a human, up to the
+        capacity (a uniformly random subset of the day's when over it); the rest go on in
+        their band's mode."""
+        R, esc = self.R, self.esc
+        items = np.flatnonzero(E.any(axis=0))
+        E = E[:, items].astype(np.int64)
+        r = rep[items]
+        ce, K = E.shape
+        fall = np.zeros_like(E)
+        if esc.capacity_per_day is not None and K:
+            total = _by_rep(r, E.sum(axis=0).astype(float), R)
+            capacity = np.floor(esc.capacity_per_day / self.scale + self.rng.random(R))
+            if (total > capacity).any():
+                flat = E.T.ravel()  # user-major: entry = user * ce + class
+                idx = np.repeat(np.arange(flat.size), flat)
+                ev_rep = r[idx // ce]
+                order = np.lexsort((self.rng.random(idx.size), ev_rep))
+                ev_rep = ev_rep[order]
+                rank = np.arange(idx.size) - np.searchsorted(ev_rep, ev_rep, side="left")
+                over = rank >= capacity[ev_rep]
+                fall = np.bincount(idx[order][over], minlength=flat.size).reshape(K, ce).T
+                self.rec["escalations_over_capacity"][d] = _by_rep(
+                    r, fall.sum(axis=0).astype(float), R
+                )
+        handled = np.zeros((R, 2), dtype=np.int64)
+        for j, c in enumerate(self.esc_cols):
+            m, t, _ = self.classes[c]
+            M[t, m, items] += fall[j].astype(M.dtype)
+            handled[:, t] += _by_rep(r, (E[j] - fall[j]).astype(float), R).astype(np.int64)
+        self.rec_esc_n[d] = handled
+        self.rec_esc_acted[d] = self.rng.binomial(
+            handled, np.array([esc.act_if_positive, esc.act_if_negative])
+        )
+
+    def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
+        """Users respond to what they are shown, and their state moves on; mode by mode, for
+        the users who met that mode today. Per-user arithmetic in float32."""
+        R = self.R
+        dyn = self.p.dynamics
+        rec = self.rec
+        u_pos, u_neg = self.u
+        bounds = np.arange(R + 1)
+        f32 = np.float32
+        sums = {k: np.zeros(R) for k in ("trust", "trust_den", "habit", "habit_den")}
+        comp_num = np.zeros(R)
+        comp_den = np.zeros(R)
+        for m in self.modes:
+            total_all = M[0, m] + M[1, m]
+            idx = np.flatnonzero(total_all)
+            if not idx.size:
+                continue
+            s, r = slots[idx], rep[idx]
+            pos, neg = M[0, m, idx], M[1, m, idx]
+            total = total_all[idx].astype(f32)
+            starts = np.searchsorted(r, bounds)
+            n_sum = _segment_sums(total, starts, R)
+            if m in self.state:
+                # One 16-byte gather per user: (day last seen, H, S, F), as float32.
+                packed = self.state[m]
+                st = packed[s].view(np.float32).reshape(-1, 4)
+                delta = (d - st[:, 0]).astype(np.intp)
+                new = np.empty_like(st)
+                new[:, 0] = d
+            moved: Any = None  # the compliance multiplier; None for 1
+            if m in _SHOWN:
+                rate = self.habit_rate[m]
+                if rate > 0:
+                    carried = st[:, 1] * self.rho_pow[delta] if self.habit_on else None
+                    moved = _value.habituation_of_count(total, rate, carried)
+                    if carried is not None:
+                        carried += f32(1.0 - dyn.habituation.polymorphic) * total
+                        new[:, 1] = carried
+                    sums["habit"] += _segment_sums(moved * total, starts, R)
+                else:
+                    sums["habit"] += n_sum
+                sums["habit_den"] += n_sum
+            trust: Any = None
+            if self.trust_on:
+                tr = dyn.trust
+                keep = self.keep_pow[delta]
+                S = st[:, 2] * keep
+                F = st[:, 3] * keep
+                trust = f32(tr.prior_weight * tr.initial_precision) + S
+                denom = S + F
+                denom += f32(tr.prior_weight)
+                if tr.prior_weight > 0:
+                    trust /= denom
+                else:  # no prior: the expectation only until the first alarm
+                    np.divide(trust, denom, out=trust, where=denom > 0)
+                    trust[denom <= 0] = tr.initial_precision
+                # a Python float keeps the per-user arithmetic in float32
+                trust = _value.trust_multiplier(float(self.w), trust)
+                S += pos
+                F += neg
+                new[:, 2] = S
+                new[:, 3] = F
+            elif m in self.static_trust:
+                trust = self.static_trust[m][r].astype(f32)
+            if trust is not None:
+                sums["trust"] += _segment_sums(trust * total, starts, R)
+                sums["trust_den"] += n_sum
+                moved = trust if moved is None else moved * trust
+            a_pos, a_neg = self.act[m]
+            # compliance: P(act | positive) averaged over the interactions
+            moved_sum = n_sum if moved is None else _segment_sums(moved * total, starts, R)
+            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, moved_sum)
+            comp_den += n_sum
+            pos_sum = _segment_sums(pos, starts, R)
+            self.rec_n[d, :, _POS, m] = pos_sum
+            self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
+            self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts)
+            self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, a_neg, moved, r, starts)
+            if m in self.state:
+                packed[s] = new.view(np.complex128).ravel()
+            if m in self.last_cd:
+                self.last_cd[m][s] = d
+            if self.fa_left is not None and m in _ABANDONING:
+                self._false_alarms(d, s, neg)
+        rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
+        rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
+        rec["habit_num"][d], rec["habit_den"][d] = sums["habit"], sums["habit_den"]
+
+    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray) -> None:
+        """Count false interruptions against each user's tolerance; those who run out
+        abandon the feature from the next day."""
+        hit = np.flatnonzero(neg)
+        if not hit.size:
+            return
+        users = s[hit]
+        left = self.fa_left[users] - neg[hit]
+        self.fa_left[users] = left
+        quit_ = users[left <= 0]
+        quit_ = quit_[self.abandon_day[quit_] > d + 1]
+        if quit_.size:
+            r = quit_ // self.U
+            np.add.at(self.hist, (r, self.abandon_day[quit_]), -1)
+            np.add.at(self.hist, (r, np.full(quit_.size, d + 1)), 1)
+            self.abandon_day[quit_] = d + 1
+
+    def _silent(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
+        """Events no user's state depends on, drawn per replication: silent events of active
+        users (the design's mode none, and events demoted to it) and all events of users
+        who abandoned the feature."""
+        silent = self.rng.poisson(active[:, None] * self.lam_none)  # (R, truth)
+        if self.floor_share_none.any():
+            floored = self.rng.binomial(silent, self.floor_share_none)
+            self.rec["confidence_floor"][d] += floored.sum(axis=1)
+        if M.shape[-1]:
+            silent = silent + self._sum(M[:, _NONE]).T.astype(np.int64)
+        self.rec_n[d, :, :, _NONE] = silent
+        self.rec_acted[d, :, :, _NONE] = self.rng.binomial(silent, self.u)
+        gone = (self.U - active)[:, None] * self.per_day * np.array([self.pi, 1 - self.pi])
+        ab = self.rng.poisson(gone)
+        self.rec_ab_n[d] = ab
+        self.rec_ab_acted[d] = self.rng.binomial(ab, self.u)
+
+    def _telemetry(self, d: int) -> None:
+        tel = self.p.telemetry
+        interactions = self.rec_n[d, :, :, :_NONE].sum(axis=2).astype(np.int64)  # (R, truth)
+        labels = self.rng.binomial(interactions, tel.label_share)
+        wrong = self.rng.binomial(labels, np.array([tel.wrong_if_positive, tel.wrong_if_negative]))
+        self.rec["labels"][d] = labels.sum(axis=1)
+        self.rec["wrong_labels"][d] = wrong.sum(axis=1)
+        signal = (1.0 - tel.wrong_if_positive - tel.wrong_if_negative) ** 2
+        self.labels_eff += labels.sum(axis=1) * signal * self.scale
+        every = tel.retrain_every_days
+        if every is not None and (d + 1) % every == 0:
+            self.trained = learning_curve(
+                self.labels_eff, self.auc0, tel.auc_max, tel.learning_labels, tel.learning_exponent
+            )
+            self.last_retrain = d + 1
+
+    # --- the result ------------------------------------------------------------------------
+
+    def _outcome_counts(self) -> dict[str, np.ndarray]:
+        """Events by outcome, as (day, replication, mode). Events of users who abandoned the
+        feature and events a person reviewed were not handled by the feature: they count in
+        the silent mode, as with the feature off."""
+        n, acted = self.rec_n, self.rec_acted
+
+        def by_mode(x: np.ndarray, abandoned: np.ndarray, reviewed: np.ndarray) -> np.ndarray:
+            out = x.copy()
+            out[..., _NONE] += abandoned + reviewed
+            return out
+
+        ab_n, ab_acted, esc_n, esc_acted = (
+            self.rec_ab_n,
+            self.rec_ab_acted,
+            self.rec_esc_n,
+            self.rec_esc_acted,
+        )
+        pos_acted = by_mode(acted[:, :, _POS], ab_acted[..., _POS], esc_acted[..., _POS])
+        pos_all = by_mode(n[:, :, _POS], ab_n[..., _POS], esc_n[..., _POS])
+        neg_acted = by_mode(acted[:, :, _NEG], ab_acted[..., _NEG], esc_acted[..., _NEG])
+        neg_all = by_mode(n[:, :, _NEG], ab_n[..., _NEG], esc_n[..., _NEG])
+        return {
+            "positive_acted": pos_acted,
+            "positive_missed": pos_all - pos_acted,
+            "negative_acted": neg_acted,
+            "negative_ignored": neg_all - neg_acted,
+        }
+
+    def _result(self, feedback: FeedbackResult | None) -> Simulation:
+        p, R, D, U = self.p, self.R, self.D, self.U
+        s = self.scale
+        rec = self.rec
+        n = self.rec_n  # (D, R, truth, mode)
+        counts = self._outcome_counts()
+        value = _value.value_of_counts(self.value, counts)  # (D, R, stakeholder)
+        value = value + n.sum(axis=2) @ self.attention  # (D, R, mode) @ (mode, stakeholder)
+        if self.esc is not None:
+            reviews = self.rec_esc_n.sum(axis=-1)
+            op = STAKEHOLDER["operator"]
+            value[..., op] -= reviews * self.esc.minutes_per_review * self.operator_minute
+        harm = _value.count_harm_limited(self.harm_binds, counts)
+
+        # The feature off, in expectation, with the same harm limit (a rule outside the model).
+        off = _value.baseline_by_stakeholder(p, harm_limit=self.harm_on)
+        baseline = U * self.per_day * off  # (stakeholder,)
+        added = value - baseline
+        net = value.sum(-1)
+
+        active = rec["active"]
+
+        def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            """a / b, NaN where b is 0."""
+            return np.divide(a, b, out=np.full(np.shape(a), np.nan), where=b > 0)
+
+        def per_active(x: np.ndarray) -> np.ndarray:
+            return ratio(x, active)
+
+        interactions = n[:, :, :, :_NONE].sum(axis=(2, 3))
+        interruptions = n[:, :, :, _INTERRUPTING].sum(axis=(2, 3))
+        false_alarms = n[:, :, _NEG, :_NONE].sum(axis=2)
+        escalations = self.rec_esc_n.sum(axis=-1)
+        guard = rec["automation_cap"] + rec["confidence_floor"] + escalations + harm
+        raw = {
+            "net_value": net * s,
+            "value_added": added.sum(-1) * s,
+            "cumulative_net_value": np.cumsum(net, axis=0) * s,
+            "cumulative_value_added": np.cumsum(added.sum(-1), axis=0) * s,
+            "value_added_user": added[..., STAKEHOLDER["user"]] * s,
+            "value_added_operator": added[..., STAKEHOLDER["operator"]] * s,
+            "value_added_business": added[..., STAKEHOLDER["business"]] * s,
+            "active_users": active / U,
+            "interactions": per_active(interactions),
+            "interruptions": per_active(interruptions),
+            "false_alarms": per_active(false_alarms),
+            "compliance": ratio(rec["comp_num"], rec["comp_den"]),
+            "trust": ratio(rec["trust_num"], rec["trust_den"]),
+            "habituation": ratio(rec["habit_num"], rec["habit_den"]),
+            "demotions": rec["demotions"] * s,
+            "guardrail_activations": guard * s,
+            "automation_cap": rec["automation_cap"] * s,
+            "confidence_floor": rec["confidence_floor"] * s,
+            "escalations": escalations * s,
+            "escalations_over_capacity": rec["escalations_over_capacity"] * s,
+            "harm_limited": harm * s,
+            "labels": rec["labels"] * s,
+            "cumulative_labels": np.cumsum(rec["labels"], axis=0) * s,
+            "wrong_labels": rec["wrong_labels"] * s,
+            "auc": rec["auc"],
+        }
+        series = {k: _series(raw[k]) for k in SERIES}
+
+        w = min(SUMMARY_WINDOW, D)
+        days_users = active.sum(axis=0)  # user-days per replication
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tail = lambda a, b: a[-w:].sum(0) / b[-w:].sum(0)  # noqa: E731
+            horizon = {
+                "net_value": net.sum(0) * s,
+                "value_added": added.sum(axis=(0, 2)) * s,
+                "value_added_user": added[..., STAKEHOLDER["user"]].sum(0) * s,
+                "value_added_operator": added[..., STAKEHOLDER["operator"]].sum(0) * s,
+                "value_added_business": added[..., STAKEHOLDER["business"]].sum(0) * s,
+                "net_value_per_user_day": net.sum(0) / (U * D),
+                "active_users": active[-1] / U,
+                "interactions": interactions.sum(0) / days_users,
+                "false_alarms": false_alarms.sum(0) / days_users,
+                "compliance": tail(rec["comp_num"], rec["comp_den"]),
+                "trust": tail(rec["trust_num"], rec["trust_den"]),
+                "habituation": tail(rec["habit_num"], rec["habit_den"]),
+                "demotions": rec["demotions"].sum(0) * s,
+                "guardrail_activations": guard.sum(0) * s,
+                "escalations": escalations.sum(0) * s,
+                "labels": rec["labels"].sum(0) * s,
+                "auc": rec["auc"][-1],
+            }
+        summary = {k: _stat(horizon[k]) for k in SUMMARY}
+        static = evaluate(p, self.scores)
+        return Simulation(
+            preset=p,
+            seed=self.seed,
+            replications=R,
+            users=U,
+            days=np.arange(1, D + 1),
+            series=MappingProxyType(series),
+            summary=MappingProxyType(summary),
+            samples=MappingProxyType({k: np.asarray(horizon[k], dtype=float) for k in SUMMARY}),
+            static_net_per_day=static.net_per_population_day,
+            static_value_added_per_day=static.added_per_population_day,
+            variates=self.rng.count,
+            feedback=feedback,
+        )
