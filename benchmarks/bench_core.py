@@ -20,10 +20,10 @@ from collections.abc import Callable
 import numpy as np
 
 from prototyper import assets
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import load_preset
-from prototyper.core.scores import EmpiricalScores
-from prototyper.core.sweep import sweep
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.sweep import sweep
+from prototyper.core.model.scores import EmpiricalScores
+from prototyper.core.preset.preset_io import load_preset
 
 
 def timings(fn: Callable[[], object], repeats: int, number: int = 1) -> list[float]:

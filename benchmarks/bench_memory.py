@@ -42,9 +42,9 @@ import json, resource, sys, time, tracemalloc
 from pathlib import Path
 import numpy
 import prototyper.cli as cli
-from prototyper.core.csv_table import FEATURE, read_csv
-from prototyper.core.model_sources import load_scores
-from prototyper.core.schema import ScoreFileModel
+from prototyper.core.model.csv_table import FEATURE, read_csv
+from prototyper.core.model.model_sources import load_scores
+from prototyper.core.preset.schema import ScoreFileModel
 
 SCORES = {"label": ("label",), "score": ("number",), "weight": ("number",),
           "region": ("group",)}

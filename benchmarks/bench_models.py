@@ -26,11 +26,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prototyper import assets
-from prototyper.core import model_build, model_sources
-from prototyper.core.csv_table import FEATURE, LABEL, read_csv
-from prototyper.core.model_sources import load_scores
-from prototyper.core.preset_io import load_preset
-from prototyper.core.sweep import sweep
+from prototyper.core.evaluation.sweep import sweep
+from prototyper.core.model import model_build, model_sources
+from prototyper.core.model.csv_table import FEATURE, LABEL, read_csv
+from prototyper.core.model.model_sources import load_scores
+from prototyper.core.preset.preset_io import load_preset
 
 PRESETS = {"phishing_url": "safe_browsing_model", "fall_detection": "fall_detection_model"}
 

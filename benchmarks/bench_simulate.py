@@ -42,9 +42,9 @@ from collections.abc import Callable  # noqa: E402
 import numpy as np  # noqa: E402
 
 from prototyper import assets  # noqa: E402
-from prototyper.core.preset_io import load_preset, with_values  # noqa: E402
-from prototyper.core.schema import Preset  # noqa: E402
-from prototyper.core.simulate import simulate  # noqa: E402
+from prototyper.core.preset.preset_io import load_preset, with_values  # noqa: E402
+from prototyper.core.preset.schema import Preset  # noqa: E402
+from prototyper.core.simulation.simulate import simulate  # noqa: E402
 
 USERS, DAYS, REPLICATIONS = 10_000, 365, 50
 GOAL_SECONDS = 2.0

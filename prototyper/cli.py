@@ -21,9 +21,12 @@ from typing import Any
 import numpy as np
 
 from . import assets
-from .core.analysis import BestThreshold, best_single_threshold
-from .core.engine import evaluate
-from .core.preset_io import (
+from .core.evaluation.analysis import BestThreshold, best_single_threshold
+from .core.evaluation.engine import evaluate
+from .core.evaluation.report import summary, text_summary
+from .core.evaluation.sweep import sweep
+from .core.format import money
+from .core.preset.preset_io import (
     PresetError,
     Problem,
     load_preset,
@@ -31,9 +34,8 @@ from .core.preset_io import (
     printable,
     with_values,
 )
-from .core.report import money, summary, text_summary
-from .core.schema import Preset, SklearnModel, SyntheticModel
-from .core.simulation_limits import (
+from .core.preset.schema import Preset, SklearnModel, SyntheticModel
+from .core.simulation.limits import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
     DEFAULT_USERS,
@@ -41,7 +43,6 @@ from .core.simulation_limits import (
     size_problems,
     slots_problem,
 )
-from .core.sweep import sweep
 
 STARTED = time.perf_counter()
 
@@ -132,7 +133,7 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
     """The loaded model for a scikit-learn or score-file preset, None for a synthetic one."""
     if isinstance(doc.preset.model, SyntheticModel):
         return None
-    from .core.model_sources import load_scores, origin_of, remember_trust
+    from .core.model.model_sources import load_scores, origin_of, remember_trust
 
     trust, origin = trusted_names(args), origin_of(doc.file, doc.shown)
     if trust and isinstance(doc.preset.model, SklearnModel):  # consent this user gave here
@@ -147,7 +148,7 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
 
 
 def metrics_of(loaded: Any, preset: Preset) -> Any:
-    from .core.model_sources import model_metrics
+    from .core.model.model_sources import model_metrics
 
     return model_metrics(
         loaded, preset.scenario.base_rate, thresholds=preset.experience.thresholds()
@@ -321,13 +322,8 @@ def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .core.simulate import (
-        simulate,
-        simulation_document,
-        simulation_problems,
-        simulation_table,
-        text_simulation,
-    )
+    from .core.simulation.simulate import simulate, simulation_problems
+    from .core.simulation.summary import simulation_document, simulation_table, text_simulation
 
     def option(name: str) -> str:
         return f"--{name}"
@@ -390,7 +386,7 @@ def _shown_simulation(sim: Any) -> Any:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     from .core.bundle import outside_files, pack
-    from .core.preset_io import writable_target
+    from .core.preset.preset_io import writable_target
 
     try:  # before any work: a device or a FIFO is never replaced by the bundle
         writable_target(args.output)
@@ -421,7 +417,7 @@ def _existing_path(option: str, text: str) -> Path:
 
 
 def cmd_models_build(args: argparse.Namespace) -> int:
-    from .core.model_build import SPECS, build
+    from .core.model.model_build import SPECS, build
 
     unknown = [n for n in args.only or [] if n not in SPECS]
     if unknown:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-from prototyper.core.trust import CONFIG_ENV
+from prototyper.core.model.trust import CONFIG_ENV
 
 # Property tests draw from a fixed seed, so CI cannot go red on a draw nobody saw locally, and
 # keep no example database in the checkout. No deadline: a loaded CI machine is slow, and speed

@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from prototyper.core import modes
+from prototyper.core.preset import modes
 
 NUDGE = modes.Mode(
     "nudge",
@@ -126,7 +126,7 @@ def run_gui(preset: Path) -> int:
     for name, widget in views.items():
         image = widget.grab().toImage()
         images[name] = [image.width(), image.height()]
-    from prototyper.core.report import summary
+    from prototyper.core.evaluation.report import summary
 
     def choices(path: str) -> list[list]:  # a choice box's options, each with whether allowed
         box = window.design_panel.control(path)

@@ -126,25 +126,25 @@ def test_import_contracts_hold():
 # import lint-imports must name.
 _BREAKS = {
     "qt-in-core-function": (
-        "core/report.py",
+        "core/evaluation/report.py",
         "from PySide6.QtWidgets import QApplication\n\n    return QApplication.applicationName()",
         "core never imports Qt, the window or the CLI",
-        "prototyper.core.report -> PySide6",
+        "prototyper.core.evaluation.report -> PySide6",
     ),
     "window-in-core-function": (
-        "core/feedback.py",
-        "from ..qt.theme import mode_color\n\n    return mode_color",
+        "core/simulation/feedback.py",
+        "from ...qt.theme import mode_color\n\n    return mode_color",
         "core never imports Qt, the window or the CLI",
-        "prototyper.core.feedback -> prototyper.qt.theme",
+        "prototyper.core.simulation.feedback -> prototyper.qt.theme",
     ),
     "cli-in-core-function": (
-        "core/report.py",
-        "from ..cli import main\n\n    return main",
+        "core/evaluation/report.py",
+        "from ...cli import main\n\n    return main",
         "core never imports Qt, the window or the CLI",
-        "prototyper.core.report -> prototyper.cli",
+        "prototyper.core.evaluation.report -> prototyper.cli",
     ),
     "cycle-in-core": (
-        "core/scores.py",
+        "core/model/scores.py",
         "from .model_sources import load_scores\n\n    return load_scores",
         "core's modules import each other without cycles",
         ".scores -> .model_sources",

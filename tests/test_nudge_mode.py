@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from prototyper.core.preset_io import PresetError, load_preset
-from prototyper.core.schema import MODES
+from prototyper.core.preset.preset_io import PresetError, load_preset
+from prototyper.core.preset.schema import MODES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "nudge_mode.py"

@@ -30,8 +30,8 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .limits import ZIP_ERRORS, Refused, copy_member, open_regular, read_regular
-from .model_sources import model_files, origin_of, resolve_path
-from .preset_io import (
+from .model.model_sources import model_files, origin_of, resolve_path
+from .preset.preset_io import (
     MAX_BYTES,
     PresetError,
     Problem,
@@ -40,7 +40,7 @@ from .preset_io import (
     writable_target,
     write_atomic,
 )
-from .schema import Preset
+from .preset.schema import Preset
 
 PRESET_NAME = "preset.yaml"
 MAX_MEMBERS = 64

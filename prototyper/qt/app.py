@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import assets
 from ..core.bundle import is_bundle, load_bundle
-from ..core.preset_io import PresetError, Problem, load_preset
+from ..core.preset.preset_io import PresetError, Problem, load_preset
 from .main_window import MainWindow, app_data_dir, install_exception_hook
 
 # Set by the start-up benchmark: print the seconds to the first painted window, then quit.

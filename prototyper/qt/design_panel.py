@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
-from ..core.preset_io import PresetError, with_values
-from ..core.schema import ACTIVE_MODES, MODES, Band, Preset, SyntheticModel
-from ..core.structure import field_spec, hints, join, parse_path, to_data
+from ..core.preset.preset_io import PresetError, with_values
+from ..core.preset.schema import ACTIVE_MODES, MODES, Band, Preset, SyntheticModel
+from ..core.preset.structure import field_spec, hints, join, parse_path, to_data
 from .document import Analysis, Document
 from .form import (
     EditorFactory,

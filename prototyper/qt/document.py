@@ -21,10 +21,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..core.analysis import Analysis
-from ..core.analysis import analyse as core_analyse
+from ..core.evaluation.analysis import Analysis
+from ..core.evaluation.analysis import analyse as core_analyse
 from ..core.limits import Refused, open_regular
-from ..core.model_sources import (
+from ..core.model.model_sources import (
     ModelCache,
     default_cache,
     model_files,
@@ -32,7 +32,7 @@ from ..core.model_sources import (
     resolve_path,
     score_model,
 )
-from ..core.preset_io import (
+from ..core.preset.preset_io import (
     MAX_BYTES,
     PresetError,
     Problem,
@@ -42,8 +42,8 @@ from ..core.preset_io import (
     with_values,
     writable_target,
 )
-from ..core.schema import ModelSource, Preset, SklearnModel
-from ..core.structure import get_path
+from ..core.preset.schema import ModelSource, Preset, SklearnModel
+from ..core.preset.structure import get_path
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Consent:
     """The pickles the user accepted to unpickle in this session, by the model file's
     resolved path (consent to one file is not consent to another). Never saved: a pickle is
     asked about again in each session. (Consent to a skops file's types is remembered per
-    user by the file's SHA-256, in :mod:`prototyper.core.trust`.)"""
+    user by the file's SHA-256, in :mod:`prototyper.core.model.trust`.)"""
 
     pickles: frozenset[str] = frozenset()  # model files
 

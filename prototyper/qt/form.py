@@ -49,10 +49,11 @@ from PySide6.QtWidgets import (
 from superqt import QDoubleSlider, QLabeledDoubleSlider
 from superqt.utils import signals_blocked
 
-from ..core.schema import MODES
-from ..core.scores import auc_of
-from ..core.scores import separation as binormal_separation
-from ..core.structure import hints, join
+from ..core.format import format_number
+from ..core.model.scores import auc_of
+from ..core.model.scores import separation as binormal_separation
+from ..core.preset.schema import MODES
+from ..core.preset.structure import hints, join
 from .theme import mode_color
 
 INT_LIMIT = 2**31 - 1  # what a QSpinBox can hold
@@ -180,13 +181,6 @@ def union_tag(cls: type) -> tuple[str, str]:
     """(tag field name, tag value) of a union option: its first field and that's default."""
     first = dataclasses.fields(cls)[0]
     return first.name, first.default
-
-
-def format_number(value: float) -> str:
-    """Compact, exact enough to read: '100,000,000', '0.05', '1e-05', '-7,400'."""
-    if value == 0:
-        return "0"
-    return f"{value:,.10g}"
 
 
 def tidy_probability(p: float) -> float:

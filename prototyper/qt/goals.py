@@ -1,5 +1,5 @@
 """The goals dashboard: one card per layer of success, each with its key figures in plain
-units ("1 every 9 days", "$1.2M", "89%"), from :func:`prototyper.core.report.summary`."""
+units ("1 every 9 days", "$1.2M", "89%"), from :func:`prototyper.core.evaluation.report.summary`."""
 
 from __future__ import annotations
 
@@ -19,14 +19,23 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from ..core import modes
-from ..core.report import money, percent, rate_phrase, summary
-from ..core.schema import ACTIVE_MODES, SHOWN_MODES
+from ..core.evaluation.report import summary
+from ..core.format import (
+    auc_text,
+    duration,
+    how_often,
+    money_short,
+    percent,
+    rate_phrase,
+    share,
+)
+from ..core.preset import modes
+from ..core.preset.schema import ACTIVE_MODES, SHOWN_MODES
 from .document import Analysis, Document
 from .theme import COST_COLOR, CURRENT_COLOR, VALUE_COLOR, mode_color
 
 if TYPE_CHECKING:
-    from ..core.simulate import Simulation
+    from ..core.simulation.results import Simulation
 
 NEUTRAL_COLOR = CURRENT_COLOR
 MUTED_COLOR = "#757575"
@@ -61,68 +70,8 @@ def signed_color(x: float | None) -> str:
     return VALUE_COLOR if x > 0 else COST_COLOR
 
 
-def how_often(rate: float | None, noun: str, per: str = "day") -> tuple[str, str]:
-    """A rate per user as a big figure and its caption: ('3.2 a day', 'interruptions per
-    user'), ('every 9 days', '1 interruption per user'), ('never', 'interruptions').
-
-    ``per`` names the unit of the rate given ("day" or "year")."""
-    plural = noun + "s"
-    if rate is None or not math.isfinite(rate) or rate <= 0:
-        return "never", plural
-    if rate >= 1:
-        big = f"{rate:.2g} a {per}" if rate < 10 else f"{rate:,.0f} a {per}"
-        return big, f"{plural} per user"
-    every = (1.0 if per == "day" else 365.0) / rate  # days between two
-    if every < 60:
-        big = f"every {_count(every)} days"
-    elif every < 730:
-        big = f"every {_count(every / 30.4)} months"
-    else:
-        big = f"every {_count(every / 365)} years"
-    return big, f"1 {noun} per user"
-
-
-def _count(x: float) -> str:
-    """Two significant digits, without exponents: 9.2, 13, 3,500."""
-    return f"{x:.2g}" if x < 100 else f"{float(f'{x:.2g}'):,.0f}"
-
-
-def duration(minutes: float | None) -> str:
-    if minutes is None or not math.isfinite(minutes) or minutes <= 0:
-        return "none"
-    if minutes < 1:
-        return f"{minutes * 60:.2g} s"
-    if minutes < 60:
-        return f"{minutes:.2g} min"
-    return f"{minutes / 60:.2g} h"
-
-
-def share(p: float | None) -> str:
-    """A rate as '1 in 11,000' below 1%, a percentage above."""
-    if p is None or not math.isfinite(p):
-        return "n/a"
-    if p <= 0:
-        return "none"
-    if p >= 0.01:
-        return percent(p)
-    n = float(f"{1 / p:.2g}")
-    for cut, unit in ((1e9, "B"), (1e6, "M")):
-        if n >= cut:
-            return f"1 in {n / cut:g}{unit}"
-    return f"1 in {n:,.0f}"
-
-
-def auc_text(auc: float | None) -> str:
-    """Enough digits to tell 0.9998 from 1: 0.75, 0.935, 0.99979."""
-    if auc is None or not math.isfinite(auc):
-        return "n/a"
-    decimals = max(2, math.ceil(-math.log10(max(1 - auc, 1e-9)) - 1e-9) + 1)
-    return f"{auc:.{decimals}f}"
-
-
 def _money(x: float | None, currency: str) -> str:
-    text = money(x or 0.0, currency)
-    return text[:-3] if text.endswith(".00") else text
+    return money_short(x or 0.0, currency)
 
 
 def _score(t: float) -> str:

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from .. import assets
-from ..core import recovery
 from ..core.bundle import Bundle, is_bundle, load_bundle
-from ..core.model_sources import ConsentNeeded, model_files, rebase_paths, resolve_path
-from ..core.preset_io import PresetError, dumps_preset, load_preset, write_atomic
-from ..core.schema import MODES, Preset
+from ..core.model.model_sources import ConsentNeeded, model_files, rebase_paths, resolve_path
+from ..core.preset import recovery
+from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
+from ..core.preset.schema import MODES, Preset
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard

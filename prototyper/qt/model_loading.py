@@ -16,12 +16,12 @@ it runs in a :class:`~prototyper.qt.workers.Worker` in four steps, each in one p
 
 1. *check* (worker): for a scikit-learn model, which of the file's types this user has not
    trusted on this computer, or that it is a pickle
-   (:func:`~prototyper.core.model_sources.check_trust`); for a bundle, extract it safely;
+   (:func:`~prototyper.core.model.model_sources.check_trust`); for a bundle, extract it safely;
 2. *consent* (GUI): ask about those types (each one that can run code marked so), or about
    the pickle; "No" changes nothing. Accepted types are remembered for the model file's
-   SHA-256 on this computer (:mod:`prototyper.core.trust`), never written into the preset;
+   SHA-256 on this computer (:mod:`prototyper.core.model.trust`), never written into the preset;
    a pickle is asked about again in each session;
-3. *load* (worker): :func:`~prototyper.core.model_sources.load_scores` with that consent;
+3. *load* (worker): :func:`~prototyper.core.model.model_sources.load_scores` with that consent;
 4. *apply* (GUI): the document keeps the pickle consent for the session and takes the new
    preset. Its analysis loads the same model with the same consent, now a cache hit.
 
@@ -56,8 +56,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.bundle import Bundle, is_bundle, load_bundle
-from ..core.model_sections import described, replace_model, score_file_model, sklearn_model
-from ..core.model_sources import (
+from ..core.model.model_sections import described, replace_model, score_file_model, sklearn_model
+from ..core.model.model_sources import (
     CAN_RUN_CODE,
     Origin,
     TrustCheck,
@@ -68,8 +68,9 @@ from ..core.model_sources import (
     requesting_allowed,
     runs_code,
 )
-from ..core.preset_io import PresetError, load_preset, with_values
-from ..core.schema import (
+from ..core.model.trust import remember
+from ..core.preset.preset_io import PresetError, load_preset, with_values
+from ..core.preset.schema import (
     PICKLE_SUFFIXES,
     SKOPS_SUFFIXES,
     ModelSource,
@@ -77,7 +78,6 @@ from ..core.schema import (
     SklearnModel,
     SyntheticModel,
 )
-from ..core.trust import remember
 from .dialogs import Dialogs
 from .document import Consent, Document
 from .workers import Worker

@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
 from scipy.special import expit
 from superqt.utils import qthrottled
 
-from ..core.analysis import Analysis, single_threshold_mode
-from ..core.engine import COMPONENTS, money_per_unit, net_per_event, outcome_masses
-from ..core.report import money
-from ..core.schema import MODES, STAKEHOLDERS
-from ..core.scores import EmpiricalScores, ScoreModel
+from ..core.evaluation.analysis import Analysis, single_threshold_mode
+from ..core.evaluation.engine import COMPONENTS, money_per_unit, net_per_event, outcome_masses
+from ..core.format import format_probability, money, money_short, one_in
+from ..core.model.scores import EmpiricalScores, ScoreModel
+from ..core.preset.schema import MODES, STAKEHOLDERS
 from .document import Document
 from .theme import (
     BEST_COLOR,
@@ -74,20 +74,6 @@ def logit(p: float | np.ndarray) -> float | np.ndarray:
         return np.log(p) - np.log1p(-np.asarray(p, dtype=float))
 
 
-def format_probability(p: float) -> str:
-    """A score as people read it: 0.05, 0.002, 0.951, 0.9999, 1e-6."""
-    if not math.isfinite(p):
-        return "–"
-    if p <= 0 or p >= 1:
-        return f"{p:g}"
-    if p < 1e-4:
-        return f"{p:.2g}".replace("e-0", "e-")
-    if p <= 0.5:
-        return f"{p:.3g}"
-    digits = math.ceil(-math.log10(1 - p) - 1e-9) + 2
-    return f"{p:.{digits}f}".rstrip("0").rstrip(".")
-
-
 def nice_threshold(p: float, low: float, high: float) -> float:
     """``p`` rounded to 3 significant digits of its distance to 0 or 1 (what a designer
     would type), with more digits only if needed to stay strictly inside (low, high)."""
@@ -99,17 +85,6 @@ def nice_threshold(p: float, low: float, high: float) -> float:
         if low < candidate < high:
             return candidate
     return p
-
-
-def one_in(p: float) -> str:
-    """A rate as '1 in 10,000' (or a percentage above 5%)."""
-    if not p > 0:
-        return "none"
-    if p >= 0.05:
-        return f"{p * 100:.3g}%"
-    n = 1 / p
-    n = float(f"{n:.2g}")
-    return f"1 in {n:,.0f}"
 
 
 def _decade_as_share(exponent: float) -> str:
@@ -134,8 +109,7 @@ def _decade_as_power(exponent: float) -> str:
 def _money_tick(value: float, currency: str) -> str:
     if abs(value) < 1e-12:
         return "0"
-    text = money(value, currency)
-    return text[:-3] if text.endswith(".00") else text
+    return money_short(value, currency)
 
 
 _BRUSHES: dict[str, QBrush] = {}

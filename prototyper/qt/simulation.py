@@ -1,7 +1,7 @@
 """The simulation over time, run off the GUI thread: its settings, the job that runs it and
 the controller the views watch.
 
-The core's :func:`~prototyper.core.simulate.simulate` is a plain function that reports
+The core's :func:`~prototyper.core.simulation.simulate.simulate` is a plain function that reports
 progress and honours cancel (docs/MODEL.md, 9.1). Here it runs in a one-thread
 :class:`~prototyper.qt.workers.Worker`: the job passes the run's ``cancelled`` and
 ``progress``, and every result comes back to the GUI thread through queued signals. The
@@ -27,17 +27,18 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
-from ..core.preset_io import PresetError
-from ..core.schema import Preset
-from ..core.scores import ScoreModel
-from ..core.simulate import Cancelled, Simulation, simulate, simulation_problems
-from ..core.simulation_limits import (
+from ..core.model.scores import ScoreModel
+from ..core.preset.preset_io import PresetError
+from ..core.preset.schema import Preset
+from ..core.simulation.limits import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
     default_users,
     size_problems,
     slots_problem,
 )
+from ..core.simulation.results import Cancelled, Simulation
+from ..core.simulation.simulate import simulate, simulation_problems
 from .document import Analysis, Document
 from .workers import Run, Worker
 

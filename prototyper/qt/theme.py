@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from ..core import modes
+from ..core.preset import modes
 
-# The colour keys of the table of modes (core/modes.py), so a mode has one colour in every
+# The colour keys of the table of modes (core/preset/modes.py), so a mode has one colour in every
 # plot, band shading and legend.
 COLORS = {
     "violet": "#6a3d9a",

@@ -31,14 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.simulate import (
-    MAX_REPLICATIONS,
-    SERIES,
-    Series,
-    Simulation,
-    feedback_series,
-    population_note,
-)
+from ..core.simulation.limits import MAX_REPLICATIONS
+from ..core.simulation.results import SERIES, Series, Simulation
+from ..core.simulation.summary import feedback_series, population_note
 from .plots import AXIS_COLOR, TEXT_COLOR, MoneyAxis
 from .simulation import SimulationController, SimulationSettings
 from .theme import CURRENT_COLOR, qcolor

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from prototyper import assets, cli
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import loads_preset
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.preset.preset_io import loads_preset
 
 from ..core.small_preset import SMALL
 from .running import run

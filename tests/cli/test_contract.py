@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from prototyper import assets
-from prototyper.core import model_sources
-from prototyper.core.preset_io import Problem, printable
+from prototyper.core.model import model_sources
+from prototyper.core.preset.preset_io import Problem, printable
 
 from ..core.small_preset import SMALL
 from ..core.test_model_sources import SCORE_MODEL, preset_text, write_score_file

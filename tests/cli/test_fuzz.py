@@ -13,10 +13,10 @@ import warnings
 import pytest
 
 from prototyper import assets
-from prototyper.core import model_sources
-from prototyper.core.preset_io import load_preset
-from prototyper.core.schema import Preset
-from prototyper.core.structure import field_spec, get_path, leaf_paths
+from prototyper.core.model import model_sources
+from prototyper.core.preset.preset_io import load_preset
+from prototyper.core.preset.schema import Preset
+from prototyper.core.preset.structure import field_spec, get_path, leaf_paths
 
 from .running import run
 

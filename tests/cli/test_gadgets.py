@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from prototyper.core import model_sources
 from prototyper.core.bundle import pack
+from prototyper.core.model import model_sources
 
 from ..core.gadgets import GADGET_IDS, GADGETS, MARKER, build
 from .running import run

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from prototyper import assets
-from prototyper.core import model_sources
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import load_preset
-from prototyper.core.sweep import sweep
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.sweep import sweep
+from prototyper.core.model import model_sources
+from prototyper.core.preset.preset_io import load_preset
 
 from ..core.test_model_sources import (
     SCORE_MODEL,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from prototyper.core.bundle import pack
-from prototyper.core.preset_io import PresetError
+from prototyper.core.preset.preset_io import PresetError
 
 from .running import run
 

@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from prototyper.core.preset_io import loads_preset, with_values
-from prototyper.core.simulate import SERIES, SUMMARY, simulate
+from prototyper.core.preset.preset_io import loads_preset, with_values
+from prototyper.core.simulation.results import SERIES, SUMMARY
+from prototyper.core.simulation.simulate import simulate
 
 from ..core.small_preset import SMALL
 from .running import run

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from prototyper.core.preset_io import loads_preset
+from prototyper.core.preset.preset_io import loads_preset
 
 from .small_preset import SMALL
 

@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 from prototyper import cli
-from prototyper.core.analysis import (
+from prototyper.core.evaluation.analysis import (
     analyse,
     best_single_threshold,
     single_threshold_design,
     single_threshold_mode,
 )
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import with_values
-from prototyper.core.report import summary
-from prototyper.core.schema import Band
-from prototyper.core.scores import EmpiricalScores
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.report import summary
+from prototyper.core.model.scores import EmpiricalScores
+from prototyper.core.preset.preset_io import with_values
+from prototyper.core.preset.schema import Band
 
 from .small_preset import SMALL
 

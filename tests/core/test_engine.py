@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prototyper.core.engine import (
+from prototyper.core.evaluation.engine import (
     COMPONENTS,
     evaluate,
     expected_excess,
     habituation_factor,
 )
-from prototyper.core.preset_io import loads_preset, with_values
-from prototyper.core.schema import MODES, STAKEHOLDERS
+from prototyper.core.preset.preset_io import loads_preset, with_values
+from prototyper.core.preset.schema import MODES, STAKEHOLDERS
 
 from .small_preset import SMALL
 

@@ -19,12 +19,12 @@ import pytest
 
 from prototyper import cli
 from prototyper.assets import asset_dir
-from prototyper.core import csv_table
 from prototyper.core.bundle import load_bundle
-from prototyper.core.csv_table import FEATURE, read_csv
-from prototyper.core.model_sources import clear_cache, load_scores
-from prototyper.core.preset_io import PresetError, load_preset
-from prototyper.core.schema import ScoreFileModel
+from prototyper.core.model import csv_table
+from prototyper.core.model.csv_table import FEATURE, read_csv
+from prototyper.core.model.model_sources import clear_cache, load_scores
+from prototyper.core.preset.preset_io import PresetError, load_preset
+from prototyper.core.preset.schema import ScoreFileModel
 
 from .test_model_sources import (
     SCORE_MODEL,
@@ -470,8 +470,8 @@ def test_a_skops_file_with_a_bomb_schema_is_refused_before_any_consent_question(
 
 def test_a_schema_over_its_cap_is_measured_while_streaming(tmp_path, monkeypatch):
     """Under a cap below the real size, refused whatever the header says it is."""
-    from prototyper.core import model_sources
-    from prototyper.core.schema import SklearnModel
+    from prototyper.core.model import model_sources
+    from prototyper.core.preset.schema import SklearnModel
 
     write_eval(tmp_path)
     schema = b'{"x": "' + b" " * 100_000 + b'"}'

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from prototyper.core.model_sections import (
+from prototyper.core.model.model_sections import (
     described,
     preset_relative,
     score_file_model,
     sklearn_model,
 )
-from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
-from prototyper.core.scores import BinormalScores
+from prototyper.core.model.scores import BinormalScores
+from prototyper.core.preset.schema import ScoreFileModel, SklearnModel, SyntheticModel
 
 
 def test_paths_are_written_relative_to_the_presets_folder(tmp_path):

@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 
 from prototyper.assets import asset_dir, preset_path
-from prototyper.core import model_build, model_sources
 from prototyper.core.bundle import load_bundle, pack
-from prototyper.core.engine import evaluate
-from prototyper.core.model_sources import (
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.sweep import sweep
+from prototyper.core.model import model_build, model_sources
+from prototyper.core.model.model_sources import (
     PickleConsent,
     UntrustedTypes,
     check_trust,
@@ -30,10 +31,9 @@ from prototyper.core.model_sources import (
     remember_trust,
     score_model,
 )
-from prototyper.core.preset_io import PresetError, dumps_preset, load_preset, loads_preset
-from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
-from prototyper.core.sweep import sweep
-from prototyper.core.trust import remembered
+from prototyper.core.model.trust import remembered
+from prototyper.core.preset.preset_io import PresetError, dumps_preset, load_preset, loads_preset
+from prototyper.core.preset.schema import ScoreFileModel, SklearnModel, SyntheticModel
 
 from .small_preset import SMALL
 
@@ -801,7 +801,7 @@ def test_a_model_file_that_unpacks_too_large_is_refused(lr_folder, monkeypatch):
 
 
 def test_the_engine_sweep_and_simulation_never_load_a_real_model(tmp_path, monkeypatch):
-    from prototyper.core.simulate import simulate
+    from prototyper.core.simulation.simulate import simulate
 
     write_score_file(tmp_path)
     preset = loads_preset(preset_text(SCORE_MODEL))

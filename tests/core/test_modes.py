@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from prototyper.core import modes, schema
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import loads_preset
-from prototyper.core.report import summary
-from prototyper.core.schema import (
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.report import summary
+from prototyper.core.preset import modes, schema
+from prototyper.core.preset.preset_io import loads_preset
+from prototyper.core.preset.schema import (
     ACTIVE_MODES,
     MODES,
     SHOWN_MODES,
@@ -93,7 +93,7 @@ def test_plural_list_reads_as_a_phrase():
 
 
 _BAD_ROWS = """
-from prototyper.core import modes
+from prototyper.core.preset import modes
 Mode = modes.Mode
 for row in (
     Mode("prompt", 15, "Again", "agains"),
@@ -109,7 +109,7 @@ for row in (
     else:
         print("accepted", row.key)
 modes.register(Mode("fine", 26, "Fine", "fines"))
-from prototyper.core import schema
+from prototyper.core.preset import schema
 print(schema.MODES)
 """
 

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prototyper.core.preset_io import (
+from prototyper.core.preset.preset_io import (
     TEMP_NAME,
     NotAFile,
     PresetError,
@@ -29,7 +29,7 @@ from prototyper.core.preset_io import (
     with_values,
     write_atomic,
 )
-from prototyper.core.schema import (
+from prototyper.core.preset.schema import (
     MODES,
     OUTCOMES,
     SCHEMA_VERSION,
@@ -856,7 +856,7 @@ def test_old_version_is_upgraded_step_by_step():
 
 
 def test_a_real_migration_through_loads(monkeypatch):
-    from prototyper.core import preset_io
+    from prototyper.core.preset import preset_io
 
     def rename(doc):  # version 0 called the threshold 'cutoff'
         doc = dict(doc)

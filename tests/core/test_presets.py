@@ -17,17 +17,17 @@ import pytest
 import yaml
 
 from prototyper.assets import bundled_presets, preset_path
-from prototyper.core.engine import Evaluation, evaluate
-from prototyper.core.model_sources import score_model
-from prototyper.core.preset_io import (
+from prototyper.core.evaluation.engine import Evaluation, evaluate
+from prototyper.core.model.model_sources import score_model
+from prototyper.core.preset.preset_io import (
     dumps_preset,
     load_preset,
     loads_preset,
     save_preset,
     with_values,
 )
-from prototyper.core.schema import MODES, STAKEHOLDERS, Preset, SyntheticModel
-from prototyper.core.structure import get_path, hints, leaf_paths
+from prototyper.core.preset.schema import MODES, STAKEHOLDERS, Preset, SyntheticModel
+from prototyper.core.preset.structure import get_path, hints, leaf_paths
 
 PRESETS = bundled_presets()
 SHIPPED = (

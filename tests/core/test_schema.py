@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from prototyper.core.preset_io import loads_preset
-from prototyper.core.schema import Preset
+from prototyper.core.preset.preset_io import loads_preset
+from prototyper.core.preset.schema import Preset
 
 from .small_preset import SMALL
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy.special import ndtr, ndtri
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from prototyper.core.scores import (
+from prototyper.core.model.scores import (
     LOGIT_CEILING,
     LOGIT_FLOOR,
     BinormalScores,

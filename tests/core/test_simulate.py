@@ -13,16 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prototyper.assets import preset_path
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import PresetError, load_preset, loads_preset, with_values
-from prototyper.core.schema import MODES, Preset
-from prototyper.core.scores import BinormalScores, binormal_rates
-from prototyper.core.simulate import (
-    SERIES,
-    SUMMARY,
-    Cancelled,
-    learning_curve,
-    simulate,
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.model.scores import BinormalScores, binormal_rates
+from prototyper.core.preset.preset_io import PresetError, load_preset, loads_preset, with_values
+from prototyper.core.preset.schema import MODES, Preset
+from prototyper.core.simulation.results import SERIES, SUMMARY, Cancelled
+from prototyper.core.simulation.run import learning_curve
+from prototyper.core.simulation.simulate import simulate
+from prototyper.core.simulation.summary import (
     simulation_document,
     simulation_table,
     text_simulation,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from prototyper import cli
-from prototyper.core.preset_io import loads_preset, with_values
-from prototyper.core.simulation_limits import (
+from prototyper.core.preset.preset_io import loads_preset, with_values
+from prototyper.core.simulation.limits import (
     DEFAULT_USERS,
     MAX_REPLICATIONS,
     MAX_USER_SLOTS,

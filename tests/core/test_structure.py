@@ -7,8 +7,13 @@ import dataclasses
 
 import pytest
 
-from prototyper.core.preset_io import PresetError, loads_preset, parse_assignment, with_values
-from prototyper.core.schema import Payoff, Preset
+from prototyper.core.preset.preset_io import (
+    PresetError,
+    loads_preset,
+    parse_assignment,
+    with_values,
+)
+from prototyper.core.preset.schema import Payoff, Preset
 
 # The smallest valid preset: everything else has a default.
 MINIMAL = """\

@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from prototyper.core.engine import evaluate
-from prototyper.core.preset_io import PresetError, with_values
-from prototyper.core.scores import EmpiricalScores
-from prototyper.core.sweep import sweep
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.sweep import sweep
+from prototyper.core.model.scores import EmpiricalScores
+from prototyper.core.preset.preset_io import PresetError, with_values
 
 
 def test_threshold_sweep_matches_evaluating_each_point(small):

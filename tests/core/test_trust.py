@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from prototyper.core import trust
-from prototyper.core.trust import allowed, remember, remembered, runs_code
+from prototyper.core.model import trust
+from prototyper.core.model.trust import allowed, remember, remembered, runs_code
 
 REPO = Path(__file__).resolve().parents[2]
 A, B, C = "a" * 64, "b" * 64, "c" * 64
@@ -79,7 +79,7 @@ def test_the_bundled_models_need_only_allowed_types():
 
 def test_classifying_names_imports_nothing_outside_the_three_packages():
     code = (
-        "import sys; from prototyper.core.trust import allowed, runs_code\n"
+        "import sys; from prototyper.core.model.trust import allowed, runs_code\n"
         "names = ['antigravity.fly', 'this.x', 'pydoc.pipepager', 'numpy.f2py.__main__.x',\n"
         "         'sklearn.tests.test_base.T', 'numpy.conftest.x']\n"
         "print(any(allowed(n) or not runs_code(n) for n in names))\n"

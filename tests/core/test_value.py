@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from prototyper.core import value
-from prototyper.core.preset_io import with_values
-from prototyper.core.schema import MODES, OUTCOMES, STAKEHOLDERS
-from prototyper.core.value import MODE, OFF, OUTCOME, STAKEHOLDER, UNIT
+from prototyper.core.evaluation import value
+from prototyper.core.evaluation.value import MODE, OFF, OUTCOME, STAKEHOLDER, UNIT
+from prototyper.core.preset.preset_io import with_values
+from prototyper.core.preset.schema import MODES, OUTCOMES, STAKEHOLDERS
 
 # The small preset: base rate 0.1, unprompted 0.1 (positive) and 0.02 (negative); an hour of
 # the user's time is worth 30, the operator's 60. Payoffs per event (money unless minutes):

@@ -20,8 +20,8 @@ from PySide6.QtCore import QSettings  # noqa: E402 - after the skip above
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from prototyper import assets  # noqa: E402
-from prototyper.core import model_sources  # noqa: E402
-from prototyper.core.preset_io import load_preset  # noqa: E402
+from prototyper.core.model import model_sources  # noqa: E402
+from prototyper.core.preset.preset_io import load_preset  # noqa: E402
 
 Button = QMessageBox.StandardButton
 

@@ -15,9 +15,9 @@ from PySide6.QtGui import QColor, QFocusEvent, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from prototyper.assets import bundled_presets, preset_path
-from prototyper.core.preset_io import load_preset
-from prototyper.core.schema import Band, Preset, ScoreFileModel, SyntheticModel
-from prototyper.core.structure import field_spec, get_path, leaf_paths
+from prototyper.core.preset.preset_io import load_preset
+from prototyper.core.preset.schema import Band, Preset, ScoreFileModel, SyntheticModel
+from prototyper.core.preset.structure import field_spec, get_path, leaf_paths
 from prototyper.qt.design_panel import QtDesignPanel, reindex_citations, split_lowest_band
 from prototyper.qt.document import Document
 from prototyper.qt.form import (
@@ -712,7 +712,7 @@ def test_panel_survives_garbage_collection():
         import gc
         from PySide6.QtWidgets import QApplication
         from prototyper.assets import preset_path
-        from prototyper.core.preset_io import load_preset
+        from prototyper.core.preset.preset_io import load_preset
         from prototyper.qt.document import Document
         from prototyper.qt.design_panel import QtDesignPanel
         app = QApplication([])

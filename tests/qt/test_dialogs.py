@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import QMessageBox
 
-from prototyper.core.schema import ScoreFileModel
+from prototyper.core.preset.schema import ScoreFileModel
 from prototyper.qt.dialogs import Dialogs
 from prototyper.qt.model_loading import QtModelLoader
 

@@ -6,17 +6,14 @@ import pytest
 from PySide6.QtGui import QColor, QFont
 
 from prototyper import assets
-from prototyper.core.preset_io import load_preset
-from prototyper.core.report import money, summary
+from prototyper.core.evaluation.report import summary
+from prototyper.core.format import auc_text, duration, how_often, money, share
+from prototyper.core.preset.preset_io import load_preset
 from prototyper.qt.document import Document
 from prototyper.qt.goals import (
     FIGURES_PER_CARD,
     LAYERS,
     QtGoalsDashboard,
-    auc_text,
-    duration,
-    how_often,
-    share,
 )
 from prototyper.qt.theme import COST_COLOR, VALUE_COLOR
 

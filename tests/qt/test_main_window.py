@@ -11,8 +11,8 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from prototyper import assets
-from prototyper.core import recovery
-from prototyper.core.preset_io import load_preset
+from prototyper.core.preset import recovery
+from prototyper.core.preset.preset_io import load_preset
 from prototyper.qt.main_window import install_exception_hook
 
 Button = QMessageBox.StandardButton

@@ -18,12 +18,12 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets
-from prototyper.core import model_sources
 from prototyper.core.bundle import pack
-from prototyper.core.model_sections import preset_relative, replace_model
-from prototyper.core.model_sources import CAN_RUN_CODE, LoadedModel, TrustCheck, resolve_path
-from prototyper.core.preset_io import load_preset, save_preset
-from prototyper.core.schema import ScoreFileModel, SklearnModel, SyntheticModel
+from prototyper.core.model import model_sources
+from prototyper.core.model.model_sections import preset_relative, replace_model
+from prototyper.core.model.model_sources import CAN_RUN_CODE, LoadedModel, TrustCheck, resolve_path
+from prototyper.core.preset.preset_io import load_preset, save_preset
+from prototyper.core.preset.schema import ScoreFileModel, SklearnModel, SyntheticModel
 from prototyper.qt import model_loading
 from prototyper.qt.model_loading import consent_text
 from prototyper.qt.theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR
@@ -874,7 +874,7 @@ def test_saving_a_bundle_copies_its_model_files_beside_the_preset(
 
 
 def test_the_score_file_picker_never_waits_on_a_fifo(tmp_path):
-    from prototyper.core.model_sections import csv_header
+    from prototyper.core.model.model_sections import csv_header
 
     fifo = tmp_path / "scores.csv"
     os.mkfifo(fifo)  # nobody writes: a plain open() would wait forever
@@ -884,7 +884,7 @@ def test_the_score_file_picker_never_waits_on_a_fifo(tmp_path):
 
 
 def test_a_document_loads_its_model_through_the_cache_it_is_given(qtbot, tmp_path):
-    from prototyper.core.preset_io import loads_preset
+    from prototyper.core.preset.preset_io import loads_preset
     from prototyper.qt.document import Document
     from tests.core.test_model_sources import SCORE_MODEL, write_score_file
 

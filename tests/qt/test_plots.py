@@ -13,15 +13,16 @@ from PySide6.QtWidgets import QApplication
 from scipy.special import expit
 
 from prototyper import assets
-from prototyper.core.engine import (
+from prototyper.core.evaluation.engine import (
     attention_table,
     money_per_unit,
     net_per_event,
     outcome_masses,
     payoff_table,
 )
-from prototyper.core.preset_io import load_preset
-from prototyper.core.schema import MODES, STAKEHOLDERS
+from prototyper.core.format import format_probability, one_in
+from prototyper.core.preset.preset_io import load_preset
+from prototyper.core.preset.schema import MODES, STAKEHOLDERS
 from prototyper.qt.document import Document
 from prototyper.qt.plots import (
     QtOutcomeBreakdown,
@@ -29,11 +30,9 @@ from prototyper.qt.plots import (
     QtScoreDistributions,
     QtValueCurve,
     better_arrow,
-    format_probability,
     iso_value_gradient,
     logit,
     nice_threshold,
-    one_in,
     score_range,
     thin,
 )

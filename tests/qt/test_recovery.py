@@ -19,11 +19,11 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets
-from prototyper.core import recovery
 from prototyper.core.bundle import pack
-from prototyper.core.model_sections import replace_model
-from prototyper.core.preset_io import load_preset, save_preset
-from prototyper.core.schema import SklearnModel
+from prototyper.core.model.model_sections import replace_model
+from prototyper.core.preset import recovery
+from prototyper.core.preset.preset_io import load_preset, save_preset
+from prototyper.core.preset.schema import SklearnModel
 from prototyper.qt.main_window import MainWindow
 
 Button = QMessageBox.StandardButton
@@ -183,7 +183,7 @@ def test_a_killed_apps_autosave_is_offered_and_a_live_one_is_not(
             [
                 sys.executable,
                 "-c",
-                "import sys; from pathlib import Path; from prototyper.core import recovery;"
+                "import sys; from pathlib import Path; from prototyper.core.preset import recovery;"
                 "i = recovery.Instance(Path(sys.argv[1]));"
                 "print(len(recovery.claim_orphans(i)))",
                 str(recovery_dir),

@@ -14,14 +14,10 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets, cli
-from prototyper.core.report import money
-from prototyper.core.simulate import (
-    Cancelled,
-    all_series,
-    feedback_series,
-    population_note,
-    simulate,
-)
+from prototyper.core.format import money
+from prototyper.core.simulation.results import Cancelled
+from prototyper.core.simulation.simulate import simulate
+from prototyper.core.simulation.summary import all_series, feedback_series, population_note
 from prototyper.qt import simulation as simulation_module
 from prototyper.qt.goals import STALE_COLOR
 from prototyper.qt.simulation import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from prototyper import assets
-from prototyper.core import model_sources
-from prototyper.core.preset_io import load_preset
+from prototyper.core.model import model_sources
+from prototyper.core.preset.preset_io import load_preset
 from prototyper.qt.document import UNDO_LIMIT, Analysis, Document, PresetEdit
 from prototyper.qt.model_loading import replace_model, score_file_model
 

@@ -1,4 +1,4 @@
-"""The simulation over time: a seeded Monte Carlo of a population of users, day by day.
+"""The day loop of the simulation: a seeded Monte Carlo of a population of users, day by day.
 
 The static engine (engine.py) answers "what is this design worth on an average day?". This
 module answers "and over the horizon?": users habituate across days, learn how often alarms
@@ -24,356 +24,54 @@ How it is computed, so that cost does not grow with the number of events:
   those days are applied lazily.
 
 The same preset, seed, replications and users give identical results everywhere.
+
+One class, :class:`_Run`, holds the state of the run (per-user arrays, the model's AUC, the
+day's counts) and steps it one day at a time; its steps share that state, which is why this
+module is longer than the others.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from . import modes as _modes
-from . import value as _value
-from .engine import evaluate, outcome_masses
+from ..evaluation import value as _value
+from ..evaluation.engine import evaluate, outcome_masses
+from ..evaluation.value import STAKEHOLDER, UNIT
+from ..model.scores import BinormalScores, ScoreModel, binormal_rates
+from ..preset.schema import MODES, Band, Preset
 from .feedback import FeedbackResult, simulate_feedback
-from .preset_io import PresetError, Problem
-from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, Band, Preset
-from .scores import BinormalScores, ScoreModel, binormal_rates, preset_scores
-from .simulation_limits import MAX_REPLICATIONS, default_users
-from .value import STAKEHOLDER, UNIT
+from .plan import (
+    _ABANDONING,
+    _AUTOMATING,
+    _BIG,
+    _INTERRUPTING,
+    _NEG,
+    _NM,
+    _NONE,
+    _POS,
+    _SHOWN,
+    _USER_ROWS,
+    _by_rep,
+    _CountingRng,
+    _segment_sums,
+    _segments,
+)
+from .results import SERIES, SUMMARY, Cancelled, DayTrace, Simulation, _series, _stat
 
 AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
+
+
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
-
-_NM = len(MODES)
-_USER_ROWS = 2 * _NM  # rows of the day's count matrix that go to users: truth x mode
-# Mode positions by trait; the silent mode is the last, so [:_NONE] are the ones that act.
-_NONE = MODES.index(_modes.silent())
-_SHOWN = tuple(MODES.index(m) for m in SHOWN_MODES)
-_AUTOMATING = tuple(MODES.index(m) for m in _modes.where("automates"))
-_INTERRUPTING = [MODES.index(m) for m in _modes.where("interrupts")]
-_ABANDONING = tuple(MODES.index(m) for m in _modes.where("abandons"))
-_POS, _NEG = 0, 1  # truth rows of the day's count matrix
-_BIG = np.iinfo(np.int32).max
-
-
-def _sentence(phrase: str) -> str:
-    return phrase[:1].upper() + phrase[1:]
-
-
-class Cancelled(Exception):
-    """Raised by :func:`simulate` when its ``cancel`` callable returns True. Nothing is
-    returned, so a caller's last complete result stays in place."""
-
-
-# --- results ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Series:
-    """One quantity per day: the mean and the 5% and 95% quantiles over replications."""
-
-    mean: np.ndarray
-    p5: np.ndarray
-    p95: np.ndarray
-
-
-@dataclass(frozen=True)
-class Stat:
-    """One figure at the horizon: mean and 5% / 95% quantiles over replications."""
-
-    mean: float
-    p5: float
-    p95: float
-
-
-# name: (title, unit, description). Money is money-equivalent value (money plus time at each
-# stakeholder's hourly value), for the whole population (scenario.users).
-SERIES: dict[str, tuple[str, str, str]] = {
-    "net_value": ("Net value per day", "money", "All stakeholders, whole population."),
-    "value_added": (
-        "Value added per day",
-        "money",
-        "Net value minus the same day with the feature off (expected), whole population.",
-    ),
-    "cumulative_net_value": ("Net value so far", "money", "Cumulative net value."),
-    "cumulative_value_added": ("Value added so far", "money", "Cumulative value added."),
-    "value_added_user": ("Value added per day: user", "money", "The users' share."),
-    "value_added_operator": ("Value added per day: operator", "money", "The operator's share."),
-    "value_added_business": ("Value added per day: business", "money", "The business's share."),
-    "active_users": (
-        "Active users",
-        "share",
-        "Share of users who have not abandoned the feature, at the start of the day.",
-    ),
-    "interactions": (
-        "Interactions per user-day",
-        "per user-day",
-        _sentence(_modes.plural_list(ACTIVE_MODES)) + " per active user.",
-    ),
-    "interruptions": (
-        "Interruptions per user-day",
-        "per user-day",
-        _sentence(_modes.plural_list(_modes.where("interrupts"))) + " per active user.",
-    ),
-    "false_alarms": (
-        "False alarms per user-day",
-        "per user-day",
-        "Interactions on negative events per active user.",
-    ),
-    "compliance": (
-        "Compliance",
-        "share",
-        "Chance an interaction of the day would be acted on were it a true alarm, averaged "
-        "over the day's interactions.",
-    ),
-    "trust": (
-        "Trust",
-        "multiplier",
-        "Probability-matching multiplier (1 - w) + w * precision, averaged over the day's "
-        "interactions it applies to (shown modes; automation too when trust is learned).",
-    ),
-    "habituation": (
-        "Habituation",
-        "multiplier",
-        "Compliance multiplier from earlier exposures (the same day and carried over), "
-        "averaged over the day's shown interactions; 1 is a fresh warning.",
-    ),
-    "demotions": (
-        "Demotions per day",
-        "events",
-        "Events moved to a quieter mode by the daily caps and cooldowns, whole population.",
-    ),
-    "guardrail_activations": (
-        "Guardrail activations per day",
-        "events",
-        "All four guardrails together, whole population.",
-    ),
-    "automation_cap": (
-        "Automation cap",
-        "events",
-        "Automated actions stopped by the cap per user-day, whole population.",
-    ),
-    "confidence_floor": (
-        "Confidence floor",
-        "events",
-        "Events not automated because they scored below the floor, whole population.",
-    ),
-    "escalations": ("Escalations", "events", "Events decided by a human operator."),
-    "escalations_over_capacity": (
-        "Escalations over capacity",
-        "events",
-        "Events that would have been escalated but found no free operator.",
-    ),
-    "harm_limited": (
-        "Harm limited",
-        "events",
-        "Positive events whose loss the harm limit cut, whole population.",
-    ),
-    "labels": ("Labels per day", "labels", "Labels collected, whole population."),
-    "cumulative_labels": ("Labels so far", "labels", "Cumulative labels collected."),
-    "wrong_labels": ("Wrong labels per day", "labels", "Labels that say the wrong truth."),
-    "auc": ("Model ROC AUC", "AUC", "The model's quality that day."),
-}
-
-SUMMARY: dict[str, tuple[str, str]] = {
-    "net_value": ("Net value over the horizon", "money"),
-    "value_added": ("Value added over the horizon", "money"),
-    "value_added_user": ("Value added over the horizon: user", "money"),
-    "value_added_operator": ("Value added over the horizon: operator", "money"),
-    "value_added_business": ("Value added over the horizon: business", "money"),
-    "net_value_per_user_day": ("Net value per user-day", "money"),
-    "active_users": ("Active users on the last day", "share"),
-    "interactions": ("Interactions per user-day", "per user-day"),
-    "false_alarms": ("False alarms per user-day", "per user-day"),
-    "compliance": ("Compliance, last 30 days", "share"),
-    "trust": ("Trust, last 30 days", "multiplier"),
-    "habituation": ("Habituation, last 30 days", "multiplier"),
-    "demotions": ("Demotions", "events"),
-    "guardrail_activations": ("Guardrail activations", "events"),
-    "escalations": ("Escalations", "events"),
-    "labels": ("Labels collected", "labels"),
-    "auc": ("Model ROC AUC on the last day", "AUC"),
-}
-
-
-@dataclass(frozen=True)
-class Simulation:
-    """What the design does over the horizon. Every series has one value per day."""
-
-    preset: Preset
-    seed: int
-    replications: int
-    users: int  # users simulated; totals are scaled to scenario.users
-    days: np.ndarray  # 1..horizon
-    series: Mapping[str, Series]
-    summary: Mapping[str, Stat]
-    samples: Mapping[str, np.ndarray]  # the summary's figures per replication
-    static_net_per_day: float  # the static engine's expected net value, whole population
-    static_value_added_per_day: float
-    variates: int  # random variates drawn (for the benchmark's floor)
-    feedback: FeedbackResult | None
-
-    @property
-    def population(self) -> int:
-        return self.preset.scenario.users
-
-    @property
-    def scale(self) -> float:
-        """Users in the scenario per simulated user."""
-        return self.population / self.users
-
-
-@dataclass(frozen=True)
-class DayTrace:
-    """One day's interactions per simulated user, after caps, cooldowns and guardrails;
-    passed to ``simulate(on_day=...)`` (for tests and inspection)."""
-
-    day: int
-    slots: np.ndarray  # flat user slot: replication * users + user
-    counts: np.ndarray  # (truth [positive, negative], mode, slot)
-
-
-# --- entry points -------------------------------------------------------------------------
-
-
-def simulation_problems(preset: Preset, scores: ScoreModel | None = None) -> list[tuple[str, str]]:
-    """Problems that only the simulation has, as (dotted path, message)."""
-    tel = preset.telemetry
-    if not tel.enabled:
-        return []
-    scores = preset_scores(preset, scores)
-    if not isinstance(scores, BinormalScores):
-        return [
-            (
-                "telemetry.enabled",
-                "retraining and drift need a synthetic model (source: synthetic), whose AUC "
-                "can change",
-            )
-        ]
-    if tel.auc_max <= scores.auc:
-        return [
-            ("telemetry.auc_max", f"must be above model.auc ({scores.auc:g}), got {tel.auc_max:g}")
-        ]
-    return []
-
-
-def simulate(
-    preset: Preset,
-    seed: int = 0,
-    replications: int = 20,
-    users: int | None = None,
-    *,
-    progress: Callable[[float], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
-    scores: ScoreModel | None = None,
-    on_day: Callable[[DayTrace], None] | None = None,
-) -> Simulation:
-    """Simulate ``users`` users (default: the scenario's, at most 10,000) over the scenario's
-    horizon in ``replications`` replications.
-
-    ``progress(fraction)`` is called with fractions rising from 0 to 1; ``cancel()`` is polled
-    every day and, when it returns True, :class:`Cancelled` is raised. Both are called on the
-    caller's thread. ``scores`` stands in for the preset's model (a real model's scores).
-    Raises PresetError for a preset the simulation cannot run (see simulation_problems) and
-    ValueError for bad arguments."""
-    if not 1 <= replications <= MAX_REPLICATIONS:
-        raise ValueError(f"replications must be 1 to {MAX_REPLICATIONS}, got {replications}")
-    n_users = default_users(preset) if users is None else int(users)
-    if n_users < 1:
-        raise ValueError(f"users must be at least 1, got {n_users}")
-    scores = preset_scores(preset, scores)
-    problems = simulation_problems(preset, scores)
-    if problems:
-        raise PresetError([Problem("<preset>", None, p, m) for p, m in problems])
-    return _Run(preset, seed, replications, n_users, scores).execute(progress, cancel, on_day)
 
 
 def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):
     """AUC after n (effective) labels: auc_max - (auc_max - auc0) * (n0 / (n0 + n))^k."""
     return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
-
-
-# --- the plan: score segments and event classes -------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Segment:
-    low: float  # lowest score; the segment runs up to the next segment's low (or 1)
-    mode: int
-    escalated: bool  # escalation-eligible
-    floored: bool  # an automate band's part below the confidence floor (demoted)
-
-
-def _segments(preset: Preset) -> list[_Segment]:
-    """Score segments from the highest down: the bands, split at the confidence floor and
-    at the escalation threshold."""
-    exp, g = preset.experience, preset.guardrails
-    cuts = set(exp.thresholds())
-    floor = g.min_confidence_to_automate
-    if floor > 0:
-        cuts.add(floor)
-    esc = g.escalation
-    if esc.enabled and esc.min_score > 0:
-        cuts.add(esc.min_score)
-    out = []
-    for low in sorted(cuts, reverse=True):
-        band = next(b for b in exp.bands if b.threshold <= low)
-        mode = MODES.index(band.mode)
-        floored = mode in _AUTOMATING and low < floor
-        # below the floor an automating band's events go to its mode's over-cap mode
-        fallback = MODES.index(getattr(exp.modes, band.mode).over_cap) if floored else mode
-        out.append(_Segment(low, fallback, esc.enabled and low >= esc.min_score, floored))
-    return out
-
-
-class _CountingRng:
-    """A Generator that counts the variates it draws."""
-
-    def __init__(self, seed: int):
-        self.gen = np.random.default_rng(seed)
-        self.count = 0
-
-    def _n(self, out: Any) -> Any:
-        self.count += np.size(out)
-        return out
-
-    def random(self, size: Any) -> np.ndarray:
-        return self._n(self.gen.random(size))
-
-    def poisson(self, lam: Any) -> np.ndarray:
-        return self._n(self.gen.poisson(lam))
-
-    def binomial(self, n: Any, p: Any) -> np.ndarray:
-        return self._n(self.gen.binomial(n, p))
-
-    def hypergeometric(self, good: Any, bad: Any, sample: Any) -> np.ndarray:
-        return self._n(self.gen.hypergeometric(good, bad, sample))
-
-    def geometric(self, p: Any, size: Any) -> np.ndarray:
-        return self._n(self.gen.geometric(p, size))
-
-
-def _by_rep(rep: np.ndarray, values: np.ndarray, reps: int) -> np.ndarray:
-    return np.bincount(rep, weights=values, minlength=reps)
-
-
-def _segment_sums(x: np.ndarray, starts: np.ndarray, reps: int) -> np.ndarray:
-    """Sums of x (..., n) over the runs [starts[r], starts[r + 1]) -> (..., reps), as float.
-    np.add.reduceat is far cheaper than a bincount, but gives x[i] for an empty run."""
-    n = x.shape[-1]
-    if n == 0:
-        return np.zeros(x.shape[:-1] + (reps,))
-    out = np.add.reduceat(x, np.minimum(starts[:-1], n - 1), axis=-1).astype(float)
-    out[..., starts[:-1] == starts[1:]] = 0.0
-    return out
-
-
-# --- the run ------------------------------------------------------------------------------
 
 
 class _Run:
@@ -1129,220 +827,3 @@ class _Run:
             variates=self.rng.count,
             feedback=feedback,
         )
-
-
-def _quantiles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 5% / 95% quantiles (linear interpolation, as np.quantile) along the last
-    axis, ignoring NaN; NaN where every value is NaN. Vectorized: np.nanquantile loops over
-    rows in Python."""
-    x = np.asarray(x, dtype=float)
-    ok = ~np.isnan(x)
-    n = ok.sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(ok, x, 0.0).sum(axis=-1) / n
-    xs = np.sort(x, axis=-1)  # NaN sort last
-    out = []
-    for q in (0.05, 0.95):
-        pos = q * np.maximum(n - 1, 0)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-        a = np.take_along_axis(xs, lo[..., None], axis=-1)[..., 0]
-        b = np.take_along_axis(xs, hi[..., None], axis=-1)[..., 0]
-        out.append(np.where(n > 0, a + (b - a) * (pos - lo), np.nan))
-    return mean, out[0], out[1]
-
-
-def _series(x: np.ndarray) -> Series:
-    """(days, replications) -> mean and 5% / 95% quantiles per day, ignoring NaN."""
-    return Series(*_quantiles(x))
-
-
-def _stat(x: np.ndarray) -> Stat:
-    return Stat(*(float(v) for v in _quantiles(x)))
-
-
-# --- reporting: the same figures for the CLI, files and the GUI ---------------------------
-
-
-def feedback_series(sim: Simulation) -> dict[str, Series]:
-    """The share of patrols each region gets, per day (empty without a feedback loop)."""
-    fb = sim.feedback
-    if fb is None:
-        return {}
-    return {
-        f"patrol_share[{name}]": _series(fb.patrol_share[:, :, i])
-        for i, name in enumerate(fb.regions)
-    }
-
-
-def all_series(sim: Simulation) -> dict[str, Series]:
-    return {**sim.series, **feedback_series(sim)}
-
-
-def _num(x: float) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _switches(p: Preset) -> dict[str, bool]:
-    dyn, g = p.dynamics, p.guardrails
-    return {
-        "habituation_carry_over": dyn.habituation.enabled,
-        "trust_learned": dyn.trust.enabled,
-        "abandonment": dyn.abandonment.enabled,
-        "cooldowns": any(getattr(dyn.cooldown_days, m) > 0 for m in ACTIVE_MODES),
-        "automation_cap": g.max_automations_per_day is not None,
-        "confidence_floor": g.min_confidence_to_automate > 0,
-        "escalation": g.escalation.enabled,
-        "harm_limit": g.harm_limit.enabled,
-        "telemetry": p.telemetry.enabled,
-        "feedback": p.feedback.enabled,
-    }
-
-
-def population_note(sim: Simulation) -> str:
-    if sim.users == sim.population:
-        return f"all {sim.population:,} users simulated"
-    return (
-        f"{sim.users:,} of {sim.population:,} users simulated; population totals scaled "
-        f"x{sim.scale:,.4g}"
-    )
-
-
-def simulation_document(sim: Simulation) -> dict[str, Any]:
-    """Everything as plain JSON-ready data (NaN as None): settings, the horizon summary,
-    every series per day."""
-    p = sim.preset
-    doc: dict[str, Any] = {
-        "scenario": p.scenario.name,
-        "currency": p.payoffs.currency,
-        "seed": sim.seed,
-        "replications": sim.replications,
-        "users_simulated": sim.users,
-        "population": sim.population,
-        "scale": sim.scale,
-        "days": len(sim.days),
-        "note": population_note(sim),
-        "dynamics": _switches(p),
-        "static_engine": {
-            "net_value_per_day": _num(sim.static_net_per_day),
-            "value_added_per_day": _num(sim.static_value_added_per_day),
-        },
-        "summary": {
-            k: {
-                "title": SUMMARY[k][0],
-                "unit": SUMMARY[k][1],
-                "mean": _num(v.mean),
-                "p5": _num(v.p5),
-                "p95": _num(v.p95),
-            }
-            for k, v in sim.summary.items()
-        },
-        "series": {},
-        "feedback": None,
-    }
-    for k, v in all_series(sim).items():
-        title, unit, _ = SERIES.get(k, (k, "share", ""))
-        doc["series"][k] = {
-            "title": title,
-            "unit": unit,
-            **{q: [_num(x) for x in getattr(v, q)] for q in ("mean", "p5", "p95")},
-        }
-    fb = sim.feedback
-    if fb is not None:
-        final = fb.final_share
-        doc["feedback"] = {
-            "correction": p.feedback.correction,
-            "regions": [
-                {
-                    "name": name,
-                    "true_share": float(fb.truth_share[i]),
-                    "final_share": asdict_stat(_stat(final[:, i])),
-                }
-                for i, name in enumerate(fb.regions)
-            ],
-        }
-    return doc
-
-
-def asdict_stat(s: Stat) -> dict[str, float | None]:
-    return {"mean": _num(s.mean), "p5": _num(s.p5), "p95": _num(s.p95)}
-
-
-def simulation_table(sim: Simulation) -> tuple[list[str], list[list[float]]]:
-    """One row per day: day, then mean, p5 and p95 of every series."""
-    series = all_series(sim)
-    header = ["day"] + [f"{k}_{q}" for k in series for q in ("mean", "p5", "p95")]
-    cols = [sim.days.astype(float)]
-    for v in series.values():
-        cols += [v.mean, v.p5, v.p95]
-    return header, np.column_stack(cols).tolist()
-
-
-def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
-    """A readable summary: the horizon figures, then a few days."""
-    from .report import money
-
-    p, cur = sim.preset, sim.preset.payoffs.currency
-    on = [k.replace("_", " ") for k, v in _switches(p).items() if v]
-    lines = [
-        f"{p.scenario.name}: {len(sim.days)} days, {sim.replications} replications, "
-        f"seed {sim.seed}; {population_note(sim)}",
-        f"Over time: {', '.join(on) if on else 'every dynamic off (the static world, day by day)'}",
-        "",
-        f"{'at the horizon':44} {'mean':>12} {'5%':>12} {'95%':>12}",
-    ]
-
-    def fmt(x: float, unit: str) -> str:
-        if not math.isfinite(x):
-            return "n/a"
-        if unit == "money":
-            return money(x, cur)
-        if unit == "share":
-            return f"{x * 100:.1f}%"
-        if unit in ("events", "labels"):
-            return f"{x:,.0f}"
-        return f"{x:.4g}"
-
-    for k, s in sim.summary.items():
-        title, unit = SUMMARY[k]
-        if unit != "money" and not any(map(math.isfinite, (s.mean, s.p5, s.p95))):
-            continue
-        lines.append(
-            f"{title:44} {fmt(s.mean, unit):>12} {fmt(s.p5, unit):>12} {fmt(s.p95, unit):>12}"
-        )
-    days = len(sim.days)
-    lines += [
-        "",
-        f"Static engine: {money(sim.static_net_per_day, cur)} net and "
-        f"{money(sim.static_value_added_per_day, cur)} added per day "
-        f"(x {days} days = {money(sim.static_value_added_per_day * days, cur)} added).",
-    ]
-    fb = sim.feedback
-    if fb is not None:
-        final = fb.final_share
-        parts = [
-            f"{name} {final[:, i].mean() * 100:.1f}% (true {fb.truth_share[i] * 100:.1f}%)"
-            for i, name in enumerate(fb.regions)
-        ]
-        fix = "with" if p.feedback.correction else "without"
-        lines.append(f"Feedback loop ({fix} correction), share of records: {', '.join(parts)}")
-    picks = sorted(set(np.linspace(0, days - 1, min(sample_days, days)).round().astype(int)))
-    s = sim.series
-    lines += [
-        "",
-        f"{'day':>5} {'value added/day':>16} {'so far':>12} {'active':>8} "
-        f"{'interact./u-day':>16} {'compliance':>11} {'trust':>7} {'habit.':>7} {'AUC':>7}",
-    ]
-    for i in picks:
-        lines.append(
-            f"{sim.days[i]:>5} {money(s['value_added'].mean[i], cur):>16} "
-            f"{money(s['cumulative_value_added'].mean[i], cur):>12} "
-            f"{fmt(s['active_users'].mean[i], 'share'):>8} "
-            f"{fmt(s['interactions'].mean[i], ''):>16} "
-            f"{fmt(s['compliance'].mean[i], 'share'):>11} "
-            f"{fmt(s['trust'].mean[i], ''):>7} {fmt(s['habituation'].mean[i], ''):>7} "
-            f"{s['auc'].mean[i]:>7.4f}"
-        )
-    lines.append("Means over replications; run with --json or --csv for every day and the bands.")
-    return "\n".join(lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .schema import Preset
+from ..preset.schema import Preset
 
 DEFAULT_SEED = 0
 DEFAULT_REPLICATIONS = 20

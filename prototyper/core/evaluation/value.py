@@ -1,6 +1,6 @@
 """The value model: what each outcome of each mode is worth to each stakeholder.
 
-The static engine (engine.py) and the simulation (simulate.py) both turn outcomes into value
+The static engine (engine.py) and the simulation (simulation/run.py) both turn outcomes into value
 here, and only here: the payoff table, the attention cost, the money value of minutes, the
 user's response to a shown mode (compliance), the feature-off baseline and the harm limit.
 Outcomes, modes, stakeholders and units are named (``OUTCOME["positive_acted"]``,
@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from . import modes
-from .schema import ACTIVE_MODES, MODES, OUTCOMES, STAKEHOLDERS, UNITS, Preset
+from ..preset import modes
+from ..preset.schema import ACTIVE_MODES, MODES, OUTCOMES, STAKEHOLDERS, UNITS, Preset
 
 COMPONENTS = (*OUTCOMES, "attention")
 OUTCOME = {name: i for i, name in enumerate(OUTCOMES)}

@@ -13,11 +13,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..limits import Refused, open_regular
+from ..preset.preset_io import with_values
+from ..preset.schema import ModelSource, Preset, ScoreFileModel, SklearnModel, SyntheticModel
+from ..preset.structure import to_data
 from .csv_table import MAX_CSV_BYTES
-from .limits import Refused, open_regular
-from .preset_io import with_values
-from .schema import ModelSource, Preset, ScoreFileModel, SklearnModel, SyntheticModel
-from .structure import to_data
 
 # Column names recognised in a CSV's header, in order of preference (case does not matter).
 LABEL_NAMES = ("label", "y", "target", "class", "outcome", "is_positive")

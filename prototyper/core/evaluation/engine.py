@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 from scipy.special import pdtr
 
-from . import modes, value
-from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, Preset
-from .scores import ScoreModel, preset_scores
+from ..model.scores import ScoreModel, preset_scores
+from ..preset import modes
+from ..preset.schema import ACTIVE_MODES, MODES, SHOWN_MODES, Preset
+from . import value
 from .value import (  # the value model; re-exported for the engine's callers
     COMPONENTS,
     attention_table,

@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import modes
+from ..model.scores import ScoreModel, preset_scores
+from ..preset import modes
+from ..preset.schema import Band, Preset
 from .engine import Evaluation, evaluate
-from .schema import Band, Preset
-from .scores import ScoreModel, preset_scores
 from .sweep import Sweep, sweep
 
 SINGLE_PARAM = "experience.bands[0].threshold"

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..format import money, percent, rate_phrase
+from ..preset.schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
 from .engine import COMPONENTS, Evaluation, money_per_unit
-from .schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
 
 _BUSINESS, _OPERATOR = STAKEHOLDERS.index("business"), STAKEHOLDERS.index("operator")
 
@@ -141,43 +142,6 @@ def summary(e: Evaluation) -> dict[str, Any]:
             },
         },
     }
-
-
-def money(x: float, currency: str = "USD") -> str:
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    symbol = "$" if currency == "USD" else ""
-    suffix = "" if symbol else f" {currency}"
-    for cut, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if x >= cut:
-            return f"{sign}{symbol}{x / cut:.3g}{unit}{suffix}"
-    if x >= 1 or x == 0:
-        return f"{sign}{symbol}{x:,.2f}{suffix}"
-    return f"{sign}{symbol}{x:.3g}{suffix}"
-
-
-def rate_phrase(per_day: float, what: str = "") -> str:
-    """'3.2 warnings per user-day' or '1 warning per user every 9 days'."""
-    noun = f" {what}" if what else ""
-    if not math.isfinite(per_day) or per_day <= 0:
-        return f"no{noun or ' events'}"
-    if per_day >= 1:
-        plural = "s" if what and f"{per_day:.3g}" != "1" else ""
-        return f"{per_day:.3g}{noun}{plural} per user per day"
-    every = 1 / per_day
-    if every < 60:
-        return f"1{noun} per user every {every:.2g} days"
-    if every < 730:
-        return f"1{noun} per user every {every / 30.4:.2g} months"
-    return f"1{noun} per user every {every / 365:.3g} years"
-
-
-def percent(x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if 0 < abs(x) < 0.001:
-        return f"{x * 100:.2g}%"
-    return f"{x * 100:.1f}%"
 
 
 def text_summary(e: Evaluation) -> str:

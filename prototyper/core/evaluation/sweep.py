@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.scores import ScoreModel, preset_scores
+from ..preset.preset_io import PresetError, Problem, with_values
+from ..preset.schema import Preset
+from ..preset.structure import Problems, field_spec, get_path
 from .engine import evaluate, net_per_event, outcome_masses
-from .preset_io import PresetError, Problem, with_values
-from .schema import Preset
-from .scores import ScoreModel, preset_scores
-from .structure import Problems, field_spec, get_path
 
 _THRESHOLD = re.compile(r"^experience\.bands\[(\d+)\]\.threshold$")
 

@@ -33,7 +33,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from .preset_io import write_atomic
+from ..preset.preset_io import write_atomic
 
 PACKAGES = ("sklearn", "numpy", "scipy")
 # Classes that fitted scikit-learn estimators hold but that are not estimators themselves;

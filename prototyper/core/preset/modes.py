@@ -99,11 +99,12 @@ class RegistrationError(RuntimeError):
 
 def register(mode: Mode) -> None:
     """Add a mode. Only before the schema is built (the first import of
-    ``prototyper.core.schema``): the schema's per-mode sections are made from the table then."""
+    ``prototyper.core.preset.schema``): the schema's per-mode sections are made from the table
+    then."""
     if _sealed is not None:
         raise RegistrationError(
             f"cannot register mode {mode.key!r}: the schema is already built; register modes "
-            "before prototyper.core.schema is first imported"
+            "before prototyper.core.preset.schema is first imported"
         )
     if not _KEY.match(mode.key):
         raise RegistrationError(f"mode key must be lowercase letters, digits, _: {mode.key!r}")

@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from .schema import Preset, SyntheticModel
+from ..preset.schema import Preset, SyntheticModel
 
 GRID_POINTS = 400  # fixed sampling of a binormal density and ROC curve
 HISTOGRAM_BINS = 100  # bins of an evaluation set's score density

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .limits import Refused, read_regular
+from ..limits import Refused, read_regular
 from .schema import SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 

@@ -3,6 +3,10 @@
 Metadata keys follow JSON Schema where one exists: ``title``, ``description``, ``minimum``,
 ``maximum``, ``exclusive_minimum``, ``exclusive_maximum``, ``enum``; plus ``unit`` and
 ``widget`` for the forms.
+
+One module for one job, though long: it is the schema's dataclasses and their metadata,
+section by section, read top to bottom like the preset file it describes. Splitting it
+would scatter one preset's sections over several files without separating any concern.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from . import modes as _modes
 
 SCHEMA_VERSION = 1
 
-# From the table of modes (core/modes.py), fixed when this module is first imported.
+# From the table of modes (core/preset/modes.py), fixed when this module is first imported.
 # Ordered from most to least forceful; demotion only ever moves right.
 MODES = _modes.keys()
 ACTIVE_MODES = _modes.active()
@@ -621,9 +625,9 @@ class Payoffs:
 
 
 # --- over time: the simulation (every dynamic is off by default) -------------------------
-# Read only by the simulation (core/simulate.py, core/feedback.py); the static engine ignores
-# these sections, so a preset without them evaluates exactly as before. See docs/MODEL.md,
-# "Over time: the simulation".
+# Read only by the simulation (core/simulation/); the static engine ignores these sections,
+# so a preset without them evaluates exactly as before. See docs/MODEL.md, "Over time: the
+# simulation".
 
 
 @dataclass(frozen=True)

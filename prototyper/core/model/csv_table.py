@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .limits import Refused, open_regular
-from .preset_io import PresetError, Problem
+from ..limits import Refused, open_regular
+from ..preset.preset_io import PresetError, Problem
 
 MAX_CSV_BYTES = 1 << 30  # 1 GiB, checked before reading: tens of millions of rows
 MAX_ROWS = 20_000_000

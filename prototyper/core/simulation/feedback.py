@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .schema import Feedback
+from ..preset.schema import Feedback
 
 
 @dataclass(frozen=True)

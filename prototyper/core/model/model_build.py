@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from .preset_io import write_atomic
+from ..preset.preset_io import write_atomic
 from .scores import EmpiricalScores
 
 MODEL_FILE = "model.skops"
@@ -536,7 +536,7 @@ def model_card(
         "",
         "## Data",
         "",
-        "Synthetic, from the documented generator in `prototyper/core/model_build.py` "
+        "Synthetic, from the documented generator in `prototyper/core/model/model_build.py` "
         f"(`{spec.generate.__name__}`, seed {spec.seed}; training split 0, evaluation split 1). "
         f"One row per {spec.event}.",
         "",

@@ -18,7 +18,7 @@ Rules:
   ``--trust TYPE``, the app's dialog) or consent remembered for the file's SHA-256
   (:mod:`.trust`). A pickle (.pkl, .pickle, .joblib) loads only with ``allow_pickle=True``
   (``--trust-pickle`` or the app's dialog), whatever the preset says.
-- Every bad input raises :class:`~prototyper.core.preset_io.PresetError` with one line per
+- Every bad input raises :class:`~prototyper.core.preset.preset_io.PresetError` with one line per
   problem, ``file:line: field: message``, and changes nothing. The two that a user can fix
   by consenting are subclasses a GUI can catch: :class:`UntrustedTypes` and
   :class:`PickleConsent`.
@@ -46,10 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from . import limits
-from .csv_table import FEATURE, GROUP, LABEL, NUMBER, Table, Wanted, read_csv
-from .preset_io import MAX_BYTES, PresetError, Problem, line_of, parse_yaml
-from .schema import (
+from .. import limits
+from ..preset.preset_io import MAX_BYTES, PresetError, Problem, line_of, parse_yaml
+from ..preset.schema import (
     PICKLE_SUFFIXES,
     ModelSource,
     Preset,
@@ -57,6 +56,7 @@ from .schema import (
     SklearnModel,
     SyntheticModel,
 )
+from .csv_table import FEATURE, GROUP, LABEL, NUMBER, Table, Wanted, read_csv
 from .scores import BinormalScores, EmpiricalScores, Reliability, ScoreHistograms, ScoreModel
 from .trust import allowed, file_digest, remember, remembered, runs_code
 
@@ -163,7 +163,7 @@ def resolve_path(text: str, base_dir: str | os.PathLike | None) -> Path:
     here = Path(os.path.normpath(Path.cwd() / path))
     if limits.exists(here):
         return here
-    from .. import assets
+    from ... import assets
 
     try:
         shipped = Path(os.path.normpath(assets.asset_dir("presets") / path))
