@@ -202,7 +202,7 @@ class Table:
                     if i == row:
                         return line, cells
         except (Refused, PresetError, OSError, UnicodeDecodeError, csv.Error):
-            pass
+            pass  # the file changed since it was read: the message goes without a line
         return None
 
     def problem(self, row: int | None, column: str, message: str) -> Problem:

@@ -438,7 +438,7 @@ def _keep_owner_and_mode(fd: int, existing: os.stat_result) -> None:
             try:
                 os.fchown(fd, -1, existing.st_gid)
             except OSError:
-                pass
+                pass  # not a member of its group: the file becomes ours, its mode is kept
     if hasattr(os, "fchmod"):  # Windows has none (and only a read-only bit)
         os.fchmod(fd, stat.S_IMODE(existing.st_mode))
 

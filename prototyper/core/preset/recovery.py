@@ -68,7 +68,7 @@ def _lock(path: Path) -> int | None:
             if os.stat(path).st_ino == os.fstat(fd).st_ino:
                 return fd
         except FileNotFoundError:
-            pass
+            pass  # gone between the lock and the check: try a new one
         os.close(fd)
 
 
