@@ -26,16 +26,19 @@ import argparse
 import json
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from prototyper import assets
+
+# The tests' hand-built zips: the benchmark measures the very bombs the tests refuse.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.zip_bombs import deflate_bomb, raw_zip  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time, tracemalloc
@@ -149,50 +152,6 @@ def features_csv(path: Path, rows: int) -> Path:
     return path
 
 
-def raw_zip(path: Path, name: str, data: bytes, crc: int, size: int) -> Path:
-    raw = name.encode()
-    local = struct.pack(
-        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(raw), 0
-    )
-    central = struct.pack(
-        "<IHHHHHHIIIHHHHHII",
-        0x02014B50,
-        0x0314,
-        20,
-        0,
-        8,
-        0,
-        0x21,
-        crc,
-        len(data),
-        size,
-        len(raw),
-        0,
-        0,
-        0,
-        0,
-        0o100644 << 16,
-        0,
-    )
-    body = local + raw + data
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central) + len(raw), len(body), 0)
-    path.write_bytes(body + central + raw + end)
-    return path
-
-
-def bomb(repeats: int = 1900) -> tuple[bytes, int, int]:
-    """Deflate of `repeats` MB of a YAML comment, about 1 kB per MB."""
-    unit = b"#" + b" " * ((1 << 20) - 2) + b"\n"
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    c.compress(unit)
-    c.flush(zlib.Z_FULL_FLUSH)
-    block = c.compress(unit) + c.flush(zlib.Z_FULL_FLUSH)
-    crc = 0
-    for _ in range(repeats):
-        crc = zlib.crc32(unit, crc)
-    return block * repeats + c.flush(), crc, repeats * len(unit)
-
-
 def preset(folder: Path, csv_name: str, model: dict | None = None) -> Path:
     """A bundled synthetic preset with its model replaced by a score file (or ``model``)."""
     import yaml
@@ -249,10 +208,12 @@ def bench_hostile(folder: Path, repeats: int) -> None:
     (folder / "long.csv").write_text(f"label,score\n1,0.5\n0,{cell}\n", encoding="utf-8")
     with (folder / "sparse.csv").open("wb") as f:
         f.truncate(2 << 30)
-    data, crc, size = bomb()
-    raw_zip(folder / "bomb.zip", "preset.yaml", data, crc, size)
+    data, crc, size = deflate_bomb()
+    raw_zip(folder / "bomb.zip", [("preset.yaml", zipfile.ZIP_DEFLATED, data, crc, size)])
     (folder / "models").mkdir()
-    raw_zip(folder / "models" / "model.skops", "schema.json", data, crc, size)
+    raw_zip(
+        folder / "models" / "model.skops", [("schema.json", zipfile.ZIP_DEFLATED, data, crc, size)]
+    )
     (folder / "models" / "eval.csv").write_text("a,label\n0.1,1\n0.2,0\n", encoding="utf-8")
     sklearn = {"source": "sklearn", "model": "model.skops", "data": "eval.csv"}
     skops_preset = preset(folder / "models", "model.csv", sklearn)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import os
-import struct
 import subprocess
 import sys
 import zipfile
@@ -26,6 +25,7 @@ from prototyper.core.model.model_sources import clear_cache, load_scores
 from prototyper.core.preset.preset_io import PresetError, load_preset
 from prototyper.core.preset.schema import ScoreFileModel
 
+from ..zip_bombs import deflate_bomb, raw_zip
 from .test_model_sources import (
     SCORE_MODEL,
     preset_text,
@@ -101,43 +101,6 @@ def score_preset(folder: Path, extra: str = "") -> Path:
 # --- zip archives built by hand: bombs and odd members --------------------------------------
 
 
-def raw_zip(path: Path, members: list[tuple[str, int, bytes, int, int]]) -> Path:
-    """A zip of (name, method, compressed bytes, crc, uncompressed size), written as is."""
-    out, central = bytearray(), bytearray()
-    for name, method, data, crc, size in members:
-        offset, raw = len(out), name.encode()
-        out += struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc, len(data), size, len(raw), 0
-        )
-        out += raw + data
-        central += struct.pack(
-            "<IHHHHHHIIIHHHHHII",
-            0x02014B50,
-            0x0314,
-            20,
-            0,
-            method,
-            0,
-            0x21,
-            crc,
-            len(data),
-            size,
-            len(raw),
-            0,
-            0,
-            0,
-            0,
-            0o100644 << 16,
-            offset,
-        )
-        central += raw
-    end = struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(out), 0
-    )
-    path.write_bytes(bytes(out + central + end))
-    return path
-
-
 def deflated(data: bytes) -> tuple[str, int, bytes, int, int]:
     c = zlib.compressobj(9, zlib.DEFLATED, -15)
     return ("", zipfile.ZIP_DEFLATED, c.compress(data) + c.flush(), zlib.crc32(data), len(data))
@@ -145,18 +108,8 @@ def deflated(data: bytes) -> tuple[str, int, bytes, int, int]:
 
 @pytest.fixture(scope="module")
 def bomb() -> tuple[bytes, int, int]:
-    """About 1.9 MB of deflate that unpacks to about 1.9 GB of a YAML comment (blocks
-    after a full flush compress to the same bytes, so one block is repeated)."""
-    unit = b"#" + b" " * ((1 << 20) - 2) + b"\n"
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    c.compress(unit)
-    c.flush(zlib.Z_FULL_FLUSH)
-    block = c.compress(unit) + c.flush(zlib.Z_FULL_FLUSH)
-    repeats = 1900
-    crc = 0
-    for _ in range(repeats):
-        crc = zlib.crc32(unit, crc)
-    return block * repeats + c.flush(), crc, repeats * len(unit)
+    """About 1.9 MB of deflate that unpacks to about 1.9 GB of a YAML comment."""
+    return deflate_bomb(1900)
 
 
 def test_the_bomb_is_what_it_claims(bomb):
