@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from .. import assets
 from ..core.bundle import Bundle, is_bundle, load_bundle
-from ..core.model.model_sources import ConsentNeeded, model_files, rebase_paths, resolve_path
+from ..core.model.model_paths import model_files, rebase_paths, resolve_path
+from ..core.model.trust_check import ConsentNeeded
 from ..core.preset import recovery
 from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
 from ..core.preset.schema import MODES, Preset
