@@ -36,15 +36,8 @@ from ..core.format import one_in
 from ..core.model.model_sources import LoadedModel, ModelMetrics, model_metrics
 from ..core.preset.schema import ScoreFileModel, SklearnModel
 from .document import Analysis, Document
-from .plots import (
-    AXIS_COLOR,
-    LEFT_AXIS_WIDTH,
-    DecadeAxis,
-    ProbabilityAxis,
-    _decade_as_share,
-    _style,
-    logit,
-)
+from .plots.axes import DecadeAxis, ProbabilityAxis
+from .plots.common import AXIS_COLOR, LEFT_AXIS_WIDTH, _decade_as_share, _style, logit
 from .theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, qcolor
 
 MAX_GROUPS_SHOWN = 12
