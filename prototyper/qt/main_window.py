@@ -39,9 +39,12 @@ from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
-from .plots import QtOutcomeBreakdown, QtRoc, QtScoreDistributions, QtValueCurve
+from .plots.distributions import QtScoreDistributions
+from .plots.outcomes import QtOutcomeBreakdown
+from .plots.over_time import QtSimulationStatus, QtTimePlots
+from .plots.roc import QtRoc
+from .plots.value_curve import QtValueCurve
 from .simulation import SimulationController
-from .time_plots import QtSimulationStatus, QtTimePlots
 
 log = logging.getLogger("prototyper")
 

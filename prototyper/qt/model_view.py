@@ -37,15 +37,8 @@ from ..core.model.loaded_model import LoadedModel
 from ..core.model.metrics import ModelMetrics, model_metrics
 from ..core.preset.schema import ScoreFileModel, SklearnModel
 from .document import Analysis, Document
-from .plots import (
-    AXIS_COLOR,
-    LEFT_AXIS_WIDTH,
-    DecadeAxis,
-    ProbabilityAxis,
-    _decade_as_share,
-    _style,
-    logit,
-)
+from .plots.axes import DecadeAxis, ProbabilityAxis
+from .plots.common import AXIS_COLOR, LEFT_AXIS_WIDTH, _decade_as_share, _style, logit
 from .theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, qcolor
 
 MAX_GROUPS_SHOWN = 12
