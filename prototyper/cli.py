@@ -283,7 +283,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         "net_per_population_day": float(result.net_per_population_day[result.best_index]),
     }
     if args.json:
-        doc: dict[str, Any] = {
+        out: dict[str, Any] = {
             "param": result.param,
             "current": None if np.isnan(result.current) else result.current,
             "best": best,
@@ -293,7 +293,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 for row in rows
             ],
         }
-        print(json.dumps(doc, indent=2, allow_nan=False))
+        print(json.dumps(out, indent=2, allow_nan=False))
         return 0
     cur = printable(preset.payoffs.currency)
     if loaded is not None:
@@ -318,7 +318,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
     m = metrics_of(loaded, preset).to_dict()
-    keys = ("source", "files", "score_method", "calibrated_from_decision_function")
+    keys: tuple[str, ...] = ("source", "files", "score_method", "calibrated_from_decision_function")
     keys += ("eval_size", "eval_base_rate", "scenario_base_rate", "auc", "notes")
     return {k: m[k] for k in keys}
 

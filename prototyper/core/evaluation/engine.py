@@ -100,7 +100,9 @@ def _used(row: Row) -> bool:
     return not (np.isscalar(row) and row == 0.0)
 
 
-def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Masses:
+def outcome_masses(
+    preset: Preset, tpr: Sequence[Row] | np.ndarray, fpr: Sequence[Row] | np.ndarray
+) -> Masses:
     """Route each band's events through caps and user response.
 
     ``tpr[b]`` and ``fpr[b]`` are the rates at band b's threshold (highest first; the last

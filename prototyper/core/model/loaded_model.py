@@ -131,7 +131,9 @@ class LoadedModel:
     def extent(self) -> tuple[float, float]:
         return self.scores.extent()
 
-    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+    def density(
+        self, base_rate: float, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         return self.scores.density(base_rate, lo, hi)
 
     def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:

@@ -132,4 +132,7 @@ def rebase_paths(
             changes[name] = Path(os.path.relpath(target, new_dir)).as_posix()
     if not changes:
         return preset
-    return dataclasses.replace(preset, model=dataclasses.replace(preset.model, **changes))
+    # mypy types replace() on a union by the fields all members share (none here); the keys
+    # are this model's own FILE_FIELDS.
+    model = dataclasses.replace(preset.model, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(preset, model=model)

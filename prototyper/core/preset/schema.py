@@ -14,9 +14,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, make_dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import modes as _modes
+
+if TYPE_CHECKING:
+    T = TypeVar("T")
+
+    class _PerMode(Generic[T]):
+        """What a type checker knows of the classes ``_per_mode`` makes at run time from the
+        table of modes: a field per active mode, each a T, read by the mode's name."""
+
+        def __init__(self, **modes: T) -> None: ...
+        def __getattr__(self, mode: str) -> T: ...
+
 
 SCHEMA_VERSION = 1
 
@@ -399,11 +410,14 @@ def _per_mode(name: str, tp: type, make: Any) -> type:
     return cls
 
 
-ModeDesigns = _per_mode(
-    "ModeDesigns",
-    ModeDesign,
-    lambda m: field(default=ModeDesign(forcefulness=m.forcefulness), metadata=meta(m.name)),
-)
+if TYPE_CHECKING:
+    ModeDesigns = _PerMode[ModeDesign]
+else:
+    ModeDesigns = _per_mode(
+        "ModeDesigns",
+        ModeDesign,
+        lambda m: field(default=ModeDesign(forcefulness=m.forcefulness), metadata=meta(m.name)),
+    )
 
 
 @dataclass(frozen=True)
@@ -502,11 +516,16 @@ def _response(pos: float, neg: float) -> ModeResponse:
     return ModeResponse(Range(pos, pos), Range(neg, neg))
 
 
-ModeResponses = _per_mode(
-    "ModeResponses",
-    ModeResponse,
-    lambda m: field(default=_response(m.act_if_positive, m.act_if_negative), metadata=meta(m.name)),
-)
+if TYPE_CHECKING:
+    ModeResponses = _PerMode[ModeResponse]
+else:
+    ModeResponses = _per_mode(
+        "ModeResponses",
+        ModeResponse,
+        lambda m: field(
+            default=_response(m.act_if_positive, m.act_if_negative), metadata=meta(m.name)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -576,9 +595,12 @@ class Attention:
         return self.minutes_low + (self.minutes_high - self.minutes_low) * forcefulness
 
 
-Attentions = _per_mode(
-    "Attentions", Attention, lambda m: field(default=Attention(), metadata=meta(m.name))
-)
+if TYPE_CHECKING:
+    Attentions = _PerMode[Attention]
+else:
+    Attentions = _per_mode(
+        "Attentions", Attention, lambda m: field(default=Attention(), metadata=meta(m.name))
+    )
 
 
 @dataclass(frozen=True)
@@ -740,7 +762,10 @@ def _cooldown(title: str) -> Any:
     )
 
 
-Cooldowns = _per_mode("Cooldowns", int, lambda m: _cooldown(m.name))
+if TYPE_CHECKING:
+    Cooldowns = _PerMode[int]
+else:
+    Cooldowns = _per_mode("Cooldowns", int, lambda m: _cooldown(m.name))
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from ..evaluation import value as _value
 from ..evaluation.engine import evaluate, outcome_masses
 from ..evaluation.value import STAKEHOLDER, UNIT
 from ..model.scores import BinormalScores, ScoreModel, binormal_rates
-from ..preset.schema import MODES, Band, Preset
+from ..preset.schema import MODES, Band, Escalation, Preset
 from .feedback import FeedbackResult, simulate_feedback
 from .plan import (
     _ABANDONING,
@@ -477,8 +477,8 @@ class _Run:
         if self.floor_share.any():
             floored = self.rng.binomial(self.class_per_rep, self.floor_share)
             rec["confidence_floor"][d] = floored.sum(axis=1)
-        if self.esc_cols:
-            self._escalate(d, rows[_USER_ROWS:], rep, M)
+        if self.esc_cols and self.esc is not None:  # classes are escalated only when enabled
+            self._escalate(d, rows[_USER_ROWS:], rep, M, self.esc)
 
         # Cooldowns, design caps and the automation guardrail, most forceful mode first.
         gcap = self.p.guardrails.max_automations_per_day
@@ -522,11 +522,13 @@ class _Run:
         M[1, target, over] += (neg - keep_neg).astype(M.dtype)
         counter += _by_rep(rep[over], (pos + neg - cap).astype(float), self.R)
 
-    def _escalate(self, d: int, E: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
+    def _escalate(
+        self, d: int, E: np.ndarray, rep: np.ndarray, M: np.ndarray, esc: Escalation
+    ) -> None:
         """Escalation-eligible events (E: eligible class x user) go to a human, up to the
         capacity (a uniformly random subset of the day's when over it); the rest go on in
         their band's mode."""
-        R, esc = self.R, self.esc
+        R = self.R
         items = np.flatnonzero(E.any(axis=0))
         E = E[:, items].astype(np.int64)
         r = rep[items]
@@ -640,20 +642,20 @@ class _Run:
             if m in self.last_cd:
                 self.last_cd[m][s] = d
             if self.fa_left is not None and m in _ABANDONING:
-                self._false_alarms(d, s, neg)
+                self._false_alarms(d, s, neg, self.fa_left)
         rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
         rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
         rec["habit_num"][d], rec["habit_den"][d] = sums["habit"], sums["habit_den"]
 
-    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray) -> None:
-        """Count false interruptions against each user's tolerance; those who run out
-        abandon the feature from the next day."""
+    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray, tolerance: np.ndarray) -> None:
+        """Count false interruptions against each user's tolerance (what is left of it, per
+        user, updated in place); those who run out abandon the feature from the next day."""
         hit = np.flatnonzero(neg)
         if not hit.size:
             return
         users = s[hit]
-        left = self.fa_left[users] - neg[hit]
-        self.fa_left[users] = left
+        left = tolerance[users] - neg[hit]
+        tolerance[users] = left
         quit_ = users[left <= 0]
         quit_ = quit_[self.abandon_day[quit_] > d + 1]
         if quit_.size:

@@ -167,7 +167,7 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
         fix = "with" if p.feedback.correction else "without"
         lines.append(f"Feedback loop ({fix} correction), share of records: {', '.join(parts)}")
     picks = sorted(set(np.linspace(0, days - 1, min(sample_days, days)).round().astype(int)))
-    s = sim.series
+    series = sim.series
     lines += [
         "",
         f"{'day':>5} {'value added/day':>16} {'so far':>12} {'active':>8} "
@@ -175,13 +175,13 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
     ]
     for i in picks:
         lines.append(
-            f"{sim.days[i]:>5} {money(s['value_added'].mean[i], cur):>16} "
-            f"{money(s['cumulative_value_added'].mean[i], cur):>12} "
-            f"{fmt(s['active_users'].mean[i], 'share'):>8} "
-            f"{fmt(s['interactions'].mean[i], ''):>16} "
-            f"{fmt(s['compliance'].mean[i], 'share'):>11} "
-            f"{fmt(s['trust'].mean[i], ''):>7} {fmt(s['habituation'].mean[i], ''):>7} "
-            f"{s['auc'].mean[i]:>7.4f}"
+            f"{sim.days[i]:>5} {money(series['value_added'].mean[i], cur):>16} "
+            f"{money(series['cumulative_value_added'].mean[i], cur):>12} "
+            f"{fmt(series['active_users'].mean[i], 'share'):>8} "
+            f"{fmt(series['interactions'].mean[i], ''):>16} "
+            f"{fmt(series['compliance'].mean[i], 'share'):>11} "
+            f"{fmt(series['trust'].mean[i], ''):>7} {fmt(series['habituation'].mean[i], ''):>7} "
+            f"{series['auc'].mean[i]:>7.4f}"
         )
     lines.append("Means over replications; run with --json or --csv for every day and the bands.")
     return "\n".join(lines)
