@@ -189,12 +189,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def best_threshold_line(best: BestThreshold, currency: str) -> str:
-    """The one-threshold yardstick: where it does best and how the design compares."""
+def best_threshold_line(best: BestThreshold, currency: str, off: float = 0.0) -> str:
+    """The one-threshold yardstick: where it does best and how the design compares; its
+    value added against the feature off, whose value per day is ``off``."""
     gap = best.current_net_per_population_day - best.net_per_population_day
     return (
-        f"best single threshold: {best.mode} above {best.threshold:.4g}, net "
-        f"{money(best.net_per_population_day, currency)}/day (all users); this design "
+        f"best single threshold: {best.mode} above {best.threshold:.4g}, value added "
+        f"{money(best.net_per_population_day - off, currency)}/day (all users); this design "
         f"{money(abs(gap), currency)}/day {'above' if gap >= 0 else 'below'} it"
     )
 
@@ -205,16 +206,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     e = evaluate(doc.preset, loaded)
     best = best_single_threshold(doc.preset, loaded)
     metrics = metrics_of(loaded, doc.preset) if loaded is not None else None
+    off = e.baseline_per_event * e.events_per_day * e.population  # the feature off, a day
     if args.json:
-        doc_json = summary(e)
+        doc_json = summary(e, loaded)
         if metrics is not None:
             doc_json["layers"]["model"].update(metrics.to_dict())
         doc_json["best_single_threshold"] = best.to_dict()
+        added = best.net_per_population_day - off
+        doc_json["best_single_threshold"]["value_added_per_population_day"] = (
+            added if np.isfinite(added) else None
+        )
         print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
-        say(text_summary(replace(e, preset=shown(e.preset))))
+        say(text_summary(replace(e, preset=shown(e.preset)), loaded))
         say()
-        say(best_threshold_line(best, e.preset.payoffs.currency))
+        say(best_threshold_line(best, e.preset.payoffs.currency, off))
         if metrics is not None:
             say()
             say(metrics.text())

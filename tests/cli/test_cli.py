@@ -46,6 +46,7 @@ def test_evaluate_json_is_stable_and_matches_the_engine(capsys, small_file):
     assert doc["net_value"]["per_event"] == pytest.approx(e.net_per_event)
     assert doc["net_value"]["per_population_day"] == pytest.approx(e.net_per_population_day)
     assert list(doc) == [
+        "value_added",
         "scenario",
         "net_value",
         "value_added_vs_feature_off",
@@ -68,7 +69,8 @@ def test_evaluate_json_is_stable_and_matches_the_engine(capsys, small_file):
 
 def test_evaluate_text_and_set(capsys, small_file):
     code, out, _ = run(capsys, "evaluate", small_file)
-    assert code == 0 and "net value" in out and "goals:" in out
+    assert code == 0 and "goals:" in out
+    assert out.split("\n")[3].startswith("value added vs. feature off")
     code, changed, _ = run(
         capsys, "evaluate", small_file, "--json", "--set", "experience.bands[0].threshold=0.9"
     )
