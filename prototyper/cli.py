@@ -273,9 +273,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         result.net_per_event,
         result.net_per_user_day,
         result.net_per_population_day,
+        result.added_per_population_day,
         strict=True,
     )
     header = ["value", "net_per_event", "net_per_user_day", "net_per_population_day"]
+    header.append("added_per_population_day")  # last, so existing columns keep their place
     if args.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
@@ -285,6 +287,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     best = {
         "value": result.best_value,
         "net_per_population_day": float(result.net_per_population_day[result.best_index]),
+        "added_per_population_day": float(result.added_per_population_day[result.best_index]),
     }
     if args.json:
         doc: dict[str, Any] = {
@@ -310,13 +313,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"{args.param}: {len(result.values)} values "
         f"from {result.values.min():.4g} to {result.values.max():.4g}"
     )
-    say(f"best: {best['value']:.4g} -> {money(best['net_per_population_day'], cur)} per day")
+    say(
+        f"best: {best['value']:.4g} -> value added "
+        f"{money(best['added_per_population_day'], cur)} per day"
+    )
     if not np.isnan(result.current):
         print(f"current: {result.current:.4g}")
     step = max(1, len(result.values) // 25)
-    print(f"{'value':>12} {'net per day (all users)':>26}")
-    for v, net in zip(result.values[::step], result.net_per_population_day[::step], strict=True):
-        say(f"{v:>12.4g} {money(net, cur) if np.isfinite(net) else 'invalid':>26}")
+    print(f"{'value':>12} {'value added per day':>22} {'total incl. harm anyway':>26}")
+    picked = zip(
+        result.values[::step],
+        result.added_per_population_day[::step],
+        result.net_per_population_day[::step],
+        strict=True,
+    )
+    for v, added, net in picked:
+        if np.isfinite(net):
+            say(f"{v:>12.4g} {money(added, cur):>22} {money(net, cur):>26}")
+        else:
+            say(f"{v:>12.4g} {'invalid':>22}")
     return 0
 
 
