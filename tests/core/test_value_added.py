@@ -207,3 +207,17 @@ def test_weights_count_by_their_effective_size():
     labels, scores = np.array([1, 1, 0, 0]), np.array([0.9, 0.1, 0.9, 0.1])
     uneven = EmpiricalScores(labels, scores, np.array([3.0, 1.0, 1.0, 1.0]))
     assert effective_sizes(uneven) == pytest.approx((16 / 10, 2.0))
+
+
+def test_the_simulation_summary_leads_with_value_added(capsys):
+    argv = ["simulate", "safe_browsing", "--replications", "2", "--users", "200"]
+    assert cli.main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    table = lines[lines.index(next(line for line in lines if line.startswith("at the horizon"))) :]
+    assert table[1].startswith("Value added over the horizon ")
+    business = next(line for line in table if line.startswith("Value added over the horizon: b"))
+    assert business.split()[-2:] == ["not", "modelled"]  # safe browsing pays the business nothing
+    total = next(i for i, line in enumerate(table) if line.startswith("Total incl. harm anyway"))
+    assert total > 1
+    static = next(line for line in lines if line.startswith("Static engine:"))
+    assert static.index("added per day") < static.index("total incl. harm anyway")
