@@ -133,7 +133,9 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
     """The loaded model for a scikit-learn or score-file preset, None for a synthetic one."""
     if isinstance(doc.preset.model, SyntheticModel):
         return None
-    from .core.model.model_sources import load_scores, origin_of, remember_trust
+    from .core.model.model_paths import origin_of
+    from .core.model.model_sources import load_scores
+    from .core.model.trust_check import remember_trust
 
     trust, origin = trusted_names(args), origin_of(doc.file, doc.shown)
     if trust and isinstance(doc.preset.model, SklearnModel):  # consent this user gave here
@@ -148,7 +150,7 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
 
 
 def metrics_of(loaded: Any, preset: Preset) -> Any:
-    from .core.model.model_sources import model_metrics
+    from .core.model.metrics import model_metrics
 
     return model_metrics(
         loaded, preset.scenario.base_rate, thresholds=preset.experience.thresholds()

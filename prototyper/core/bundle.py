@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .limits import ZIP_ERRORS, Refused, copy_member, open_regular, read_regular
-from .model.model_sources import model_files, origin_of, resolve_path
+from .model.model_paths import model_files, origin_of, resolve_path
 from .preset.preset_io import (
     MAX_BYTES,
     PresetError,

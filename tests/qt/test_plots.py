@@ -24,18 +24,11 @@ from prototyper.core.format import format_probability, one_in
 from prototyper.core.preset.preset_io import load_preset
 from prototyper.core.preset.schema import MODES, STAKEHOLDERS
 from prototyper.qt.document import Document
-from prototyper.qt.plots import (
-    QtOutcomeBreakdown,
-    QtRoc,
-    QtScoreDistributions,
-    QtValueCurve,
-    better_arrow,
-    iso_value_gradient,
-    logit,
-    nice_threshold,
-    score_range,
-    thin,
-)
+from prototyper.qt.plots.common import logit, nice_threshold, score_range
+from prototyper.qt.plots.distributions import QtScoreDistributions
+from prototyper.qt.plots.outcomes import QtOutcomeBreakdown
+from prototyper.qt.plots.roc import QtRoc, better_arrow, iso_value_gradient
+from prototyper.qt.plots.value_curve import QtValueCurve, thin
 from prototyper.qt.theme import mode_color
 
 TOP = "experience.bands[0].threshold"

@@ -20,13 +20,13 @@ from prototyper.core.simulation.simulate import simulate
 from prototyper.core.simulation.summary import all_series, feedback_series, population_note
 from prototyper.qt import simulation as simulation_module
 from prototyper.qt.goals import STALE_COLOR
+from prototyper.qt.plots.time_panels import BAND_ALPHA, FEEDBACK, ORDER, ORDER_WITH_FEEDBACK
 from prototyper.qt.simulation import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
     SimulationSettings,
 )
 from prototyper.qt.theme import CURRENT_COLOR
-from prototyper.qt.time_plots import BAND_ALPHA, FEEDBACK, ORDER, ORDER_WITH_FEEDBACK
 
 Button = QMessageBox.StandardButton
 SMALL = SimulationSettings(seed=7, replications=5, users=200)
