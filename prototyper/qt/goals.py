@@ -42,9 +42,10 @@ MUTED_COLOR = "#757575"
 CARD_COLOR = "#fafafa"
 BORDER_COLOR = "#e0e0e0"
 FIGURES_PER_CARD = 4
+# System first: its value added is the first number anyone reads.
 LAYERS = (  # key, title, columns of figures, share of the width
-    ("organization", "Organization", 1, 3),
     ("system", "System", 2, 5),
+    ("organization", "Organization", 1, 3),
     ("user", "User", 2, 8),
     ("model", "Model", 2, 6),
     ("leading_indicators", "Leading indicators", 2, 6),

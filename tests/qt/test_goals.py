@@ -151,7 +151,10 @@ def test_value_added_leads_the_system_card_and_nothing_unmodelled_shows_zero(qtb
     cur = doc["scenario"]["currency"]
     added = doc["layers"]["system"]["value_added_per_day"]
     total = doc["layers"]["system"]["total_value_incl_harm_anyway_per_day"]
-    # The first figure is value added, never the total with the harm that happens anyway.
+    # The first figure is value added, never the total with the harm that happens anyway,
+    # and the System card comes first: it is the first number anyone reads.
+    assert next(iter(view.cards)) == "system"
+    assert view.text().splitlines()[1] == f"  {money_short(added, cur)} — value added per day"
     assert system[0].text == money_short(added, cur)
     assert "added" in system[0].caption and "total" not in system[0].caption
     assert [f.caption for f in system[1:]] == [

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.evaluation.analysis import Analysis
 from ...core.evaluation.value import ADDED_PARTS, correct_and_wrong
@@ -101,6 +108,9 @@ class QtOutcomeBreakdown(QWidget):
             plot.addItem(item, ignoreBounds=True)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        # The legend names the figures too: it wraps rather than widen the plot's column.
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         top = QHBoxLayout()
         top.setContentsMargins(4, 0, 4, 0)
