@@ -191,12 +191,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def best_threshold_line(best: BestThreshold, currency: str) -> str:
-    """The one-threshold yardstick: where it does best and how the design compares."""
+def best_threshold_line(best: BestThreshold, currency: str, off: float = 0.0) -> str:
+    """The one-threshold yardstick: where it does best and how the design compares; its
+    value added against the feature off, whose value per day is ``off``."""
     gap = best.current_net_per_population_day - best.net_per_population_day
     return (
-        f"best single threshold: {best.mode} above {best.threshold:.4g}, net "
-        f"{money(best.net_per_population_day, currency)}/day (all users); this design "
+        f"best single threshold: {best.mode} above {best.threshold:.4g}, value added "
+        f"{money(best.net_per_population_day - off, currency)}/day (all users); this design "
         f"{money(abs(gap), currency)}/day {'above' if gap >= 0 else 'below'} it"
     )
 
@@ -207,16 +208,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     e = evaluate(doc.preset, loaded)
     best = best_single_threshold(doc.preset, loaded)
     metrics = metrics_of(loaded, doc.preset) if loaded is not None else None
+    off = e.baseline_per_event * e.events_per_day * e.population  # the feature off, a day
     if args.json:
-        doc_json = summary(e)
+        doc_json = summary(e, loaded)
         if metrics is not None:
             doc_json["layers"]["model"].update(metrics.to_dict())
         doc_json["best_single_threshold"] = best.to_dict()
+        added = best.net_per_population_day - off
+        doc_json["best_single_threshold"]["value_added_per_population_day"] = (
+            added if np.isfinite(added) else None
+        )
         print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
-        say(text_summary(replace(e, preset=shown(e.preset))))
+        say(text_summary(replace(e, preset=shown(e.preset)), loaded))
         say()
-        say(best_threshold_line(best, e.preset.payoffs.currency))
+        say(best_threshold_line(best, e.preset.payoffs.currency, off))
         if metrics is not None:
             say()
             say(metrics.text())
@@ -269,9 +275,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         result.net_per_event,
         result.net_per_user_day,
         result.net_per_population_day,
+        result.added_per_population_day,
         strict=True,
     )
     header = ["value", "net_per_event", "net_per_user_day", "net_per_population_day"]
+    header.append("added_per_population_day")  # last, so existing columns keep their place
     if args.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
@@ -281,6 +289,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     best = {
         "value": result.best_value,
         "net_per_population_day": float(result.net_per_population_day[result.best_index]),
+        "added_per_population_day": float(result.added_per_population_day[result.best_index]),
     }
     if args.json:
         out: dict[str, Any] = {
@@ -306,13 +315,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"{args.param}: {len(result.values)} values "
         f"from {result.values.min():.4g} to {result.values.max():.4g}"
     )
-    say(f"best: {best['value']:.4g} -> {money(best['net_per_population_day'], cur)} per day")
+    say(
+        f"best: {best['value']:.4g} -> value added "
+        f"{money(best['added_per_population_day'], cur)} per day"
+    )
     if not np.isnan(result.current):
         print(f"current: {result.current:.4g}")
     step = max(1, len(result.values) // 25)
-    print(f"{'value':>12} {'net per day (all users)':>26}")
-    for v, net in zip(result.values[::step], result.net_per_population_day[::step], strict=True):
-        say(f"{v:>12.4g} {money(net, cur) if np.isfinite(net) else 'invalid':>26}")
+    print(f"{'value':>12} {'value added per day':>22} {'total incl. harm anyway':>26}")
+    picked = zip(
+        result.values[::step],
+        result.added_per_population_day[::step],
+        result.net_per_population_day[::step],
+        strict=True,
+    )
+    for v, added, net in picked:
+        if np.isfinite(net):
+            say(f"{v:>12.4g} {money(added, cur):>22} {money(net, cur):>26}")
+        else:
+            say(f"{v:>12.4g} {'invalid':>22}")
     return 0
 
 

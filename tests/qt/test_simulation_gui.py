@@ -109,8 +109,8 @@ def curve(item):
 def assert_panels_show(window, sim):
     panels = window.time_plots.panels
     for key, line_index, series_key in (
-        ("net_value", 0, "net_value"),
-        ("cumulative", 0, "cumulative_net_value"),
+        ("value_added", 0, "value_added"),
+        ("cumulative", 0, "cumulative_value_added"),
         ("active_users", 0, "active_users"),
         ("interactions", 0, "interactions"),
         ("response", 0, "compliance"),
@@ -421,8 +421,8 @@ def test_the_over_time_tab_renders_readably(qtbot, make_window, tmp_path, name):
         assert lines < 3.2, (key, label.text())  # two lines of title, no more
         assert panel.plot_widget.height() > 100, key
 
-    # The net value band: the mean's colour blended at BAND_ALPHA over white.
-    panel = window.time_plots.panels["net_value"].plot_widget.grab().toImage()
+    # The value added band: the mean's colour blended at BAND_ALPHA over white.
+    panel = window.time_plots.panels["value_added"].plot_widget.grab().toImage()
     ink, alpha = QColor(CURRENT_COLOR), BAND_ALPHA / 255
     band = QColor(*(round(c * alpha + 255 * (1 - alpha)) for c in ink.getRgb()[:3]))
     assert _has_color_near(panel, band)

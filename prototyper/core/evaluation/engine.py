@@ -234,6 +234,14 @@ class Evaluation:
         """Money-equivalent value per event for each stakeholder, minus the feature off."""
         return self.value_by_stakeholder() - baseline_by_stakeholder(self.preset)
 
+    def added_split(self) -> np.ndarray:
+        """Value added per event as [part, mode, stakeholder], parts value.ADDED_PARTS: the
+        value of correct actions, the cost of false alarms acted on, and attention."""
+        m = self.masses
+        return value.value_added_split(
+            self.preset, m.positive, m.negative, m.act_positive, m.act_negative
+        )
+
     def harms_avoided_per_user_year(self) -> float:
         """Positives acted on beyond what users would do with the feature off."""
         m = self.masses

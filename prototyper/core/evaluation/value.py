@@ -286,3 +286,73 @@ def baseline_by_stakeholder(preset: Preset, *, harm_limit: bool = False) -> np.n
     """Value per event for each stakeholder with the feature off: nothing shown, users act
     on their own, every event as in the silent mode."""
     return baseline_shares(preset) @ outcome_values(preset, harm_limit=harm_limit)[:, OFF]
+
+
+# --- value added: the value of correct against the cost of wrong ---------------------------
+
+# What value added is made of: positive events acted on (harm avoided by correct actions),
+# negative events acted on (false alarms), and the attention every interaction takes.
+ADDED_PARTS = ("correct", "wrong", "attention")
+ADDED_PART = {name: i for i, name in enumerate(ADDED_PARTS)}
+
+
+def value_added_split(
+    preset: Preset,
+    positive: np.ndarray,
+    negative: np.ndarray,
+    act_positive: np.ndarray,
+    act_negative: np.ndarray,
+    *,
+    harm_limit: bool = False,
+) -> np.ndarray:
+    """Value added per event against the feature off, as [part, mode, stakeholder] with the
+    parts of :data:`ADDED_PARTS`, from per-mode arrays (mode axis first) of one design.
+
+    The events a design sends to mode m would, with the feature off, be silent and acted on
+    only unprompted. So the positives in m add pos_m * (V+(m) - V+(off)), V+(x) being the
+    value of a positive event handled in x (acted on with its chance, missed otherwise);
+    likewise the negatives; attention is all added (there is none with the feature off).
+    While payoffs do not depend on the mode, the positives' part is the extra true positives
+    acted on, pos_m * (act+(m) - u+), times what acting on one is worth against missing it:
+    the value of correct; the negatives' part the extra false alarms acted on times their
+    cost. The sum over everything is the value added, net value minus the feature off."""
+    v = outcome_values(preset, harm_limit=harm_limit)  # [outcome, mode, stakeholder]
+    u = preset.response.unprompted
+    o = OUTCOME
+
+    def handled(acted: str, not_acted: str, chance: np.ndarray) -> np.ndarray:
+        return chance[:, None] * v[o[acted]] + (1 - chance[:, None]) * v[o[not_acted]]
+
+    def off(acted: str, not_acted: str, chance: float) -> np.ndarray:
+        return chance * v[o[acted], OFF] + (1 - chance) * v[o[not_acted], OFF]
+
+    pos_handled = handled("positive_acted", "positive_missed", np.asarray(act_positive))
+    neg_handled = handled("negative_acted", "negative_ignored", np.asarray(act_negative))
+    pos_off = off("positive_acted", "positive_missed", u.positive)
+    neg_off = off("negative_acted", "negative_ignored", u.negative)
+    out = np.empty((len(ADDED_PARTS), len(MODES), len(STAKEHOLDERS)))
+    out[ADDED_PART["correct"]] = positive[:, None] * (pos_handled - pos_off)
+    out[ADDED_PART["wrong"]] = negative[:, None] * (neg_handled - neg_off)
+    out[ADDED_PART["attention"]] = (positive + negative)[:, None] * attention_values(preset)
+    return out
+
+
+def correct_and_wrong(split: np.ndarray) -> tuple[float, float]:
+    """(value of correct, cost of wrong) per event from :func:`value_added_split`: the value
+    added on positive events, and the value lost to false alarms acted on and to attention,
+    as a positive cost. Value of correct minus cost of wrong is the value added."""
+    correct = float(split[ADDED_PART["correct"]].sum())
+    wrong = -float(split[ADDED_PART["wrong"]].sum() + split[ADDED_PART["attention"]].sum())
+    return correct, wrong
+
+
+def modelled_stakeholders(preset: Preset) -> dict[str, bool]:
+    """Whether the preset gives each stakeholder any payoff at all: an entry under an
+    outcome, or attention minutes in some mode. A stakeholder without one is not modelled:
+    its value is unknown, not zero."""
+    named = {p.stakeholder for o in OUTCOMES for p in getattr(preset.payoffs, o)}
+    for mode in ACTIVE_MODES:
+        a = getattr(preset.payoffs.attention, mode)
+        if a.minutes_low or a.minutes_high:
+            named.add(a.stakeholder)
+    return {s: s in named for s in STAKEHOLDERS}

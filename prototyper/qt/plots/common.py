@@ -21,13 +21,6 @@ TEXT_COLOR = "#303030"
 LEFT_AXIS_WIDTH = 64  # the same in the score plots, so their x axes line up
 LINE_MARGIN = 0.01  # logit units a dragged threshold keeps from its neighbours
 DRAG_THROTTLE_MS = 16  # at most one recompute per frame while dragging
-COMPONENT_LABELS = {
-    "positive_acted": "positive,\nacted on",
-    "positive_missed": "positive,\nmissed",
-    "negative_acted": "negative,\nacted on",
-    "negative_ignored": "negative,\nignored",
-    "attention": "attention\n(time)",
-}
 
 
 # --- numbers and labels -------------------------------------------------------------------

@@ -1,21 +1,29 @@
-"""Value and cost by outcome, stacked by the mode that handled it."""
+"""Value added by outcome (the value of correct actions, the cost of wrong ones, attention),
+stacked by the mode that handled it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.evaluation.analysis import Analysis
-from ...core.evaluation.engine import COMPONENTS, money_per_unit
+from ...core.evaluation.value import ADDED_PARTS, correct_and_wrong
+from ...core.format import money
 from ...core.preset.schema import MODES, STAKEHOLDERS
 from ..document import Document
 from ..theme import COST_COLOR, VALUE_COLOR, mode_color, qcolor
 from .axes import MoneyAxis
 from .common import (
     AXIS_COLOR,
-    COMPONENT_LABELS,
     LEFT_AXIS_WIDTH,
     _anchor,
     _money_tick,
@@ -25,10 +33,19 @@ from .common import (
     _style,
 )
 
+# The parts of value added, as the chart's x axis names them.
+PART_LABELS = {
+    "correct": "correct:\npositives acted on",
+    "wrong": "wrong:\nfalse alarms acted on",
+    "attention": "attention\n(time)",
+}
+
 
 class QtOutcomeBreakdown(QWidget):
-    """Value (up) and cost (down) per day for the whole population, per outcome, stacked by
-    the mode that handled it; filtered to one stakeholder or all of them."""
+    """Value added against the feature off per day for the whole population, per outcome:
+    value (up, green) and cost (down, red), stacked by the mode that handled it; filtered to
+    one stakeholder or all of them. The value of correct minus the cost of wrong is the value
+    added, whatever happens anyway (harm nobody would have avoided) is left out."""
 
     FILTERS = ("all", *STAKEHOLDERS)
 
@@ -36,7 +53,7 @@ class QtOutcomeBreakdown(QWidget):
         super().__init__(parent)
         self._document = document
         self._analysis: Analysis | None = None
-        shape = (len(COMPONENTS), len(MODES))  # what the bars show, per population-day
+        shape = (len(ADDED_PARTS), len(MODES))  # what the bars show, per population-day
         self.values, self.value_up, self.value_down = (
             np.zeros(shape),
             np.zeros(shape),
@@ -48,11 +65,11 @@ class QtOutcomeBreakdown(QWidget):
         self.stakeholder_combo.setToolTip("Whose value and cost the bars show")
         self._money_axis = MoneyAxis("left")
         self.plot = pg.PlotWidget(axisItems={"left": self._money_axis})
-        plot = _style(self.plot, "Value and cost by outcome", "per day, all users", "")
+        plot = _style(self.plot, "Value added by outcome", "per day vs. feature off", "")
         self._money_axis.setWidth(LEFT_AXIS_WIDTH)
         self.plot_item = plot
         bottom = plot.getAxis("bottom")
-        bottom.setTicks([[(i, COMPONENT_LABELS[c]) for i, c in enumerate(COMPONENTS)]])
+        bottom.setTicks([[(i, PART_LABELS[c]) for i, c in enumerate(ADDED_PARTS)]])
         bottom.setHeight(44)
         bottom.setLabel("")
 
@@ -67,8 +84,8 @@ class QtOutcomeBreakdown(QWidget):
                 line.setPen(pg.mkPen(None))
             band.setZValue(-10)
             plot.addItem(band, ignoreBounds=True)
-        self.value_text = pg.TextItem("value ▲", color=VALUE_COLOR, anchor=(0, 0))
-        self.cost_text = pg.TextItem("cost ▼", color=COST_COLOR, anchor=(0, 1))
+        self.value_text = pg.TextItem("value of correct ▲", color=VALUE_COLOR, anchor=(0, 0))
+        self.cost_text = pg.TextItem("cost of wrong ▼", color=COST_COLOR, anchor=(0, 1))
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(AXIS_COLOR, width=1))
         self.zero_line.setZValue(5)  # over the bars' white outlines
         for item in (self.value_text, self.cost_text, self.zero_line):
@@ -76,21 +93,24 @@ class QtOutcomeBreakdown(QWidget):
         self.bars = {}
         for mode in MODES:
             bars = pg.BarGraphItem(
-                x=np.arange(len(COMPONENTS)),
-                y0=np.zeros(len(COMPONENTS)),
-                height=np.zeros(len(COMPONENTS)),
+                x=np.arange(len(ADDED_PARTS)),
+                y0=np.zeros(len(ADDED_PARTS)),
+                height=np.zeros(len(ADDED_PARTS)),
                 width=0.62,
                 brush=pg.mkBrush(mode_color(mode)),
                 pen=pg.mkPen("w", width=1),
             )
             self.bars[mode] = bars
             plot.addItem(bars)
-        self.totals = [pg.TextItem(anchor=(0.5, 1.0)) for _ in COMPONENTS]
+        self.totals = [pg.TextItem(anchor=(0.5, 1.0)) for _ in ADDED_PARTS]
         for item in self.totals:
             item.setZValue(10)
             plot.addItem(item, ignoreBounds=True)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        # The legend names the figures too: it wraps rather than widen the plot's column.
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         top = QHBoxLayout()
         top.setContentsMargins(4, 0, 4, 0)
@@ -122,14 +142,14 @@ class QtOutcomeBreakdown(QWidget):
         self._analysis = analysis
         currency = analysis.preset.payoffs.currency
         self._money_axis.currency = currency
-        per_stakeholder = self.amounts(analysis, self.stakeholder)  # [component, mode, who]
+        per_stakeholder = self.amounts(analysis, self.stakeholder)  # [part, mode, who]
         # Value and cost are stacked apart, so a transfer (the business gains what the user
         # pays) shows as two bars, not as nothing.
         self.value_up = np.maximum(per_stakeholder, 0).sum(axis=-1)
         self.value_down = np.minimum(per_stakeholder, 0).sum(axis=-1)
         self.values = self.value_up + self.value_down
 
-        n = len(COMPONENTS)
+        n = len(ADDED_PARTS)
         up, down = np.zeros(n), np.zeros(n)
         x = np.concatenate([np.arange(n), np.arange(n)])
         used = []
@@ -150,7 +170,7 @@ class QtOutcomeBreakdown(QWidget):
             top = 0.12 * span
         if low == 0:
             bottom = -0.12 * span
-        x_range = (-0.6, len(COMPONENTS) - 0.4)
+        x_range = (-0.6, len(ADDED_PARTS) - 0.4)
         bottom, top = _set_range(self.plot_item, x_range, (bottom, top), sticky_y=True)
         if self.value_band.getRegion() != (0, top):
             self.value_band.setRegion((0, top))
@@ -174,17 +194,22 @@ class QtOutcomeBreakdown(QWidget):
                 _move(item, c, down[c])
 
         legend = " ".join(f'<span style="color:{mode_color(m)}">■</span>&nbsp;{m}' for m in used)
-        legend = f'<span style="font-size:9pt">{legend}</span>'
+        correct, wrong = correct_and_wrong(per_stakeholder)
+        figures = (
+            f'<span style="color:{VALUE_COLOR}">value of correct {money(correct, currency)}</span>'
+            f' − <span style="color:{COST_COLOR}">cost of wrong {money(wrong, currency)}</span>'
+            f" = value added {money(correct - wrong, currency)}/day"
+        )
+        legend = f'<span style="font-size:9pt">{figures}&nbsp;&nbsp; {legend}</span>'
         if legend != self.legend.text():
             self.legend.setText(legend)
 
     @staticmethod
     def amounts(analysis: Analysis, stakeholder: str = "all") -> np.ndarray:
-        """Money per day for the whole population as [component, mode, stakeholder] (one
-        stakeholder column, or all of them), minutes turned into money."""
+        """Value added per day for the whole population as [part, mode, stakeholder] (one
+        stakeholder column, or all of them), parts as in value.ADDED_PARTS."""
         e = analysis.evaluation
-        value = (e.decomposition * money_per_unit(analysis.preset)).sum(axis=-1)
-        value = value * (e.events_per_day * e.population)
+        value = e.added_split() * (e.events_per_day * e.population)
         if stakeholder != "all":
             s = STAKEHOLDERS.index(stakeholder)
             value = value[:, :, s : s + 1]

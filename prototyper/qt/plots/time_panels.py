@@ -58,18 +58,19 @@ class Panel:
 
 
 PANELS = (
+    # Value added against the feature off: the net value's zero is arbitrary.
     Panel(
-        "net_value",
-        "Net value per day",
+        "value_added",
+        "Value added per day",
         "money",
-        (Line("net_value", "mean"),),
+        (Line("value_added", "mean"),),
         reference="static_per_day",
     ),
     Panel(
         "cumulative",
-        "Net value so far",
+        "Value added so far",
         "money",
-        (Line("cumulative_net_value", "mean"),),
+        (Line("cumulative_value_added", "mean"),),
         reference="static_so_far",
     ),
     Panel(
@@ -320,9 +321,9 @@ class TimePanel(QWidget):
                 legend.append(_span(color, f"━ {line.label}"))
         ref = None
         if panel.reference == "static_per_day":
-            ref = np.full(len(days), sim.static_net_per_day)
+            ref = np.full(len(days), sim.static_value_added_per_day)
         elif panel.reference == "static_so_far":
-            ref = sim.static_net_per_day * days.astype(float)
+            ref = sim.static_value_added_per_day * days.astype(float)
         if ref is not None:
             self.reference.setData(days, ref)
             values.append(ref)

@@ -1,5 +1,5 @@
-"""Value against threshold: net value as each threshold moves, the current design and the best
-single-threshold design."""
+"""Value against threshold: value added (the feature off is zero) as each threshold moves, the
+current design and the best single-threshold design."""
 
 from __future__ import annotations
 
@@ -33,25 +33,24 @@ from .common import (
 
 
 class QtValueCurve(pg.PlotWidget):
-    """Net value per day for the whole population as each threshold moves (the others held),
-    the current design, and the best single-threshold design."""
+    """Value added per day for the whole population as each threshold moves (the others
+    held), the current design, and the best single-threshold design. The feature off is the
+    zero: net value's own zero is arbitrary (the harm that happens anyway is in it)."""
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         self._money_axis = MoneyAxis("left")
         axes = {"left": self._money_axis, "bottom": ProbabilityAxis("bottom")}
         super().__init__(parent, axisItems=axes)
-        plot = _style(self, "Net value as a threshold moves", "net value per day", "threshold")
+        plot = _style(self, "Value added as a threshold moves", "value added per day", "threshold")
         self._money_axis.setWidth(LEFT_AXIS_WIDTH)
         self.plot_item = plot
         self._document = document
 
-        self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(AXIS_COLOR, width=1))
-        self.zero_line.setZValue(-5)
-        plot.addItem(self.zero_line, ignoreBounds=True)
+        # Zero is the feature off: one line, labelled.
         self.off_line = pg.InfiniteLine(
             pos=0.0,
             angle=0,
-            pen=pg.mkPen("#9e9e9e", width=1, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(AXIS_COLOR, width=1),
             label="feature off",
             labelOpts={"position": 0.02, "color": "#757575", "anchors": [(0, 1), (0, 1)]},
         )
@@ -99,7 +98,7 @@ class QtValueCurve(pg.PlotWidget):
         preset = analysis.preset
         currency = preset.payoffs.currency
         self._money_axis.currency = currency
-        label = f"net value per day, all users ({currency})"
+        label = f"value added per day vs. feature off ({currency})"
         if self.getAxis("left").labelText != label:
             self.getAxis("left").setLabel(label)
         lo, hi = score_range(analysis)
@@ -107,7 +106,7 @@ class QtValueCurve(pg.PlotWidget):
         sweeps = analysis.threshold_sweeps
         ys = []
         for i, (curve, s) in enumerate(zip(self._curves.take(len(sweeps)), sweeps, strict=True)):
-            y = s.net_per_population_day
+            y = s.added_per_population_day
             x = logit(s.values)
             color = mode_color(bands[i].mode)
             if getattr(curve, "_mode_color", None) != color:
@@ -117,7 +116,7 @@ class QtValueCurve(pg.PlotWidget):
             ys.append(y[(x >= lo) & (x <= hi)])
 
         single = analysis.single_threshold
-        single_y = single.net_per_population_day
+        single_y = single.added_per_population_day
         same = np.array_equal(single_y, self._single_y, equal_nan=True)
         if not same or self._single_range != (lo, hi):  # independent of the bands
             self._single_y, self._single_range = single_y, (lo, hi)
@@ -130,7 +129,7 @@ class QtValueCurve(pg.PlotWidget):
             f"{money(best_y, currency)}/day",
         )
 
-        now = analysis.evaluation.net_per_population_day
+        now = analysis.evaluation.added_per_population_day
         thresholds = _movable_thresholds(analysis)
         xs = logit(thresholds)
         self.current_marker.setData(
@@ -138,16 +137,13 @@ class QtValueCurve(pg.PlotWidget):
             np.full(len(xs), now),
             brush=[_brush(mode_color(bands[i].mode)) for i in range(len(xs))],
         )
-        _set_text(self.current_label, f"this design: {money(now, currency)}/day")
+        _set_text(self.current_label, f"this design adds {money(now, currency)}/day")
 
         # Room for the peak, the current design, the best design and zero; the curves may
         # run off the bottom (value falls fast when a mode floods everyone).
         finite = np.concatenate([v[np.isfinite(v)] for v in ys] or [np.array([now])])
         finite = finite if finite.size else np.array([now])
-        e = analysis.evaluation
-        off = e.baseline_per_event * e.events_per_day * e.population
-        if self.off_line.value() != off:
-            self.off_line.setValue(off)
+        off = 0.0  # value added: the feature off is the zero line
         top = max(float(finite.max()), now, best_y)
         core = min(now, best_y, off)  # every curve flattens out at "feature off"
         span = top - core or max(abs(top), 1.0)
@@ -171,7 +167,7 @@ class QtValueCurve(pg.PlotWidget):
         ]
         alone = single_threshold_mode(bands)
         entries.append(f'<span style="color:{BEST_COLOR}">┄ {alone} alone</span>')
-        title = f"Net value as a threshold moves: {' '.join(entries)}"
+        title = f"Value added as a threshold moves: {' '.join(entries)}"
         if title != self._title:
             self._title = title
             self.plot_item.setTitle(title, color=TEXT_COLOR, size="10pt")
