@@ -26,7 +26,14 @@ from prototyper.core.preset.preset_io import (
     save_preset,
     with_values,
 )
-from prototyper.core.preset.schema import MODES, STAKEHOLDERS, Preset, SyntheticModel
+from prototyper.core.preset.schema import (
+    MODES,
+    SCHEMA_VERSION,
+    STAKEHOLDERS,
+    Payoff,
+    Preset,
+    SyntheticModel,
+)
 from prototyper.core.preset.structure import get_path, hints, leaf_paths
 
 PRESETS = bundled_presets()
@@ -100,7 +107,11 @@ def test_round_trips_through_text_and_disk(path, tmp_path):
 def test_schema_version_comes_first(path):
     lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.strip()]
     first = next(ln for ln in lines if not ln.lstrip().startswith("#"))
-    assert first == "schema_version: 1"
+    assert first == f"schema_version: {SCHEMA_VERSION}"
+
+
+# Fields whose absence is itself explicit: a payoff line without `modes` applies in every mode.
+SAID_BY_ABSENCE = {(Payoff, "modes")}
 
 
 def _missing_keys(tp: typing.Any, data: typing.Any, where: str) -> list[str]:
@@ -120,9 +131,9 @@ def _missing_keys(tp: typing.Any, data: typing.Any, where: str) -> list[str]:
     out = []
     for f in dataclasses.fields(tp):
         child = f"{where}.{f.name}" if where else f.name
-        if f.name not in data:
+        if f.name not in data and (tp, f.name) not in SAID_BY_ABSENCE:
             out.append(child)
-        else:
+        elif f.name in data:
             out += _missing_keys(hints(tp)[f.name], data[f.name], child)
     return out
 
