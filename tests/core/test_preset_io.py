@@ -57,7 +57,7 @@ from prototyper.core.preset.schema import (
 BAD = Path(__file__).parent / "bad_presets"
 
 VALID = """\
-schema_version: 1
+schema_version: 2
 scenario:
   name: test
   users: 1000
@@ -187,7 +187,7 @@ CASES: dict[str, list[E]] = {
     ],
     "schema_version_missing.yaml": [e(2, "schema_version", VERSION, "got None")],
     "schema_version_newer.yaml": [
-        e(2, "schema_version", "version 99 is newer than this app supports (1)")
+        e(2, "schema_version", f"version 99 is newer than this app supports ({SCHEMA_VERSION})")
     ],
     "schema_version_text.yaml": [e(2, "schema_version", VERSION, "got 'one'")],
     # PyYAML notices the missing ']' at the next token, the start of line 21.

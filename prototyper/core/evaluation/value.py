@@ -6,17 +6,16 @@ user's response to a shown mode (compliance), the feature-off baseline and the h
 Outcomes, modes, stakeholders and units are named (``OUTCOME["positive_acted"]``,
 ``STAKEHOLDER["user"]``); arrays are indexed through these maps, never by bare positions.
 
-The payoff table has a mode axis, ``[outcome, mode, stakeholder, unit]``. Today every mode
-gets the preset's payoffs, so the values are equal across modes. A mode-dependent payoff
-plugs in as a schema change only: give a payoff entry an optional mode (or a per-mode
-section under ``payoffs``) and fill ``table[o, MODE[mode]]`` from it in
-:func:`payoff_table` instead of every mode's row; everything downstream already reads the
-amount of the outcome *in the mode the event was handled in*: the engine's decomposition and
-net value multiply per mode, the simulation values its counts per mode
-(:func:`value_of_counts`; events of users who abandoned the feature, and events a person
-reviewed, count in the silent mode), and the baseline is the silent mode's row. While the
-table is equal across modes, :func:`value_of_counts` sums the counts over modes first, which
-gives the same numbers to the last bit as before the mode axis existed.
+The payoff table has a mode axis, ``[outcome, mode, stakeholder, unit]``, filled in
+:func:`payoff_table` from the preset's payoff lines: a line with ``modes`` counts only in those
+modes, a line without in every mode (schema version 2; version 1 had no ``modes``, so its
+table is equal across modes). Everything downstream reads the amount of the outcome *in the
+mode the event was handled in*: the engine's decomposition and net value multiply per mode,
+the simulation values its counts per mode (:func:`value_of_counts`; events of users who
+abandoned the feature, and events a person reviewed, count in the silent mode), and the
+baseline is the silent mode's row. Where the table is equal across modes,
+:func:`value_of_counts` sums the counts over modes first, which gives the same numbers to the
+last bit as before the mode axis existed.
 
 The compliance formula, the chance that a user acts on an event shown in a mode, is
 :func:`act_probability`: the unprompted chance ``u`` plus the mode's response at its
@@ -55,11 +54,14 @@ Row = Any  # a float or an ndarray
 def payoff_table(preset: Preset, *, harm_limit: bool = False) -> np.ndarray:
     """Amount per event of each outcome, as [outcome, mode, stakeholder, unit]. With
     ``harm_limit``, the costs the preset's harm limit cuts are cut (see :func:`harm_limit`)."""
-    by_outcome = np.zeros((len(OUTCOMES), len(STAKEHOLDERS), len(UNITS)))
+    table = np.zeros((len(OUTCOMES), len(MODES), len(STAKEHOLDERS), len(UNITS)))
     for outcome in OUTCOMES:
         for p in getattr(preset.payoffs, outcome):
-            by_outcome[OUTCOME[outcome], STAKEHOLDER[p.stakeholder], UNIT[p.unit]] += p.amount
-    table = np.repeat(by_outcome[:, None], len(MODES), axis=1)  # every mode the same today
+            for mode in MODES:
+                if p.applies_to(mode):
+                    table[
+                        OUTCOME[outcome], MODE[mode], STAKEHOLDER[p.stakeholder], UNIT[p.unit]
+                    ] += p.amount
     if harm_limit:
         table = table * harm_limit_factors(preset)[..., None]
     return table

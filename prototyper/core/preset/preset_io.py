@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..limits import Refused, read_regular
-from .schema import SCHEMA_VERSION, Preset
+from .schema import OUTCOMES, SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
 MAX_BYTES = 1_000_000
@@ -25,9 +25,36 @@ MAX_NODES = 200_000
 # Flow collections ([...], {...}) nested deeper than this are refused while scanning.
 MAX_DEPTH = 100
 
-# MIGRATIONS[n] turns a version-n document (plain data) into version n+1.
+# MIGRATIONS[n] turns a version-n document (plain data) into version n+1; it raises
+# Problems for a document that is not a valid version n.
 Migration = Callable[[dict], dict]
-MIGRATIONS: dict[int, Migration] = {}
+
+PAYOFF_LISTS = OUTCOMES
+
+
+def _v1_to_v2(data: dict) -> dict:
+    """Version 2 lets a payoff line name the modes it applies to (``modes``). A version-1
+    line applies to every mode, which is what a line without ``modes`` means in version 2,
+    so the lines are kept as they are; a version-1 file cannot already have ``modes``."""
+    payoffs = data.get("payoffs")
+    problems = []
+    for outcome in PAYOFF_LISTS if isinstance(payoffs, dict) else ():
+        lines = payoffs.get(outcome)
+        for i, line in enumerate(lines if isinstance(lines, list) else ()):
+            if isinstance(line, dict) and "modes" in line:
+                problems.append(
+                    (
+                        f"payoffs.{outcome}[{i}].modes",
+                        "payoffs per mode need schema_version: 2 (version 1 applies every "
+                        "line to every mode)",
+                    )
+                )
+    if problems:
+        raise Problems(problems)
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 @dataclass(frozen=True)
@@ -254,7 +281,10 @@ def migrate(data: dict, filename: str, migrations: dict[int, Migration] | None =
             raise PresetError(
                 [Problem(filename, None, "schema_version", f"no migration from version {version}")]
             )
-        data = migrations[version](dict(data))
+        try:
+            data = migrations[version](dict(data))
+        except Problems as exc:
+            raise PresetError([Problem(filename, None, p, m) for p, m in exc.problems]) from None
         version += 1
         data["schema_version"] = version
     return data
@@ -304,7 +334,12 @@ def _is_prefix(key: str, known: Iterable[str]) -> bool:
 
 
 def preset_to_data(preset: Preset) -> dict:
-    return {"schema_version": SCHEMA_VERSION, **to_data(preset)}
+    data = {"schema_version": SCHEMA_VERSION, **to_data(preset)}
+    for outcome in PAYOFF_LISTS:  # a line for every mode is written without ``modes``
+        for line in data["payoffs"][outcome]:
+            if not line["modes"]:
+                del line["modes"]
+    return data
 
 
 class _Dumper(yaml.SafeDumper):

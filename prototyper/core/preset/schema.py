@@ -11,6 +11,7 @@ would scatter one preset's sections over several files without separating any co
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, make_dataclass
 from types import MappingProxyType
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
         def __getattr__(self, mode: str) -> T: ...
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # From the table of modes (core/preset/modes.py), fixed when this module is first imported.
 # Ordered from most to least forceful; demotion only ever moves right.
@@ -571,6 +572,32 @@ class Payoff:
     )
     unit: str = field(default="money", metadata=meta("Unit", enum=UNITS))
     label: str = field(default="", metadata=meta("Label", "What this is, in a few words."))
+    # Since schema version 2: a wrong automatic block and a false warning the user chose to
+    # heed are the same outcome, not the same cost.
+    modes: tuple[str, ...] = field(
+        default=(),
+        metadata=meta(
+            "Modes",
+            "The modes this amount applies to, e.g. automate; empty for every mode. An event "
+            "is valued in the mode that handled it (the feature off is mode none).",
+        ),
+    )
+
+    def check(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        for i, mode in enumerate(self.modes):
+            if not isinstance(mode, str) or mode not in MODES:
+                close = difflib.get_close_matches(str(mode), MODES, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(
+                    (f"modes[{i}]", f"must be one of {', '.join(MODES)}, got {mode!r}{hint}")
+                )
+            elif mode in self.modes[:i]:
+                problems.append((f"modes[{i}]", f"{mode!r} is given twice"))
+        return problems
+
+    def applies_to(self, mode: str) -> bool:
+        return not self.modes or mode in self.modes
 
 
 @dataclass(frozen=True)
