@@ -120,6 +120,7 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
 
     before = [per_day * (p + q) for p, q in zip(pos, neg, strict=True)]
     demoted: list[Row] = [0.0] * n
+    offered: dict[int, Row] = {}  # per capped mode, its events a day before its cap
     for mode in ACTIVE_MODES:  # most forceful first, so demoted events meet the next cap
         design = getattr(exp.modes, mode)
         m = MODES.index(mode)
@@ -127,6 +128,7 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
             continue
         target = MODES.index(design.over_cap)
         lam = per_day * (pos[m] + neg[m])
+        offered[m] = lam
         share = _divide(expected_excess(lam, design.daily_cap), lam, 0.0)
         demoted[m] = share
         for rows in (pos, neg):
@@ -147,7 +149,10 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
         if not _used(total[m]):
             continue
         if mode in SHOWN_MODES:
-            if r.habituation > 0:
+            if r.habituation > 0 and m in offered:  # at most the cap reaches the user
+                cap = getattr(exp.modes, mode).daily_cap
+                habit[m] = value.capped_habituation_factor(offered[m], cap, r.habituation)
+            elif r.habituation > 0:
                 habit[m] = habituation_factor(per_day * total[m], r.habituation)
             known = np.where(np.isnan(precision[m]), 1.0, precision[m])
             trust[m] = value.trust_multiplier(w, known)
@@ -169,17 +174,27 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
     )
 
 
+def _harm(preset: Preset) -> bool:
+    """Whether the preset's harm limit (a guardrail outside the model) bounds the payoffs; it
+    applies on average days exactly as in the simulation."""
+    return preset.guardrails.harm_limit.enabled
+
+
 def decomposition(preset: Preset, masses: Masses) -> np.ndarray:
     """Expected amount per event, as [component, mode, stakeholder, unit], from stacked
     masses of one design."""
     m = masses
-    return value.decomposition(preset, m.positive, m.negative, m.act_positive, m.act_negative)
+    return value.decomposition(
+        preset, m.positive, m.negative, m.act_positive, m.act_negative, harm_limit=_harm(preset)
+    )
 
 
 def net_per_event(preset: Preset, masses: Masses) -> Row:
     """Net money-equivalent value per event, summing the decomposition without building it."""
     m = masses
-    return value.net_value(preset, m.positive, m.negative, m.act_positive, m.act_negative)
+    return value.net_value(
+        preset, m.positive, m.negative, m.act_positive, m.act_negative, harm_limit=_harm(preset)
+    )
 
 
 @dataclass(frozen=True)
@@ -284,8 +299,8 @@ def evaluate(preset: Preset, scores: ScoreModel | None = None) -> Evaluation:
 
 def baseline_by_stakeholder(preset: Preset) -> np.ndarray:
     """Value per event for each stakeholder with the feature off: nothing shown, users act
-    on their own."""
-    return value.baseline_by_stakeholder(preset)
+    on their own (under the same harm limit: a rule outside the model stays when it is off)."""
+    return value.baseline_by_stakeholder(preset, harm_limit=_harm(preset))
 
 
 def baseline_per_event(preset: Preset) -> float:

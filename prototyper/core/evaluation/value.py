@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from scipy.special import gammaln, xlogy
 
 from ..preset import modes
 from ..preset.schema import ACTIVE_MODES, MODES, OUTCOMES, STAKEHOLDERS, UNITS, Preset
@@ -167,6 +168,31 @@ def habituation_factor(exposures: Row, rate: float) -> Row:
     x = np.asarray(exposures, dtype=float) * rate
     # Only x > 0 is used; a sweep's invalid points can give x < 0, where expm1 would overflow.
     return np.divide(-np.expm1(-np.maximum(x, 0.0)), x, out=np.ones_like(x), where=x > 0)
+
+
+def capped_habituation_factor(offered: Row, cap: int, rate: float) -> Row:
+    """:func:`habituation_factor` for a mode with a daily cap: the mode's events arrive
+    ~ Poisson(``offered``) a day and at most ``cap`` of them reach the user, so the exposures
+    are X = min(N, cap) and the mean multiplier per exposure is (1 - E[q^X]) / (rate E[X]),
+    q = 1 - rate. With a cap of 1 there is never an earlier exposure the same day: 1."""
+    lam = np.maximum(np.asarray(offered, dtype=float), 0.0)
+    if cap <= 1:  # exactly, not to rounding: no exposure ever follows another
+        return np.ones_like(lam) if lam.ndim else 1.0
+    q = 1.0 - rate
+    below = np.zeros_like(lam)  # P(N < j)
+    gen = np.zeros_like(lam)  # E[q^N; N < j]
+    mean = np.zeros_like(lam)  # E[min(N, j)]
+    for j in range(cap):
+        pmf = np.exp(xlogy(j, lam) - lam - gammaln(j + 1.0))
+        gen = gen + pmf * q**j
+        below = below + pmf
+        mean = mean + np.maximum(1.0 - below, 0.0)  # P(N > j)
+        if (1.0 - below).max(initial=0.0) < 1e-17:  # nothing reaches the cap: exact as is
+            break
+    gen = gen + np.maximum(1.0 - below, 0.0) * q**cap
+    x = mean * rate
+    out = np.divide(1.0 - gen, x, out=np.ones_like(x), where=x > 0)
+    return out if out.ndim else float(out)
 
 
 def habituation_of_count(
