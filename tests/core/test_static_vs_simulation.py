@@ -12,6 +12,7 @@ import pytest
 from prototyper.assets import preset_path
 from prototyper.core.evaluation import value
 from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.report import summary
 from prototyper.core.preset.preset_io import load_preset, with_values
 from prototyper.core.preset.schema import MODES, SHOWN_MODES, Band, Preset
 from prototyper.core.simulation.simulate import simulate
@@ -112,3 +113,22 @@ def test_the_toasters_harm_limit_is_in_its_static_figures():
         mean, se = mean_and_se(sim.samples[key])
         assert abs(mean - static) <= 3 * se, (key, mean, static, se)
         assert se < 0.05 * abs(static)
+
+
+def test_the_two_response_rates_mean_the_same_in_the_engine_and_the_simulation():
+    # Fall detection's prompts: nearly all are false alarms the wearer cancels, so few
+    # prompts are acted on, yet a wearer who did fall lets almost every call go through.
+    preset = with_values(load_preset(preset_path("fall_detection")), {"scenario.horizon_days": 30})
+    blank = Preset.__dataclass_fields__  # every over-time section back at its default: off
+    preset = dataclasses.replace(
+        preset, **{k: blank[k].default for k in ("dynamics", "guardrails", "telemetry")}
+    )
+    e = evaluate(preset)
+    lead = summary(e)["layers"]["leading_indicators"]
+    shown, right = lead["acts_when_shown"]["prompt"], lead["acts_when_right"]["prompt"]
+    assert shown < 0.05 and right > 0.85
+    sim = simulate(preset, seed=4, replications=16, users=10_000)
+    for key, static in (("acts_when_shown", shown), ("acts_when_right", right)):
+        mean, se = mean_and_se(sim.samples[key])
+        assert abs(mean - static) <= 3 * se + 1e-6, (key, mean, static, se)
+    assert "compliance" not in lead and "compliance" not in sim.samples

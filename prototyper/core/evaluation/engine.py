@@ -64,8 +64,8 @@ class Masses:
     interactions_before_cap: Any  # per user-day
     interactions: Any  # per user-day, after the caps
     demoted_share: Any  # share of the mode's events pushed to a quieter mode
-    habituation: Any  # compliance multiplier from same-day exposures (1 = none)
-    trust: Any  # compliance multiplier from probability matching (1 = full trust)
+    habituation: Any  # response multiplier from same-day exposures (1 = none)
+    trust: Any  # response multiplier from probability matching (1 = full trust)
     precision: Any  # share of the mode's events that are positive (NaN if none)
 
     def stacked(self) -> Masses:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..format import money, percent, rate_phrase
 from ..preset.schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
+from . import value
 from .engine import COMPONENTS, Evaluation, money_per_unit
 
 _BUSINESS, _OPERATOR = STAKEHOLDERS.index("business"), STAKEHOLDERS.index("operator")
@@ -23,12 +24,19 @@ def per_mode(values: np.ndarray, modes: tuple[str, ...] = ACTIVE_MODES) -> dict[
     return {m: _num(values[MODES.index(m)]) for m in modes}
 
 
-def compliance(e: Evaluation) -> np.ndarray:
-    """Chance an event handled in each mode is acted on."""
+def acts_when_shown(e: Evaluation) -> np.ndarray:
+    """P(act | shown) per mode: the share of the mode's events acted on, right or wrong."""
     m = e.masses
-    total = m.positive + m.negative
-    acted = m.positive * m.act_positive + m.negative * m.act_negative
-    return np.divide(acted, total, out=np.full_like(total, np.nan), where=total > 0)
+    return value.acts_when_shown(
+        m.positive, m.negative, m.positive * m.act_positive, m.negative * m.act_negative
+    )
+
+
+def acts_when_right(e: Evaluation) -> np.ndarray:
+    """P(act | positive, shown) per mode: the response to a correct alarm (NaN for a mode
+    with no events)."""
+    m = e.masses
+    return np.where(m.positive + m.negative > 0, m.act_positive, np.nan)
 
 
 def summary(e: Evaluation) -> dict[str, Any]:
@@ -135,7 +143,8 @@ def summary(e: Evaluation) -> dict[str, Any]:
                 "operator_added_per_day": _num(added[_OPERATOR] * population_day),
             },
             "leading_indicators": {
-                "compliance": per_mode(compliance(e)),
+                "acts_when_shown": per_mode(acts_when_shown(e)),
+                "acts_when_right": per_mode(acts_when_right(e)),
                 "trust": per_mode(m.trust, SHOWN_MODES),
                 "habituation": per_mode(m.habituation, SHOWN_MODES),
                 "demoted_share": per_mode(m.demoted_share),
@@ -203,7 +212,8 @@ def text_summary(e: Evaluation) -> str:
         f"  model         AUC {layers['model']['auc']:.4f}",
         "  leading       "
         + ", ".join(
-            f"{mode}: acted {percent(lead['compliance'][mode])}"
+            f"{mode}: acted on {percent(lead['acts_when_shown'][mode])} when shown, "
+            f"{percent(lead['acts_when_right'][mode])} when right"
             + (
                 f" (trust {percent(lead['trust'][mode])}, "
                 f"habituation {percent(lead['habituation'][mode])})"

@@ -2,7 +2,7 @@
 
 The static engine (engine.py) and the simulation (simulation/run.py) both turn outcomes into value
 here, and only here: the payoff table, the attention cost, the money value of minutes, the
-user's response to a shown mode (compliance), the feature-off baseline and the harm limit.
+user's response to a shown mode, the feature-off baseline and the harm limit.
 Outcomes, modes, stakeholders and units are named (``OUTCOME["positive_acted"]``,
 ``STAKEHOLDER["user"]``); arrays are indexed through these maps, never by bare positions.
 
@@ -18,10 +18,20 @@ reviewed, count in the silent mode), and the baseline is the silent mode's row. 
 table is equal across modes, :func:`value_of_counts` sums the counts over modes first, which
 gives the same numbers to the last bit as before the mode axis existed.
 
-The compliance formula, the chance that a user acts on an event shown in a mode, is
+The response formula, the chance that a user acts on an event shown in a mode, is
 :func:`act_probability`: the unprompted chance ``u`` plus the mode's response at its
 forcefulness ``a``, moved by habituation and trust: ``u + (1 - u) * a * moved`` with
 ``moved = habituation * trust`` and trust from :func:`trust_multiplier`.
+
+Two response rates are reported, under two names, each defined once here (the single word
+"compliance" meant one on one view and the other on the next):
+
+- *acts when shown* (:func:`acts_when_shown`): the share of a mode's events the user acts
+  on, right or wrong, P(act | shown). A fall detector's prompts: a few percent, as most are
+  false alarms the wearer cancels.
+- *acts when right* (:func:`acts_when_right`): the chance the user acts on a mode's event
+  that is positive, P(act | positive, shown): the response to a correct alarm, about 90%
+  for the same prompts.
 """
 
 from __future__ import annotations
@@ -154,6 +164,26 @@ def act_probability(unprompted: Row, act: Row, moved: Row) -> Row:
     """The chance a user acts on an event shown in a mode: 1 - (1 - act*moved)(1 - u), i.e.
     u + (1 - u)*act*moved, ``moved`` being habituation times trust (1 for neither)."""
     return unprompted + response_gain(unprompted, act) * moved
+
+
+def acts_when_right(unprompted_positive: Row, act_positive: Row, moved: Row) -> Row:
+    """P(act | positive, shown): the chance a user acts on a correct alarm of a mode whose
+    response to a positive is ``act_positive``, moved by ``moved``."""
+    return act_probability(unprompted_positive, act_positive, moved)
+
+
+def acts_when_shown(
+    positive: np.ndarray,
+    negative: np.ndarray,
+    acted_positive: np.ndarray,
+    acted_negative: np.ndarray,
+) -> np.ndarray:
+    """P(act | shown): the share of a mode's events acted on, right or wrong, from the
+    positive and negative events (shares or counts) and those of them acted on; NaN where
+    there are none."""
+    total = np.asarray(positive + negative, dtype=float)
+    acted = np.asarray(acted_positive + acted_negative, dtype=float)
+    return np.divide(acted, total, out=np.full(total.shape, np.nan), where=total > 0)
 
 
 def acted_sum(unprompted: Row, act: Row, interactions: Row, moved_sum: Row) -> Row:

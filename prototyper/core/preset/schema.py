@@ -366,7 +366,7 @@ class ModeDesign:
         metadata=probability(
             "Forcefulness",
             "How strongly the experience pushes the action, from a dismissible hint (0) to "
-            "a blocking interstitial (1). Raises compliance and the attention cost.",
+            "a blocking interstitial (1). Raises the response and the attention cost.",
         ),
     )
     daily_cap: int | None = field(
@@ -636,7 +636,7 @@ class HabituationOverTime:
         default=False,
         metadata=meta(
             "Carry-over between days",
-            "On: habituation from earlier days lowers compliance until it wears off. Off: "
+            "On: habituation from earlier days lowers the response until it wears off. Off: "
             "users recover fully overnight, as in the static engine.",
         ),
     )
@@ -1037,7 +1037,8 @@ class Preset:
         metadata=meta(
             "Guardrails",
             "Rules outside the model: caps, a confidence floor for automation, escalation to "
-            "a human, a hard limit on harm. Used by the simulation only.",
+            "a human, a hard limit on harm. Used by the simulation; the static engine "
+            "applies the harm limit too.",
         ),
     )
     telemetry: Telemetry = field(

@@ -754,6 +754,14 @@ class _Run:
         def per_active(x: np.ndarray) -> np.ndarray:
             return ratio(x, active)
 
+        acted = self.rec_acted  # (D, R, truth, mode), the users' events as n
+
+        def shown_rate(n_: np.ndarray, acted_: np.ndarray) -> np.ndarray:
+            """Acts when shown over the interactions (every mode but the silent one)."""
+            pos, neg = n_[..., _POS, :_NONE].sum(-1), n_[..., _NEG, :_NONE].sum(-1)
+            a_pos, a_neg = acted_[..., _POS, :_NONE].sum(-1), acted_[..., _NEG, :_NONE].sum(-1)
+            return _value.acts_when_shown(pos, neg, a_pos, a_neg)
+
         interactions = n[:, :, :, :_NONE].sum(axis=(2, 3))
         interruptions = n[:, :, :, _INTERRUPTING].sum(axis=(2, 3))
         false_alarms = n[:, :, _NEG, :_NONE].sum(axis=2)
@@ -771,7 +779,8 @@ class _Run:
             "interactions": per_active(interactions),
             "interruptions": per_active(interruptions),
             "false_alarms": per_active(false_alarms),
-            "compliance": ratio(rec["comp_num"], rec["comp_den"]),
+            "acts_when_shown": shown_rate(n, acted),
+            "acts_when_right": ratio(rec["comp_num"], rec["comp_den"]),
             "trust": ratio(rec["trust_num"], rec["trust_den"]),
             "habituation": ratio(rec["habit_num"], rec["habit_den"]),
             "demotions": rec["demotions"] * s,
@@ -802,7 +811,8 @@ class _Run:
                 "active_users": active[-1] / U,
                 "interactions": interactions.sum(0) / days_users,
                 "false_alarms": false_alarms.sum(0) / days_users,
-                "compliance": tail(rec["comp_num"], rec["comp_den"]),
+                "acts_when_shown": shown_rate(n[-w:].sum(0), acted[-w:].sum(0)),
+                "acts_when_right": tail(rec["comp_num"], rec["comp_den"]),
                 "trust": tail(rec["trust_num"], rec["trust_den"]),
                 "habituation": tail(rec["habit_num"], rec["habit_den"]),
                 "demotions": rec["demotions"].sum(0) * s,
