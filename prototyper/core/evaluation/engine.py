@@ -155,7 +155,7 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
             elif r.habituation > 0:
                 habit[m] = habituation_factor(per_day * total[m], r.habituation)
             known = np.where(np.isnan(precision[m]), 1.0, precision[m])
-            trust[m] = value.trust_multiplier(w, known)
+            trust[m] = value.trust_multiplier(w, known, r.measured_at_precision)
         moved = habit[m] * trust[m]
         u_pos, u_neg = resp.unprompted.positive, resp.unprompted.negative
         act_pos[m] = value.act_probability(u_pos, r.act_if_positive.at(f), moved)

@@ -148,10 +148,17 @@ def _harm_limit(preset: Preset) -> tuple[np.ndarray, np.ndarray]:
 # --- the user's response ----------------------------------------------------------------------
 
 
-def trust_multiplier(matching: float, precision: Row) -> Row:
-    """Compliance multiplier from probability matching: users heed a mode in proportion to
-    how often it is right (``precision``), with weight ``matching``; 1 is full trust."""
-    return (1 - matching) + matching * precision
+def trust_multiplier(matching: float, precision: Row, measured: float = 1.0) -> Row:
+    """Response multiplier from probability matching: users heed a mode in proportion to
+    how often it is right (``precision``), with weight ``matching``, relative to the
+    precision at which the mode's response rates were ``measured``. At that precision it is
+    1 (the cited rates hold, their users' distrust already in them), below it heeding falls,
+    and it never exceeds 1. ``measured`` 1 means rates for a warning that is always right."""
+    trust = (1 - matching) + matching * precision
+    if measured == 1.0:  # the reference is 1: nothing to divide (and bit for bit as before)
+        return trust
+    reference = (1 - matching) + matching * measured
+    return np.minimum(trust / reference, 1.0)
 
 
 def response_gain(unprompted: Row, act: Row) -> Row:

@@ -474,7 +474,8 @@ class ModeResponse:
         metadata=meta(
             "Acts when positive",
             "Chance the user takes the recommended action on a positive event, for a warning "
-            "they fully trust; for automation, the chance the action is not undone.",
+            "as right as 'measured at precision' (1: one they fully trust); for automation, "
+            "the chance the action is not undone.",
         )
     )
     act_if_negative: Range = field(
@@ -493,6 +494,19 @@ class ModeResponse:
             "habituate less.",
             minimum=0.0,
             exclusive_maximum=1.0,
+            widget="slider",
+        ),
+    )
+    measured_at_precision: float = field(
+        default=1.0,
+        metadata=meta(
+            "Measured at precision",
+            "Share of the warnings that were right where the rates above were measured (from "
+            "their source). Users who match an alarm's track record heed this mode relative "
+            "to it: at this precision the rates hold, below it heeding falls. 1: rates for a "
+            "warning that is always right.",
+            exclusive_minimum=0.0,
+            maximum=1.0,
             widget="slider",
         ),
     )

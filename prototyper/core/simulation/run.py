@@ -614,7 +614,8 @@ class _Run:
                     np.divide(trust, denom, out=trust, where=denom > 0)
                     trust[denom <= 0] = tr.initial_precision
                 # a Python float keeps the per-user arithmetic in float32
-                trust = _value.trust_multiplier(float(self.w), trust)
+                measured = getattr(self.p.response.modes, MODES[m]).measured_at_precision
+                trust = _value.trust_multiplier(float(self.w), trust, measured)
                 S += pos
                 F += neg
                 new[:, 2] = S
