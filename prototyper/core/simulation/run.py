@@ -44,7 +44,7 @@ from ..evaluation.engine import evaluate, outcome_masses
 from ..evaluation.value import STAKEHOLDER, UNIT
 from ..model.scores import BinormalScores, ScoreModel, binormal_rates
 from ..preset.schema import MODES, Band, Preset
-from .feedback import FeedbackResult, simulate_feedback
+from .feedback import FeedbackResult, allocation_value, simulate_feedback
 from .plan import (
     _ABANDONING,
     _AUTOMATING,
@@ -734,6 +734,8 @@ class _Run:
         counts = self._outcome_counts()
         value = _value.value_of_counts(self.value, counts)  # (D, R, stakeholder)
         value = value + n.sum(axis=2) @ self.attention  # (D, R, mode) @ (mode, stakeholder)
+        if feedback is not None:  # the money follows where the loop sends the patrols
+            value = value + allocation_value(p, feedback.patrol_share, rec["auc"]) / s
         if self.esc is not None:
             reviews = self.rec_esc_n.sum(axis=-1)
             op = STAKEHOLDER["operator"]
