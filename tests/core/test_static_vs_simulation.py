@@ -132,3 +132,32 @@ def test_the_two_response_rates_mean_the_same_in_the_engine_and_the_simulation()
         mean, se = mean_and_se(sim.samples[key])
         assert abs(mean - static) <= 3 * se + 1e-6, (key, mean, static, se)
     assert "compliance" not in lead and "compliance" not in sim.samples
+
+
+@pytest.mark.parametrize("cap", [0, 1, 3])
+@pytest.mark.parametrize("lam", [0.05, 1.0, 6.0])
+def test_the_generating_function_of_what_a_cap_demotes(cap, lam):
+    rate, q = 0.3, 0.7
+    n = np.arange(400)
+    pmf = np.exp(n * math.log(lam) - lam - np.array([math.lgamma(k + 1) for k in n]))
+    expected = (pmf * q ** np.maximum(n - cap, 0)).sum()
+    assert value.excess_generating(lam, cap, rate) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_mode_that_receives_a_caps_overflow_habituates_as_in_the_simulation():
+    # The beeps over the cap become light rings on top of the rings of their own band: a
+    # user with many rings that day is one who had many beeps, so the rings cluster.
+    preset = capped_toaster(
+        **{
+            "experience.modes.prompt.over_cap": "annotate",
+            "experience.modes.annotate.daily_cap": None,
+        }
+    )
+    e = evaluate(preset)
+    shown = [MODES.index(m) for m in SHOWN_MODES]
+    counts = e.masses.interactions[shown]
+    static_h = float((counts * e.masses.habituation[shown]).sum() / counts.sum())
+    sim = simulate(preset, seed=3, replications=24, users=1000)
+    h, se_h = mean_and_se(sim.samples["habituation"])
+    assert abs(h - static_h) <= 3 * se_h, (h, static_h, se_h)
+    assert se_h < 0.001

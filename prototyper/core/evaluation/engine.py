@@ -121,6 +121,7 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
     before = [per_day * (p + q) for p, q in zip(pos, neg, strict=True)]
     demoted: list[Row] = [0.0] * n
     offered: dict[int, Row] = {}  # per capped mode, its events a day before its cap
+    sources: dict[int, int] = {}  # per capped mode, the mode it demotes to
     for mode in ACTIVE_MODES:  # most forceful first, so demoted events meet the next cap
         design = getattr(exp.modes, mode)
         m = MODES.index(mode)
@@ -129,6 +130,7 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
         target = MODES.index(design.over_cap)
         lam = per_day * (pos[m] + neg[m])
         offered[m] = lam
+        sources[m] = target
         share = _divide(expected_excess(lam, design.daily_cap), lam, 0.0)
         demoted[m] = share
         for rows in (pos, neg):
@@ -152,6 +154,15 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
             if r.habituation > 0 and m in offered:  # at most the cap reaches the user
                 cap = getattr(exp.modes, mode).daily_cap
                 habit[m] = value.capped_habituation_factor(offered[m], cap, r.habituation)
+            elif r.habituation > 0 and any(t == m for t in sources.values()):
+                # its own events (Poisson) and what caps demote to it: E[q^X] multiplies
+                gen = np.exp(-before[m] * r.habituation)
+                for s, t in sources.items():
+                    if t == m:
+                        cap = getattr(exp.modes, MODES[s]).daily_cap
+                        gen = gen * value.excess_generating(offered[s], cap, r.habituation)
+                x = per_day * total[m] * r.habituation
+                habit[m] = _divide(1.0 - gen, x, 1.0)
             elif r.habituation > 0:
                 habit[m] = habituation_factor(per_day * total[m], r.habituation)
             known = np.where(np.isnan(precision[m]), 1.0, precision[m])

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaln, xlogy
+from scipy.special import gammaln, pdtr, pdtrc, xlogy
 
 from ..preset import modes
 from ..preset.schema import ACTIVE_MODES, MODES, OUTCOMES, STAKEHOLDERS, UNITS, Preset
@@ -229,6 +229,18 @@ def capped_habituation_factor(offered: Row, cap: int, rate: float) -> Row:
     gen = gen + np.maximum(1.0 - below, 0.0) * q**cap
     x = mean * rate
     out = np.divide(1.0 - gen, x, out=np.ones_like(x), where=x > 0)
+    return out if out.ndim else float(out)
+
+
+def excess_generating(offered: Row, cap: int, rate: float) -> Row:
+    """E[q^E], q = 1 - rate, for the events a cap demotes: E = max(N - cap, 0) with
+    N ~ Poisson(``offered``). Summing q^j over the tail is Poisson(offered*q)'s tail:
+    P(N <= cap) + q^-cap * exp(-offered*rate) * P(Poisson(offered*q) > cap)."""
+    lam = np.maximum(np.asarray(offered, dtype=float), 0.0)
+    q = 1.0 - rate
+    with np.errstate(divide="ignore", over="ignore"):  # a tail of 0 is log 0: a term of 0
+        tail = np.exp(-cap * math.log(q) - lam * rate + np.log(pdtrc(cap, lam * q)))
+    out = pdtr(cap, lam) + np.where(np.isfinite(tail), tail, 0.0)
     return out if out.ndim else float(out)
 
 
