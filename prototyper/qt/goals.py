@@ -144,7 +144,15 @@ def layer_figures(doc: dict) -> dict[str, list[Figure]]:
     per_day = doc["interactions_per_user_day"]
     used = [m for m in ACTIVE_MODES if (per_day[m]["after_cap"] or 0) > 0]
     figures = [
-        Figure(percent(lead["compliance"][m]), acted_caption(m), mode_color(m)) for m in used[:2]
+        Figure(
+            percent(lead["acts_when_shown"][m]),
+            acted_caption(m),
+            mode_color(m),
+            f"Acts when shown: the share of {modes.get(m).plural} acted on, right or wrong. "
+            f"A correct one is acted on {percent(lead['acts_when_right'][m])} of the time "
+            "(acts when right).",
+        )
+        for m in used[:2]
     ]
     demoted = [(m, lead["demoted_share"][m]) for m in ACTIVE_MODES if lead["demoted_share"][m]]
     for m, d in demoted[:1]:
@@ -324,7 +332,8 @@ def horizon_figures(sim: Simulation) -> list[Figure]:
 
 
 def acted_caption(mode: str) -> str:
-    """The caption under a mode's compliance figure, from the table of modes."""
+    """The caption under a mode's acts-when-shown figure (the share of its interactions
+    acted on, right or wrong), from the table of modes."""
     row = modes.get(mode)
     return row.caption or f"of {row.plural} acted on"
 

@@ -113,7 +113,7 @@ def assert_panels_show(window, sim):
         ("cumulative", 0, "cumulative_value_added"),
         ("active_users", 0, "active_users"),
         ("interactions", 0, "interactions"),
-        ("response", 0, "compliance"),
+        ("response", 0, "acts_when_right"),
         ("response", 2, "habituation"),
         ("events", 0, "demotions"),
         ("events", 1, "guardrail_activations"),

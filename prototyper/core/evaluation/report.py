@@ -34,12 +34,19 @@ def per_mode(values: np.ndarray, modes: tuple[str, ...] = ACTIVE_MODES) -> dict[
     return {m: _num(values[MODES.index(m)]) for m in modes}
 
 
-def compliance(e: Evaluation) -> np.ndarray:
-    """Chance an event handled in each mode is acted on."""
+def acts_when_shown(e: Evaluation) -> np.ndarray:
+    """P(act | shown) per mode: the share of the mode's events acted on, right or wrong."""
     m = e.masses
-    total = m.positive + m.negative
-    acted = m.positive * m.act_positive + m.negative * m.act_negative
-    return np.divide(acted, total, out=np.full_like(total, np.nan), where=total > 0)
+    return value.acts_when_shown(
+        m.positive, m.negative, m.positive * m.act_positive, m.negative * m.act_negative
+    )
+
+
+def acts_when_right(e: Evaluation) -> np.ndarray:
+    """P(act | positive, shown) per mode: the response to a correct alarm (NaN for a mode
+    with no events)."""
+    m = e.masses
+    return np.where(m.positive + m.negative > 0, m.act_positive, np.nan)
 
 
 def summary(e: Evaluation, scores: ScoreModel | None = None) -> dict[str, Any]:
@@ -204,7 +211,8 @@ def summary(e: Evaluation, scores: ScoreModel | None = None) -> dict[str, Any]:
                 "operator": organization("operator", _OPERATOR),
             },
             "leading_indicators": {
-                "compliance": per_mode(compliance(e)),
+                "acts_when_shown": per_mode(acts_when_shown(e)),
+                "acts_when_right": per_mode(acts_when_right(e)),
                 "trust": per_mode(m.trust, SHOWN_MODES),
                 "habituation": per_mode(m.habituation, SHOWN_MODES),
                 "demoted_share": per_mode(m.demoted_share),
@@ -305,7 +313,8 @@ def text_summary(e: Evaluation, scores: ScoreModel | None = None) -> str:
         f"  model         AUC {layers['model']['auc']:.4f}",
         "  leading       "
         + ", ".join(
-            f"{mode}: acted {percent(lead['compliance'][mode])}"
+            f"{mode}: acted on {percent(lead['acts_when_shown'][mode])} when shown, "
+            f"{percent(lead['acts_when_right'][mode])} when right"
             + (
                 f" (trust {percent(lead['trust'][mode])}, "
                 f"habituation {percent(lead['habituation'][mode])})"

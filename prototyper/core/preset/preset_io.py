@@ -39,7 +39,7 @@ def _v1_to_v2(data: dict) -> dict:
     payoffs = data.get("payoffs")
     problems = []
     for outcome in PAYOFF_LISTS if isinstance(payoffs, dict) else ():
-        lines = payoffs.get(outcome)
+        lines = payoffs.get(outcome) if isinstance(payoffs, dict) else None
         for i, line in enumerate(lines if isinstance(lines, list) else ()):
             if isinstance(line, dict) and "modes" in line:
                 problems.append(

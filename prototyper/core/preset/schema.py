@@ -378,7 +378,7 @@ class ModeDesign:
         metadata=probability(
             "Forcefulness",
             "How strongly the experience pushes the action, from a dismissible hint (0) to "
-            "a blocking interstitial (1). Raises compliance and the attention cost.",
+            "a blocking interstitial (1). Raises the response and the attention cost.",
         ),
     )
     daily_cap: int | None = field(
@@ -489,7 +489,8 @@ class ModeResponse:
         metadata=meta(
             "Acts when positive",
             "Chance the user takes the recommended action on a positive event, for a warning "
-            "they fully trust; for automation, the chance the action is not undone.",
+            "as right as 'measured at precision' (1: one they fully trust); for automation, "
+            "the chance the action is not undone.",
         )
     )
     act_if_negative: Range = field(
@@ -508,6 +509,19 @@ class ModeResponse:
             "habituate less.",
             minimum=0.0,
             exclusive_maximum=1.0,
+            widget="slider",
+        ),
+    )
+    measured_at_precision: float = field(
+        default=1.0,
+        metadata=meta(
+            "Measured at precision",
+            "Share of the warnings that were right where the rates above were measured (from "
+            "their source). Users who match an alarm's track record heed this mode relative "
+            "to it: at this precision the rates hold, below it heeding falls. 1: rates for a "
+            "warning that is always right.",
+            exclusive_minimum=0.0,
+            maximum=1.0,
             widget="slider",
         ),
     )
@@ -685,7 +699,7 @@ class HabituationOverTime:
         default=False,
         metadata=meta(
             "Carry-over between days",
-            "On: habituation from earlier days lowers compliance until it wears off. Off: "
+            "On: habituation from earlier days lowers the response until it wears off. Off: "
             "users recover fully overnight, as in the static engine.",
         ),
     )
@@ -1089,7 +1103,8 @@ class Preset:
         metadata=meta(
             "Guardrails",
             "Rules outside the model: caps, a confidence floor for automation, escalation to "
-            "a human, a hard limit on harm. Used by the simulation only.",
+            "a human, a hard limit on harm. Used by the simulation; the static engine "
+            "applies the harm limit too.",
         ),
     )
     telemetry: Telemetry = field(

@@ -44,7 +44,7 @@ from ..evaluation.engine import evaluate, outcome_masses
 from ..evaluation.value import STAKEHOLDER, UNIT
 from ..model.scores import BinormalScores, ScoreModel, binormal_rates
 from ..preset.schema import MODES, Band, Escalation, Preset
-from .feedback import FeedbackResult, simulate_feedback
+from .feedback import FeedbackResult, allocation_value, simulate_feedback
 from .plan import (
     _ABANDONING,
     _AUTOMATING,
@@ -616,7 +616,8 @@ class _Run:
                     np.divide(trust, denom, out=trust, where=denom > 0)
                     trust[denom <= 0] = tr.initial_precision
                 # a Python float keeps the per-user arithmetic in float32
-                trust = _value.trust_multiplier(float(self.w), trust)
+                measured = getattr(self.p.response.modes, MODES[m]).measured_at_precision
+                trust = _value.trust_multiplier(float(self.w), trust, measured)
                 S += pos
                 F += neg
                 new[:, 2] = S
@@ -735,6 +736,8 @@ class _Run:
         counts = self._outcome_counts()
         value = _value.value_of_counts(self.value, counts)  # (D, R, stakeholder)
         value = value + n.sum(axis=2) @ self.attention  # (D, R, mode) @ (mode, stakeholder)
+        if feedback is not None:  # the money follows where the loop sends the patrols
+            value = value + allocation_value(p, feedback.patrol_share, rec["auc"]) / s
         if self.esc is not None:
             reviews = self.rec_esc_n.sum(axis=-1)
             op = STAKEHOLDER["operator"]
@@ -756,6 +759,14 @@ class _Run:
         def per_active(x: np.ndarray) -> np.ndarray:
             return ratio(x, active)
 
+        acted = self.rec_acted  # (D, R, truth, mode), the users' events as n
+
+        def shown_rate(n_: np.ndarray, acted_: np.ndarray) -> np.ndarray:
+            """Acts when shown over the interactions (every mode but the silent one)."""
+            pos, neg = n_[..., _POS, :_NONE].sum(-1), n_[..., _NEG, :_NONE].sum(-1)
+            a_pos, a_neg = acted_[..., _POS, :_NONE].sum(-1), acted_[..., _NEG, :_NONE].sum(-1)
+            return _value.acts_when_shown(pos, neg, a_pos, a_neg)
+
         interactions = n[:, :, :, :_NONE].sum(axis=(2, 3))
         interruptions = n[:, :, :, _INTERRUPTING].sum(axis=(2, 3))
         false_alarms = n[:, :, _NEG, :_NONE].sum(axis=2)
@@ -773,7 +784,8 @@ class _Run:
             "interactions": per_active(interactions),
             "interruptions": per_active(interruptions),
             "false_alarms": per_active(false_alarms),
-            "compliance": ratio(rec["comp_num"], rec["comp_den"]),
+            "acts_when_shown": shown_rate(n, acted),
+            "acts_when_right": ratio(rec["comp_num"], rec["comp_den"]),
             "trust": ratio(rec["trust_num"], rec["trust_den"]),
             "habituation": ratio(rec["habit_num"], rec["habit_den"]),
             "demotions": rec["demotions"] * s,
@@ -804,7 +816,8 @@ class _Run:
                 "active_users": active[-1] / U,
                 "interactions": interactions.sum(0) / days_users,
                 "false_alarms": false_alarms.sum(0) / days_users,
-                "compliance": tail(rec["comp_num"], rec["comp_den"]),
+                "acts_when_shown": shown_rate(n[-w:].sum(0), acted[-w:].sum(0)),
+                "acts_when_right": tail(rec["comp_num"], rec["comp_den"]),
                 "trust": tail(rec["trust_num"], rec["trust_den"]),
                 "habituation": tail(rec["habit_num"], rec["habit_den"]),
                 "demotions": rec["demotions"].sum(0) * s,

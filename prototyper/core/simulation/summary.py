@@ -183,7 +183,7 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
     lines += [
         "",
         f"{'day':>5} {'value added/day':>16} {'so far':>12} {'active':>8} "
-        f"{'interact./u-day':>16} {'compliance':>11} {'trust':>7} {'habit.':>7} {'AUC':>7}",
+        f"{'interact./u-day':>16} {'acts|right':>11} {'trust':>7} {'habit.':>7} {'AUC':>7}",
     ]
     for i in picks:
         lines.append(
@@ -191,7 +191,7 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
             f"{money(series['cumulative_value_added'].mean[i], cur):>12} "
             f"{fmt(series['active_users'].mean[i], 'share'):>8} "
             f"{fmt(series['interactions'].mean[i], ''):>16} "
-            f"{fmt(series['compliance'].mean[i], 'share'):>11} "
+            f"{fmt(series['acts_when_right'].mean[i], 'share'):>11} "
             f"{fmt(series['trust'].mean[i], ''):>7} {fmt(series['habituation'].mean[i], ''):>7} "
             f"{series['auc'].mean[i]:>7.4f}"
         )

@@ -93,7 +93,7 @@ PANELS = (
         "Response to interactions",
         "share",
         (
-            Line("compliance", "compliance", COMPLIANCE_COLOR),
+            Line("acts_when_right", "acts when right", COMPLIANCE_COLOR),
             Line("trust", "trust", TRUST_COLOR),
             Line("habituation", "habituation", HABITUATION_COLOR),
         ),
@@ -184,7 +184,7 @@ def _span(color: str, text: str) -> str:
 
 
 def band_data(days: np.ndarray, series: Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The days where the band is defined (a day without interactions has no compliance),
+    """The days where the band is defined (a day without interactions has no response rate),
     with its low and high edges."""
     ok = np.isfinite(series.p5) & np.isfinite(series.p95)
     return days[ok], series.p5[ok], series.p95[ok]
