@@ -1,8 +1,12 @@
 """Payoffs that depend on the mode (schema version 2) and the migration from version 1.
 
 ``presets_v1/`` holds the eight bundled presets as they were in schema version 1, before
-their payoffs depended on the mode, with their ``evaluate --json`` output of that time: each
-must still open, migrate and evaluate to exactly those figures, and save as version 2.
+their payoffs depended on the mode, with their ``evaluate --json`` output: each must still
+open, migrate and evaluate to exactly those figures, and save as version 2. The figures were
+recorded when the files were frozen and re-recorded once since, when the static engine itself
+changed (the harm limit and capped habituation applied, the response rates renamed): re-record
+them only for such an engine change, never to make a migration pass, by running
+``prototyper evaluate presets/NAME.yaml --json`` on a copy of the folder beside ``models/``.
 """
 
 from __future__ import annotations

@@ -265,7 +265,12 @@ class Evaluation:
         value of correct actions, the cost of false alarms acted on, and attention."""
         m = self.masses
         return value.value_added_split(
-            self.preset, m.positive, m.negative, m.act_positive, m.act_negative
+            self.preset,
+            m.positive,
+            m.negative,
+            m.act_positive,
+            m.act_negative,
+            harm_limit=_harm(self.preset),
         )
 
     def harms_avoided_per_user_year(self) -> float:
