@@ -267,8 +267,11 @@ class _Run:
             extra = np.cumsum(gaps(max(16, m // 4)), axis=1) + pos[:, -1:]
             extra[~short] = U + 1
             pos = np.concatenate([pos, extra], axis=1)
-        rep, j = np.nonzero(pos < U)
-        return rep * U + pos[rep, j].astype(np.int64), rep
+        # Row-major, so sorted by replication and slot; flat slots without a 2-D gather.
+        keep = pos < U
+        pos += (np.arange(R) * U)[:, None]
+        rep = np.repeat(np.arange(R, dtype=np.int64), np.count_nonzero(keep, axis=1))
+        return pos.ravel()[keep.ravel()].astype(np.int64), rep
 
     def _counts(self, rep: np.ndarray) -> np.ndarray:
         """Each selected user's number of events today: Poisson(L) given at least one. By
@@ -277,21 +280,24 @@ class _Run:
         n = np.ones(K, dtype=np.int64)
         if not K:
             return n
-        big = self.big_rep[rep]
-        if big.any():
+        if self.big_rep.any():
+            big = self.big_rep[rep]
             idx = np.flatnonzero(big)
             while idx.size:
                 draw = self.rng.poisson(self.Lam[rep[idx]])
                 n[idx] = draw
                 idx = idx[draw == 0]
-        small = np.flatnonzero(~big)
-        if not small.size:
-            return n
+            small = np.flatnonzero(~big)
+            if not small.size:
+                return n
+            rep_small = rep[small]
+        else:  # the usual case: every user's count by inversion
+            small, rep_small = np.arange(K), rep
         u = self.rng.random(small.size)
-        more = np.flatnonzero(u >= self.p_one[rep[small]])
+        more = np.flatnonzero(u >= self.p_one[rep_small])
         if not more.size:
             return n
-        lam = self.Lam[rep[small[more]]]
+        lam = self.Lam[rep_small[more]]
         e = np.exp(-lam)
         target = e + u[more] * (1 - e)
         pmf = lam * e
@@ -358,7 +364,7 @@ class _Run:
         if not nnz:
             return np.zeros(self.R)
         if nnz * 2 < K:
-            nz = np.flatnonzero(counts)
+            nz = np.flatnonzero(counts != 0)
             n = counts[nz]
             p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved[nz])
             p = np.broadcast_to(p, nz.shape)
@@ -485,7 +491,7 @@ class _Run:
         for m in self.modes:
             target = self.target[m]
             if m in self.last_cd and slots.size:
-                hit = np.flatnonzero(M[0, m] + M[1, m])
+                hit = np.flatnonzero(M[0, m] + M[1, m] != 0)
                 hit = hit[d - self.last_cd[m][slots[hit]] <= self.cooldown[m]]
                 if hit.size:
                     moved = M[:, m, hit]
@@ -571,14 +577,17 @@ class _Run:
         comp_den = np.zeros(R)
         for m in self.modes:
             total_all = M[0, m] + M[1, m]
-            idx = np.flatnonzero(total_all)
+            # (!= 0: np.nonzero is several times faster on booleans than on integers)
+            idx = np.flatnonzero(total_all != 0)
             if not idx.size:
                 continue
             s, r = slots[idx], rep[idx]
             pos, neg = M[0, m, idx], M[1, m, idx]
             total = total_all[idx].astype(f32)
             starts = np.searchsorted(r, bounds)
-            n_sum = _segment_sums(total, starts, R)
+            # Per-user values summed per replication, all in one reduction at the end:
+            # row 0 the interactions, then each weighted by habituation, trust and both.
+            parts = [total]
             if m in self.state:
                 # One 16-byte gather per user: (day last seen, H, S, F), as float32.
                 packed = self.state[m]
@@ -587,6 +596,7 @@ class _Run:
                 new = np.empty_like(st)
                 new[:, 0] = d
             moved: Any = None  # the compliance multiplier; None for 1
+            habit_row = trust_row = moved_row = 0  # rows of parts; 0: the interactions
             if m in _SHOWN:
                 rate = self.habit_rate[m]
                 if rate > 0:
@@ -595,10 +605,8 @@ class _Run:
                     if carried is not None:
                         carried += f32(1.0 - dyn.habituation.polymorphic) * total
                         new[:, 1] = carried
-                    sums["habit"] += _segment_sums(moved * total, starts, R)
-                else:
-                    sums["habit"] += n_sum
-                sums["habit_den"] += n_sum
+                    habit_row = moved_row = len(parts)
+                    parts.append(moved * total)
             trust: Any = None
             if self.trust_on:
                 tr = dyn.trust
@@ -622,13 +630,25 @@ class _Run:
             elif m in self.static_trust:
                 trust = self.static_trust[m][r].astype(f32)
             if trust is not None:
-                sums["trust"] += _segment_sums(trust * total, starts, R)
+                trust_row = moved_row = len(parts)
+                parts.append(trust * total)
+                if moved is None:
+                    moved = trust
+                else:
+                    moved = moved * trust
+                    moved_row = len(parts)
+                    parts.append(moved * total)
+            summed = _segment_sums(np.stack(parts), starts, R)
+            n_sum = summed[0]
+            if m in _SHOWN:
+                sums["habit"] += summed[habit_row]
+                sums["habit_den"] += n_sum
+            if trust is not None:
+                sums["trust"] += summed[trust_row]
                 sums["trust_den"] += n_sum
-                moved = trust if moved is None else moved * trust
             a_pos, a_neg = self.act[m]
             # compliance: P(act | positive) averaged over the interactions
-            moved_sum = n_sum if moved is None else _segment_sums(moved * total, starts, R)
-            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, moved_sum)
+            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, summed[moved_row])
             comp_den += n_sum
             pos_sum = _segment_sums(pos, starts, R)
             self.rec_n[d, :, _POS, m] = pos_sum
@@ -648,12 +668,19 @@ class _Run:
     def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray) -> None:
         """Count false interruptions against each user's tolerance; those who run out
         abandon the feature from the next day."""
-        hit = np.flatnonzero(neg)
-        if not hit.size:
+        hit = neg != 0
+        n_hit = np.count_nonzero(hit)
+        if not n_hit:
             return
-        users = s[hit]
-        left = self.fa_left[users] - neg[hit]
+        if 4 * n_hit > 3 * neg.size:  # nearly everyone: no index, users at 0 change nothing
+            users = s
+            left = self.fa_left[users] - neg
+        else:
+            hit = np.flatnonzero(hit)
+            users = s[hit]
+            left = self.fa_left[users] - neg[hit]
         self.fa_left[users] = left
+        # Those already at 0 or below abandoned on an earlier day, or today in another mode.
         quit_ = users[left <= 0]
         quit_ = quit_[self.abandon_day[quit_] > d + 1]
         if quit_.size:
