@@ -23,7 +23,7 @@ from prototyper.assets import bundled_presets, preset_path
 from prototyper.core import format as fmt
 from prototyper.core.evaluation import value
 from prototyper.core.evaluation.engine import Evaluation, evaluate
-from prototyper.core.evaluation.report import compliance
+from prototyper.core.evaluation.report import acts_when_shown
 from prototyper.core.evaluation.value import MODE, STAKEHOLDER
 from prototyper.core.model.model_sources import score_model
 from prototyper.core.preset.preset_io import load_preset, with_values
@@ -100,7 +100,7 @@ def mode_figure(name: str, mode: str) -> Callable[[Evaluation], str]:
         value = {
             "precision": e.masses.precision[m],
             "trust": e.masses.trust[m],
-            "acted": compliance(e)[m],
+            "acted": acts_when_shown(e)[m],
             "habituation": e.masses.habituation[m],
         }[name]
         return fmt.percent(value) if name != "habituation" else f"{value:.2f}"

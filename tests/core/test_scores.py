@@ -98,6 +98,55 @@ def test_empirical_sweep_points_are_the_distinct_scores_in_range():
     np.testing.assert_allclose(fpr, ref_fpr)
 
 
+# Scores from a small pool so that ties are common; the out-of-range ones (negative, -0.0,
+# 2 and above) take the general path, the others the packed one.
+_POOL = [0.0, 5e-324, 1e-300, 0.1, 0.25, 0.5, 0.9999999999999999, 1.0, 1.5, 1.9999999999999998]
+_WILD = [-0.0, -0.5, 2.0, 7.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.booleans(), st.sampled_from(_POOL) | st.floats(0, 1)),
+        min_size=2,
+        max_size=60,
+    ),
+    wild=st.lists(st.tuples(st.booleans(), st.sampled_from(_WILD)), max_size=2),
+    as_int=st.booleans(),
+)
+def test_empirical_rates_are_the_counts_at_or_above_each_distinct_score(rows, wild, as_int):
+    rows = rows + wild
+    labels = np.array([r[0] for r in rows])
+    scores = np.array([r[1] for r in rows])
+    if labels.all() or not labels.any():
+        labels[0] = not labels[0]  # both classes
+    emp = EmpiricalScores(labels.astype(int) if as_int else labels, scores)
+    positives, negatives = labels.sum(), (~labels).sum()
+    thr, tpr, fpr = emp.curve()
+    distinct = np.unique(scores)[::-1]
+    np.testing.assert_array_equal(thr, distinct)
+    at_or_above = scores[None, :] >= distinct[:, None]
+    np.testing.assert_array_equal(tpr, (at_or_above & labels).sum(axis=1) / positives)
+    np.testing.assert_array_equal(fpr, (at_or_above & ~labels).sum(axis=1) / negatives)
+    probe = np.concatenate([distinct, np.nextafter(distinct, np.inf), [-1.0, 0.0, 1.0, 9.0]])
+    above = scores[None, :] >= probe[:, None]
+    tpr_at, fpr_at = emp.rates_at(probe)
+    np.testing.assert_array_equal(tpr_at, (above & labels).sum(axis=1) / positives)
+    np.testing.assert_array_equal(fpr_at, (above & ~labels).sum(axis=1) / negatives)
+    assert (emp.positive_weight, emp.negative_weight, emp.n) == (positives, negatives, len(rows))
+
+
+def test_empirical_curves_cannot_be_changed_through_what_they_hand_out():
+    labels, scores = make_scores(n=200)
+    emp = EmpiricalScores(labels, scores)
+    thr, tpr, _ = emp.sweep_points(0.2, 0.8)
+    with pytest.raises(ValueError):
+        tpr[0] = 2.0
+    with pytest.raises(ValueError):
+        emp.curve()[0][0] = 2.0
+    assert emp.rates_at(thr[:1])[0][0] <= 1.0
+
+
 # --- the score-model protocol the views use ---------------------------------------------
 
 

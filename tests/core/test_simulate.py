@@ -111,6 +111,18 @@ def test_learning_curve_starts_at_the_models_auc_and_rises_to_its_ceiling():
             300,
             id="small with a daily cap",
         ),
+        # several events a user-day: split and acted on one uniform per event (up to 16)
+        pytest.param(
+            small(**horizon(20), **{"scenario.events_per_user_per_day": 6.0}),
+            200,
+            id="small, 6 events a user-day",
+        ),
+        # many: binomials per class and per mode (over 16), rejection for the counts
+        pytest.param(
+            small(**horizon(4), **{"scenario.events_per_user_per_day": 500.0}),
+            40,
+            id="small, 500 events a user-day",
+        ),
     ],
 )
 def test_with_every_dynamic_off_the_mean_is_the_static_engines(preset, users):

@@ -93,8 +93,9 @@ def sweep(
         off = np.array([p[1] for p in pairs], dtype=float).reshape(np.shape(values))
     sc = preset.scenario
     values = np.asarray(values, dtype=float)
-    events = np.full(values.shape, float(sc.events_per_user_per_day))
-    users = np.full(values.shape, float(sc.users))
+    # the same at every value (read-only views): a threshold sweep can have a million
+    events = np.broadcast_to(float(sc.events_per_user_per_day), values.shape)
+    users = np.broadcast_to(float(sc.users), values.shape)
     if param == "scenario.events_per_user_per_day":
         events = values.copy()
     elif param == "scenario.users":
@@ -136,7 +137,9 @@ def _threshold_sweep(
     low, high = threshold_range(preset, band)
     if values is None:
         values, tpr_i, fpr_i = scores.sweep_points(low, high)
+        inside = True  # the score model's candidates lie strictly between the neighbours
     else:
+        inside = False
         values = np.asarray(values, dtype=float)
         # Scores are probabilities; a value outside [0, 1] is invalid (NaN below) and is
         # not handed to the score model, whose log-odds it would make NaN.
@@ -146,6 +149,8 @@ def _threshold_sweep(
     fpr_rows: list = [float(f) for f in fpr]
     tpr_rows[band], fpr_rows[band] = tpr_i, fpr_i
     net = net_per_event(preset, outcome_masses(preset, tpr_rows, fpr_rows))
+    if inside:
+        return values, net
     valid = (values > low) & (values < high)
     return values, np.where(valid, net, np.nan)
 

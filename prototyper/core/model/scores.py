@@ -182,80 +182,71 @@ class BinormalScores:
 
 @dataclass(frozen=True)
 class EmpiricalScores:
-    """Scores of a labelled evaluation set (optionally weighted), sorted once."""
+    """Scores of a labelled evaluation set (optionally weighted), sorted once.
+
+    Only the distinct scores are kept, each with the rates of 'score >= it': every
+    threshold between two of them gives the rates of the higher one."""
 
     labels: np.ndarray
     scores: np.ndarray
     weights: np.ndarray | None = None
-    _sorted: np.ndarray = field(init=False, repr=False, compare=False)
-    _pos_above: np.ndarray = field(init=False, repr=False, compare=False)
-    _neg_above: np.ndarray = field(init=False, repr=False, compare=False)
+    _n: int = field(init=False, repr=False, compare=False)
+    _values: np.ndarray = field(init=False, repr=False, compare=False)  # distinct, rising
+    # Rates and weights at or above each distinct score, with a trailing 0 (above them all).
+    _tpr: np.ndarray = field(init=False, repr=False, compare=False)
+    _fpr: np.ndarray = field(init=False, repr=False, compare=False)
+    _weights: tuple[float, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         scores = np.asarray(self.scores, dtype=float)
-        order = np.argsort(scores)
-        s = scores[order]
-        positive = np.asarray(self.labels)[order].astype(float)
-        if self.weights is None:
-            weight_above = np.arange(len(s), -1, -1, dtype=float)
+        labels = np.asarray(self.labels)
+        if self.weights is None and _packable(scores, labels):
+            values, pos_above, all_above = _packed_counts(scores, labels)
         else:
-            w = np.asarray(self.weights, dtype=float)[order]
-            positive *= w
-            weight_above = _tail_sums(w)
-        # *_above[i]: weight at sorted positions >= i, i.e. scoring >= s[i].
-        pos_above = _tail_sums(positive)
-        object.__setattr__(self, "_sorted", s)
-        object.__setattr__(self, "_pos_above", pos_above)
-        object.__setattr__(self, "_neg_above", weight_above - pos_above)
+            values, pos_above, all_above = _sorted_sums(scores, labels, self.weights)
+        neg_above = all_above - pos_above
+        positive, negative = float(pos_above[0]), float(neg_above[0])
+        with np.errstate(invalid="ignore", divide="ignore"):  # a class with no weight: NaN
+            tpr, fpr = pos_above / positive, neg_above / negative
+        for a in (values, tpr, fpr):
+            a.setflags(write=False)  # handed out as views by sweep_points and curve
+        object.__setattr__(self, "_n", len(scores))
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_tpr", tpr)
+        object.__setattr__(self, "_fpr", fpr)
+        object.__setattr__(self, "_weights", (positive, negative))
 
     @property
     def n(self) -> int:
-        return len(self._sorted)
+        return self._n
 
     @property
     def positive_weight(self) -> float:
-        return float(self._pos_above[0])
+        return self._weights[0]
 
     @property
     def negative_weight(self) -> float:
-        return float(self._neg_above[0])
+        return self._weights[1]
 
     @property
     def base_rate(self) -> float:
         return self.positive_weight / (self.positive_weight + self.negative_weight)
 
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.searchsorted(self._sorted, np.asarray(thresholds, float), side="left")
-        return self._pos_above[idx] / self.positive_weight, self._neg_above[
-            idx
-        ] / self.negative_weight
-
-    def _distinct(self) -> np.ndarray:
-        """Sorted positions where a new score value starts."""
-        s = self._sorted
-        first = np.empty(len(s), dtype=bool)
-        first[:1] = True
-        np.not_equal(s[1:], s[:-1], out=first[1:])
-        return np.flatnonzero(first)
-
-    def _points(self, idx: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (
-            self._sorted[idx],
-            self._pos_above[idx] / self.positive_weight,
-            self._neg_above[idx] / self.negative_weight,
-        )
+        idx = np.searchsorted(self._values, np.asarray(thresholds, float), side="left")
+        return self._tpr[idx], self._fpr[idx]
 
     def sweep_points(self, low: float, high: float, n: int | None = None) -> tuple[np.ndarray, ...]:
         """(thresholds, tpr, fpr) at every distinct score in (low, high): each is a threshold
-        where the outcome changes. One sort (done once) and cumulative sums."""
-        idx = self._distinct()
-        values = self._sorted[idx]
-        keep = (values > low) & (values < high)
-        return self._points(idx[keep])
+        where the outcome changes. Found at loading; this slices them (read-only views)."""
+        v = self._values
+        i, j = np.searchsorted(v, low, side="right"), np.searchsorted(v, high, side="left")
+        j = max(i, j)  # low >= high: none
+        return v[i:j], self._tpr[i:j], self._fpr[i:j]
 
     def curve(self) -> tuple[np.ndarray, ...]:
         """(thresholds, tpr, fpr) at every distinct score, highest threshold first."""
-        return self._points(self._distinct()[::-1])
+        return self._values[::-1], self._tpr[-2::-1], self._fpr[-2::-1]
 
     def roc_auc(self) -> float:
         _, tpr, fpr = self.curve()
@@ -385,6 +376,72 @@ def _tail_sums(x: np.ndarray) -> np.ndarray:
     out = np.zeros(len(x) + 1)
     np.cumsum(x[::-1], out=out[-2::-1])
     return out
+
+
+def _packable(scores: np.ndarray, labels: np.ndarray) -> bool:
+    """Whether each score and label fit in one 64-bit key: scores 0 <= s < 2 (their bits
+    then leave the top two free, and order as the scores do), labels 0 or 1."""
+    if scores.ndim != 1 or labels.shape != scores.shape or not scores.size:
+        return False
+    bits = np.ascontiguousarray(scores).view(np.int64)
+    if int(np.bitwise_or.reduce(bits)) >> 62:  # a sign bit, NaN, inf or 2 and above
+        return False
+    return labels.dtype == bool or bool(np.all((labels == 0) | (labels == 1)))
+
+
+def _packed_counts(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(distinct scores rising, positives at or above each, rows at or above each), both
+    counts with a trailing 0: from one sort of (score bits << 1 | label), which orders the
+    rows by score as a sort of the scores would, with no index to gather through."""
+    key = np.left_shift(np.ascontiguousarray(scores).view(np.int64), 1)
+    np.bitwise_or(key, labels.astype(bool, copy=False), out=key)
+    key.sort()
+    n = len(key)
+    # A new score starts where the keys differ in more than the label bit.
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    diff = np.bitwise_xor(key[1:], key[:-1])
+    np.greater(diff, 1, out=first[1:])
+    del diff
+    starts = np.flatnonzero(first)
+    del first
+    lead = key[starts]
+    np.bitwise_and(key, 1, out=key)  # the labels, in score order
+    positives_through = np.cumsum(key, out=key)  # positives at sorted positions <= i
+    total = int(positives_through[-1])
+    # positives at or above a start: all but those strictly before it (integer arithmetic,
+    # then one cast: a ufunc writing integers into floats is many times slower)
+    before = positives_through[starts]
+    before -= lead & 1
+    np.subtract(total, before, out=before)
+    pos_above = np.zeros(len(starts) + 1)
+    pos_above[:-1] = before
+    all_above = np.zeros(len(starts) + 1)
+    all_above[:-1] = n - starts
+    values = np.right_shift(lead, 1).view(np.float64)
+    return values, pos_above, all_above
+
+
+def _sorted_sums(
+    scores: np.ndarray, labels: np.ndarray, weights: np.ndarray | None
+) -> tuple[np.ndarray, ...]:
+    """As _packed_counts, for any scores, labels and weights: an argsort, and tail sums of
+    the weights in that order."""
+    order = np.argsort(scores)
+    s = scores[order]
+    positive = labels[order].astype(float)
+    if weights is None:
+        weight_above = np.arange(len(s), -1, -1, dtype=float)
+    else:
+        w = np.asarray(weights, dtype=float)[order]
+        positive *= w
+        weight_above = _tail_sums(w)
+    pos_above = _tail_sums(positive)
+    first = np.empty(len(s), dtype=bool)
+    first[:1] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    starts = np.append(np.flatnonzero(first), len(s))  # and the trailing 0
+    return s[starts[:-1]], pos_above[starts], weight_above[starts]
 
 
 def preset_scores(preset: Preset, scores: ScoreModel | None = None) -> ScoreModel:

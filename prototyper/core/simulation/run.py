@@ -18,7 +18,8 @@ How it is computed, so that cost does not grow with the number of events:
 - The events that reach users are drawn per user, sparsely: each user has at least one with
   chance 1 - exp(-L) (L the user's rate of such events), so the users who do are found by
   geometric skips; each of them gets a zero-truncated Poisson count, split into classes
-  (a categorical draw for the usual single event, sequential binomials for more). All exact.
+  (a categorical draw per event for a few events, sequential binomials for many). All exact.
+  These draws are in draws.py.
 - Per-user state (habituation, experienced precision, cooldowns, false alarms left before
   abandoning) is touched only on the days the user meets an interaction; decays between
   those days are applied lazily.
@@ -44,6 +45,7 @@ from ..evaluation.engine import evaluate, outcome_masses
 from ..evaluation.value import STAKEHOLDER, UNIT
 from ..model.scores import BinormalScores, ScoreModel, binormal_rates
 from ..preset.schema import MODES, Band, Escalation, Preset
+from .draws import _Draws
 from .feedback import FeedbackResult, allocation_value, simulate_feedback
 from .plan import (
     _ABANDONING,
@@ -74,7 +76,7 @@ def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float
     return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
 
 
-class _Run:
+class _Run(_Draws):
     def __init__(self, preset: Preset, seed: int, reps: int, users: int, scores: ScoreModel):
         self.p = preset
         sc, dyn, g, tel = preset.scenario, preset.dynamics, preset.guardrails, preset.telemetry
@@ -209,6 +211,7 @@ class _Run:
         # Categorical split of one event, and the sequential-binomial split of several.
         total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
         self.cum = np.cumsum(self.lam / total, axis=1)
+        self.cum0 = self.cum[:, 0].copy()  # the largest class's share, gathered per user
         tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
         self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
         # r + cumulative shares, one sorted array: one searchsorted picks every user's class
@@ -228,153 +231,6 @@ class _Run:
                         np.asarray(masses.trust[m], dtype=float), (R,)
                     )
         self.rates_auc = self.auc.copy()
-
-    # --- sparse draws ----------------------------------------------------------------------
-
-    def _select(self) -> tuple[np.ndarray, np.ndarray]:
-        """Flat slots of the users with at least one event of a class today (abandoned or
-        not), sorted; and their replication. Each user has one with chance p = 1 - exp(-L),
-        independently, so the gaps between them are geometric: about p * users draws."""
-        R, U = self.R, self.U
-        p = -np.expm1(-self.Lam)
-        dead = p <= 0
-        if dead.all():
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        with np.errstate(divide="ignore"):
-            log_q = np.log1p(-np.where(dead, 0.5, p))[:, None]  # -inf where p is 1
-
-        def gaps(m: int) -> np.ndarray:
-            # geometric by inversion, in place: ceil(log(u) / log(1 - p)), u in (0, 1]
-            g = self.rng.random((R, m))
-            np.subtract(1.0, g, out=g)
-            np.log(g, out=g)
-            with np.errstate(over="ignore"):  # p so small that the gap overflows: no user
-                g /= log_q
-            np.minimum(g, U + 1, out=g)  # a gap past the last user is as good as infinite
-            np.ceil(g, out=g)
-            np.maximum(g, 1.0, out=g)  # u = 1 (log 0) and p = 1 give gaps of 1
-            g[dead] = U + 1
-            return g
-
-        mean = p * U
-        m = int(np.ceil((mean + 4 * np.sqrt(mean * (1 - p)) + 8).max()))
-        pos = np.cumsum(gaps(m), axis=1)
-        pos -= 1
-        while True:
-            short = pos[:, -1] < U - 1
-            if not short.any():
-                break
-            extra = np.cumsum(gaps(max(16, m // 4)), axis=1) + pos[:, -1:]
-            extra[~short] = U + 1
-            pos = np.concatenate([pos, extra], axis=1)
-        rep, j = np.nonzero(pos < U)
-        return rep * U + pos[rep, j].astype(np.int64), rep
-
-    def _counts(self, rep: np.ndarray) -> np.ndarray:
-        """Each selected user's number of events today: Poisson(L) given at least one. By
-        inversion (one uniform; the usual answer is 1), or by rejection where L > 8."""
-        K = rep.size
-        n = np.ones(K, dtype=np.int64)
-        if not K:
-            return n
-        big = self.big_rep[rep]
-        if big.any():
-            idx = np.flatnonzero(big)
-            while idx.size:
-                draw = self.rng.poisson(self.Lam[rep[idx]])
-                n[idx] = draw
-                idx = idx[draw == 0]
-        small = np.flatnonzero(~big)
-        if not small.size:
-            return n
-        u = self.rng.random(small.size)
-        more = np.flatnonzero(u >= self.p_one[rep[small]])
-        if not more.size:
-            return n
-        lam = self.Lam[rep[small[more]]]
-        e = np.exp(-lam)
-        target = e + u[more] * (1 - e)
-        pmf = lam * e
-        cdf = e + pmf
-        todo = np.arange(more.size)
-        k = 1
-        while todo.size and k < 400:
-            k += 1
-            pmf[todo] *= lam[todo] / k
-            cdf[todo] += pmf[todo]
-            n[small[more[todo]]] = k
-            todo = todo[cdf[todo] < target[todo]]
-        return n
-
-    def _split(self, n: np.ndarray, rep: np.ndarray) -> np.ndarray:
-        """Split each user's count into the classes: (rows, users), rows being truth * 5 +
-        mode for the classes that go to users, then one per escalation-eligible class."""
-        C, K, R = len(self.classes), n.size, self.R
-        rows = np.zeros((self.n_rows, K), dtype=np.int32)
-        self.class_per_rep = np.zeros((R, C), dtype=np.int64)
-        if C == 1:
-            rows[self.row_of[0]] = n
-            self.class_per_rep[:, 0] = _by_rep(rep, n.astype(float), R)
-            return rows
-        one = np.flatnonzero(n == 1)
-        if one.size:
-            # Classes are ordered by share, so most users are settled by the first compare.
-            r = rep[one]
-            u = self.rng.random(one.size)
-            cls = np.zeros(one.size, dtype=np.int64)
-            rest = np.flatnonzero(u >= self.cum[r, 0])
-            if rest.size:
-                rr = r[rest]
-                c = np.searchsorted(self.cum_flat, rr + u[rest], side="right") - rr * (C - 1)
-                cls[rest] = np.clip(c, 0, C - 1)
-            rows.ravel()[self.row_of[cls] * K + one] = 1
-            self.class_per_rep += np.bincount(r * C + cls, minlength=R * C).reshape(R, C)
-        more = np.flatnonzero(n > 1)
-        if more.size:
-            left = n[more]
-            r = rep[more]
-            for c in range(C):
-                x = self.rng.binomial(left, self.cond[r, c]) if c < C - 1 else left
-                rows[self.row_of[c], more] += x.astype(np.int32)
-                self.class_per_rep[:, c] += _by_rep(r, x.astype(float), R).astype(np.int64)
-                left = left - x
-        return rows
-
-    def _sum(self, x: np.ndarray) -> np.ndarray:
-        """Per-replication sums of per-user values (..., users) -> (..., replications), for
-        the day's users (sorted by replication; self.starts marks where each begins)."""
-        return _segment_sums(np.asarray(x), self.starts, self.R)
-
-    def _act(
-        self, counts: np.ndarray, unprompted: float, act: float, moved: Any, r, starts
-    ) -> np.ndarray:
-        """Per replication, how many of the counted events are acted on, each with the
-        chance of :func:`value.act_probability` (moved per user, or None for 1): a Bernoulli
-        draw (one uniform) where a user met one event, a binomial where more. Dense counts
-        draw a uniform for every user; sparse ones (positives, usually) only where there is
-        an event."""
-        K = counts.size
-        nnz = np.count_nonzero(counts)
-        if not nnz:
-            return np.zeros(self.R)
-        if nnz * 2 < K:
-            nz = np.flatnonzero(counts)
-            n = counts[nz]
-            p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved[nz])
-            p = np.broadcast_to(p, nz.shape)
-            acted = (self.rng.random(nz.size) < p).astype(float)
-            more = np.flatnonzero(n > 1)
-            if more.size:
-                acted[more] = self.rng.binomial(n[more], p[more])
-            return _by_rep(r[nz], acted, self.R)
-        p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved)
-        p = np.broadcast_to(p, counts.shape)
-        # a Bernoulli for one event (0 events: 0); several are redrawn below
-        acted = np.multiply(self.rng.random(K) < p, counts, dtype=np.float32)
-        more = np.flatnonzero(counts > 1)
-        if more.size:
-            acted[more] = self.rng.binomial(counts[more], p[more])
-        return _segment_sums(acted, starts, self.R)
 
     # --- the day ---------------------------------------------------------------------------
 
@@ -485,7 +341,7 @@ class _Run:
         for m in self.modes:
             target = self.target[m]
             if m in self.last_cd and slots.size:
-                hit = np.flatnonzero(M[0, m] + M[1, m])
+                hit = np.flatnonzero(M[0, m] + M[1, m] != 0)
                 hit = hit[d - self.last_cd[m][slots[hit]] <= self.cooldown[m]]
                 if hit.size:
                     moved = M[:, m, hit]
@@ -573,14 +429,17 @@ class _Run:
         comp_den = np.zeros(R)
         for m in self.modes:
             total_all = M[0, m] + M[1, m]
-            idx = np.flatnonzero(total_all)
+            # (!= 0: np.nonzero is several times faster on booleans than on integers)
+            idx = np.flatnonzero(total_all != 0)
             if not idx.size:
                 continue
             s, r = slots[idx], rep[idx]
             pos, neg = M[0, m, idx], M[1, m, idx]
             total = total_all[idx].astype(f32)
             starts = np.searchsorted(r, bounds)
-            n_sum = _segment_sums(total, starts, R)
+            # Per-user values summed per replication, all in one reduction at the end:
+            # row 0 the interactions, then each weighted by habituation, trust and both.
+            parts = [total]
             if m in self.state:
                 # One 16-byte gather per user: (day last seen, H, S, F), as float32.
                 packed = self.state[m]
@@ -589,6 +448,7 @@ class _Run:
                 new = np.empty_like(st)
                 new[:, 0] = d
             moved: Any = None  # the compliance multiplier; None for 1
+            habit_row = trust_row = moved_row = 0  # rows of parts; 0: the interactions
             if m in _SHOWN:
                 rate = self.habit_rate[m]
                 if rate > 0:
@@ -597,10 +457,8 @@ class _Run:
                     if carried is not None:
                         carried += f32(1.0 - dyn.habituation.polymorphic) * total
                         new[:, 1] = carried
-                    sums["habit"] += _segment_sums(moved * total, starts, R)
-                else:
-                    sums["habit"] += n_sum
-                sums["habit_den"] += n_sum
+                    habit_row = moved_row = len(parts)
+                    parts.append(moved * total)
             trust: Any = None
             if self.trust_on:
                 tr = dyn.trust
@@ -625,13 +483,25 @@ class _Run:
             elif m in self.static_trust:
                 trust = self.static_trust[m][r].astype(f32)
             if trust is not None:
-                sums["trust"] += _segment_sums(trust * total, starts, R)
+                trust_row = moved_row = len(parts)
+                parts.append(trust * total)
+                if moved is None:
+                    moved = trust
+                else:
+                    moved = moved * trust
+                    moved_row = len(parts)
+                    parts.append(moved * total)
+            summed = _segment_sums(np.stack(parts), starts, R)
+            n_sum = summed[0]
+            if m in _SHOWN:
+                sums["habit"] += summed[habit_row]
+                sums["habit_den"] += n_sum
+            if trust is not None:
+                sums["trust"] += summed[trust_row]
                 sums["trust_den"] += n_sum
-                moved = trust if moved is None else moved * trust
             a_pos, a_neg = self.act[m]
             # compliance: P(act | positive) averaged over the interactions
-            moved_sum = n_sum if moved is None else _segment_sums(moved * total, starts, R)
-            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, moved_sum)
+            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, summed[moved_row])
             comp_den += n_sum
             pos_sum = _segment_sums(pos, starts, R)
             self.rec_n[d, :, _POS, m] = pos_sum
@@ -651,18 +521,26 @@ class _Run:
     def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray, tolerance: np.ndarray) -> None:
         """Count false interruptions against each user's tolerance (what is left of it, per
         user, updated in place); those who run out abandon the feature from the next day."""
-        hit = np.flatnonzero(neg)
-        if not hit.size:
+        hit = neg != 0
+        n_hit = np.count_nonzero(hit)
+        if not n_hit:
             return
-        users = s[hit]
-        left = tolerance[users] - neg[hit]
+        if 4 * n_hit > 3 * neg.size:  # nearly everyone: no index, users at 0 change nothing
+            users = s
+            left = tolerance[users] - neg
+        else:
+            hit = np.flatnonzero(hit)
+            users = s[hit]
+            left = tolerance[users] - neg[hit]
         tolerance[users] = left
+        # Those already at 0 or below abandoned on an earlier day, or today in another mode.
         quit_ = users[left <= 0]
         quit_ = quit_[self.abandon_day[quit_] > d + 1]
         if quit_.size:
             r = quit_ // self.U
-            np.add.at(self.hist, (r, self.abandon_day[quit_]), -1)
-            np.add.at(self.hist, (r, np.full(quit_.size, d + 1)), 1)
+            flat = self.hist.reshape(-1)  # 1-D indices take np.add.at's fast path
+            np.add.at(flat, r * (self.D + 1) + self.abandon_day[quit_], -1)
+            np.add.at(flat, r * (self.D + 1) + (d + 1), 1)
             self.abandon_day[quit_] = d + 1
 
     def _silent(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
