@@ -28,6 +28,18 @@ class _Draws:
     rng: Any
     R: int
     U: int
+    # Set by the run each day (``_Run._rates``) or once (``_Run.__init__``).
+    classes: list[tuple[int, int, bool]]
+    row_of: np.ndarray
+    n_rows: int
+    Lam: np.ndarray
+    cum0: np.ndarray
+    cond: np.ndarray
+    cum_flat: np.ndarray
+    p_one: np.ndarray
+    big_rep: np.ndarray
+    starts: np.ndarray
+    class_per_rep: np.ndarray
 
     def _select(self) -> tuple[np.ndarray, np.ndarray]:
         """Flat slots of the users with at least one event of a class today (abandoned or
