@@ -30,6 +30,7 @@ from prototyper.core.evaluation.sweep import sweep
 from prototyper.core.model import model_build, model_sources
 from prototyper.core.model.csv_table import FEATURE, LABEL, read_csv
 from prototyper.core.model.model_sources import load_scores
+from prototyper.core.model.sklearn_estimators import load_estimator
 from prototyper.core.preset.preset_io import load_preset
 
 PRESETS = {"phishing_url": "safe_browsing_model", "fall_detection": "fall_detection_model"}
@@ -79,7 +80,7 @@ def bench_model(name: str, rows: int, repeats: int, folder: Path) -> None:
     preset = load_preset(assets.preset_path(PRESETS[name]))
     model = dataclasses.replace(preset.model, model="model.skops", data="eval.csv")
     X = model_build._matrix(spec, columns)
-    estimator = model_sources._load_estimator(model, work / "model.skops", (), False)[0]
+    estimator = load_estimator(model, work / "model.skops", (), False)[0]
     param = "experience.bands[0].threshold"
 
     def ours() -> object:
@@ -113,7 +114,7 @@ def bench_model(name: str, rows: int, repeats: int, folder: Path) -> None:
         row(
             "    check types and load the skops file",
             timings(
-                lambda: model_sources._load_estimator(model, work / "model.skops", (), False),
+                lambda: load_estimator(model, work / "model.skops", (), False),
                 repeats,
             ),
             base,

@@ -133,7 +133,9 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
     """The loaded model for a scikit-learn or score-file preset, None for a synthetic one."""
     if isinstance(doc.preset.model, SyntheticModel):
         return None
-    from .core.model.model_sources import load_scores, origin_of, remember_trust
+    from .core.model.model_paths import origin_of
+    from .core.model.model_sources import load_scores
+    from .core.model.trust_check import remember_trust
 
     trust, origin = trusted_names(args), origin_of(doc.file, doc.shown)
     if trust and isinstance(doc.preset.model, SklearnModel):  # consent this user gave here
@@ -148,7 +150,7 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
 
 
 def metrics_of(loaded: Any, preset: Preset) -> Any:
-    from .core.model.model_sources import model_metrics
+    from .core.model.metrics import model_metrics
 
     return model_metrics(
         loaded, preset.scenario.base_rate, thresholds=preset.experience.thresholds()
@@ -189,12 +191,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def best_threshold_line(best: BestThreshold, currency: str) -> str:
-    """The one-threshold yardstick: where it does best and how the design compares."""
+def best_threshold_line(best: BestThreshold, currency: str, off: float = 0.0) -> str:
+    """The one-threshold yardstick: where it does best and how the design compares; its
+    value added against the feature off, whose value per day is ``off``."""
     gap = best.current_net_per_population_day - best.net_per_population_day
     return (
-        f"best single threshold: {best.mode} above {best.threshold:.4g}, net "
-        f"{money(best.net_per_population_day, currency)}/day (all users); this design "
+        f"best single threshold: {best.mode} above {best.threshold:.4g}, value added "
+        f"{money(best.net_per_population_day - off, currency)}/day (all users); this design "
         f"{money(abs(gap), currency)}/day {'above' if gap >= 0 else 'below'} it"
     )
 
@@ -205,16 +208,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     e = evaluate(doc.preset, loaded)
     best = best_single_threshold(doc.preset, loaded)
     metrics = metrics_of(loaded, doc.preset) if loaded is not None else None
+    off = e.baseline_per_event * e.events_per_day * e.population  # the feature off, a day
     if args.json:
-        doc_json = summary(e)
+        doc_json = summary(e, loaded)
         if metrics is not None:
             doc_json["layers"]["model"].update(metrics.to_dict())
         doc_json["best_single_threshold"] = best.to_dict()
+        added = best.net_per_population_day - off
+        doc_json["best_single_threshold"]["value_added_per_population_day"] = (
+            added if np.isfinite(added) else None
+        )
         print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
-        say(text_summary(replace(e, preset=shown(e.preset))))
+        say(text_summary(replace(e, preset=shown(e.preset)), loaded))
         say()
-        say(best_threshold_line(best, e.preset.payoffs.currency))
+        say(best_threshold_line(best, e.preset.payoffs.currency, off))
         if metrics is not None:
             say()
             say(metrics.text())
@@ -267,9 +275,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         result.net_per_event,
         result.net_per_user_day,
         result.net_per_population_day,
+        result.added_per_population_day,
         strict=True,
     )
     header = ["value", "net_per_event", "net_per_user_day", "net_per_population_day"]
+    header.append("added_per_population_day")  # last, so existing columns keep their place
     if args.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
@@ -279,9 +289,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     best = {
         "value": result.best_value,
         "net_per_population_day": float(result.net_per_population_day[result.best_index]),
+        "added_per_population_day": float(result.added_per_population_day[result.best_index]),
     }
     if args.json:
-        doc: dict[str, Any] = {
+        out: dict[str, Any] = {
             "param": result.param,
             "current": None if np.isnan(result.current) else result.current,
             "best": best,
@@ -291,7 +302,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 for row in rows
             ],
         }
-        print(json.dumps(doc, indent=2, allow_nan=False))
+        print(json.dumps(out, indent=2, allow_nan=False))
         return 0
     cur = printable(preset.payoffs.currency)
     if loaded is not None:
@@ -304,19 +315,31 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"{args.param}: {len(result.values)} values "
         f"from {result.values.min():.4g} to {result.values.max():.4g}"
     )
-    say(f"best: {best['value']:.4g} -> {money(best['net_per_population_day'], cur)} per day")
+    say(
+        f"best: {best['value']:.4g} -> value added "
+        f"{money(best['added_per_population_day'], cur)} per day"
+    )
     if not np.isnan(result.current):
         print(f"current: {result.current:.4g}")
     step = max(1, len(result.values) // 25)
-    print(f"{'value':>12} {'net per day (all users)':>26}")
-    for v, net in zip(result.values[::step], result.net_per_population_day[::step], strict=True):
-        say(f"{v:>12.4g} {money(net, cur) if np.isfinite(net) else 'invalid':>26}")
+    print(f"{'value':>12} {'value added per day':>22} {'total incl. harm anyway':>26}")
+    picked = zip(
+        result.values[::step],
+        result.added_per_population_day[::step],
+        result.net_per_population_day[::step],
+        strict=True,
+    )
+    for v, added, net in picked:
+        if np.isfinite(net):
+            say(f"{v:>12.4g} {money(added, cur):>22} {money(net, cur):>26}")
+        else:
+            say(f"{v:>12.4g} {'invalid':>22}")
     return 0
 
 
 def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
     m = metrics_of(loaded, preset).to_dict()
-    keys = ("source", "files", "score_method", "calibrated_from_decision_function")
+    keys: tuple[str, ...] = ("source", "files", "score_method", "calibrated_from_decision_function")
     keys += ("eval_size", "eval_base_rate", "scenario_base_rate", "auc", "notes")
     return {k: m[k] for k in keys}
 

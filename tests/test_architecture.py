@@ -115,7 +115,7 @@ def _lint_imports(root: Path) -> subprocess.CompletedProcess:
 
 
 def test_import_contracts_hold():
-    assert len(CONTRACTS) == 3
+    assert len(CONTRACTS) == 4
     proc = _lint_imports(REPO_ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in CONTRACTS:
@@ -148,6 +148,12 @@ _BREAKS = {
         "from .model_sources import load_scores\n\n    return load_scores",
         "core's modules import each other without cycles",
         ".scores -> .model_sources",
+    ),
+    "cycle-in-qt-plots": (
+        "qt/plots/common.py",
+        "from .roc import QtRoc\n\n    return QtRoc",
+        "the plot and form modules import each other without cycles",
+        ".common -> .roc",
     ),
     "window-in-cli-function": (
         "cli.py",

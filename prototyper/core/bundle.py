@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .limits import ZIP_ERRORS, Refused, copy_member, open_regular, read_regular
-from .model.model_sources import model_files, origin_of, resolve_path
+from .model.model_paths import model_files, origin_of, resolve_path
 from .preset.preset_io import (
     MAX_BYTES,
     PresetError,
@@ -107,8 +107,11 @@ def pack(
     if problems:
         raise PresetError(problems)
     rewritten = rewrite_scalars(text, new_paths)
+    # mypy types replace() on a union by the fields all members share (none here); the keys
+    # are this model's own FILE_FIELDS.
     expected = dataclasses.replace(
-        preset.model, **{k.split(".", 1)[1]: v for k, v in new_paths.items()}
+        preset.model,
+        **{k.split(".", 1)[1]: v for k, v in new_paths.items()},  # type: ignore[arg-type]
     )
     if loads_preset(rewritten, str(origin.file)).model != expected:  # pragma: no cover
         raise AssertionError("rewriting the model paths changed more than the paths")
@@ -181,6 +184,8 @@ def rewrite_scalars(text: str, values: dict[str, str]) -> str:
     """Replace the scalar at each dotted mapping path (e.g. ``model.data``) with a new text,
     leaving the rest of the YAML, comments included, as it was."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is None:  # pragma: no cover - validated presets
+        raise ValueError("the preset is empty")
     spans = []
     for dotted, value in values.items():
         node = root
@@ -240,7 +245,7 @@ def load_bundle(archive: str | os.PathLike, dest: str | os.PathLike | None = Non
     preset. Raises PresetError naming the archive; on failure nothing is left behind."""
     archive = Path(archive)
     owns = dest is None
-    directory = Path(tempfile.mkdtemp(prefix="prototyper-bundle-")) if owns else Path(dest)
+    directory = Path(tempfile.mkdtemp(prefix="prototyper-bundle-")) if dest is None else Path(dest)
     try:
         _extract(archive, directory)
         label = f"{archive}/{PRESET_NAME}"

@@ -58,7 +58,8 @@ def _mb(n: int) -> str:
 def open_regular(path: str | os.PathLike, max_bytes: int, too_big: str | None = None) -> BinaryIO:
     """Open ``path`` for reading if it is a regular file of at most ``max_bytes`` (its size
     from fstat on the opened descriptor, so what is checked is what is read)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | nonblocking | getattr(os, "O_NOCTTY", 0)
     flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -74,7 +75,7 @@ def open_regular(path: str | os.PathLike, max_bytes: int, too_big: str | None = 
             raise Refused(f"cannot read: it {_not_a_file(st.st_mode)}")
         if st.st_size > max_bytes:
             raise Refused(too_big or f"is {_mb(st.st_size)}, over the {_mb(max_bytes)} allowed")
-        if hasattr(os, "set_blocking") and getattr(os, "O_NONBLOCK", 0):
+        if nonblocking and hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:

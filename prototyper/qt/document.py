@@ -24,14 +24,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ..core.evaluation.analysis import Analysis
 from ..core.evaluation.analysis import analyse as core_analyse
 from ..core.limits import Refused, open_regular
-from ..core.model.model_sources import (
-    ModelCache,
-    default_cache,
-    model_files,
-    rebase_paths,
-    resolve_path,
-    score_model,
-)
+from ..core.model.model_paths import model_files, rebase_paths, resolve_path
+from ..core.model.model_sources import ModelCache, default_cache, score_model
 from ..core.preset.preset_io import (
     MAX_BYTES,
     PresetError,

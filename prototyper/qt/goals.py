@@ -42,13 +42,15 @@ MUTED_COLOR = "#757575"
 CARD_COLOR = "#fafafa"
 BORDER_COLOR = "#e0e0e0"
 FIGURES_PER_CARD = 4
+# System first: its value added is the first number anyone reads.
 LAYERS = (  # key, title, columns of figures, share of the width
-    ("organization", "Organization", 1, 2),
-    ("system", "System", 1, 2),
-    ("user", "User", 2, 4),
-    ("model", "Model", 2, 3),
-    ("leading_indicators", "Leading indicators", 2, 3),
+    ("system", "System", 2, 5),
+    ("organization", "Organization", 1, 3),
+    ("user", "User", 2, 8),
+    ("model", "Model", 2, 6),
+    ("leading_indicators", "Leading indicators", 2, 6),
 )
+NOT_MODELLED = "not modelled"
 
 
 @dataclass(frozen=True)
@@ -84,26 +86,11 @@ def _score(t: float) -> str:
 def layer_figures(doc: dict) -> dict[str, list[Figure]]:
     """The figures each card shows, from a :func:`report.summary` document."""
     layers, cur = doc["layers"], doc["scenario"]["currency"]
-    org, system, user = layers["organization"], layers["system"], layers["user"]
+    org, user = layers["organization"], layers["user"]
     out: dict[str, list[Figure]] = {}
 
-    business, operator = org["business_value_per_day"], org["operator_value_per_day"]
-    yearly, whose = max(
-        (business or 0.0, "the business"), (operator or 0.0, "operators"), key=lambda v: abs(v[0])
-    )
-    out["organization"] = [
-        Figure(_money(business, cur), "to the business per day", signed_color(business)),
-        Figure(_money(operator, cur), "to operators per day", signed_color(operator)),
-        Figure(_money(yearly * 365, cur), f"to {whose} per year", signed_color(yearly)),
-    ]
-
-    net, added = system["net_value_per_day"] or 0.0, system["value_added_per_day"] or 0.0
-    users = doc["scenario"]["users"]
-    out["system"] = [
-        Figure(_money(net, cur), "net value per day, all users", signed_color(net)),
-        Figure(_money(added, cur), "per day vs. feature off", signed_color(added)),
-        Figure(_money(added * 365 / users, cur), "added per user-year", signed_color(added)),
-    ]
+    out["organization"] = organization_figures(org, cur)
+    out["system"] = system_figures(doc, cur)
 
     harms = user["harms_avoided_per_user_year"]
     interruptions = user["interruptions_per_user_day"]
@@ -157,7 +144,15 @@ def layer_figures(doc: dict) -> dict[str, list[Figure]]:
     per_day = doc["interactions_per_user_day"]
     used = [m for m in ACTIVE_MODES if (per_day[m]["after_cap"] or 0) > 0]
     figures = [
-        Figure(percent(lead["compliance"][m]), acted_caption(m), mode_color(m)) for m in used[:2]
+        Figure(
+            percent(lead["acts_when_shown"][m]),
+            acted_caption(m),
+            mode_color(m),
+            f"Acts when shown: the share of {modes.get(m).plural} acted on, right or wrong. "
+            f"A correct one is acted on {percent(lead['acts_when_right'][m])} of the time "
+            "(acts when right).",
+        )
+        for m in used[:2]
     ]
     demoted = [(m, lead["demoted_share"][m]) for m in ACTIVE_MODES if lead["demoted_share"][m]]
     for m, d in demoted[:1]:
@@ -187,6 +182,96 @@ def layer_figures(doc: dict) -> dict[str, list[Figure]]:
     return out
 
 
+def layer_notes(doc: dict) -> dict[str, str]:
+    """Notes at the right of a card's title: for a real model, the 95% range of value added
+    from its evaluation set (see :func:`system_figures`)."""
+    interval = doc["value_added"]["interval_95"]
+    if interval is None:
+        return {}
+    cur, ends = doc["scenario"]["currency"], interval["value_added_per_population_day"]
+    return {"system": f"95%: {_money(ends['low'], cur)} to {_money(ends['high'], cur)}"}
+
+
+def organization_figures(org: dict, currency: str) -> list[Figure]:
+    """Value added for the business and for operators, modelled ones first; a stakeholder
+    the preset gives no payoff says so instead of showing $0."""
+    whose = {"business": "the business", "operator": "operators"}
+    modelled = [w for w in whose if org[w]["modelled"]]
+    figures = []
+    for who in modelled:
+        added = org[who]["value_added_per_day"]
+        figures.append(
+            Figure(
+                _money(added, currency),
+                f"added for {whose[who]} per day",
+                signed_color(added),
+                f"Value added for {whose[who]} per day against the feature off",
+            )
+        )
+    for who in whose:
+        if who not in modelled:
+            figures.append(
+                Figure(
+                    "—",
+                    f"{whose[who]}: {NOT_MODELLED}",
+                    MUTED_COLOR,
+                    f"The preset gives {whose[who]} no payoff: their value is unknown, not $0",
+                )
+            )
+    return figures
+
+
+def system_figures(doc: dict, currency: str) -> list[Figure]:
+    """Value added first (with the evaluation set's 95% range for a real model), then the
+    value of correct and the cost of wrong it is made of, then the total with the harm that
+    happens anyway, clearly named."""
+    system = doc["layers"]["system"]
+    added = system["value_added_per_day"] or 0.0
+    correct = system["value_of_correct_per_day"] or 0.0
+    wrong = system["cost_of_wrong_per_day"] or 0.0
+    total = system["total_value_incl_harm_anyway_per_day"] or 0.0
+    caption = "value added per day"
+    tooltip = "Value added, all users, against the same world with the feature off"
+    interval = doc["value_added"]["interval_95"]
+    if interval is not None:
+        ends = interval["value_added_per_population_day"]
+        low, high = _money(ends["low"], currency), _money(ends["high"], currency)
+        tooltip += (
+            f"; 95% range {low} to {high}: the evaluation set's TPR and FPR at the ends of "
+            "their Wilson intervals (rule of three where none are flagged); payoffs and "
+            "responses taken as given"
+        )
+
+    def figure(value: float, caption: str, color: str, why: str) -> Figure:
+        text = _money(value, currency)
+        return Figure(text, caption, color, f"{text} {caption}. {why}")
+
+    return [
+        figure(added, caption, signed_color(added), tooltip),
+        figure(
+            correct,
+            "value of correct",
+            signed_color(correct),
+            "Value added on positive events: true positives acted on beyond users acting "
+            "on their own, times the harm each avoids",
+        ),
+        figure(
+            wrong,
+            "cost of wrong",
+            COST_COLOR if wrong > 0 else signed_color(-wrong),
+            "Value lost to false alarms acted on and to the attention every interaction "
+            "takes; value of correct minus cost of wrong is the value added",
+        ),
+        figure(
+            total,
+            "total incl. harm anyway",
+            NEUTRAL_COLOR,
+            "Net value per day, all users: value added plus the value of the same world "
+            "with the feature off, whose harm happens with or without the design",
+        ),
+    ]
+
+
 def horizon_figures(sim: Simulation) -> list[Figure]:
     """The simulation's horizon figures: net value and value added over the horizon with
     their 90% ranges over the replications, the users still active, and what the preset's
@@ -203,16 +288,18 @@ def horizon_figures(sim: Simulation) -> list[Figure]:
         active_range = f" (90%: {percent(active.p5)} to {percent(active.p95)})"
     figures = [
         Figure(
-            _money(net.mean, cur),
-            f"net over {days} days ({money_range('net_value')})",
-            signed_color(net.mean),
-            f"Net value over {days} days, all stakeholders, all users: mean of "
+            _money(added.mean, cur),
+            f"added over {days} days ({money_range('value_added')})",
+            signed_color(added.mean),
+            f"Value added over {days} days against the feature off, all users: mean of "
             f"{sim.replications} replications; 90% of them between the two figures",
         ),
         Figure(
-            _money(added.mean, cur),
-            f"vs. feature off ({money_range('value_added')})",
-            signed_color(added.mean),
+            _money(net.mean, cur),
+            f"total incl. harm anyway ({money_range('net_value')})",
+            NEUTRAL_COLOR,
+            f"Net value over {days} days, all stakeholders, all users, with the harm that "
+            "happens with or without the design",
         ),
         Figure(
             percent(active.mean),
@@ -245,7 +332,8 @@ def horizon_figures(sim: Simulation) -> list[Figure]:
 
 
 def acted_caption(mode: str) -> str:
-    """The caption under a mode's compliance figure, from the table of modes."""
+    """The caption under a mode's acts-when-shown figure (the share of its interactions
+    acted on, right or wrong), from the table of modes."""
     row = modes.get(mode)
     return row.caption or f"of {row.plural} acted on"
 
@@ -287,6 +375,7 @@ class GoalCard(QWidget):
     def __init__(self, title: str, columns: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title, self.columns = title, columns
+        self.note, self.note_color = "", MUTED_COLOR  # small text at the right of the title
         self.figures: list[Figure] = []
         self._fonts: _Fonts | None = None
         self._cells: tuple = ((), [])  # (key, cells): laid out once per size and figures
@@ -300,8 +389,15 @@ class GoalCard(QWidget):
         self.setAccessibleDescription(self.text())
         self.update()
 
+    def show_note(self, note: str) -> None:
+        if note != self.note:
+            self.note = note
+            self.setAccessibleDescription(self.text())
+            self.update()
+
     def text(self) -> str:
-        return "\n".join([self.title, *(f"  {f.text} — {f.caption}" for f in self.figures)])
+        title = f"{self.title} ({self.note})" if self.note else self.title
+        return "\n".join([title, *(f"  {f.text} — {f.caption}" for f in self.figures)])
 
     def fonts(self) -> _Fonts:
         if self._fonts is None:
@@ -362,6 +458,10 @@ class GoalCard(QWidget):
                 bad.append(figure.caption)
             elif caption.bottom() > self.height() - 2:
                 bad.append(figure.caption)
+        if self.note:
+            room = self.width() - 2 * PAD_X - f.title_fm.horizontalAdvance(self.title) - GAP_X
+            if f.small_fm.horizontalAdvance(self.note) > room:
+                bad.append(self.note)
         return bad
 
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -383,6 +483,13 @@ class GoalCard(QWidget):
         p.drawText(
             title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.title
         )
+        if self.note:
+            p.setFont(f.small)
+            p.setPen(QColor(self.note_color))
+            room = title.width() - f.title_fm.horizontalAdvance(self.title) - GAP_X
+            note = f.small_fm.elidedText(self.note, Qt.TextElideMode.ElideRight, max(room, 0))
+            right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            p.drawText(title, right, note)
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         for big, caption, figure in self.cells():
             p.setFont(f.big)
@@ -404,25 +511,11 @@ class HorizonCard(GoalCard):
 
     def show_horizon(self, title: str, figures: list[Figure], note: str, stale: bool) -> None:
         self.title, self.note, self.stale = title, note, stale
+        self.note_color = STALE_NOTE_COLOR if stale else MUTED_COLOR
         self._cells = ((), [])
         self.show_figures(figures)
         self.setAccessibleDescription(self.text())
         self.update()
-
-    def text(self) -> str:
-        return super().text().replace(self.title, f"{self.title} ({self.note})", 1)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        super().paintEvent(event)
-        f = self.fonts()
-        p = QPainter(self)
-        p.setFont(f.small)
-        p.setPen(QColor(STALE_NOTE_COLOR if self.stale else MUTED_COLOR))
-        title = QRect(PAD_X, PAD_Y, self.width() - 2 * PAD_X, f.title_fm.height())
-        p.drawText(
-            title, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.note
-        )
-        p.end()
 
 
 class QtGoalsDashboard(QWidget):
@@ -448,13 +541,16 @@ class QtGoalsDashboard(QWidget):
         # Always as tall as the figures need: the plots below give way, never the goals.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.figures: dict[str, list[Figure]] = {}
+        self.notes: dict[str, str] = {}
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
-        self.figures = layer_figures(summary(analysis.evaluation))
+        doc = summary(analysis.evaluation, analysis.scores)
+        self.figures, self.notes = layer_figures(doc), layer_notes(doc)
         for key, card in self.cards.items():
             card.show_figures(self.figures[key])
+        self.cards["system"].show_note(self.notes.get("system", ""))
 
     def set_horizon(self, simulation: Simulation | None, stale: bool) -> None:
         """Show a simulation's horizon figures (greyed when the design changed since), or

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from .. import assets
 from ..core.bundle import Bundle, is_bundle, load_bundle
-from ..core.model.model_sources import ConsentNeeded, model_files, rebase_paths, resolve_path
+from ..core.model.model_paths import model_files, rebase_paths, resolve_path
+from ..core.model.trust_check import ConsentNeeded
 from ..core.preset import recovery
 from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
 from ..core.preset.schema import MODES, Preset
@@ -38,9 +39,12 @@ from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
-from .plots import QtOutcomeBreakdown, QtRoc, QtScoreDistributions, QtValueCurve
+from .plots.distributions import QtScoreDistributions
+from .plots.outcomes import QtOutcomeBreakdown
+from .plots.over_time import QtSimulationStatus, QtTimePlots
+from .plots.roc import QtRoc
+from .plots.value_curve import QtValueCurve
 from .simulation import SimulationController
-from .time_plots import QtSimulationStatus, QtTimePlots
 
 log = logging.getLogger("prototyper")
 

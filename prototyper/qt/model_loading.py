@@ -16,7 +16,7 @@ it runs in a :class:`~prototyper.qt.workers.Worker` in four steps, each in one p
 
 1. *check* (worker): for a scikit-learn model, which of the file's types this user has not
    trusted on this computer, or that it is a pickle
-   (:func:`~prototyper.core.model.model_sources.check_trust`); for a bundle, extract it safely;
+   (:func:`~prototyper.core.model.trust_check.check_trust`); for a bundle, extract it safely;
 2. *consent* (GUI): ask about those types (each one that can run code marked so), or about
    the pickle; "No" changes nothing. Accepted types are remembered for the model file's
    SHA-256 on this computer (:mod:`prototyper.core.model.trust`), never written into the preset;
@@ -56,19 +56,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.bundle import Bundle, is_bundle, load_bundle
+from ..core.model.model_paths import Origin, model_files, origin_of
 from ..core.model.model_sections import described, replace_model, score_file_model, sklearn_model
-from ..core.model.model_sources import (
-    CAN_RUN_CODE,
-    Origin,
-    TrustCheck,
-    check_trust,
-    load_scores,
-    model_files,
-    origin_of,
-    requesting_allowed,
-    runs_code,
-)
-from ..core.model.trust import remember
+from ..core.model.model_sources import load_scores
+from ..core.model.trust import remember, runs_code
+from ..core.model.trust_check import CAN_RUN_CODE, TrustCheck, check_trust, requesting_allowed
 from ..core.preset.preset_io import PresetError, load_preset, with_values
 from ..core.preset.schema import (
     PICKLE_SUFFIXES,

@@ -6,7 +6,7 @@ button, and one short summary of a real model (its ROC AUC, the evaluation set, 
 rates). It only forwards what the user clicks as requests.
 
 :class:`QtModelView` is the details window (opened from that button, so the main 2x2 plot
-grid stays as it is): the figures of :func:`~prototyper.core.model.model_sources.model_metrics`,
+grid stays as it is): the figures of :func:`~prototyper.core.model.metrics.model_metrics`,
 a reliability (calibration) plot with the diagonal, the curve as measured and the curve
 reweighted to the scenario's base rate, score histograms of the positives and negatives, and
 the notes (calibration by Platt scaling, operating points resting on zero observed events).
@@ -33,18 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.format import one_in
-from ..core.model.model_sources import LoadedModel, ModelMetrics, model_metrics
+from ..core.model.loaded_model import LoadedModel
+from ..core.model.metrics import ModelMetrics, model_metrics
 from ..core.preset.schema import ScoreFileModel, SklearnModel
 from .document import Analysis, Document
-from .plots import (
-    AXIS_COLOR,
-    LEFT_AXIS_WIDTH,
-    DecadeAxis,
-    ProbabilityAxis,
-    _decade_as_share,
-    _style,
-    logit,
-)
+from .plots.axes import DecadeAxis, ProbabilityAxis
+from .plots.common import AXIS_COLOR, LEFT_AXIS_WIDTH, _decade_as_share, _style, logit
 from .theme import CURRENT_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, qcolor
 
 MAX_GROUPS_SHOWN = 12

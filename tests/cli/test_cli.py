@@ -46,6 +46,7 @@ def test_evaluate_json_is_stable_and_matches_the_engine(capsys, small_file):
     assert doc["net_value"]["per_event"] == pytest.approx(e.net_per_event)
     assert doc["net_value"]["per_population_day"] == pytest.approx(e.net_per_population_day)
     assert list(doc) == [
+        "value_added",
         "scenario",
         "net_value",
         "value_added_vs_feature_off",
@@ -68,7 +69,8 @@ def test_evaluate_json_is_stable_and_matches_the_engine(capsys, small_file):
 
 def test_evaluate_text_and_set(capsys, small_file):
     code, out, _ = run(capsys, "evaluate", small_file)
-    assert code == 0 and "net value" in out and "goals:" in out
+    assert code == 0 and "goals:" in out
+    assert out.split("\n")[3].startswith("value added vs. feature off")
     code, changed, _ = run(
         capsys, "evaluate", small_file, "--json", "--set", "experience.bands[0].threshold=0.9"
     )
@@ -91,7 +93,13 @@ def test_sweep_csv_and_json(capsys, small_file):
     )
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["value", "net_per_event", "net_per_user_day", "net_per_population_day"]
+    assert rows[0] == [
+        "value",
+        "net_per_event",
+        "net_per_user_day",
+        "net_per_population_day",
+        "added_per_population_day",
+    ]
     assert len(rows) > 100
     values = [float(r[0]) for r in rows[1:]]
     assert values == sorted(values) and 0 < values[0] and values[-1] < 0.5
@@ -109,6 +117,23 @@ def test_sweep_csv_and_json(capsys, small_file):
     assert code == 0 and len(doc["points"]) == 11 and doc["current"] == 0.25
     best = max(doc["points"], key=lambda p: p["net_per_event"])
     assert doc["best"]["value"] == best["value"]
+
+
+def test_sweep_ranks_by_value_added_when_the_feature_off_moves_too(capsys, small_file):
+    # More users acting on their own raise the net value with or without the feature, and
+    # leave the design less to add: the best value is the one that adds most.
+    argv = ["sweep", small_file, "--param", "response.unprompted.positive"]
+    code, out, _ = run(capsys, *argv, "--values", "0.1,0.5", "--json")
+    doc = json.loads(out)
+    assert code == 0
+    low, high = doc["points"]
+    assert high["net_per_population_day"] > low["net_per_population_day"]
+    assert high["added_per_population_day"] < low["added_per_population_day"]
+    assert doc["best"]["value"] == 0.1
+    e = evaluate(loads_preset(SMALL))
+    assert low["added_per_population_day"] == pytest.approx(e.added_per_population_day)
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "-> value added " in out and "value added per day" in out
 
 
 @pytest.mark.parametrize(

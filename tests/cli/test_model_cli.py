@@ -102,7 +102,8 @@ def test_sweep_csv_of_an_sklearn_model_is_the_engines(capsys, sklearn_preset):
     code, out, err = run(capsys, "sweep", sklearn_preset, "--param", param, "--csv")
     assert code == 0, err
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["value", "net_per_event", "net_per_user_day", "net_per_population_day"]
+    assert rows[0][:4] == ["value", "net_per_event", "net_per_user_day", "net_per_population_day"]
+    assert rows[0][4:] == ["added_per_population_day"]
     preset = load_preset(sklearn_preset)
     loaded = model_sources.load_scores(preset.model, sklearn_preset.parent)
     want = sweep(preset, param, scores=loaded)
@@ -113,6 +114,8 @@ def test_sweep_csv_of_an_sklearn_model_is_the_engines(capsys, sklearn_preset):
     assert len(values) == len(np.unique(s[(s > 0.0) & (s < 0.5)]))
     net = np.array([float(r[1]) for r in rows[1:]])
     np.testing.assert_allclose(net, want.net_per_event, rtol=1e-15)
+    added = np.array([float(r[4]) for r in rows[1:]])
+    np.testing.assert_allclose(added, want.added_per_population_day, rtol=1e-15)
     code, out, _ = run(capsys, "sweep", sklearn_preset, "--param", param, "--json")
     assert json.loads(out)["model"]["eval_size"] == 600
     code, out, _ = run(capsys, "sweep", sklearn_preset, "--param", param)

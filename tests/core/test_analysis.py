@@ -14,6 +14,7 @@ from prototyper.core.evaluation.analysis import (
 )
 from prototyper.core.evaluation.engine import evaluate
 from prototyper.core.evaluation.report import summary
+from prototyper.core.format import money
 from prototyper.core.model.scores import EmpiricalScores
 from prototyper.core.preset.preset_io import with_values
 from prototyper.core.preset.schema import Band
@@ -89,6 +90,11 @@ def test_evaluate_reports_the_best_single_threshold(small, tmp_path, capsys):
     assert added["mode"] == "automate"
     assert added["threshold"] == pytest.approx(best.threshold)
     assert added["net_per_population_day"] == pytest.approx(best.net_per_population_day)
+    e = evaluate(small)
+    off = e.baseline_per_event * e.events_per_day * e.population
+    value_added = best.net_per_population_day - off
+    assert added["value_added_per_population_day"] == pytest.approx(value_added)
     assert cli.main(["evaluate", str(path)]) == 0
     out = capsys.readouterr().out
-    assert f"best single threshold: automate above {best.threshold:.4g}, net " in out
+    line = f"best single threshold: automate above {best.threshold:.4g}, value added "
+    assert line + f"{money(value_added)}/day" in out

@@ -423,13 +423,13 @@ def test_a_skops_file_with_a_bomb_schema_is_refused_before_any_consent_question(
 
 def test_a_schema_over_its_cap_is_measured_while_streaming(tmp_path, monkeypatch):
     """Under a cap below the real size, refused whatever the header says it is."""
-    from prototyper.core.model import model_sources
+    from prototyper.core.model import trust_check
     from prototyper.core.preset.schema import SklearnModel
 
     write_eval(tmp_path)
     schema = b'{"x": "' + b" " * 100_000 + b'"}'
     raw_zip(tmp_path / "model.skops", [("schema.json", *deflated(schema)[1:])])
-    monkeypatch.setattr(model_sources, "MAX_SCHEMA_BYTES", 50_000)
+    monkeypatch.setattr(trust_check, "MAX_SCHEMA_BYTES", 50_000)
     with pytest.raises(PresetError) as info:
         load_scores(SklearnModel(model="model.skops", data="eval.csv"), tmp_path)
     assert "its schema.json unpacks to 100 kB, over the 50 kB allowed" in str(info.value)

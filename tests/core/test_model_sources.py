@@ -19,19 +19,18 @@ from prototyper.assets import asset_dir, preset_path
 from prototyper.core.bundle import load_bundle, pack
 from prototyper.core.evaluation.engine import evaluate
 from prototyper.core.evaluation.sweep import sweep
-from prototyper.core.model import model_build, model_sources
-from prototyper.core.model.model_sources import (
+from prototyper.core.model import model_build, model_sources, trust_check
+from prototyper.core.model.metrics import model_metrics
+from prototyper.core.model.model_paths import model_files, origin_of
+from prototyper.core.model.model_sources import load_scores, score_model
+from prototyper.core.model.sklearn_estimators import platt
+from prototyper.core.model.trust import remembered
+from prototyper.core.model.trust_check import (
     PickleConsent,
     UntrustedTypes,
     check_trust,
-    load_scores,
-    model_metrics,
-    origin_of,
-    platt,
     remember_trust,
-    score_model,
 )
-from prototyper.core.model.trust import remembered
 from prototyper.core.preset.preset_io import PresetError, dumps_preset, load_preset, loads_preset
 from prototyper.core.preset.schema import ScoreFileModel, SklearnModel, SyntheticModel
 
@@ -742,7 +741,7 @@ def test_shipped_model_presets_trust_exactly_what_their_models_need(name):
     check = check_trust(preset.model, path.parent)
     assert check.ok and not check.pickle
     assert set(preset.model.trusted_types) == set(sio.get_untrusted_types(file=check.path))
-    for f in model_sources.model_files(preset.model).values():
+    for f in model_files(preset.model).values():
         assert (path.parent / f).stat().st_size < 1_000_000
 
 
@@ -793,7 +792,7 @@ def test_model_paths_in_presets_resolve_from_anywhere(tmp_path, monkeypatch):
 
 
 def test_a_model_file_that_unpacks_too_large_is_refused(lr_folder, monkeypatch):
-    monkeypatch.setattr(model_sources, "MAX_MODEL_BYTES", 1000)
+    monkeypatch.setattr(trust_check, "MAX_MODEL_BYTES", 1000)
     with pytest.raises(PresetError) as info:
         load_scores(SklearnModel(model="model.skops", data="eval.csv"), lr_folder)
     (problem,) = info.value.problems

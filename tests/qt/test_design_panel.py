@@ -20,20 +20,21 @@ from prototyper.core.preset.schema import Band, Preset, ScoreFileModel, Syntheti
 from prototyper.core.preset.structure import field_spec, get_path, leaf_paths
 from prototyper.qt.design_panel import QtDesignPanel, reindex_citations, split_lowest_band
 from prototyper.qt.document import Document
-from prototyper.qt.form import (
+from prototyper.qt.forms.editors import (
     QtCheck,
     QtChoiceBox,
-    QtCountBox,
     QtFileField,
     QtMappingView,
+    QtTextArea,
+    QtTextLine,
+)
+from prototyper.qt.forms.metadata import log_odds, separation
+from prototyper.qt.forms.numbers import (
+    QtCountBox,
     QtNumberBox,
     QtOptionalCount,
     QtScaleSlider,
     QtSlider,
-    QtTextArea,
-    QtTextLine,
-    log_odds,
-    separation,
 )
 from prototyper.qt.theme import mode_color
 

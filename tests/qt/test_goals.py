@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QFont
 
 from prototyper import assets
 from prototyper.core.evaluation.report import summary
-from prototyper.core.format import auc_text, duration, how_often, money, share
+from prototyper.core.format import auc_text, duration, how_often, money, money_short, share
 from prototyper.core.preset.preset_io import load_preset
 from prototyper.qt.document import Document
 from prototyper.qt.goals import (
@@ -78,10 +78,10 @@ def test_one_card_per_layer_with_its_figures(dashboard):
 
 
 def test_dashboard_follows_the_document(dashboard, document):
-    old = money(document.analysis.evaluation.net_per_population_day, "USD")
+    old = money(document.analysis.evaluation.added_per_population_day, "USD")
     assert old in dashboard.text()
     document.set_value(TOP, 0.3)
-    new = money(document.analysis.evaluation.net_per_population_day, "USD")
+    new = money(document.analysis.evaluation.added_per_population_day, "USD")
     assert new != old
     assert new in dashboard.text() and old not in dashboard.text()
     assert new in dashboard.cards["system"].toolTip()
@@ -106,8 +106,9 @@ def test_value_and_cost_colours(dashboard, document):
     system = dashboard.cards["system"].figures
     e = document.analysis.evaluation
     assert e.net_per_population_day < 0 < e.added_per_population_day
-    assert system[0].color == COST_COLOR
-    assert system[1].color == VALUE_COLOR
+    assert system[0].color == VALUE_COLOR  # value added
+    assert system[1].color == VALUE_COLOR  # value of correct
+    assert system[2].color == COST_COLOR  # cost of wrong
     image = dashboard.grab().toImage()
     assert has_color(image, COST_COLOR) and has_color(image, VALUE_COLOR)
 
@@ -138,3 +139,50 @@ def test_every_bundled_preset_fits_the_dashboard(qtbot, tmp_path, path):
     image.save(str(tmp_path / f"goals_{path.stem}.png"))
     assert view.overflowing() == {}
     assert view.sizeHint().height() <= 160
+
+
+@pytest.mark.parametrize("path", assets.bundled_presets(), ids=lambda p: p.stem)
+def test_value_added_leads_the_system_card_and_nothing_unmodelled_shows_zero(qtbot, path):
+    document = Document(load_preset(path))
+    view = QtGoalsDashboard(document)
+    qtbot.addWidget(view)
+    doc = summary(document.analysis.evaluation, document.analysis.scores)
+    system = view.cards["system"].figures
+    cur = doc["scenario"]["currency"]
+    added = doc["layers"]["system"]["value_added_per_day"]
+    total = doc["layers"]["system"]["total_value_incl_harm_anyway_per_day"]
+    # The first figure is value added, never the total with the harm that happens anyway,
+    # and the System card comes first: it is the first number anyone reads.
+    assert next(iter(view.cards)) == "system"
+    assert view.text().splitlines()[1] == f"  {money_short(added, cur)} — value added per day"
+    assert system[0].text == money_short(added, cur)
+    assert "added" in system[0].caption and "total" not in system[0].caption
+    assert [f.caption for f in system[1:]] == [
+        "value of correct",
+        "cost of wrong",
+        "total incl. harm anyway",
+    ]
+    assert system[3].text == money_short(total, cur)
+    correct = doc["layers"]["system"]["value_of_correct_per_day"]
+    assert system[1].text == money_short(correct, cur)
+    # A stakeholder the preset gives no payoff reads "not modelled", never $0.
+    org = view.cards["organization"].figures
+    for who, name in (("business", "the business"), ("operator", "operators")):
+        shown = [f for f in org if name in f.caption]
+        assert len(shown) == 1
+        if doc["layers"]["organization"][who]["modelled"]:
+            assert "not modelled" not in shown[0].caption
+        else:
+            assert shown[0].caption == f"{name}: not modelled"
+            assert "$" not in shown[0].text
+    assert not any(f.text in ("$0", "$0.00") for f in org)
+    # A real model's evaluation set puts a 95% range of value added on the card.
+    interval = doc["value_added"]["interval_95"]
+    note = view.cards["system"].note
+    if interval is None:
+        assert note == ""
+    else:
+        ends = interval["value_added_per_population_day"]
+        assert note == f"95%: {money_short(ends['low'], cur)} to {money_short(ends['high'], cur)}"
+        assert ends["low"] <= added <= ends["high"]
+        assert note in view.text()

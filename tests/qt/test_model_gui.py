@@ -20,8 +20,10 @@ from PySide6.QtWidgets import QMessageBox
 from prototyper import assets
 from prototyper.core.bundle import pack
 from prototyper.core.model import model_sources
+from prototyper.core.model.loaded_model import LoadedModel
+from prototyper.core.model.model_paths import resolve_path
 from prototyper.core.model.model_sections import preset_relative, replace_model
-from prototyper.core.model.model_sources import CAN_RUN_CODE, LoadedModel, TrustCheck, resolve_path
+from prototyper.core.model.trust_check import CAN_RUN_CODE, TrustCheck
 from prototyper.core.preset.preset_io import load_preset, save_preset
 from prototyper.core.preset.schema import ScoreFileModel, SklearnModel, SyntheticModel
 from prototyper.qt import model_loading

@@ -20,22 +20,16 @@ from prototyper.core.evaluation.engine import (
     outcome_masses,
     payoff_table,
 )
+from prototyper.core.evaluation.value import ADDED_PARTS
 from prototyper.core.format import format_probability, one_in
 from prototyper.core.preset.preset_io import load_preset
 from prototyper.core.preset.schema import MODES, STAKEHOLDERS
 from prototyper.qt.document import Document
-from prototyper.qt.plots import (
-    QtOutcomeBreakdown,
-    QtRoc,
-    QtScoreDistributions,
-    QtValueCurve,
-    better_arrow,
-    iso_value_gradient,
-    logit,
-    nice_threshold,
-    score_range,
-    thin,
-)
+from prototyper.qt.plots.common import logit, nice_threshold, score_range
+from prototyper.qt.plots.distributions import QtScoreDistributions
+from prototyper.qt.plots.outcomes import QtOutcomeBreakdown
+from prototyper.qt.plots.roc import QtRoc, better_arrow, iso_value_gradient
+from prototyper.qt.plots.value_curve import QtValueCurve, thin
 from prototyper.qt.theme import mode_color
 
 TOP = "experience.bands[0].threshold"
@@ -65,11 +59,10 @@ def bar_heights(bars: pg.BarGraphItem) -> np.ndarray:
 
 
 def expected_bars(document: Document, stakeholder: str) -> tuple[np.ndarray, np.ndarray]:
-    """Value (>= 0) and cost (<= 0) per [component, mode], per day for all users, computed
-    here from the decomposition and money_per_unit."""
+    """Value (>= 0) and cost (<= 0) of value added per [part, mode], per day for all users,
+    from the evaluation's split of value added."""
     e = document.analysis.evaluation
-    money = (e.decomposition * money_per_unit(e.preset)).sum(axis=-1)  # [c, m, s]
-    money = money * e.events_per_day * e.population
+    money = e.added_split() * e.events_per_day * e.population  # [part, m, s]
     if stakeholder != "all":
         s = STAKEHOLDERS.index(stakeholder)
         money = money[:, :, [s]]
@@ -134,7 +127,7 @@ def test_threshold_change_moves_every_view(views, document):
 
     xs, ys = value.current_marker.getData()
     assert np.allclose(np.sort(xs), np.sort(logit(np.array([0.95, 0.01]))))
-    assert np.allclose(ys, document.analysis.evaluation.net_per_population_day)
+    assert np.allclose(ys, document.analysis.evaluation.added_per_population_day)
 
     up, down = expected_bars(document, "all")
     for m, mode in enumerate(MODES):
@@ -169,7 +162,7 @@ def test_value_curve_marks_the_best_single_threshold(views, document):
     single = document.analysis.single_threshold
     xs, ys = value.best_marker.getData()
     assert xs[0] == pytest.approx(logit(single.best_value))
-    assert ys[0] == pytest.approx(np.nanmax(single.net_per_population_day))
+    assert ys[0] == pytest.approx(np.nanmax(single.added_per_population_day))
     assert format_probability(single.best_value) in value.best_label.toPlainText()
     assert len(value.curves) == len(document.analysis.threshold_sweeps) == 2
     # Each curve in the colour of the band above its threshold.
@@ -199,20 +192,20 @@ def test_stakeholder_filter_changes_the_bars(qtbot):
     document = make_document("audit_risk")
     outcomes = QtOutcomeBreakdown(document)
     qtbot.addWidget(outcomes)
-    negative_acted = 2
-    all_up = outcomes.value_up.sum(axis=1)[negative_acted]
+    wrong = ADDED_PARTS.index("wrong")
+    all_up = outcomes.value_up.sum(axis=1)[wrong]
     assert all_up > 0  # the business earns on false alarms...
     outcomes.stakeholder_combo.setCurrentIndex(outcomes.FILTERS.index("user"))
     assert outcomes.stakeholder == "user"
-    assert outcomes.value_up.sum() == 0  # ...which the users pay for
-    assert outcomes.value_down[negative_acted].sum() < 0
+    assert outcomes.value_up[wrong].sum() == 0  # ...which the users pay for
+    assert outcomes.value_down[wrong].sum() < 0
     up, down = expected_bars(document, "user")
     for m, mode in enumerate(MODES):
         assert np.allclose(bar_heights(outcomes.bars[mode]), np.r_[up[:, m], down[:, m]])
     outcomes.set_stakeholder("business")
     up, down = expected_bars(document, "business")
     assert np.allclose(outcomes.value_up, up)
-    assert outcomes.value_up[negative_acted].sum() == pytest.approx(all_up)
+    assert outcomes.value_up[wrong].sum() == pytest.approx(all_up)
 
 
 def test_items_are_created_once(views, document):
@@ -392,3 +385,22 @@ def test_every_bundled_preset_renders(qtbot, tmp_path, path):
     t0, t1 = bands[0].threshold, bands[1].threshold
     between = float(expit((logit(t0) + logit(t1)) / 2)) if t1 > 0 else t0 / 2
     assert document.set_value(TOP, nice_threshold(between, t1, 1.0))
+
+
+@pytest.mark.parametrize("path", assets.bundled_presets(), ids=lambda p: p.stem)
+def test_the_outcome_chart_shows_value_added_and_the_curve_has_feature_off_as_zero(qtbot, path):
+    document = Document(load_preset(path))
+    outcomes, value = QtOutcomeBreakdown(document), QtValueCurve(document)
+    qtbot.addWidget(outcomes)
+    qtbot.addWidget(value)
+    e = document.analysis.evaluation
+    # The bars add up to the value added, never to the total with the harm anyway.
+    assert outcomes.values.sum() == pytest.approx(e.added_per_population_day, rel=1e-9)
+    correct = ADDED_PARTS.index("correct")
+    if e.added_per_population_day > 0:  # a design that adds value shows its green area
+        assert outcomes.value_up[correct].sum() > 0
+    assert "value of correct" in outcomes.legend.text()
+    assert "cost of wrong" in outcomes.legend.text()
+    assert value.off_line.value() == 0.0
+    _, ys = value.current_marker.getData()
+    assert np.allclose(ys, e.added_per_population_day)

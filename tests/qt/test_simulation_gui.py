@@ -20,13 +20,13 @@ from prototyper.core.simulation.simulate import simulate
 from prototyper.core.simulation.summary import all_series, feedback_series, population_note
 from prototyper.qt import simulation as simulation_module
 from prototyper.qt.goals import STALE_COLOR
+from prototyper.qt.plots.time_panels import BAND_ALPHA, FEEDBACK, ORDER, ORDER_WITH_FEEDBACK
 from prototyper.qt.simulation import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
     SimulationSettings,
 )
 from prototyper.qt.theme import CURRENT_COLOR
-from prototyper.qt.time_plots import BAND_ALPHA, FEEDBACK, ORDER, ORDER_WITH_FEEDBACK
 
 Button = QMessageBox.StandardButton
 SMALL = SimulationSettings(seed=7, replications=5, users=200)
@@ -109,11 +109,11 @@ def curve(item):
 def assert_panels_show(window, sim):
     panels = window.time_plots.panels
     for key, line_index, series_key in (
-        ("net_value", 0, "net_value"),
-        ("cumulative", 0, "cumulative_net_value"),
+        ("value_added", 0, "value_added"),
+        ("cumulative", 0, "cumulative_value_added"),
         ("active_users", 0, "active_users"),
         ("interactions", 0, "interactions"),
-        ("response", 0, "compliance"),
+        ("response", 0, "acts_when_right"),
         ("response", 2, "habituation"),
         ("events", 0, "demotions"),
         ("events", 1, "guardrail_activations"),
@@ -421,8 +421,8 @@ def test_the_over_time_tab_renders_readably(qtbot, make_window, tmp_path, name):
         assert lines < 3.2, (key, label.text())  # two lines of title, no more
         assert panel.plot_widget.height() > 100, key
 
-    # The net value band: the mean's colour blended at BAND_ALPHA over white.
-    panel = window.time_plots.panels["net_value"].plot_widget.grab().toImage()
+    # The value added band: the mean's colour blended at BAND_ALPHA over white.
+    panel = window.time_plots.panels["value_added"].plot_widget.grab().toImage()
     ink, alpha = QColor(CURRENT_COLOR), BAND_ALPHA / 255
     band = QColor(*(round(c * alpha + 255 * (1 - alpha)) for c in ink.getRgb()[:3]))
     assert _has_color_near(panel, band)

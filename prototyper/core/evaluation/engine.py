@@ -64,8 +64,8 @@ class Masses:
     interactions_before_cap: Any  # per user-day
     interactions: Any  # per user-day, after the caps
     demoted_share: Any  # share of the mode's events pushed to a quieter mode
-    habituation: Any  # compliance multiplier from same-day exposures (1 = none)
-    trust: Any  # compliance multiplier from probability matching (1 = full trust)
+    habituation: Any  # response multiplier from same-day exposures (1 = none)
+    trust: Any  # response multiplier from probability matching (1 = full trust)
     precision: Any  # share of the mode's events that are positive (NaN if none)
 
     def stacked(self) -> Masses:
@@ -100,7 +100,9 @@ def _used(row: Row) -> bool:
     return not (np.isscalar(row) and row == 0.0)
 
 
-def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Masses:
+def outcome_masses(
+    preset: Preset, tpr: Sequence[Row] | np.ndarray, fpr: Sequence[Row] | np.ndarray
+) -> Masses:
     """Route each band's events through caps and user response.
 
     ``tpr[b]`` and ``fpr[b]`` are the rates at band b's threshold (highest first; the last
@@ -120,6 +122,8 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
 
     before = [per_day * (p + q) for p, q in zip(pos, neg, strict=True)]
     demoted: list[Row] = [0.0] * n
+    offered: dict[int, Row] = {}  # per capped mode, its events a day before its cap
+    sources: dict[int, int] = {}  # per capped mode, the mode it demotes to
     for mode in ACTIVE_MODES:  # most forceful first, so demoted events meet the next cap
         design = getattr(exp.modes, mode)
         m = MODES.index(mode)
@@ -127,6 +131,8 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
             continue
         target = MODES.index(design.over_cap)
         lam = per_day * (pos[m] + neg[m])
+        offered[m] = lam
+        sources[m] = target
         share = _divide(expected_excess(lam, design.daily_cap), lam, 0.0)
         demoted[m] = share
         for rows in (pos, neg):
@@ -147,10 +153,22 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
         if not _used(total[m]):
             continue
         if mode in SHOWN_MODES:
-            if r.habituation > 0:
+            if r.habituation > 0 and m in offered:  # at most the cap reaches the user
+                cap = getattr(exp.modes, mode).daily_cap
+                habit[m] = value.capped_habituation_factor(offered[m], cap, r.habituation)
+            elif r.habituation > 0 and any(t == m for t in sources.values()):
+                # its own events (Poisson) and what caps demote to it: E[q^X] multiplies
+                gen = np.exp(-before[m] * r.habituation)
+                for s, t in sources.items():
+                    if t == m:
+                        cap = getattr(exp.modes, MODES[s]).daily_cap
+                        gen = gen * value.excess_generating(offered[s], cap, r.habituation)
+                x = per_day * total[m] * r.habituation
+                habit[m] = _divide(1.0 - gen, x, 1.0)
+            elif r.habituation > 0:
                 habit[m] = habituation_factor(per_day * total[m], r.habituation)
             known = np.where(np.isnan(precision[m]), 1.0, precision[m])
-            trust[m] = value.trust_multiplier(w, known)
+            trust[m] = value.trust_multiplier(w, known, r.measured_at_precision)
         moved = habit[m] * trust[m]
         u_pos, u_neg = resp.unprompted.positive, resp.unprompted.negative
         act_pos[m] = value.act_probability(u_pos, r.act_if_positive.at(f), moved)
@@ -169,17 +187,27 @@ def outcome_masses(preset: Preset, tpr: Sequence[Row], fpr: Sequence[Row]) -> Ma
     )
 
 
+def _harm(preset: Preset) -> bool:
+    """Whether the preset's harm limit (a guardrail outside the model) bounds the payoffs; it
+    applies on average days exactly as in the simulation."""
+    return preset.guardrails.harm_limit.enabled
+
+
 def decomposition(preset: Preset, masses: Masses) -> np.ndarray:
     """Expected amount per event, as [component, mode, stakeholder, unit], from stacked
     masses of one design."""
     m = masses
-    return value.decomposition(preset, m.positive, m.negative, m.act_positive, m.act_negative)
+    return value.decomposition(
+        preset, m.positive, m.negative, m.act_positive, m.act_negative, harm_limit=_harm(preset)
+    )
 
 
 def net_per_event(preset: Preset, masses: Masses) -> Row:
     """Net money-equivalent value per event, summing the decomposition without building it."""
     m = masses
-    return value.net_value(preset, m.positive, m.negative, m.act_positive, m.act_negative)
+    return value.net_value(
+        preset, m.positive, m.negative, m.act_positive, m.act_negative, harm_limit=_harm(preset)
+    )
 
 
 @dataclass(frozen=True)
@@ -231,6 +259,14 @@ class Evaluation:
     def added_by_stakeholder(self) -> np.ndarray:
         """Money-equivalent value per event for each stakeholder, minus the feature off."""
         return self.value_by_stakeholder() - baseline_by_stakeholder(self.preset)
+
+    def added_split(self) -> np.ndarray:
+        """Value added per event as [part, mode, stakeholder], parts value.ADDED_PARTS: the
+        value of correct actions, the cost of false alarms acted on, and attention."""
+        m = self.masses
+        return value.value_added_split(
+            self.preset, m.positive, m.negative, m.act_positive, m.act_negative
+        )
 
     def harms_avoided_per_user_year(self) -> float:
         """Positives acted on beyond what users would do with the feature off."""
@@ -284,8 +320,8 @@ def evaluate(preset: Preset, scores: ScoreModel | None = None) -> Evaluation:
 
 def baseline_by_stakeholder(preset: Preset) -> np.ndarray:
     """Value per event for each stakeholder with the feature off: nothing shown, users act
-    on their own."""
-    return value.baseline_by_stakeholder(preset)
+    on their own (under the same harm limit: a rule outside the model stays when it is off)."""
+    return value.baseline_by_stakeholder(preset, harm_limit=_harm(preset))
 
 
 def baseline_per_event(preset: Preset) -> float:

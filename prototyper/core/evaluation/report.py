@@ -8,8 +8,19 @@ from typing import Any
 import numpy as np
 
 from ..format import money, percent, rate_phrase
+from ..model.scores import ScoreModel
 from ..preset.schema import ACTIVE_MODES, MODES, SHOWN_MODES, STAKEHOLDERS, UNITS
+from . import value
 from .engine import COMPONENTS, Evaluation, money_per_unit
+from .uncertainty import uncertainty
+
+# How the parts of value added read in a report.
+PART_LABELS = {
+    "correct": "correct (positives acted on)",
+    "wrong": "wrong (false alarms acted on)",
+    "attention": "attention",
+}
+NOT_MODELLED = "not modelled"
 
 _BUSINESS, _OPERATOR = STAKEHOLDERS.index("business"), STAKEHOLDERS.index("operator")
 
@@ -23,16 +34,26 @@ def per_mode(values: np.ndarray, modes: tuple[str, ...] = ACTIVE_MODES) -> dict[
     return {m: _num(values[MODES.index(m)]) for m in modes}
 
 
-def compliance(e: Evaluation) -> np.ndarray:
-    """Chance an event handled in each mode is acted on."""
+def acts_when_shown(e: Evaluation) -> np.ndarray:
+    """P(act | shown) per mode: the share of the mode's events acted on, right or wrong."""
     m = e.masses
-    total = m.positive + m.negative
-    acted = m.positive * m.act_positive + m.negative * m.act_negative
-    return np.divide(acted, total, out=np.full_like(total, np.nan), where=total > 0)
+    return value.acts_when_shown(
+        m.positive, m.negative, m.positive * m.act_positive, m.negative * m.act_negative
+    )
 
 
-def summary(e: Evaluation) -> dict[str, Any]:
-    """A stable, JSON-ready document of everything the evaluation says."""
+def acts_when_right(e: Evaluation) -> np.ndarray:
+    """P(act | positive, shown) per mode: the response to a correct alarm (NaN for a mode
+    with no events)."""
+    m = e.masses
+    return np.where(m.positive + m.negative > 0, m.act_positive, np.nan)
+
+
+def summary(e: Evaluation, scores: ScoreModel | None = None) -> dict[str, Any]:
+    """A stable, JSON-ready document of everything the evaluation says; ``scores``, the
+    real model's, adds 95% intervals from its evaluation set (none for a synthetic model).
+    Value added against the feature off comes first: net value depends on where zero is (the
+    harm that happens anyway is in it), value added does not."""
     p, sc = e.preset, e.preset.scenario
     per_day = sc.events_per_user_per_day
     population_day = per_day * sc.users
@@ -65,6 +86,54 @@ def summary(e: Evaluation) -> dict[str, Any]:
                                 "value": scaled(amount * money[s, u]),
                             }
                         )
+    modelled = value.modelled_stakeholders(p)
+    split = e.added_split()  # [part, mode, stakeholder]
+    correct, wrong = value.correct_and_wrong(split)
+    parts = split.sum(axis=(1, 2))
+    by_part = [
+        {"part": part, "mode": mode, "stakeholder": who, "value": scaled(split[i, mi, s])}
+        for i, part in enumerate(value.ADDED_PARTS)
+        for mi, mode in enumerate(MODES)
+        for s, who in enumerate(STAKEHOLDERS)
+        if split[i, mi, s] != 0
+    ]
+
+    def stakeholder(amount: float, who: str) -> dict[str, Any]:
+        if modelled[who]:
+            return {"modelled": True, **scaled(amount)}
+        return {
+            "modelled": False,
+            "per_event": None,
+            "per_user_day": None,
+            "per_population_day": None,
+        }
+
+    interval = uncertainty(p, scores)
+    value_added = {
+        **scaled(e.added_per_event),
+        "per_year": _num(e.added_per_population_day * 365),
+        "value_of_correct": scaled(correct),
+        "cost_of_wrong": scaled(wrong),
+        "cost_of_wrong_parts": {
+            "false_alarms_acted_on": scaled(-parts[value.ADDED_PART["wrong"]]),
+            "attention": scaled(-parts[value.ADDED_PART["attention"]]),
+        },
+        "by_stakeholder": {who: stakeholder(added[s], who) for s, who in enumerate(STAKEHOLDERS)},
+        "by_part": by_part,
+        "interval_95": interval.to_dict() if interval is not None else None,
+        "total_value_incl_harm_anyway": scaled(e.net_per_event),
+        "feature_off": scaled(e.baseline_per_event),
+    }
+
+    def organization(who: str, s: int) -> dict[str, Any]:
+        if not modelled[who]:
+            return {"modelled": False, "value_added_per_day": None, "value_per_day": None}
+        return {
+            "modelled": True,
+            "value_added_per_day": _num(added[s] * population_day),
+            "value_per_day": _num(stake[s] * population_day),
+        }
+
     thresholds = list(e.thresholds) + [1.0]
     bands = [
         {
@@ -88,6 +157,7 @@ def summary(e: Evaluation) -> dict[str, Any]:
         if t > 0
     ]
     return {
+        "value_added": value_added,
         "scenario": {
             "name": sc.name,
             "event_unit": sc.event_unit,
@@ -123,8 +193,11 @@ def summary(e: Evaluation) -> dict[str, Any]:
                 "minutes_lost_per_user_day": _num(e.user_minutes_per_day()),
             },
             "system": {
-                "net_value_per_day": _num(e.net_per_population_day),
                 "value_added_per_day": _num(e.added_per_population_day),
+                "value_of_correct_per_day": _num(correct * population_day),
+                "cost_of_wrong_per_day": _num(wrong * population_day),
+                "total_value_incl_harm_anyway_per_day": _num(e.net_per_population_day),
+                "net_value_per_day": _num(e.net_per_population_day),
                 "value_added_over_horizon": _num(e.added_per_population_day * sc.horizon_days),
                 "horizon_days": sc.horizon_days,
             },
@@ -133,9 +206,13 @@ def summary(e: Evaluation) -> dict[str, Any]:
                 "business_added_per_day": _num(added[_BUSINESS] * population_day),
                 "operator_value_per_day": _num(stake[_OPERATOR] * population_day),
                 "operator_added_per_day": _num(added[_OPERATOR] * population_day),
+                "modelled": modelled["business"] or modelled["operator"],
+                "business": organization("business", _BUSINESS),
+                "operator": organization("operator", _OPERATOR),
             },
             "leading_indicators": {
-                "compliance": per_mode(compliance(e)),
+                "acts_when_shown": per_mode(acts_when_shown(e)),
+                "acts_when_right": per_mode(acts_when_right(e)),
                 "trust": per_mode(m.trust, SHOWN_MODES),
                 "habituation": per_mode(m.habituation, SHOWN_MODES),
                 "demoted_share": per_mode(m.demoted_share),
@@ -144,37 +221,48 @@ def summary(e: Evaluation) -> dict[str, Any]:
     }
 
 
-def text_summary(e: Evaluation) -> str:
-    """A readable summary table for the terminal."""
-    doc = summary(e)
+def text_summary(e: Evaluation, scores: ScoreModel | None = None) -> str:
+    """A readable summary table for the terminal: value added first, then what it is made
+    of, then the total with the harm that happens anyway."""
+    doc = summary(e, scores)
     sc, cur = doc["scenario"], doc["scenario"]["currency"]
-    layers = doc["layers"]
+    layers, added = doc["layers"], doc["value_added"]
     out = [
         f"{sc['name']}: {sc['users']:,} users, {sc['events_per_user_per_day']:g} "
         f"{sc['event_unit']}s per user-day, base rate {sc['base_rate']:.3g}",
         "",
-        f"{'':28}{'per event':>14}{'per user-day':>14}{'per day (all)':>16}",
+        f"{'':42}{'per event':>14}{'per user-day':>14}{'per day (all)':>16}",
     ]
 
     def row(label: str, values: dict) -> str:
         cells = (values["per_event"], values["per_user_day"], values["per_population_day"])
         widths = (14, 14, 16)
-        return f"{label:28}" + "".join(
+        if all(v is None for v in cells):
+            return f"{label:42}{NOT_MODELLED:>44}"
+        return f"{label:42}" + "".join(
             f"{money(v, cur):>{w}}" for v, w in zip(cells, widths, strict=True)
         )
 
-    out.append(row("net value", doc["net_value"]))
-    out.append(row("  added vs. feature off", doc["value_added_vs_feature_off"]))
-    for who, values in doc["by_stakeholder"].items():
-        if values["per_event"]:
-            out.append(row(f"  {who}", values))
-    out += ["", "value by outcome and mode (per day, all users):"]
+    out.append(row("value added vs. feature off", added))
+    out.append(row("  value of correct", added["value_of_correct"]))
+    out.append(row("  cost of wrong (false alarms, attention)", added["cost_of_wrong"]))
+    for who, values in added["by_stakeholder"].items():
+        out.append(row(f"  to the {who}", values))
+    out.append(row("total incl. harm that happens anyway", added["total_value_incl_harm_anyway"]))
+    interval = added["interval_95"]
+    if interval is not None:
+        ends = interval["value_added_per_population_day"]
+        out.append(
+            f"value added per day with the evaluation set's TPR and FPR at their 95% "
+            f"interval ends: {money(ends['low'], cur)} to {money(ends['high'], cur)}"
+        )
+    out += ["", "value added by outcome and mode (per day, all users):"]
     totals: dict[tuple[str, str], float] = {}
-    for item in doc["decomposition"]:
-        key = (item["component"], item["mode"])
+    for item in added["by_part"]:
+        key = (item["part"], item["mode"])
         totals[key] = totals.get(key, 0.0) + item["value"]["per_population_day"]
-    for (comp, mode), v in totals.items():
-        out.append(f"  {comp.replace('_', ' '):22}{mode:10}{money(v, cur):>16}")
+    for (part, mode), v in totals.items():
+        out.append(f"  {PART_LABELS[part]:32}{mode:10}{money(v, cur):>16}")
     out += ["", "bands:"]
     for b in doc["bands"]:
         out.append(
@@ -188,14 +276,36 @@ def text_summary(e: Evaluation) -> str:
             f"  score >= {op['threshold']:.3g}: recall {percent(op['tpr'])}, "
             f"false-positive rate {percent(op['fpr'])}, precision {percent(op['precision'])}"
         )
+    if interval is not None:
+        out.append(
+            f"  95% intervals from {interval['positives']:,.0f} positives and "
+            f"{interval['negatives']:,.0f} negatives in the evaluation set:"
+        )
+        for t, f in zip(interval["tpr"], interval["fpr"], strict=True):
+            out.append(
+                f"    score >= {t['threshold']:.3g}: recall {percent(t['low'])} to "
+                f"{percent(t['high'])} ({t['method']}), false-positive rate "
+                f"{percent(f['low'])} to {percent(f['high'])} ({f['method']})"
+            )
     user, lead = layers["user"], layers["leading_indicators"]
+    system, org = layers["system"], layers["organization"]
     out += [
         "",
         "goals:",
-        f"  organization  business {money(layers['organization']['business_value_per_day'], cur)}"
-        f"/day, operator {money(layers['organization']['operator_value_per_day'], cur)}/day",
-        f"  system        net {money(layers['system']['net_value_per_day'], cur)}/day, "
-        f"{money(layers['system']['value_added_per_day'], cur)}/day more than with the feature off",
+        f"  system        value added {money(system['value_added_per_day'], cur)}/day "
+        f"(value of correct {money(system['value_of_correct_per_day'], cur)}, cost of wrong "
+        f"{money(system['cost_of_wrong_per_day'], cur)}); total incl. harm that happens "
+        f"anyway {money(system['total_value_incl_harm_anyway_per_day'], cur)}/day",
+        "  organization  "
+        + ", ".join(
+            f"{who} "
+            + (
+                f"{money(org[who]['value_added_per_day'], cur)}/day added"
+                if org[who]["modelled"]
+                else NOT_MODELLED
+            )
+            for who in ("business", "operator")
+        ),
         f"  user          {user['harms_avoided_per_user_year']:.3g} harms avoided per user-year; "
         f"{rate_phrase(user['interruptions_per_user_day'], 'interruption')}; "
         f"{rate_phrase(user['false_alarms_per_user_day'], 'false alarm')}; "
@@ -203,7 +313,8 @@ def text_summary(e: Evaluation) -> str:
         f"  model         AUC {layers['model']['auc']:.4f}",
         "  leading       "
         + ", ".join(
-            f"{mode}: acted {percent(lead['compliance'][mode])}"
+            f"{mode}: acted on {percent(lead['acts_when_shown'][mode])} when shown, "
+            f"{percent(lead['acts_when_right'][mode])} when right"
             + (
                 f" (trust {percent(lead['trust'][mode])}, "
                 f"habituation {percent(lead['habituation'][mode])})"

@@ -1,4 +1,4 @@
-"""Net value as a function of one parameter over its full range.
+"""Net value and value added as a function of one parameter over its full range.
 
 A band threshold is swept in one vectorized pass: the score model gives the rates at every
 candidate threshold (for empirical scores: every distinct score, from one sort and cumulative
@@ -18,7 +18,7 @@ from ..model.scores import ScoreModel, preset_scores
 from ..preset.preset_io import PresetError, Problem, with_values
 from ..preset.schema import Preset
 from ..preset.structure import Problems, field_spec, get_path
-from .engine import evaluate, net_per_event, outcome_masses
+from .engine import baseline_per_event, evaluate, net_per_event, outcome_masses
 
 _THRESHOLD = re.compile(r"^experience\.bands\[(\d+)\]\.threshold$")
 
@@ -32,6 +32,8 @@ class Sweep:
     # Per value: sweeping the population or the events per user-day changes these too.
     events_per_user_day: np.ndarray
     users: np.ndarray
+    # Net value per event with the feature off, per value (it moves with, say, the base rate).
+    baseline_per_event: np.ndarray
 
     @property
     def net_per_user_day(self) -> np.ndarray:
@@ -42,10 +44,17 @@ class Sweep:
         return self.net_per_user_day * self.users
 
     @property
+    def added_per_population_day(self) -> np.ndarray:
+        """Value added against the feature off, per day for everyone: the net value with
+        the feature off as zero."""
+        added = self.net_per_event - self.baseline_per_event
+        return added * self.events_per_user_day * self.users
+
+    @property
     def best_index(self) -> int:
-        """The value with the most net value a day for everyone (per event is the same
-        ranking unless the sweep changes the population or the events)."""
-        return int(np.nanargmax(self.net_per_population_day))
+        """The value with the most value added a day for everyone (the net value's ranking
+        unless the sweep moves the feature-off world too, as the base rate does)."""
+        return int(np.nanargmax(self.added_per_population_day))
 
     @property
     def best_value(self) -> float:
@@ -74,11 +83,14 @@ def sweep(
     match = _THRESHOLD.match(param)
     if match:
         values, net = _threshold_sweep(preset, int(match.group(1)), values, scores)
+        off = np.full(np.shape(values), baseline_per_event(preset))
     else:
         if values is None:
             values = default_grid(current, md, whole=int in _types(tp))
         whole = int in _types(tp)
-        net = np.array([_net_or_nan(preset, param, v, whole, scores) for v in values])
+        pairs = [_net_or_nan(preset, param, v, whole, scores) for v in values]
+        net = np.array([p[0] for p in pairs], dtype=float).reshape(np.shape(values))
+        off = np.array([p[1] for p in pairs], dtype=float).reshape(np.shape(values))
     sc = preset.scenario
     values = np.asarray(values, dtype=float)
     events = np.full(values.shape, float(sc.events_per_user_per_day))
@@ -94,6 +106,7 @@ def sweep(
         current=np.nan if current is None else float(current),
         events_per_user_day=events,
         users=users,
+        baseline_per_event=off,
     )
 
 
@@ -162,11 +175,13 @@ def default_grid(current: float | None, md: dict, whole: bool = False, n: int = 
 
 def _net_or_nan(
     preset: Preset, param: str, value: float, whole: bool, scores: ScoreModel | None
-) -> float:
+) -> tuple[float, float]:
+    """(net value, the same with the feature off) per event, NaN for an invalid value."""
     if not np.isfinite(value):
-        return float("nan")
+        return float("nan"), float("nan")
     try:
         changed = with_values(preset, {param: round(float(value)) if whole else float(value)})
     except PresetError:
-        return float("nan")
-    return evaluate(changed, scores).net_per_event
+        return float("nan"), float("nan")
+    e = evaluate(changed, scores)
+    return e.net_per_event, e.baseline_per_event

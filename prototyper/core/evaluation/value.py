@@ -2,7 +2,7 @@
 
 The static engine (engine.py) and the simulation (simulation/run.py) both turn outcomes into value
 here, and only here: the payoff table, the attention cost, the money value of minutes, the
-user's response to a shown mode (compliance), the feature-off baseline and the harm limit.
+user's response to a shown mode, the feature-off baseline and the harm limit.
 Outcomes, modes, stakeholders and units are named (``OUTCOME["positive_acted"]``,
 ``STAKEHOLDER["user"]``); arrays are indexed through these maps, never by bare positions.
 
@@ -17,10 +17,20 @@ baseline is the silent mode's row. Where the table is equal across modes,
 :func:`value_of_counts` sums the counts over modes first, which gives the same numbers to the
 last bit as before the mode axis existed.
 
-The compliance formula, the chance that a user acts on an event shown in a mode, is
+The response formula, the chance that a user acts on an event shown in a mode, is
 :func:`act_probability`: the unprompted chance ``u`` plus the mode's response at its
 forcefulness ``a``, moved by habituation and trust: ``u + (1 - u) * a * moved`` with
 ``moved = habituation * trust`` and trust from :func:`trust_multiplier`.
+
+Two response rates are reported, under two names, each defined once here (the single word
+"compliance" meant one on one view and the other on the next):
+
+- *acts when shown* (:func:`acts_when_shown`): the share of a mode's events the user acts
+  on, right or wrong, P(act | shown). A fall detector's prompts: a few percent, as most are
+  false alarms the wearer cancels.
+- *acts when right* (:func:`acts_when_right`): the chance the user acts on a mode's event
+  that is positive, P(act | positive, shown): the response to a correct alarm, about 90%
+  for the same prompts.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from scipy.special import gammaln, pdtr, pdtrc, xlogy
 
 from ..preset import modes
 from ..preset.schema import ACTIVE_MODES, MODES, OUTCOMES, STAKEHOLDERS, UNITS, Preset
@@ -139,10 +150,17 @@ def _harm_limit(preset: Preset) -> tuple[np.ndarray, np.ndarray]:
 # --- the user's response ----------------------------------------------------------------------
 
 
-def trust_multiplier(matching: float, precision: Row) -> Row:
-    """Compliance multiplier from probability matching: users heed a mode in proportion to
-    how often it is right (``precision``), with weight ``matching``; 1 is full trust."""
-    return (1 - matching) + matching * precision
+def trust_multiplier(matching: float, precision: Row, measured: float = 1.0) -> Row:
+    """Response multiplier from probability matching: users heed a mode in proportion to
+    how often it is right (``precision``), with weight ``matching``, relative to the
+    precision at which the mode's response rates were ``measured``. At that precision it is
+    1 (the cited rates hold, their users' distrust already in them), below it heeding falls,
+    and it never exceeds 1. ``measured`` 1 means rates for a warning that is always right."""
+    trust = (1 - matching) + matching * precision
+    if measured == 1.0:  # the reference is 1: nothing to divide (and bit for bit as before)
+        return trust
+    reference = (1 - matching) + matching * measured
+    return np.minimum(trust / reference, 1.0)
 
 
 def response_gain(unprompted: Row, act: Row) -> Row:
@@ -157,6 +175,26 @@ def act_probability(unprompted: Row, act: Row, moved: Row) -> Row:
     return unprompted + response_gain(unprompted, act) * moved
 
 
+def acts_when_right(unprompted_positive: Row, act_positive: Row, moved: Row) -> Row:
+    """P(act | positive, shown): the chance a user acts on a correct alarm of a mode whose
+    response to a positive is ``act_positive``, moved by ``moved``."""
+    return act_probability(unprompted_positive, act_positive, moved)
+
+
+def acts_when_shown(
+    positive: np.ndarray,
+    negative: np.ndarray,
+    acted_positive: np.ndarray,
+    acted_negative: np.ndarray,
+) -> np.ndarray:
+    """P(act | shown): the share of a mode's events acted on, right or wrong, from the
+    positive and negative events (shares or counts) and those of them acted on; NaN where
+    there are none."""
+    total = np.asarray(positive + negative, dtype=float)
+    acted = np.asarray(acted_positive + acted_negative, dtype=float)
+    return np.divide(acted, total, out=np.full(total.shape, np.nan), where=total > 0)
+
+
 def acted_sum(unprompted: Row, act: Row, interactions: Row, moved_sum: Row) -> Row:
     """:func:`act_probability` summed over ``interactions`` events whose ``moved`` add up
     to ``moved_sum``."""
@@ -169,6 +207,43 @@ def habituation_factor(exposures: Row, rate: float) -> Row:
     x = np.asarray(exposures, dtype=float) * rate
     # Only x > 0 is used; a sweep's invalid points can give x < 0, where expm1 would overflow.
     return np.divide(-np.expm1(-np.maximum(x, 0.0)), x, out=np.ones_like(x), where=x > 0)
+
+
+def capped_habituation_factor(offered: Row, cap: int, rate: float) -> Row:
+    """:func:`habituation_factor` for a mode with a daily cap: the mode's events arrive
+    ~ Poisson(``offered``) a day and at most ``cap`` of them reach the user, so the exposures
+    are X = min(N, cap) and the mean multiplier per exposure is (1 - E[q^X]) / (rate E[X]),
+    q = 1 - rate. With a cap of 1 there is never an earlier exposure the same day: 1."""
+    lam = np.maximum(np.asarray(offered, dtype=float), 0.0)
+    if cap <= 1:  # exactly, not to rounding: no exposure ever follows another
+        return np.ones_like(lam) if lam.ndim else 1.0
+    q = 1.0 - rate
+    below = np.zeros_like(lam)  # P(N < j)
+    gen = np.zeros_like(lam)  # E[q^N; N < j]
+    mean = np.zeros_like(lam)  # E[min(N, j)]
+    for j in range(cap):
+        pmf = np.exp(xlogy(j, lam) - lam - gammaln(j + 1.0))
+        gen = gen + pmf * q**j
+        below = below + pmf
+        mean = mean + np.maximum(1.0 - below, 0.0)  # P(N > j)
+        if (1.0 - below).max(initial=0.0) < 1e-17:  # nothing reaches the cap: exact as is
+            break
+    gen = gen + np.maximum(1.0 - below, 0.0) * q**cap
+    x = mean * rate
+    out = np.divide(1.0 - gen, x, out=np.ones_like(x), where=x > 0)
+    return out if out.ndim else float(out)
+
+
+def excess_generating(offered: Row, cap: int, rate: float) -> Row:
+    """E[q^E], q = 1 - rate, for the events a cap demotes: E = max(N - cap, 0) with
+    N ~ Poisson(``offered``). Summing q^j over the tail is Poisson(offered*q)'s tail:
+    P(N <= cap) + q^-cap * exp(-offered*rate) * P(Poisson(offered*q) > cap)."""
+    lam = np.maximum(np.asarray(offered, dtype=float), 0.0)
+    q = 1.0 - rate
+    with np.errstate(divide="ignore", over="ignore"):  # a tail of 0 is log 0: a term of 0
+        tail = np.exp(-cap * math.log(q) - lam * rate + np.log(pdtrc(cap, lam * q)))
+    out = pdtr(cap, lam) + np.where(np.isfinite(tail), tail, 0.0)
+    return out if out.ndim else float(out)
 
 
 def habituation_of_count(
@@ -288,3 +363,73 @@ def baseline_by_stakeholder(preset: Preset, *, harm_limit: bool = False) -> np.n
     """Value per event for each stakeholder with the feature off: nothing shown, users act
     on their own, every event as in the silent mode."""
     return baseline_shares(preset) @ outcome_values(preset, harm_limit=harm_limit)[:, OFF]
+
+
+# --- value added: the value of correct against the cost of wrong ---------------------------
+
+# What value added is made of: positive events acted on (harm avoided by correct actions),
+# negative events acted on (false alarms), and the attention every interaction takes.
+ADDED_PARTS = ("correct", "wrong", "attention")
+ADDED_PART = {name: i for i, name in enumerate(ADDED_PARTS)}
+
+
+def value_added_split(
+    preset: Preset,
+    positive: np.ndarray,
+    negative: np.ndarray,
+    act_positive: np.ndarray,
+    act_negative: np.ndarray,
+    *,
+    harm_limit: bool = False,
+) -> np.ndarray:
+    """Value added per event against the feature off, as [part, mode, stakeholder] with the
+    parts of :data:`ADDED_PARTS`, from per-mode arrays (mode axis first) of one design.
+
+    The events a design sends to mode m would, with the feature off, be silent and acted on
+    only unprompted. So the positives in m add pos_m * (V+(m) - V+(off)), V+(x) being the
+    value of a positive event handled in x (acted on with its chance, missed otherwise);
+    likewise the negatives; attention is all added (there is none with the feature off).
+    While payoffs do not depend on the mode, the positives' part is the extra true positives
+    acted on, pos_m * (act+(m) - u+), times what acting on one is worth against missing it:
+    the value of correct; the negatives' part the extra false alarms acted on times their
+    cost. The sum over everything is the value added, net value minus the feature off."""
+    v = outcome_values(preset, harm_limit=harm_limit)  # [outcome, mode, stakeholder]
+    u = preset.response.unprompted
+    o = OUTCOME
+
+    def handled(acted: str, not_acted: str, chance: np.ndarray) -> np.ndarray:
+        return chance[:, None] * v[o[acted]] + (1 - chance[:, None]) * v[o[not_acted]]
+
+    def off(acted: str, not_acted: str, chance: float) -> np.ndarray:
+        return chance * v[o[acted], OFF] + (1 - chance) * v[o[not_acted], OFF]
+
+    pos_handled = handled("positive_acted", "positive_missed", np.asarray(act_positive))
+    neg_handled = handled("negative_acted", "negative_ignored", np.asarray(act_negative))
+    pos_off = off("positive_acted", "positive_missed", u.positive)
+    neg_off = off("negative_acted", "negative_ignored", u.negative)
+    out = np.empty((len(ADDED_PARTS), len(MODES), len(STAKEHOLDERS)))
+    out[ADDED_PART["correct"]] = positive[:, None] * (pos_handled - pos_off)
+    out[ADDED_PART["wrong"]] = negative[:, None] * (neg_handled - neg_off)
+    out[ADDED_PART["attention"]] = (positive + negative)[:, None] * attention_values(preset)
+    return out
+
+
+def correct_and_wrong(split: np.ndarray) -> tuple[float, float]:
+    """(value of correct, cost of wrong) per event from :func:`value_added_split`: the value
+    added on positive events, and the value lost to false alarms acted on and to attention,
+    as a positive cost. Value of correct minus cost of wrong is the value added."""
+    correct = float(split[ADDED_PART["correct"]].sum())
+    wrong = -float(split[ADDED_PART["wrong"]].sum() + split[ADDED_PART["attention"]].sum())
+    return correct, wrong
+
+
+def modelled_stakeholders(preset: Preset) -> dict[str, bool]:
+    """Whether the preset gives each stakeholder any payoff at all: an entry under an
+    outcome, or attention minutes in some mode. A stakeholder without one is not modelled:
+    its value is unknown, not zero."""
+    named = {p.stakeholder for o in OUTCOMES for p in getattr(preset.payoffs, o)}
+    for mode in ACTIVE_MODES:
+        a = getattr(preset.payoffs.attention, mode)
+        if a.minutes_low or a.minutes_high:
+            named.add(a.stakeholder)
+    return {s: s in named for s in STAKEHOLDERS}

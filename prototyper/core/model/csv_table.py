@@ -69,13 +69,12 @@ class _Labels:
         self.values.append(value)
 
     def extend(self, cells: list[str], row0: int, line_at: Callable[[int], int]) -> None:
-        values = {c: 1 if c == "1" else 0 if c == "0" else _label(c) for c in set(cells)}
-        bad = {c for c, v in values.items() if v is None}
-        if bad:
-            if self.bad is None:
-                i = next(k for k, c in enumerate(cells) if c in bad)
-                self.bad = (row0 + i, cells[i])
-            values.update(dict.fromkeys(bad, 0))
+        found = {c: 1 if c == "1" else 0 if c == "0" else _label(c) for c in set(cells)}
+        bad = {c for c, v in found.items() if v is None}
+        if bad and self.bad is None:
+            i = next(k for k, c in enumerate(cells) if c in bad)
+            self.bad = (row0 + i, cells[i])
+        values = {c: 0 if v is None else v for c, v in found.items()}
         self.values.extend(map(values.__getitem__, cells))
 
 
@@ -301,7 +300,7 @@ def read_csv(path: Path, wanted: Wanted) -> Table:
         raise _fail(path, None, "", f"cannot read: {exc.strerror}") from None
 
 
-def _read(path: Path, text: io.TextIOBase, wanted: Wanted) -> Table:
+def _read(path: Path, text: io.TextIOWrapper, wanted: Wanted) -> Table:
     feed = _Feed(text, path)
     rows = _rows(feed, path)
     first = next(_data_rows(rows, path), None)

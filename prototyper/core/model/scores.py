@@ -51,7 +51,9 @@ class ScoreModel(Protocol):
         """The logit(score) range holding nearly all scores, within the LOGIT_ limits."""
         ...
 
-    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+    def density(
+        self, base_rate: float, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         """(x, positive, negative, stepped): events per unit of logit(score) over [lo, hi],
         each class weighted by its share at ``base_rate``; x are bin edges when stepped."""
         ...
@@ -113,7 +115,7 @@ class BinormalScores:
 
     @cached_property
     def d_prime(self) -> float:
-        return separation(self.auc)
+        return float(separation(self.auc))
 
     def latent_threshold(self, thresholds: np.ndarray) -> np.ndarray:
         """The latent value whose posterior equals each threshold (+-inf at 1 and 0)."""
@@ -156,7 +158,9 @@ class BinormalScores:
         d, offset = self.d_prime, self._offset(self.base_rate)
         return max(offset - 3.0 * d, LOGIT_FLOOR), min(offset + (d + 3.0) * d, LOGIT_CEILING)
 
-    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+    def density(
+        self, base_rate: float, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         """Exact, on GRID_POINTS even points."""
         pi, d = base_rate, self.d_prime
         x = np.linspace(lo, hi, GRID_POINTS)
@@ -272,7 +276,9 @@ class EmpiricalScores:
         """The 0.5% and 99.5% quantiles of either class (found once)."""
         return self._extent
 
-    def density(self, base_rate: float, lo: float, hi: float) -> tuple[np.ndarray, ...]:
+    def density(
+        self, base_rate: float, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         """A weighted histogram of HISTOGRAM_BINS fixed bins, reweighted to the base rate
         (prior shift); scores outside [lo, hi] are counted in the end bins."""
         pi = base_rate

@@ -28,7 +28,7 @@ class Mode:
     rank: int  # order of forcefulness: a lower rank is more forceful; demotion raises it
     name: str  # display name, e.g. "Prompt"
     plural: str  # what its interactions are called, e.g. "prompts"
-    caption: str = ""  # under its compliance figure, e.g. "of prompts heeded"
+    caption: str = ""  # under its acts-when-shown figure, e.g. "of prompts heeded"
     color: str = "grey"  # a colour key the views map to a colour
     shown: bool = True  # shows something the user responds to (habituation, trust)
     interrupts: bool = False  # breaks the user's flow (counted as an interruption)

@@ -39,7 +39,7 @@ def _v1_to_v2(data: dict) -> dict:
     payoffs = data.get("payoffs")
     problems = []
     for outcome in PAYOFF_LISTS if isinstance(payoffs, dict) else ():
-        lines = payoffs.get(outcome)
+        lines = payoffs.get(outcome) if isinstance(payoffs, dict) else None
         for i, line in enumerate(lines if isinstance(lines, list) else ()):
             if isinstance(line, dict) and "modes" in line:
                 problems.append(
@@ -111,10 +111,11 @@ def parse_yaml(text: str | bytes, filename: str) -> tuple[Any, dict[str, int]]:
         return PresetError([Problem(filename, line, "", message)])
 
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = text.count(b"\n", 0, exc.start) + 1
+            line = raw.count(b"\n", 0, exc.start) + 1
             raise fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line) from None
     if len(text) > MAX_BYTES:
         raise fail(f"file is over {MAX_BYTES // 1000} kB; not a preset")
@@ -134,14 +135,14 @@ def parse_yaml(text: str | bytes, filename: str) -> tuple[Any, dict[str, int]]:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        at = mark.line + 1 if mark else None
         # The context says what was expected ("expected a single document in the stream").
         parts = [part.strip() for part in (exc.context, exc.problem) if part]
         problem = ", ".join(parts) or " ".join(str(exc).split())
         if problem.startswith("could not determine a constructor for the tag"):
             problem = problem.replace("could not determine a constructor for the", "unsupported")
             problem += " (only plain YAML data is allowed)"
-        raise fail(f"invalid YAML: {problem}", line) from None
+        raise fail(f"invalid YAML: {problem}", at) from None
     except yaml.YAMLError as exc:
         raise fail("invalid YAML: " + " ".join(str(exc).split())) from None
     except RecursionError:
@@ -350,6 +351,7 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style: str | None
     if any(c in value for c in "\r\x85\u2028\u2029"):
         style = '"'  # other styles write these breaks raw and read them back changed
     else:

@@ -15,9 +15,20 @@ import difflib
 import re
 from dataclasses import dataclass, field, make_dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import modes as _modes
+
+if TYPE_CHECKING:
+    T = TypeVar("T")
+
+    class _PerMode(Generic[T]):
+        """What a type checker knows of the classes ``_per_mode`` makes at run time from the
+        table of modes: a field per active mode, each a T, read by the mode's name."""
+
+        def __init__(self, **modes: T) -> None: ...
+        def __getattr__(self, mode: str) -> T: ...
+
 
 SCHEMA_VERSION = 2
 
@@ -367,7 +378,7 @@ class ModeDesign:
         metadata=probability(
             "Forcefulness",
             "How strongly the experience pushes the action, from a dismissible hint (0) to "
-            "a blocking interstitial (1). Raises compliance and the attention cost.",
+            "a blocking interstitial (1). Raises the response and the attention cost.",
         ),
     )
     daily_cap: int | None = field(
@@ -400,11 +411,14 @@ def _per_mode(name: str, tp: type, make: Any) -> type:
     return cls
 
 
-ModeDesigns = _per_mode(
-    "ModeDesigns",
-    ModeDesign,
-    lambda m: field(default=ModeDesign(forcefulness=m.forcefulness), metadata=meta(m.name)),
-)
+if TYPE_CHECKING:
+    ModeDesigns = _PerMode[ModeDesign]
+else:
+    ModeDesigns = _per_mode(
+        "ModeDesigns",
+        ModeDesign,
+        lambda m: field(default=ModeDesign(forcefulness=m.forcefulness), metadata=meta(m.name)),
+    )
 
 
 @dataclass(frozen=True)
@@ -475,7 +489,8 @@ class ModeResponse:
         metadata=meta(
             "Acts when positive",
             "Chance the user takes the recommended action on a positive event, for a warning "
-            "they fully trust; for automation, the chance the action is not undone.",
+            "as right as 'measured at precision' (1: one they fully trust); for automation, "
+            "the chance the action is not undone.",
         )
     )
     act_if_negative: Range = field(
@@ -497,17 +512,35 @@ class ModeResponse:
             widget="slider",
         ),
     )
+    measured_at_precision: float = field(
+        default=1.0,
+        metadata=meta(
+            "Measured at precision",
+            "Share of the warnings that were right where the rates above were measured (from "
+            "their source). Users who match an alarm's track record heed this mode relative "
+            "to it: at this precision the rates hold, below it heeding falls. 1: rates for a "
+            "warning that is always right.",
+            exclusive_minimum=0.0,
+            maximum=1.0,
+            widget="slider",
+        ),
+    )
 
 
 def _response(pos: float, neg: float) -> ModeResponse:
     return ModeResponse(Range(pos, pos), Range(neg, neg))
 
 
-ModeResponses = _per_mode(
-    "ModeResponses",
-    ModeResponse,
-    lambda m: field(default=_response(m.act_if_positive, m.act_if_negative), metadata=meta(m.name)),
-)
+if TYPE_CHECKING:
+    ModeResponses = _PerMode[ModeResponse]
+else:
+    ModeResponses = _per_mode(
+        "ModeResponses",
+        ModeResponse,
+        lambda m: field(
+            default=_response(m.act_if_positive, m.act_if_negative), metadata=meta(m.name)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -603,9 +636,12 @@ class Attention:
         return self.minutes_low + (self.minutes_high - self.minutes_low) * forcefulness
 
 
-Attentions = _per_mode(
-    "Attentions", Attention, lambda m: field(default=Attention(), metadata=meta(m.name))
-)
+if TYPE_CHECKING:
+    Attentions = _PerMode[Attention]
+else:
+    Attentions = _per_mode(
+        "Attentions", Attention, lambda m: field(default=Attention(), metadata=meta(m.name))
+    )
 
 
 @dataclass(frozen=True)
@@ -663,7 +699,7 @@ class HabituationOverTime:
         default=False,
         metadata=meta(
             "Carry-over between days",
-            "On: habituation from earlier days lowers compliance until it wears off. Off: "
+            "On: habituation from earlier days lowers the response until it wears off. Off: "
             "users recover fully overnight, as in the static engine.",
         ),
     )
@@ -767,7 +803,10 @@ def _cooldown(title: str) -> Any:
     )
 
 
-Cooldowns = _per_mode("Cooldowns", int, lambda m: _cooldown(m.name))
+if TYPE_CHECKING:
+    Cooldowns = _PerMode[int]
+else:
+    Cooldowns = _per_mode("Cooldowns", int, lambda m: _cooldown(m.name))
 
 
 @dataclass(frozen=True)
@@ -1064,7 +1103,8 @@ class Preset:
         metadata=meta(
             "Guardrails",
             "Rules outside the model: caps, a confidence floor for automation, escalation to "
-            "a human, a hard limit on harm. Used by the simulation only.",
+            "a human, a hard limit on harm. Used by the simulation; the static engine "
+            "applies the harm limit too.",
         ),
     )
     telemetry: Telemetry = field(

@@ -12,6 +12,7 @@ import math
 import re
 import types
 import typing
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -67,7 +68,7 @@ def _convert(tp: Any, value: Any, path: str, problems: list[tuple[str, str]], md
         if len(options) > 1 and all(map(dataclasses.is_dataclass, options)):
             return _tagged(options, value, path, problems)
         return _convert(options[0], value, path, problems, md)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _dataclass(tp, value, path, problems)
     if origin is tuple:
         if not isinstance(value, list):
@@ -95,7 +96,7 @@ def _tagged(options: list, value: Any, path: str, problems: list[tuple[str, str]
         problems.append((path, f"expected a mapping, got {describe(value)}"))
         return None
     key = dataclasses.fields(options[0])[0].name
-    by_tag = {dataclasses.fields(o)[0].default: o for o in options}
+    by_tag: dict[str, type] = {str(dataclasses.fields(o)[0].default): o for o in options}
     tag = value.get(key, next(iter(by_tag)))
     if not isinstance(tag, str):
         problems.append((join(path, key), f"expected text, got {describe(tag)}"))
@@ -152,7 +153,7 @@ def _text_mapping(value: Any, path: str, problems: list[tuple[str, str]]) -> Any
     return types.MappingProxyType(dict(value))
 
 
-def _string(value: Any, path: str, problems: list[tuple[str, str]], md: dict) -> Any:
+def _string(value: Any, path: str, problems: list[tuple[str, str]], md: Mapping[str, Any]) -> Any:
     if not isinstance(value, str):
         problems.append((path, f"expected text, got {describe(value)}"))
         return value
@@ -164,7 +165,9 @@ def _string(value: Any, path: str, problems: list[tuple[str, str]], md: dict) ->
     return value
 
 
-def _number(tp: type, value: Any, path: str, problems: list[tuple[str, str]], md: dict) -> Any:
+def _number(
+    tp: type, value: Any, path: str, problems: list[tuple[str, str]], md: Mapping[str, Any]
+) -> Any:
     # YAML 1.1 reads '1e-4' (no dot) as text; accept it as the number it plainly is.
     if isinstance(value, str) and _FLOAT_TEXT.match(value.strip()):
         value = float(value)
@@ -192,7 +195,7 @@ def _number(tp: type, value: Any, path: str, problems: list[tuple[str, str]], md
     return value
 
 
-def range_problem(value: float, md: dict) -> str:
+def range_problem(value: float, md: Mapping[str, Any]) -> str:
     lo, hi = md.get("minimum"), md.get("maximum")
     xlo, xhi = md.get("exclusive_minimum"), md.get("exclusive_maximum")
     low_ok = (lo is None or value >= lo) and (xlo is None or value > xlo)
@@ -265,7 +268,7 @@ def replace_path(root: Any, path: str, value: Any) -> Any:
 def _replace(
     node: Any,
     tp: Any,
-    md: dict,
+    md: Mapping[str, Any],
     keys: list[str | int],
     value: Any,
     path: str,
@@ -280,7 +283,7 @@ def _replace(
             raise Problems([(here, "no such field")])
         item = _replace(node[key], typing.get_args(tp)[0], {}, rest, value, here, problems)
         return node[:key] + (item,) + node[key + 1 :]
-    if not dataclasses.is_dataclass(node):
+    if not dataclasses.is_dataclass(node) or isinstance(node, type):
         raise Problems([(here, "no such field")])
     f = next((f for f in dataclasses.fields(node) if f.name == key), None)
     if f is None:

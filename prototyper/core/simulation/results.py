@@ -74,11 +74,16 @@ SERIES: dict[str, tuple[str, str, str]] = {
         "per user-day",
         "Interactions on negative events per active user.",
     ),
-    "compliance": (
-        "Compliance",
+    "acts_when_shown": (
+        "Acts when shown",
+        "share",
+        "Share of the day's interactions acted on, right or wrong: P(act | shown).",
+    ),
+    "acts_when_right": (
+        "Acts when right",
         "share",
         "Chance an interaction of the day would be acted on were it a true alarm, averaged "
-        "over the day's interactions.",
+        "over the day's interactions: P(act | positive, shown).",
     ),
     "trust": (
         "Trust",
@@ -140,7 +145,8 @@ SUMMARY: dict[str, tuple[str, str]] = {
     "active_users": ("Active users on the last day", "share"),
     "interactions": ("Interactions per user-day", "per user-day"),
     "false_alarms": ("False alarms per user-day", "per user-day"),
-    "compliance": ("Compliance, last 30 days", "share"),
+    "acts_when_shown": ("Acts when shown, last 30 days", "share"),
+    "acts_when_right": ("Acts when right, last 30 days", "share"),
     "trust": ("Trust, last 30 days", "multiplier"),
     "habituation": ("Habituation, last 30 days", "multiplier"),
     "demotions": ("Demotions", "events"),

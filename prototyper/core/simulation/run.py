@@ -43,8 +43,8 @@ from ..evaluation import value as _value
 from ..evaluation.engine import evaluate, outcome_masses
 from ..evaluation.value import STAKEHOLDER, UNIT
 from ..model.scores import BinormalScores, ScoreModel, binormal_rates
-from ..preset.schema import MODES, Band, Preset
-from .feedback import FeedbackResult, simulate_feedback
+from ..preset.schema import MODES, Band, Escalation, Preset
+from .feedback import FeedbackResult, allocation_value, simulate_feedback
 from .plan import (
     _ABANDONING,
     _AUTOMATING,
@@ -477,8 +477,8 @@ class _Run:
         if self.floor_share.any():
             floored = self.rng.binomial(self.class_per_rep, self.floor_share)
             rec["confidence_floor"][d] = floored.sum(axis=1)
-        if self.esc_cols:
-            self._escalate(d, rows[_USER_ROWS:], rep, M)
+        if self.esc_cols and self.esc is not None:  # classes are escalated only when enabled
+            self._escalate(d, rows[_USER_ROWS:], rep, M, self.esc)
 
         # Cooldowns, design caps and the automation guardrail, most forceful mode first.
         gcap = self.p.guardrails.max_automations_per_day
@@ -522,11 +522,13 @@ class _Run:
         M[1, target, over] += (neg - keep_neg).astype(M.dtype)
         counter += _by_rep(rep[over], (pos + neg - cap).astype(float), self.R)
 
-    def _escalate(self, d: int, E: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
+    def _escalate(
+        self, d: int, E: np.ndarray, rep: np.ndarray, M: np.ndarray, esc: Escalation
+    ) -> None:
         """Escalation-eligible events (E: eligible class x user) go to a human, up to the
         capacity (a uniformly random subset of the day's when over it); the rest go on in
         their band's mode."""
-        R, esc = self.R, self.esc
+        R = self.R
         items = np.flatnonzero(E.any(axis=0))
         E = E[:, items].astype(np.int64)
         r = rep[items]
@@ -614,7 +616,8 @@ class _Run:
                     np.divide(trust, denom, out=trust, where=denom > 0)
                     trust[denom <= 0] = tr.initial_precision
                 # a Python float keeps the per-user arithmetic in float32
-                trust = _value.trust_multiplier(float(self.w), trust)
+                measured = getattr(self.p.response.modes, MODES[m]).measured_at_precision
+                trust = _value.trust_multiplier(float(self.w), trust, measured)
                 S += pos
                 F += neg
                 new[:, 2] = S
@@ -640,20 +643,20 @@ class _Run:
             if m in self.last_cd:
                 self.last_cd[m][s] = d
             if self.fa_left is not None and m in _ABANDONING:
-                self._false_alarms(d, s, neg)
+                self._false_alarms(d, s, neg, self.fa_left)
         rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
         rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
         rec["habit_num"][d], rec["habit_den"][d] = sums["habit"], sums["habit_den"]
 
-    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray) -> None:
-        """Count false interruptions against each user's tolerance; those who run out
-        abandon the feature from the next day."""
+    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray, tolerance: np.ndarray) -> None:
+        """Count false interruptions against each user's tolerance (what is left of it, per
+        user, updated in place); those who run out abandon the feature from the next day."""
         hit = np.flatnonzero(neg)
         if not hit.size:
             return
         users = s[hit]
-        left = self.fa_left[users] - neg[hit]
-        self.fa_left[users] = left
+        left = tolerance[users] - neg[hit]
+        tolerance[users] = left
         quit_ = users[left <= 0]
         quit_ = quit_[self.abandon_day[quit_] > d + 1]
         if quit_.size:
@@ -733,6 +736,8 @@ class _Run:
         counts = self._outcome_counts()
         value = _value.value_of_counts(self.value, counts)  # (D, R, stakeholder)
         value = value + n.sum(axis=2) @ self.attention  # (D, R, mode) @ (mode, stakeholder)
+        if feedback is not None:  # the money follows where the loop sends the patrols
+            value = value + allocation_value(p, feedback.patrol_share, rec["auc"]) / s
         if self.esc is not None:
             reviews = self.rec_esc_n.sum(axis=-1)
             op = STAKEHOLDER["operator"]
@@ -754,6 +759,14 @@ class _Run:
         def per_active(x: np.ndarray) -> np.ndarray:
             return ratio(x, active)
 
+        acted = self.rec_acted  # (D, R, truth, mode), the users' events as n
+
+        def shown_rate(n_: np.ndarray, acted_: np.ndarray) -> np.ndarray:
+            """Acts when shown over the interactions (every mode but the silent one)."""
+            pos, neg = n_[..., _POS, :_NONE].sum(-1), n_[..., _NEG, :_NONE].sum(-1)
+            a_pos, a_neg = acted_[..., _POS, :_NONE].sum(-1), acted_[..., _NEG, :_NONE].sum(-1)
+            return _value.acts_when_shown(pos, neg, a_pos, a_neg)
+
         interactions = n[:, :, :, :_NONE].sum(axis=(2, 3))
         interruptions = n[:, :, :, _INTERRUPTING].sum(axis=(2, 3))
         false_alarms = n[:, :, _NEG, :_NONE].sum(axis=2)
@@ -771,7 +784,8 @@ class _Run:
             "interactions": per_active(interactions),
             "interruptions": per_active(interruptions),
             "false_alarms": per_active(false_alarms),
-            "compliance": ratio(rec["comp_num"], rec["comp_den"]),
+            "acts_when_shown": shown_rate(n, acted),
+            "acts_when_right": ratio(rec["comp_num"], rec["comp_den"]),
             "trust": ratio(rec["trust_num"], rec["trust_den"]),
             "habituation": ratio(rec["habit_num"], rec["habit_den"]),
             "demotions": rec["demotions"] * s,
@@ -802,7 +816,8 @@ class _Run:
                 "active_users": active[-1] / U,
                 "interactions": interactions.sum(0) / days_users,
                 "false_alarms": false_alarms.sum(0) / days_users,
-                "compliance": tail(rec["comp_num"], rec["comp_den"]),
+                "acts_when_shown": shown_rate(n[-w:].sum(0), acted[-w:].sum(0)),
+                "acts_when_right": tail(rec["comp_num"], rec["comp_den"]),
                 "trust": tail(rec["trust_num"], rec["trust_den"]),
                 "habituation": tail(rec["habit_num"], rec["habit_den"]),
                 "demotions": rec["demotions"].sum(0) * s,

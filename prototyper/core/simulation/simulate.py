@@ -24,6 +24,14 @@ from .run import _Run
 def simulation_problems(preset: Preset, scores: ScoreModel | None = None) -> list[tuple[str, str]]:
     """Problems that only the simulation has, as (dotted path, message)."""
     tel = preset.telemetry
+    if preset.feedback.enabled and not isinstance(preset_scores(preset, scores), BinormalScores):
+        return [
+            (
+                "feedback.enabled",
+                "the value of where the loop sends patrols needs a synthetic model "
+                "(source: synthetic), whose ranking within each region is known",
+            )
+        ]
     if not tel.enabled:
         return []
     scores = preset_scores(preset, scores)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..evaluation.value import modelled_stakeholders
 from ..format import money, summary_value
 from ..preset.schema import ACTIVE_MODES, Preset
 from .results import SERIES, SUMMARY, Series, Simulation, Stat, _series, _stat
@@ -143,9 +144,20 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
     def fmt(x: float, unit: str) -> str:
         return summary_value(x, unit, cur)
 
-    for k, s in sim.summary.items():
+    # Value added first: the net value's zero is arbitrary (the harm that happens anyway is
+    # in it), so it comes after, named as the total; a stakeholder without payoffs is not $0.
+    modelled = modelled_stakeholders(p)
+    titles = {"net_value": "Total incl. harm anyway, over the horizon"}
+    first = [k for k in sim.summary if k.startswith("value_added")]
+    for k in first + [k for k in sim.summary if k not in first]:
+        s = sim.summary[k]
         title, unit = SUMMARY[k]
+        title = titles.get(k, title)
         if unit != "money" and not any(map(math.isfinite, (s.mean, s.p5, s.p95))):
+            continue
+        who = k.removeprefix("value_added_")
+        if k != who and not modelled.get(who, True):
+            lines.append(f"{title:44} {'not modelled':>12}")
             continue
         lines.append(
             f"{title:44} {fmt(s.mean, unit):>12} {fmt(s.p5, unit):>12} {fmt(s.p95, unit):>12}"
@@ -153,9 +165,9 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
     days = len(sim.days)
     lines += [
         "",
-        f"Static engine: {money(sim.static_net_per_day, cur)} net and "
-        f"{money(sim.static_value_added_per_day, cur)} added per day "
-        f"(x {days} days = {money(sim.static_value_added_per_day * days, cur)} added).",
+        f"Static engine: {money(sim.static_value_added_per_day, cur)} added per day "
+        f"(x {days} days = {money(sim.static_value_added_per_day * days, cur)} added); "
+        f"total incl. harm anyway {money(sim.static_net_per_day, cur)} per day.",
     ]
     fb = sim.feedback
     if fb is not None:
@@ -167,21 +179,21 @@ def text_simulation(sim: Simulation, sample_days: int = 8) -> str:
         fix = "with" if p.feedback.correction else "without"
         lines.append(f"Feedback loop ({fix} correction), share of records: {', '.join(parts)}")
     picks = sorted(set(np.linspace(0, days - 1, min(sample_days, days)).round().astype(int)))
-    s = sim.series
+    series = sim.series
     lines += [
         "",
         f"{'day':>5} {'value added/day':>16} {'so far':>12} {'active':>8} "
-        f"{'interact./u-day':>16} {'compliance':>11} {'trust':>7} {'habit.':>7} {'AUC':>7}",
+        f"{'interact./u-day':>16} {'acts|right':>11} {'trust':>7} {'habit.':>7} {'AUC':>7}",
     ]
     for i in picks:
         lines.append(
-            f"{sim.days[i]:>5} {money(s['value_added'].mean[i], cur):>16} "
-            f"{money(s['cumulative_value_added'].mean[i], cur):>12} "
-            f"{fmt(s['active_users'].mean[i], 'share'):>8} "
-            f"{fmt(s['interactions'].mean[i], ''):>16} "
-            f"{fmt(s['compliance'].mean[i], 'share'):>11} "
-            f"{fmt(s['trust'].mean[i], ''):>7} {fmt(s['habituation'].mean[i], ''):>7} "
-            f"{s['auc'].mean[i]:>7.4f}"
+            f"{sim.days[i]:>5} {money(series['value_added'].mean[i], cur):>16} "
+            f"{money(series['cumulative_value_added'].mean[i], cur):>12} "
+            f"{fmt(series['active_users'].mean[i], 'share'):>8} "
+            f"{fmt(series['interactions'].mean[i], ''):>16} "
+            f"{fmt(series['acts_when_right'].mean[i], 'share'):>11} "
+            f"{fmt(series['trust'].mean[i], ''):>7} {fmt(series['habituation'].mean[i], ''):>7} "
+            f"{series['auc'].mean[i]:>7.4f}"
         )
     lines.append("Means over replications; run with --json or --csv for every day and the bands.")
     return "\n".join(lines)

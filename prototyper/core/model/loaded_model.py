@@ -1,0 +1,160 @@
+"""A real model's empirical scores on its evaluation set, and the evaluation file's label,
+weight and group columns that every real model source reads.
+
+:class:`LoadedModel` is what loading a preset's real model section gives (see
+:mod:`.model_sources`): the engine and the sweep use it like any score model, and it carries
+what the user should know about the scores: the evaluation set's size and base rate, whether
+they were calibrated from a decision function, which types were trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ..preset.preset_io import Problem
+from ..preset.schema import ModelSource
+from .csv_table import FEATURE, Table, Wanted
+from .model_paths import fail
+from .scores import EmpiricalScores
+
+MAX_WEIGHT = 1e12  # per row; 20 million rows of it still sum to a finite total
+
+
+# --- reading CSV files ---------------------------------------------------------------------
+
+
+def wanted_columns(*pairs: tuple[str | None, str], features: Iterable[str] | None = None) -> Wanted:
+    """Which columns read_csv keeps: the (column, kind) pairs, and as features the named
+    columns (None: every column)."""
+
+    def wanted(header: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for name, kind in pairs:
+            if name:
+                out[name] = out.get(name, ()) + (kind,)
+        for name in header if features is None else features:
+            out[name] = out.get(name, ()) + (FEATURE,)
+        return out
+
+    return wanted
+
+
+def read_labels(table: Table, column: str, field_path: str) -> np.ndarray:
+    return table.labels(column, field_path)
+
+
+def read_weights(
+    table: Table, column: str | None, labels: np.ndarray, label_column: str
+) -> np.ndarray | None:
+    if column is None:
+        w = None
+    else:
+        w = table.numbers(column, "model.weight_column")
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise fail(
+                table.problem(i, column, f"weights must be finite and 0 or more, got {w[i]:g}")
+            )
+        # Bounded so that no total over the rows can overflow (at most 2e19).
+        bad = w > MAX_WEIGHT
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise fail(
+                table.problem(i, column, f"weights must be at most {MAX_WEIGHT:.0e}, got {w[i]:g}")
+            )
+    for cls, name in ((True, "positive (1)"), (False, "negative (0)")):
+        rows = labels == cls
+        if not rows.any():
+            raise fail(
+                Problem(
+                    str(table.path),
+                    None,
+                    label_column,
+                    f"no {name} events: all {len(labels):,} rows are of the other class; the "
+                    "evaluation needs both",
+                )
+            )
+        if w is not None and not w[rows].sum() > 0:
+            raise fail(
+                Problem(
+                    str(table.path),
+                    None,
+                    column or "",
+                    f"every {name} event has weight 0; the evaluation needs both classes",
+                )
+            )
+    return w
+
+
+def read_groups(table: Table, column: str | None) -> np.ndarray | None:
+    if column is None:
+        return None
+    return table.groups(column, "model.group_column")
+
+
+# --- the loaded model ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """Empirical scores of a real model on its evaluation set, with what the user should
+    know about them. Usable wherever the engine takes a score model."""
+
+    model: ModelSource
+    scores: EmpiricalScores
+    files: tuple[Path, ...]
+    score_method: str  # "predict_proba", "decision_function" or "score file"
+    calibration: str = ""  # how decision_function values were mapped to [0, 1], if they were
+    trusted_types: tuple[str, ...] = ()  # types trusted beyond skops' defaults
+    groups: np.ndarray | None = None
+    notes: tuple[str, ...] = ()  # things to tell the user, one line each
+
+    # the score-model protocol (scores.ScoreModel), from the evaluation set's scores
+    def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.scores.rates_at(thresholds)
+
+    def sweep_points(self, low: float, high: float, n: int | None = None) -> tuple:
+        return self.scores.sweep_points(low, high, n)
+
+    def curve(self) -> tuple[np.ndarray, ...]:
+        return self.scores.curve()
+
+    def roc_auc(self) -> float:
+        return self._auc
+
+    def extent(self) -> tuple[float, float]:
+        return self.scores.extent()
+
+    def density(
+        self, base_rate: float, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        return self.scores.density(base_rate, lo, hi)
+
+    def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
+        return self.scores.roc_curve(lo)
+
+    def fpr_at_recall(self, recall: float) -> float:
+        return self.scores.fpr_at_recall(recall)
+
+    @cached_property
+    def _auc(self) -> float:
+        return self.scores.roc_auc()
+
+    @property
+    def calibrated(self) -> bool:
+        """Scores were calibrated from a decision function on the evaluation set."""
+        return bool(self.calibration)
+
+    @property
+    def eval_size(self) -> int:
+        return self.scores.n
+
+    @property
+    def eval_base_rate(self) -> float:
+        return self.scores.base_rate

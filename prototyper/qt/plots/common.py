@@ -1,0 +1,241 @@
+"""What the plots share: their colours and sizes, numbers and labels, the styling and range of
+a plot, and the score model's curves in logit(score) units."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QGraphicsScene
+
+from ...core.evaluation.analysis import Analysis
+from ...core.format import money_short
+from ...core.model.scores import EmpiricalScores, ScoreModel
+
+THIN_BINS = 600  # value curves keep at most 2 points per bin (about a pixel) along x
+AXIS_COLOR = "#616161"
+TEXT_COLOR = "#303030"
+LEFT_AXIS_WIDTH = 64  # the same in the score plots, so their x axes line up
+LINE_MARGIN = 0.01  # logit units a dragged threshold keeps from its neighbours
+DRAG_THROTTLE_MS = 16  # at most one recompute per frame while dragging
+
+
+# --- numbers and labels -------------------------------------------------------------------
+
+
+def logit(p: float | np.ndarray) -> float | np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(p) - np.log1p(-np.asarray(p, dtype=float))
+
+
+def nice_threshold(p: float, low: float, high: float) -> float:
+    """``p`` rounded to 3 significant digits of its distance to 0 or 1 (what a designer
+    would type), with more digits only if needed to stay strictly inside (low, high)."""
+    near_one = p > 0.5
+    q = 1 - p if near_one else p
+    for digits in range(3, 16):
+        r = float(f"{q:.{digits}g}")
+        candidate = float(f"{1 - r:.12g}") if near_one else r
+        if low < candidate < high:
+            return candidate
+    return p
+
+
+def _decade_as_share(exponent: float) -> str:
+    """log10 of a rate as '1 in 10k'."""
+    if exponent >= -1e-9:
+        return "all"
+    n = float(f"{10 ** (-exponent):.2g}")
+    for cut, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= cut:
+            return f"1 in {n / cut:g}{unit}"
+    return f"1 in {n:g}"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _decade_as_power(exponent: float) -> str:
+    e = round(exponent)
+    return "1" if e == 0 else "10" + str(e).translate(_SUPERSCRIPT)
+
+
+def _money_tick(value: float, currency: str) -> str:
+    if abs(value) < 1e-12:
+        return "0"
+    return money_short(value, currency)
+
+
+_BRUSHES: dict[str, QBrush] = {}
+
+
+def _brush(color: str) -> QBrush:
+    """One brush object per colour: scatter plots cache symbols by brush, so reusing the same
+    objects skips re-rendering them on every update."""
+    if color not in _BRUSHES:
+        _BRUSHES[color] = pg.mkBrush(color)
+    return _BRUSHES[color]
+
+
+def _move(item: pg.GraphicsObject, x: float, y: float) -> None:
+    """setPos only when the position changed (it re-lays out a TextItem)."""
+    if getattr(item, "_at", None) != (x, y):
+        item._at = (x, y)
+        item.setPos(x, y)
+
+
+def _anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
+    if getattr(item, "_anchored", None) != anchor:
+        item._anchored = anchor
+        item.setAnchor(anchor)
+
+
+def _set_text(item: pg.TextItem, text: str, color: str | None = None) -> None:
+    """TextItem.setText only when the text or colour changed (it re-lays out the text)."""
+    key = (text, color)
+    if getattr(item, "_shown", None) != key:
+        item._shown = key
+        if color:
+            item.setText(text, color=color)
+        else:
+            item.setText(text)
+
+
+def _style(widget: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.PlotItem:
+    widget.setBackground("w")
+    item = widget.getPlotItem()
+    item.setMenuEnabled(False)
+    item.hideButtons()
+    item.setMouseEnabled(x=False, y=False)
+    item.setTitle(title, color=TEXT_COLOR, size="10pt")
+    for name, text in (("left", left), ("bottom", bottom)):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS_COLOR))
+        axis.setTextPen(pg.mkPen(TEXT_COLOR))
+        axis.enableAutoSIPrefix(False)
+        axis.setLabel(text, color=TEXT_COLOR, **{"font-size": "9pt"})
+    item.getViewBox().setMouseEnabled(x=False, y=False)
+    # Items move on every update; a BSP index costs more to keep than it saves here.
+    widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+    return item
+
+
+class _Pool:
+    """Plot items made on first need and then reused: shown for the first ``n``, hidden after."""
+
+    def __init__(self, plot: pg.PlotItem, make: Callable[[int], pg.GraphicsObject]) -> None:
+        self._plot, self._make = plot, make
+        self.items: list = []
+
+    def take(self, n: int) -> list:
+        while len(self.items) < n:
+            item = self._make(len(self.items))
+            self._plot.addItem(item, ignoreBounds=True)
+            self.items.append(item)
+        for i, item in enumerate(self.items):
+            if item.isVisible() != (i < n):
+                item.setVisible(i < n)
+        return self.items[:n]
+
+
+def _set_range(
+    plot: pg.PlotItem, x: Sequence[float], y: Sequence[float], sticky_y: bool = False
+) -> tuple[float, float]:
+    """Show x and y; returns the y range shown.
+
+    With ``sticky_y`` the y range only changes when the new one sticks out of it (then it
+    grows a quarter more than needed) or would fill less than half of it: while a threshold
+    is dragged the axis mostly stays put, which reads better and spares pyqtgraph re-laying
+    out the axis and every text item each frame (~10 ms)."""
+    view = plot.getViewBox()
+    (x0, x1), (y0, y1) = view.viewRange()
+    span = y[1] - y[0]
+    if sticky_y and y[0] < y1 and y[1] > y0 and (y1 - y0) >= 0.5 * span:  # overlapping
+        if y0 <= y[0] and y[1] <= y1 and span >= 0.5 * (y1 - y0):
+            y = (y0, y1)
+        elif span < 0.5 * (y1 - y0):
+            pass  # much smaller: fit it
+        else:  # growing: grow a quarter more on that side, so the next frames fit
+            y = (
+                y[0] - 0.25 * span if y[0] < y0 else y[0],
+                y[1] + 0.25 * span if y[1] > y1 else y[1],
+            )
+    same_x = math.isclose(x0, x[0], abs_tol=1e-9) and math.isclose(x1, x[1], abs_tol=1e-9)
+    same_y = math.isclose(y0, y[0], abs_tol=1e-12) and math.isclose(y1, y[1], abs_tol=1e-12)
+    if not (same_x and same_y):
+        view.setRange(xRange=x, yRange=y, padding=0.0)
+    return float(y[0]), float(y[1])
+
+
+def _movable_thresholds(analysis: Analysis) -> np.ndarray:
+    """Thresholds that can be dragged: every band's but the last one (always 0)."""
+    return np.asarray(analysis.evaluation.thresholds[:-1], dtype=float)
+
+
+def scores_of(analysis: Analysis) -> ScoreModel:
+    """The analysis's score model: binormal for a synthetic model, else the real model's
+    scores on its evaluation set."""
+    return analysis.scores
+
+
+def empirical(scores: object) -> EmpiricalScores | None:
+    """The labelled scores behind a real model (None for the synthetic one)."""
+    if isinstance(scores, EmpiricalScores):
+        return scores
+    inner = getattr(scores, "scores", None)  # a loaded model wraps its evaluation scores
+    return inner if isinstance(inner, EmpiricalScores) else None
+
+
+def _extent(scores: ScoreModel) -> tuple[float, float]:
+    """logit(score) range where the model puts nearly all its scores (see
+    ScoreModel.extent)."""
+    return scores.extent()
+
+
+def _model_identity(scores: ScoreModel) -> object:
+    """What the model-only curves depend on: the binormal parameters, or the score set."""
+    emp = empirical(scores)
+    return scores if emp is None else id(emp)
+
+
+def score_range(analysis: Analysis) -> tuple[float, float]:
+    """The logit(score) range both score plots show: where the model puts its scores,
+    widened to every threshold and to the best single threshold. Depends only on the
+    analysis, so the two plots line up."""
+    lo, hi = _extent(scores_of(analysis))
+    marks = [*_movable_thresholds(analysis), analysis.single_threshold.best_value]
+    marks = logit(np.clip(np.array(marks), 1e-15, 1 - 1e-15))
+    lo = min(lo, float(np.min(marks)) - 1.0)
+    hi = max(hi, float(np.max(marks)) + 1.0)
+    if hi - lo < 6.0:
+        middle = (hi + lo) / 2
+        lo, hi = middle - 3.0, middle + 3.0
+    return lo, hi
+
+
+def densities(
+    scores: ScoreModel, base_rate: float, lo: float, hi: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """(x, positive, negative, stepped): the share of events per unit of logit(score), each
+    class weighted by its share at the scenario's base rate (see ScoreModel.density)."""
+    x, positive, negative, stepped = scores.density(base_rate, lo, hi)
+    return x, positive, negative, bool(stepped)
+
+
+def roc_points(scores: ScoreModel, lo: float) -> tuple[np.ndarray, np.ndarray]:
+    """(log10 FPR, TPR) of the whole ROC curve from FPR = 10**lo to 1."""
+    return scores.roc_curve(lo)
+
+
+def fpr_where_recall(scores: ScoreModel, recall: float) -> float:
+    """The false-positive rate at which the model first catches ``recall`` of positives."""
+    return scores.fpr_at_recall(recall)
+
+
+def _edge_anchor(x: float, lo: float, hi: float) -> float:
+    """Horizontal anchor of a label at x: centred, or pushed in near an edge."""
+    f = (x - lo) / (hi - lo)
+    return 0.0 if f < 0.25 else 1.0 if f > 0.75 else 0.5

@@ -1,0 +1,216 @@
+"""Value added by outcome (the value of correct actions, the cost of wrong ones, attention),
+stacked by the mode that handled it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.evaluation.analysis import Analysis
+from ...core.evaluation.value import ADDED_PARTS, correct_and_wrong
+from ...core.format import money
+from ...core.preset.schema import MODES, STAKEHOLDERS
+from ..document import Document
+from ..theme import COST_COLOR, VALUE_COLOR, mode_color, qcolor
+from .axes import MoneyAxis
+from .common import (
+    AXIS_COLOR,
+    LEFT_AXIS_WIDTH,
+    _anchor,
+    _money_tick,
+    _move,
+    _set_range,
+    _set_text,
+    _style,
+)
+
+# The parts of value added, as the chart's x axis names them.
+PART_LABELS = {
+    "correct": "correct:\npositives acted on",
+    "wrong": "wrong:\nfalse alarms acted on",
+    "attention": "attention\n(time)",
+}
+
+
+class QtOutcomeBreakdown(QWidget):
+    """Value added against the feature off per day for the whole population, per outcome:
+    value (up, green) and cost (down, red), stacked by the mode that handled it; filtered to
+    one stakeholder or all of them. The value of correct minus the cost of wrong is the value
+    added, whatever happens anyway (harm nobody would have avoided) is left out."""
+
+    FILTERS = ("all", *STAKEHOLDERS)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._analysis: Analysis | None = None
+        shape = (len(ADDED_PARTS), len(MODES))  # what the bars show, per population-day
+        self.values, self.value_up, self.value_down = (
+            np.zeros(shape),
+            np.zeros(shape),
+            np.zeros(shape),
+        )
+
+        self.stakeholder_combo = QComboBox()
+        self.stakeholder_combo.addItems(["all stakeholders", *(f"{s} only" for s in STAKEHOLDERS)])
+        self.stakeholder_combo.setToolTip("Whose value and cost the bars show")
+        self._money_axis = MoneyAxis("left")
+        self.plot = pg.PlotWidget(axisItems={"left": self._money_axis})
+        plot = _style(self.plot, "Value added by outcome", "per day vs. feature off", "")
+        self._money_axis.setWidth(LEFT_AXIS_WIDTH)
+        self.plot_item = plot
+        bottom = plot.getAxis("bottom")
+        bottom.setTicks([[(i, PART_LABELS[c]) for i, c in enumerate(ADDED_PARTS)]])
+        bottom.setHeight(44)
+        bottom.setLabel("")
+
+        self.value_band = pg.LinearRegionItem(
+            (0, 1), orientation="horizontal", movable=False, brush=qcolor(VALUE_COLOR, 22)
+        )
+        self.cost_band = pg.LinearRegionItem(
+            (-1, 0), orientation="horizontal", movable=False, brush=qcolor(COST_COLOR, 22)
+        )
+        for band in (self.value_band, self.cost_band):
+            for line in band.lines:
+                line.setPen(pg.mkPen(None))
+            band.setZValue(-10)
+            plot.addItem(band, ignoreBounds=True)
+        self.value_text = pg.TextItem("value of correct ▲", color=VALUE_COLOR, anchor=(0, 0))
+        self.cost_text = pg.TextItem("cost of wrong ▼", color=COST_COLOR, anchor=(0, 1))
+        self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(AXIS_COLOR, width=1))
+        self.zero_line.setZValue(5)  # over the bars' white outlines
+        for item in (self.value_text, self.cost_text, self.zero_line):
+            plot.addItem(item, ignoreBounds=True)
+        self.bars = {}
+        for mode in MODES:
+            bars = pg.BarGraphItem(
+                x=np.arange(len(ADDED_PARTS)),
+                y0=np.zeros(len(ADDED_PARTS)),
+                height=np.zeros(len(ADDED_PARTS)),
+                width=0.62,
+                brush=pg.mkBrush(mode_color(mode)),
+                pen=pg.mkPen("w", width=1),
+            )
+            self.bars[mode] = bars
+            plot.addItem(bars)
+        self.totals = [pg.TextItem(anchor=(0.5, 1.0)) for _ in ADDED_PARTS]
+        for item in self.totals:
+            item.setZValue(10)
+            plot.addItem(item, ignoreBounds=True)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        # The legend names the figures too: it wraps rather than widen the plot's column.
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 0, 4, 0)
+        top.addWidget(self.legend, stretch=1)
+        top.addWidget(QLabel("Show:"))
+        top.addWidget(self.stakeholder_combo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, stretch=1)
+
+        self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
+        document.changed.connect(self.set_analysis)
+        self.set_analysis(document.analysis)
+
+    @property
+    def stakeholder(self) -> str:
+        return self.FILTERS[max(self.stakeholder_combo.currentIndex(), 0)]
+
+    def set_stakeholder(self, stakeholder: str) -> None:
+        self.stakeholder_combo.setCurrentIndex(self.FILTERS.index(stakeholder))
+
+    def _on_filter_changed(self, _: int) -> None:
+        if self._analysis is not None:
+            self.set_analysis(self._analysis)
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        self._analysis = analysis
+        currency = analysis.preset.payoffs.currency
+        self._money_axis.currency = currency
+        per_stakeholder = self.amounts(analysis, self.stakeholder)  # [part, mode, who]
+        # Value and cost are stacked apart, so a transfer (the business gains what the user
+        # pays) shows as two bars, not as nothing.
+        self.value_up = np.maximum(per_stakeholder, 0).sum(axis=-1)
+        self.value_down = np.minimum(per_stakeholder, 0).sum(axis=-1)
+        self.values = self.value_up + self.value_down
+
+        n = len(ADDED_PARTS)
+        up, down = np.zeros(n), np.zeros(n)
+        x = np.concatenate([np.arange(n), np.arange(n)])
+        used = []
+        for m, mode in enumerate(MODES):
+            gain, loss = self.value_up[:, m], self.value_down[:, m]
+            self.bars[mode].setOpts(
+                x=x, y0=np.concatenate([up, down]), height=np.concatenate([gain, loss])
+            )
+            up, down = up + gain, down + loss
+            if np.any(gain != 0) or np.any(loss != 0):
+                used.append(mode)
+
+        high = float(up.max()) if up.size else 0.0
+        low = float(down.min()) if down.size else 0.0
+        span = (high - low) or 1.0
+        top, bottom = high + 0.16 * span, low - 0.16 * span
+        if high == 0:
+            top = 0.12 * span
+        if low == 0:
+            bottom = -0.12 * span
+        x_range = (-0.6, len(ADDED_PARTS) - 0.4)
+        bottom, top = _set_range(self.plot_item, x_range, (bottom, top), sticky_y=True)
+        if self.value_band.getRegion() != (0, top):
+            self.value_band.setRegion((0, top))
+            self.cost_band.setRegion((bottom, 0))
+        _move(self.value_text, -0.58, top)
+        _move(self.cost_text, -0.58, bottom)
+
+        net = self.values.sum(axis=1)
+        for c, item in enumerate(self.totals):
+            if up[c] == 0 and down[c] == 0:
+                _set_text(item, "")
+                continue
+            positive = net[c] >= 0
+            color = VALUE_COLOR if positive else COST_COLOR
+            _set_text(item, f"net {_money_tick(net[c], currency)}", color)
+            if positive:
+                _anchor(item, (0.5, 1.0))
+                _move(item, c, up[c])
+            else:
+                _anchor(item, (0.5, 0.0))
+                _move(item, c, down[c])
+
+        legend = " ".join(f'<span style="color:{mode_color(m)}">■</span>&nbsp;{m}' for m in used)
+        correct, wrong = correct_and_wrong(per_stakeholder)
+        figures = (
+            f'<span style="color:{VALUE_COLOR}">value of correct {money(correct, currency)}</span>'
+            f' − <span style="color:{COST_COLOR}">cost of wrong {money(wrong, currency)}</span>'
+            f" = value added {money(correct - wrong, currency)}/day"
+        )
+        legend = f'<span style="font-size:9pt">{figures}&nbsp;&nbsp; {legend}</span>'
+        if legend != self.legend.text():
+            self.legend.setText(legend)
+
+    @staticmethod
+    def amounts(analysis: Analysis, stakeholder: str = "all") -> np.ndarray:
+        """Value added per day for the whole population as [part, mode, stakeholder] (one
+        stakeholder column, or all of them), parts as in value.ADDED_PARTS."""
+        e = analysis.evaluation
+        value = e.added_split() * (e.events_per_day * e.population)
+        if stakeholder != "all":
+            s = STAKEHOLDERS.index(stakeholder)
+            value = value[:, :, s : s + 1]
+        return value

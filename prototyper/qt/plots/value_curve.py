@@ -1,0 +1,193 @@
+"""Value against threshold: value added (the feature off is zero) as each threshold moves, the
+current design and the best single-threshold design."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from ...core.evaluation.analysis import Analysis, single_threshold_mode
+from ...core.format import format_probability, money
+from ..document import Document
+from ..theme import BEST_COLOR, CURRENT_COLOR, mode_color
+from .axes import MoneyAxis, ProbabilityAxis
+from .common import (
+    AXIS_COLOR,
+    LEFT_AXIS_WIDTH,
+    TEXT_COLOR,
+    THIN_BINS,
+    _anchor,
+    _brush,
+    _edge_anchor,
+    _movable_thresholds,
+    _move,
+    _Pool,
+    _set_range,
+    _set_text,
+    _style,
+    logit,
+    score_range,
+)
+
+
+class QtValueCurve(pg.PlotWidget):
+    """Value added per day for the whole population as each threshold moves (the others
+    held), the current design, and the best single-threshold design. The feature off is the
+    zero: net value's own zero is arbitrary (the harm that happens anyway is in it)."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        self._money_axis = MoneyAxis("left")
+        axes = {"left": self._money_axis, "bottom": ProbabilityAxis("bottom")}
+        super().__init__(parent, axisItems=axes)
+        plot = _style(self, "Value added as a threshold moves", "value added per day", "threshold")
+        self._money_axis.setWidth(LEFT_AXIS_WIDTH)
+        self.plot_item = plot
+        self._document = document
+
+        # Zero is the feature off: one line, labelled.
+        self.off_line = pg.InfiniteLine(
+            pos=0.0,
+            angle=0,
+            pen=pg.mkPen(AXIS_COLOR, width=1),
+            label="feature off",
+            labelOpts={"position": 0.02, "color": "#757575", "anchors": [(0, 1), (0, 1)]},
+        )
+        self.off_line.setZValue(-5)
+        plot.addItem(self.off_line, ignoreBounds=True)
+        self.single_curve = pg.PlotDataItem(
+            pen=pg.mkPen(BEST_COLOR, width=1, style=Qt.PenStyle.DashLine),
+            connect="finite",
+            antialias=True,
+        )
+        plot.addItem(self.single_curve)
+        self._curves = _Pool(plot, self._make_curve)
+        self.current_marker = pg.ScatterPlotItem(size=10, pen=pg.mkPen(CURRENT_COLOR, width=1.5))
+        self.current_marker.setZValue(10)
+        plot.addItem(self.current_marker)
+        fill = (255, 255, 255, 190)
+        self.current_label = pg.TextItem(color=CURRENT_COLOR, anchor=(0.0, 1.0), fill=fill)
+        self.best_marker = pg.ScatterPlotItem(
+            symbol="star", size=16, brush=pg.mkBrush(BEST_COLOR), pen=pg.mkPen("w", width=1)
+        )
+        self.best_marker.setZValue(11)
+        plot.addItem(self.best_marker)
+        self.best_label = pg.TextItem(color=BEST_COLOR, anchor=(0.5, 1.15), fill=fill)
+        self._title = ""
+        self._single_y, self._single_range = np.array([]), (0.0, 0.0)
+        for item in (self.current_label, self.best_label):
+            item.setZValue(9)  # under the markers
+            plot.addItem(item, ignoreBounds=True)
+
+        document.changed.connect(self.set_analysis)
+        self.set_analysis(document.analysis)
+
+    @property
+    def curves(self) -> list[pg.PlotDataItem]:
+        return [c for c in self._curves.items if c.isVisible()]
+
+    def _make_curve(self, _: int) -> pg.PlotDataItem:
+        # Width 2 for the eye at the back of a lecture hall, not antialiased: a wide
+        # antialiased pen over ~600 points costs ~1.5 ms a frame.
+        curve = pg.PlotDataItem(connect="finite", antialias=False)
+        curve.setZValue(5)
+        return curve
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        preset = analysis.preset
+        currency = preset.payoffs.currency
+        self._money_axis.currency = currency
+        label = f"value added per day vs. feature off ({currency})"
+        if self.getAxis("left").labelText != label:
+            self.getAxis("left").setLabel(label)
+        lo, hi = score_range(analysis)
+        bands = preset.experience.bands
+        sweeps = analysis.threshold_sweeps
+        ys = []
+        for i, (curve, s) in enumerate(zip(self._curves.take(len(sweeps)), sweeps, strict=True)):
+            y = s.added_per_population_day
+            x = logit(s.values)
+            color = mode_color(bands[i].mode)
+            if getattr(curve, "_mode_color", None) != color:
+                curve.setPen(pg.mkPen(color, width=2))
+                curve._mode_color = color
+            curve.setData(*thin(x, y, lo, hi))
+            ys.append(y[(x >= lo) & (x <= hi)])
+
+        single = analysis.single_threshold
+        single_y = single.added_per_population_day
+        same = np.array_equal(single_y, self._single_y, equal_nan=True)
+        if not same or self._single_range != (lo, hi):  # independent of the bands
+            self._single_y, self._single_range = single_y, (lo, hi)
+            self.single_curve.setData(*thin(logit(single.values), single_y, lo, hi))
+        best_x, best_y = float(logit(single.best_value)), float(single_y[single.best_index])
+        self.best_marker.setData([best_x], [best_y])
+        _set_text(
+            self.best_label,
+            f"best single threshold {format_probability(single.best_value)}: "
+            f"{money(best_y, currency)}/day",
+        )
+
+        now = analysis.evaluation.added_per_population_day
+        thresholds = _movable_thresholds(analysis)
+        xs = logit(thresholds)
+        self.current_marker.setData(
+            xs,
+            np.full(len(xs), now),
+            brush=[_brush(mode_color(bands[i].mode)) for i in range(len(xs))],
+        )
+        _set_text(self.current_label, f"this design adds {money(now, currency)}/day")
+
+        # Room for the peak, the current design, the best design and zero; the curves may
+        # run off the bottom (value falls fast when a mode floods everyone).
+        finite = np.concatenate([v[np.isfinite(v)] for v in ys] or [np.array([now])])
+        finite = finite if finite.size else np.array([now])
+        off = 0.0  # value added: the feature off is the zero line
+        top = max(float(finite.max()), now, best_y)
+        core = min(now, best_y, off)  # every curve flattens out at "feature off"
+        span = top - core or max(abs(top), 1.0)
+        if core - 0.5 * span <= 0 <= top + 0.5 * span:  # zero is near: show it
+            top, core = max(top, 0.0), min(core, 0.0)
+            span = top - core or max(abs(top), 1.0)
+        bottom = max(float(finite.min()), core - 0.25 * span) - 0.06 * span
+        top = top + 0.2 * span
+        bottom, top = _set_range(self.plot_item, (lo, hi), (bottom, top), sticky_y=True)
+
+        # Labels stay inside the view: left-anchored unless near the right edge.
+        _move(self.best_label, best_x, best_y)
+        _anchor(self.best_label, (_edge_anchor(best_x, lo, hi), 1.15))
+        x_now = float(np.max(xs)) if len(xs) else (lo + hi) / 2
+        _move(self.current_label, x_now, now)
+        _anchor(self.current_label, (_edge_anchor(x_now, lo, hi), -0.15))
+        # The legend is the title: it never covers a curve.
+        entries = [
+            f'<span style="color:{mode_color(bands[i].mode)}">━ {bands[i].mode}</span>'
+            for i in range(len(sweeps))
+        ]
+        alone = single_threshold_mode(bands)
+        entries.append(f'<span style="color:{BEST_COLOR}">┄ {alone} alone</span>')
+        title = f"Value added as a threshold moves: {' '.join(entries)}"
+        if title != self._title:
+            self._title = title
+            self.plot_item.setTitle(title, color=TEXT_COLOR, size="10pt")
+
+
+def thin(
+    x: np.ndarray, y: np.ndarray, lo: float, hi: float, bins: int = THIN_BINS
+) -> tuple[np.ndarray, np.ndarray]:
+    """A curve clipped to [lo, hi] and, if it has more than 2 points a bin, cut to the lowest
+    and highest y of each of ``bins`` bins along x (the 'peak' downsampling pyqtgraph does at
+    paint time, once here instead). A real model's sweep has a point per distinct score."""
+    keep = (x >= lo) & (x <= hi)
+    x, y = x[keep], y[keep]
+    if len(x) <= 2 * bins:
+        return x, y
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    which = np.minimum(((x - lo) / (hi - lo) * bins).astype(int), bins - 1)
+    starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin.reduceat(y, starts), np.fmax.reduceat(y, starts)
+    ends = np.r_[starts[1:], len(x)] - 1
+    return np.column_stack([x[starts], x[ends]]).ravel(), np.column_stack([low, high]).ravel()
