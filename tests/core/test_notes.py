@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -28,6 +29,7 @@ from prototyper.core.evaluation.value import MODE, STAKEHOLDER
 from prototyper.core.model.model_sources import score_model
 from prototyper.core.preset.preset_io import load_preset, with_values
 from prototyper.core.preset.structure import get_path, leaf_paths
+from prototyper.core.simulation.feedback import allocation_value
 from prototyper.core.simulation.simulate import simulate
 
 SIMULATE = "simulate"  # a settings key: the figure comes from a simulation, seed 1
@@ -217,6 +219,26 @@ def patrols_to_a(sim: Any) -> str:
     return fmt.percent(float(sim.feedback.patrol_share[-1, :, 0].mean()))
 
 
+def about(x: float) -> str:
+    """Money to two significant digits, for "about" figures: "$60k", "$160"."""
+    return fmt.money_short(float(f"{x:.2g}"))
+
+
+def _split_value(sim: Any) -> np.ndarray:
+    """Value the patrols' split adds per day against a fair split, as [day, replication]."""
+    share = sim.feedback.patrol_share
+    auc = np.full(share.shape[:2], sim.preset.model.auc)  # no retraining in this preset
+    return allocation_value(sim.preset, share, auc).sum(-1)
+
+
+def split_loss_year(sim: Any) -> str:
+    return about(-float(_split_value(sim).sum(0).mean()))
+
+
+def split_loss_last_day(sim: Any) -> str:
+    return about(-float(_split_value(sim)[-1].mean()))
+
+
 def truth_a(sim: Any) -> str:
     return fmt.percent(float(sim.feedback.truth_share[0]))
 
@@ -226,7 +248,8 @@ def static_year(e: Evaluation) -> str:
 
 
 def response_at(mode: str) -> Callable[[Evaluation], str]:
-    """The chance a fully trusted, fresh warning is acted on, at the design's forcefulness."""
+    """The chance a fresh warning is acted on at the design's forcefulness, at the precision
+    its response rates were measured at."""
 
     def figure(e: Evaluation) -> str:
         f = getattr(e.preset.experience.modes, mode).forcefulness
@@ -297,6 +320,7 @@ LC_HAND_OFF = {
 }
 
 ST_OFF = {"experience.bands": [{"threshold": 0.0, "mode": "none"}]}
+ST_NO_FUSE = {"guardrails.harm_limit.enabled": False}
 ST_BEEP = {"experience.bands[0].mode": "prompt"}
 ST_BEEP_BAND = {
     "experience.bands": [
@@ -329,7 +353,7 @@ QUOTES: list[Quote] = [
     Quote(SB, "in the warning band {}", mode_figure("precision", "prompt")),
     Quote(SB, "trust in the warning is {}", mode_figure("trust", "prompt")),
     Quote(SB, "so {} of warned users act", mode_figure("acted", "prompt")),
-    Quote(SB, "a fully trusted one would be heeded {} of the time", response_at("prompt")),
+    Quote(SB, "measured (0.9) would be heeded {} of the time", response_at("prompt")),
     Quote(SB, "At 0.005: {} a day", added_day, {"experience.bands[1].threshold": 0.005}),
     Quote(
         SB, "trust {},", mode_figure("trust", "prompt"), {"experience.bands[1].threshold": 0.005}
@@ -509,7 +533,9 @@ QUOTES: list[Quote] = [
     Quote(ST, "is heeded less (trust {})", mode_figure("trust", "prompt"), ST_BEEP),
     Quote(ST, "a beep band from 0.1 below the stop: {} a day", added_day, ST_BEEP_BAND),
     Quote(ST, "the fire cost the model leaves behind, {} a day", fire_cost_day),
-    Quote(ST, "drops to {} a day", added_day, {"payoffs.positive_missed[2].amount": 0.0}),
+    Quote(
+        ST, "value added {} a day. The model", added_day, {"guardrails.harm_limit.enabled": False}
+    ),
     Quote(ST, "A better model (AUC 0.97): {} a day", added_day, {"model.auc": 0.97}),
     # predictive policing
     Quote(PP, "The rule adds {} a day over no forecast", added_day),
@@ -518,6 +544,9 @@ QUOTES: list[Quote] = [
     Quote(
         PP, "stays near the biased start a year later ({}, seed 1;", patrols_to_a, {SIMULATE: True}
     ),
+    Quote(PP, "value added is about {} lower than", split_loss_year, {SIMULATE: True}),
+    Quote(PP, "(about {} a day by the end,", split_loss_last_day, {SIMULATE: True}),
+    Quote(PP, "against the static engine's {} a day)", added_day),
     Quote(PP, "The split now converges to the truth ({} to A)", patrols_to_a, PP_CORRECTED),
     Quote(PP, "its true share is then {})", truth_a, PP_HIGHER_A),
     Quote(PP, "A ends with about {} of the patrols", patrols_to_a, PP_HIGHER_A),

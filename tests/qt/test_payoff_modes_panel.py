@@ -30,7 +30,10 @@ def type_into(qtbot, line, text: str) -> None:
 def test_the_panel_shows_a_lines_modes(panel, document):
     assert document.preset.payoffs.negative_acted[0].modes == ("automate",)
     assert panel.control(f"{BLOCKED}.modes").text() == "automate"
-    assert panel.control(f"{SITE_OWNER}.modes").text() == ""  # every mode
+    every = panel.control(f"{SITE_OWNER}.modes")
+    assert every.text() == ""
+    # Empty means every mode, not the mode called none.
+    assert every.placeholderText() == "every mode (comma-separated)"
 
 
 def test_typing_modes_changes_the_line_and_undo_restores_it(qtbot, panel, document):

@@ -1,8 +1,8 @@
 """The preset schema: frozen dataclasses whose field metadata drives validation, forms and docs.
 
 Metadata keys follow JSON Schema where one exists: ``title``, ``description``, ``minimum``,
-``maximum``, ``exclusive_minimum``, ``exclusive_maximum``, ``enum``; plus ``unit`` and
-``widget`` for the forms.
+``maximum``, ``exclusive_minimum``, ``exclusive_maximum``, ``enum``; plus ``unit``,
+``widget`` and ``empty`` (what an empty list means) for the forms.
 
 One module for one job, though long: it is the schema's dataclasses and their metadata,
 section by section, read top to bottom like the preset file it describes. Splitting it
@@ -54,8 +54,9 @@ def meta(
     enum: tuple[str, ...] | None = None,
     unit: str = "",
     widget: str = "",
+    empty: str = "",
 ) -> dict[str, Any]:
-    """Field metadata, with unset keys left out."""
+    """Field metadata, with unset keys left out. ``empty`` says what an empty list means."""
     values = dict(
         title=title,
         description=description,
@@ -66,6 +67,7 @@ def meta(
         enum=enum,
         unit=unit,
         widget=widget,
+        empty=empty,
     )
     return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -230,6 +232,7 @@ class SklearnModel:
             "Feature columns",
             "Columns passed to the estimator, in its order; empty for every column except "
             "the label, weight and group columns.",
+            empty="every other column",
         ),
     )
     weight_column: str | None = _column(
@@ -594,6 +597,7 @@ class Payoff:
             "Modes",
             "The modes this amount applies to, e.g. automate; empty for every mode. An event "
             "is valued in the mode that handled it (the feature off is mode none).",
+            empty="every mode",
         ),
     )
 

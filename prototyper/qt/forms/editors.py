@@ -130,7 +130,7 @@ class QtTextList(QtTextLine):
 
     def __init__(self, path: str, md: dict, parent: QWidget | None = None):
         super().__init__(path, md, parent=parent)
-        self.setPlaceholderText("none (comma-separated)")
+        self.setPlaceholderText(f"{md.get('empty', 'none')} (comma-separated)")
 
     def to_text(self, value: Any) -> str:
         return ", ".join(value)
