@@ -22,7 +22,6 @@ import io
 import json
 import os
 import re
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +50,8 @@ def cache_dir() -> Path:
 
 def entry_key(model_digest: str, data_digest: str, trusted: tuple[str, ...], columns: dict) -> str:
     """The key of the scores of a model file on an evaluation file."""
+    from importlib import metadata  # here: only a real model pays for its import
+
     versions = {}
     for name in _VERSIONED:
         try:
