@@ -198,24 +198,34 @@ class EmpiricalScores:
     weights: np.ndarray | None = None
     _sorted: np.ndarray = field(init=False, repr=False, compare=False)
     _pos_above: np.ndarray = field(init=False, repr=False, compare=False)
-    _neg_above: np.ndarray = field(init=False, repr=False, compare=False)
+    _all_above: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Few temporaries (a score file's model stays within a few times the file's size):
+        # the sorted columns are written straight into the arrays that keep their sums.
         scores = np.asarray(self.scores, dtype=float)
+        n = len(scores)
         order = np.argsort(scores)
         s = scores[order]
-        positive = np.asarray(self.labels)[order].astype(float)
+        # *_above[i]: weight at sorted positions >= i, i.e. scoring >= s[i]; a trailing 0.
+        all_above = np.empty(n + 1)
         if self.weights is None:
-            weight_above = np.arange(len(s), -1, -1, dtype=float)
+            all_above[:n] = 1.0
         else:
-            w = np.asarray(self.weights, dtype=float)[order]
-            positive *= w
-            weight_above = _tail_sums(w)
-        # *_above[i]: weight at sorted positions >= i, i.e. scoring >= s[i].
-        pos_above = _tail_sums(positive)
+            np.take(np.asarray(self.weights, dtype=float), order, out=all_above[:n])
+        positive = np.asarray(self.labels)[order]
+        del order
+        pos_above = np.empty(n + 1)
+        np.multiply(all_above[:n], positive, out=pos_above[:n])
+        del positive
+        _tail_sums_in_place(pos_above)
+        _tail_sums_in_place(all_above)
         object.__setattr__(self, "_sorted", s)
         object.__setattr__(self, "_pos_above", pos_above)
-        object.__setattr__(self, "_neg_above", weight_above - pos_above)
+        object.__setattr__(self, "_all_above", all_above)
+
+    def _neg_above(self, idx: np.ndarray | int) -> np.ndarray:
+        return self._all_above[idx] - self._pos_above[idx]
 
     @property
     def n(self) -> int:
@@ -227,7 +237,7 @@ class EmpiricalScores:
 
     @property
     def negative_weight(self) -> float:
-        return float(self._neg_above[0])
+        return float(self._neg_above(0))
 
     @property
     def base_rate(self) -> float:
@@ -235,9 +245,9 @@ class EmpiricalScores:
 
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx = np.searchsorted(self._sorted, np.asarray(thresholds, float), side="left")
-        return self._pos_above[idx] / self.positive_weight, self._neg_above[
+        return self._pos_above[idx] / self.positive_weight, self._neg_above(
             idx
-        ] / self.negative_weight
+        ) / self.negative_weight
 
     def _distinct(self) -> np.ndarray:
         """Sorted positions where a new score value starts."""
@@ -251,7 +261,7 @@ class EmpiricalScores:
         return (
             self._sorted[idx],
             self._pos_above[idx] / self.positive_weight,
-            self._neg_above[idx] / self.negative_weight,
+            self._neg_above(idx) / self.negative_weight,
         )
 
     def sweep_points(self, low: float, high: float, n: int | None = None) -> tuple[np.ndarray, ...]:
@@ -387,11 +397,13 @@ def _bin_index(s: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(edges, s, side="right") - 1, 0, len(edges) - 2)
 
 
-def _tail_sums(x: np.ndarray) -> np.ndarray:
-    """out[i] = x[i:].sum(), with a trailing 0."""
-    out = np.zeros(len(x) + 1)
-    np.cumsum(x[::-1], out=out[-2::-1])
-    return out
+def _tail_sums_in_place(x: np.ndarray) -> None:
+    """x[i] = x[i:-1].sum() for a buffer of values and one slot more, set here to 0: summed
+    from the end one by one, as cumsum does."""
+    x[-1] = 0.0
+    if len(x) > 1:
+        backwards = x[-2::-1]
+        np.cumsum(backwards, out=backwards)
 
 
 def preset_scores(preset: Preset, scores: ScoreModel | None = None) -> ScoreModel:
