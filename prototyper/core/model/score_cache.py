@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import limits
 from ..preset.preset_io import write_atomic
+from .csv_table import MAX_ROWS
 
 CACHE_ENV = "PROTOTYPER_CACHE_DIR"
 FORMAT = 1
@@ -64,12 +65,14 @@ def entry_key(model_digest: str, data_digest: str, trusted: tuple[str, ...], col
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load(key: str, rows: int) -> tuple[np.ndarray, str] | None:
-    """(raw scores, method) stored under ``key`` for ``rows`` evaluation rows, or None."""
+def load(key: str, rows: int | None = None) -> tuple[np.ndarray, str] | None:
+    """(raw scores, method) stored under ``key``, or None; with ``rows``, only if there is
+    one score per row (else the caller must check the length)."""
+    most = (MAX_ROWS if rows is None else rows) * 8 + _HEADER_BYTES
     for method in METHODS:
         path = cache_dir() / f"{key}.{method}.npy"
         try:
-            with limits.open_regular(path, rows * 8 + _HEADER_BYTES) as f:
+            with limits.open_regular(path, most) as f:
                 values = np.load(f, allow_pickle=False)
         except (OSError, ValueError, EOFError, limits.Refused):
             continue  # missing, oversized, not a plain array: a miss
@@ -82,10 +85,10 @@ def load(key: str, rows: int) -> tuple[np.ndarray, str] | None:
     return None
 
 
-def _usable(values: np.ndarray, rows: int, method: str) -> bool:
-    if not isinstance(values, np.ndarray) or values.dtype != np.float64:
+def _usable(values: np.ndarray, rows: int | None, method: str) -> bool:
+    if not isinstance(values, np.ndarray) or values.dtype != np.float64 or values.ndim != 1:
         return False
-    if values.shape != (rows,) or not np.isfinite(values).all():
+    if (rows is not None and len(values) != rows) or not np.isfinite(values).all():
         return False
     return method != "predict_proba" or bool(((values >= 0) & (values <= 1)).all())
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..preset.preset_io import Problem
+from ..preset.preset_io import PresetError, Problem
 from ..preset.schema import SklearnModel
 from . import score_cache
 from .csv_table import GROUP, LABEL, NUMBER, Table, read_csv
@@ -42,18 +42,17 @@ from .trust_check import (
 def load_sklearn(
     model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...], allow_pickle: bool
 ) -> LoadedModel:
-    # The evaluation data first: a bad CSV is reported without paying for skops/sklearn.
-    wanted = wanted_columns(
-        (model.label_column, LABEL),
-        (model.weight_column, NUMBER),
-        (model.group_column, GROUP),
-        features=model.feature_columns or None,  # None: any column may be a feature
-    )
-    table = read_csv(paths["data"], wanted)
+    # Scores kept from an earlier load of the same files need only the label, weight and
+    # group columns; otherwise the evaluation data first: a bad CSV is reported without
+    # paying for skops/sklearn.
+    cached = _cached_scores(model, paths, trust)
+    table = _read_evaluation(model, paths, cached is None)
+    if cached is not None and len(cached[0]) != table.n:  # not this file's rows: score again
+        cached = None
+        table = _read_evaluation(model, paths, True)
     labels = read_labels(table, model.label_column, "model.label_column")
     weights = read_weights(table, model.weight_column, labels, model.label_column)
     groups = read_groups(table, model.group_column)
-    cached = _cached_scores(model, paths, trust, table.n)
     if cached is not None:
         raw, method, trusted, estimator_name = cached
         notes: list[str] = []
@@ -117,20 +116,23 @@ def _cache_key(model: SklearnModel, paths: dict[str, Path], trusted: tuple[str, 
 
 
 def _cached_scores(
-    model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...], rows: int
+    model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...]
 ) -> tuple[np.ndarray, str, tuple[str, ...], str] | None:
     """(raw scores, method, trusted types, estimator class name) kept from an earlier load
     of the same files, or None. The trust check comes first, from the model file alone: a
     file that needs the user's consent, or that cannot be checked without skops, is never
-    served from the cache."""
-    check = quick_file_trust(model, paths["model"], trust)
+    served from the cache. The caller checks that there is one score per row."""
+    try:
+        check = quick_file_trust(model, paths["model"], trust)
+    except PresetError:
+        return None  # reported by the full load, in its order (the evaluation file first)
     if check is None:
         return None
     try:
         key = _cache_key(model, paths, check.untrusted)
     except OSError:
         return None
-    hit = score_cache.load(key, rows)
+    hit = score_cache.load(key)
     if hit is None:
         return None
     name = root_class(paths["model"])
@@ -151,6 +153,17 @@ def _keep_scores(
     except OSError:
         return  # the files went away: nothing worth keeping
     score_cache.store(key, method, raw)
+
+
+def _read_evaluation(model: SklearnModel, paths: dict[str, Path], features: bool) -> Table:
+    wanted = wanted_columns(
+        (model.label_column, LABEL),
+        (model.weight_column, NUMBER),
+        (model.group_column, GROUP),
+        # None: any column may be a feature
+        features=(model.feature_columns or None) if features else (),
+    )
+    return read_csv(paths["data"], wanted)
 
 
 def load_estimator(
