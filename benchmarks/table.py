@@ -132,7 +132,7 @@ def lines(results: dict[str, Rows], models: tuple[str, ...], presets: tuple[str,
     for model in models:
         floor = find(bench, "estimator.predict_proba (the floor)", model)["seconds"]
         ours = find(bench, "ours: load + score + full sweep", model)
-        rows = ours["section"].split(": ")[1].split(",")[0]
+        rows = ours["section"].split(": ")[1].split(" rows")[0] + " rows"
         line = against_floor(f"{model}: load + score + sweep, {rows}", ours, floor, 2.0)
         line.floor += " predict_proba"
         out.append(line)
@@ -160,13 +160,13 @@ def show(out: list[Line], quick: bool) -> None:
         " (quick: fewer repeats, smaller inputs)" if quick else ""
     )
     print(f"\n{title}")
-    print(f"| {'what':52} | {'measured':>10} | {'floor':>26} | {'ratio':>7} | {'goal':>20} | met")
-    print(f"|{'-' * 54}|{'-' * 12}|{'-' * 28}|{'-' * 9}|{'-' * 22}|-----")
+    print(f"| {'what':58} | {'measured':>10} | {'floor':>26} | {'ratio':>7} | {'goal':>20} | met")
+    print(f"|{'-' * 60}|{'-' * 12}|{'-' * 28}|{'-' * 9}|{'-' * 22}|-----")
     for line in out:
         ratio = f"{line.ratio:6.2f}x" if line.ratio is not None else ""
         met = "" if line.met is None else ("yes" if line.met else "no")
         print(
-            f"| {line.what:52} | {line.measured:>10} | {line.floor:>26} | {ratio:>7} "
+            f"| {line.what:58} | {line.measured:>10} | {line.floor:>26} | {ratio:>7} "
             f"| {line.goal:>20} | {met}"
         )
 
