@@ -21,15 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import skops_defaults
-
 DISTRIBUTIONS = ("skops", "scikit-learn", "numpy", "scipy")
 _NODE_KEYS = ("__loader__", "__module__", "__class__")
 
 
 @lru_cache(maxsize=1)
 def _versions_match() -> bool:
-    from importlib import metadata  # here: only a real model pays for its import
+    from importlib import metadata  # here: only a real model pays for these imports
+
+    from . import skops_defaults
 
     try:
         return all(metadata.version(d) == skops_defaults.VERSIONS[d] for d in DISTRIBUTIONS)
@@ -42,6 +42,8 @@ def untrusted_types(schema_bytes: bytes) -> tuple[str, ...] | None:
     ``skops.io.get_untrusted_types`` gives them; None if that cannot be told without skops."""
     if not _versions_match():
         return None
+    from . import skops_defaults
+
     try:
         schema = json.loads(schema_bytes)
     except (ValueError, RecursionError):
