@@ -4,7 +4,7 @@ STAMP := $(VENV)/.installed
 # Lint only the folders that exist: an empty folder is not in a fresh clone.
 LINT_PATHS := $(wildcard prototyper tests benchmarks)
 
-.PHONY: run test bench wheel-check
+.PHONY: run test bench bench-quick wheel-check
 
 # (Re)install whenever pyproject.toml or the pinned versions change.
 $(STAMP): pyproject.toml constraints.txt
@@ -28,8 +28,10 @@ test: $(STAMP)
 wheel-check:
 	PYTHON=$(PYTHON) bash .ci/wheel-check
 
+# One table of every speed and memory goal (BENCH_ARGS=--quick: fewer repeats, as in CI;
+# --verbose: each benchmark's own tables too). Times are shown, never asserted.
 bench: $(STAMP)
-	@set -e; for f in benchmarks/*.py; do \
-		[ -e "$$f" ] || continue; \
-		echo "== $$f"; $(VENV)/bin/python "$$f"; \
-	done
+	$(VENV)/bin/python benchmarks/table.py $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(VENV)/bin/python benchmarks/table.py --quick $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """Speed of the core engine, as medians and ratios to baselines measured in the same run.
 
-    .venv/bin/python benchmarks/bench_core.py [--quick]
+    .venv/bin/python benchmarks/bench_core.py [--quick] [--json]
 
 1. A threshold sweep over 1,000,000 empirical scores (loading them, which is the one sort
    and the cumulative sums, plus evaluating every distinct score), next to the floor (one
@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from results import json_output, record, section
 
 from prototyper import assets
 from prototyper.core.evaluation.engine import evaluate
@@ -40,6 +41,7 @@ def timings(fn: Callable[[], object], repeats: int, number: int = 1) -> list[flo
 
 def row(name: str, times: list[float], baseline: float | None = None, note: str = "") -> str:
     med = statistics.median(times)
+    record(name, seconds=med, floor=baseline, n=len(times))
     p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)]
     ratio = f"{med / baseline:8.2f}x" if baseline else f"{'':9}"
     unit, scale = ("ms", 1e3) if med >= 1e-3 else ("us", 1e6)
@@ -50,6 +52,7 @@ def row(name: str, times: list[float], baseline: float | None = None, note: str 
 
 
 def header(title: str) -> None:
+    section(title)
     print(f"\n{title}")
     print(f"| {'what':44} | {'median':>12} | {'p95':>12} | {'n':>3} | {'ratio':>9} | note")
     print(f"|{'-' * 46}|{'-' * 14}|{'-' * 14}|{'-' * 5}|{'-' * 11}|------")
@@ -123,13 +126,15 @@ def bench_evaluate(repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 200k scores")
+    parser.add_argument("--json", action="store_true", help="tables on stderr, JSON on stdout")
     args = parser.parse_args()
-    if args.quick:
-        bench_sweep(200_000, repeats=3, loop_repeats=1)
-        bench_evaluate(repeats=5)
-    else:
-        bench_sweep(1_000_000, repeats=9, loop_repeats=1)
-        bench_evaluate(repeats=21)
+    with json_output(args.json):
+        if args.quick:
+            bench_sweep(200_000, repeats=3, loop_repeats=1)
+            bench_evaluate(repeats=5)
+        else:
+            bench_sweep(1_000_000, repeats=9, loop_repeats=1)
+            bench_evaluate(repeats=21)
 
 
 if __name__ == "__main__":

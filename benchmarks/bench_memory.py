@@ -1,6 +1,6 @@
 """Memory of reading input files, as medians and ratios to floors measured in the same run.
 
-    .venv/bin/python benchmarks/bench_memory.py [--quick] [--rows N]
+    .venv/bin/python benchmarks/bench_memory.py [--quick] [--rows N] [--json]
 
 Every measurement runs in a fresh interpreter (prototyper, numpy and the CLI imported
 first), so one does not inherit another's heap. "rss" is the growth of the peak resident
@@ -33,6 +33,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from results import json_output, record, section
 
 from prototyper import assets
 
@@ -84,7 +85,13 @@ print(json.dumps({"rss": (after - before) * 1024, "peak": after * 1024, "traced"
 
 
 def measure(mode: str, what: str, *args: object, cwd: Path) -> dict:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "HOME": str(cwd), "TMPDIR": str(cwd)}
+    env = {
+        **os.environ,
+        "OPENBLAS_NUM_THREADS": "1",
+        "HOME": str(cwd),
+        "TMPDIR": str(cwd),
+        "PROTOTYPER_CACHE_DIR": str(cwd / "cache"),
+    }
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, mode, what, *map(str, args)],
         capture_output=True,
@@ -103,6 +110,7 @@ def median(runs: list[dict], key: str) -> float:
 
 
 def header(title: str, unit: str) -> None:
+    section(title)
     print(f"\n{title}")
     print(
         f"| {'what':46} | {'rss':>9} | {'traced':>9} | {'time':>8} | {'n':>2} | "
@@ -114,6 +122,7 @@ def header(title: str, unit: str) -> None:
 def line(name: str, runs: list[dict], ratio: float, note: str = "", key: str = "rss") -> None:
     rss, traced = median(runs, key) / 1e6, median(runs, "traced") / 1e6
     seconds = median(runs, "seconds")
+    record(name, ratio=ratio, rss=rss * 1e6, traced=traced * 1e6, seconds=seconds, n=len(runs))
     shown = f"{traced:7.1f}MB" if traced else f"{'-':>9}"
     print(
         f"| {name:46} | {rss:7.1f}MB | {shown} | {seconds:7.2f}s | {len(runs):2} | "
@@ -244,10 +253,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 repeat, 100,000 rows")
     parser.add_argument("--rows", type=int, default=None, help="CSV rows (default 500,000)")
+    parser.add_argument("--json", action="store_true", help="tables on stderr, JSON on stdout")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
     rows = args.rows or (100_000 if args.quick else 500_000)
-    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+    with json_output(args.json), tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         folder = Path(tmp)
         bench_csv(folder, rows, repeats)
         bench_hostile(folder, repeats)

@@ -1,6 +1,6 @@
 """Speed and memory of the simulation over time, next to floors measured in the same run.
 
-    .venv/bin/python benchmarks/bench_simulate.py [--quick] [--runs N]
+    .venv/bin/python benchmarks/bench_simulate.py [--quick] [--runs N] [--json]
 
 The goal (issue #5): 10,000 users x 365 days x 50 replications of the fall-detection preset
 with every dynamic on, in 2 s or less on one core. "Every dynamic on" is a modified copy of
@@ -40,6 +40,7 @@ import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
+from results import json_output, record  # noqa: E402
 
 from prototyper import assets  # noqa: E402
 from prototyper.core.preset.preset_io import load_preset, with_values  # noqa: E402
@@ -113,6 +114,7 @@ def draw_blocks(kind: str, total: int, block: int) -> Callable[[], None]:
 def row(name: str, times: list[tuple[float, float]], floor: tuple[float, float], note="") -> str:
     wall = statistics.median(t[0] for t in times)
     cpu = statistics.median(t[1] for t in times)
+    record(name, seconds=wall, cpu=cpu, floor=floor[0], n=len(times))
     return (
         f"| {name:44} | {wall:7.2f} s | {cpu:7.2f} s | {len(times):3} "
         f"| {wall / floor[0]:6.2f}x | {cpu / floor[1]:6.2f}x | {note}"
@@ -123,7 +125,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 replications, one run")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (default 3)")
+    parser.add_argument("--json", action="store_true", help="tables on stderr, JSON on stdout")
     args = parser.parse_args()
+    with json_output(args.json):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     reps = 10 if args.quick else REPLICATIONS
     runs = 1 if args.quick else args.runs
     preset = all_on()

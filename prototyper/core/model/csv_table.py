@@ -257,6 +257,12 @@ class Table:
         assert isinstance(acc, _Codes)
         return acc.objects()
 
+    def group_codes(self, column: str, field_path: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Each row's group as a code (int32, sharing the table's memory) into the names."""
+        acc = self._kept(column, GROUP, field_path)
+        assert isinstance(acc, _Codes)
+        return np.frombuffer(acc.codes, dtype=np.int32), tuple(acc.names)
+
     def feature(self, column: str) -> np.ndarray:
         """A feature column: floats (blank cells are NaN) if its first cell is a number or
         blank, else its text, every cell, as an object array."""

@@ -9,7 +9,7 @@ they were calibrated from a decision function, which types were trusted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -92,10 +92,37 @@ def read_weights(
     return w
 
 
-def read_groups(table: Table, column: str | None) -> np.ndarray | None:
+@dataclass(frozen=True, eq=False)
+class Groups:
+    """Each evaluation row's group, as a code into ``names``: 4 bytes a row, where the names
+    themselves would take a pointer each."""
+
+    codes: np.ndarray  # int32, one per row
+    names: tuple[str, ...]  # each distinct group once, in no particular order
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self) -> Iterator[str]:
+        """Each row's group name, in the rows' order."""
+        names = self.names
+        return (names[c] for c in self.codes.tolist())
+
+    def sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the names sorted, each row's index into them): ``np.unique(names,
+        return_inverse=True)`` of the rows' names."""
+        names = np.empty(len(self.names), dtype=object)
+        names[:] = self.names
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        return names[order], rank[self.codes]
+
+
+def read_groups(table: Table, column: str | None) -> Groups | None:
     if column is None:
         return None
-    return table.groups(column, "model.group_column")
+    return Groups(*table.group_codes(column, "model.group_column"))
 
 
 # --- the loaded model ----------------------------------------------------------------------
@@ -112,7 +139,7 @@ class LoadedModel:
     score_method: str  # "predict_proba", "decision_function" or "score file"
     calibration: str = ""  # how decision_function values were mapped to [0, 1], if they were
     trusted_types: tuple[str, ...] = ()  # types trusted beyond skops' defaults
-    groups: np.ndarray | None = None
+    groups: Groups | None = None
     notes: tuple[str, ...] = ()  # things to tell the user, one line each
 
     # the score-model protocol (scores.ScoreModel), from the evaluation set's scores

@@ -157,7 +157,7 @@ def model_metrics(
     groups: list[GroupMetrics] = []
     left_out = 0
     if loaded.groups is not None:
-        names, inverse = np.unique(loaded.groups, return_inverse=True)
+        names, inverse = loaded.groups.sorted()
         left_out = max(0, len(names) - MAX_GROUPS)
         labels = np.asarray(s.labels).astype(bool)
         scores = np.asarray(s.scores, dtype=float)

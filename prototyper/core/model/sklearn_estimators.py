@@ -17,17 +17,22 @@ from typing import Any
 
 import numpy as np
 
-from ..preset.preset_io import Problem
+from ..preset.preset_io import PresetError, Problem
 from ..preset.schema import SklearnModel
+from . import score_cache
 from .csv_table import GROUP, LABEL, NUMBER, Table, read_csv
 from .loaded_model import LoadedModel, read_groups, read_labels, read_weights, wanted_columns
 from .model_paths import fail, first_line
 from .scores import EmpiricalScores
+from .skops_schema import root_class
+from .trust import file_digest
 from .trust_check import (
     PickleConsent,
     UntrustedTypes,
     check_file_trust,
     corrupt,
+    is_pickle,
+    quick_file_trust,
     untrusted_message,
 )
 
@@ -37,25 +42,33 @@ from .trust_check import (
 def load_sklearn(
     model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...], allow_pickle: bool
 ) -> LoadedModel:
-    # The evaluation data first: a bad CSV is reported without paying for skops/sklearn.
-    wanted = wanted_columns(
-        (model.label_column, LABEL),
-        (model.weight_column, NUMBER),
-        (model.group_column, GROUP),
-        features=model.feature_columns or None,  # None: any column may be a feature
-    )
-    table = read_csv(paths["data"], wanted)
+    # Scores kept from an earlier load of the same files need only the label, weight and
+    # group columns; otherwise the evaluation data first: a bad CSV is reported without
+    # paying for skops/sklearn.
+    cached = _cached_scores(model, paths, trust)
+    table = _read_evaluation(model, paths, cached is None)
+    if cached is not None and len(cached[0]) != table.n:  # not this file's rows: score again
+        cached = None
+        table = _read_evaluation(model, paths, True)
     labels = read_labels(table, model.label_column, "model.label_column")
     weights = read_weights(table, model.weight_column, labels, model.label_column)
     groups = read_groups(table, model.group_column)
-    estimator, trusted, notes = load_estimator(model, paths["model"], trust, allow_pickle)
-    method = _scoring_method(estimator, paths["model"])
-    positive = _positive_column(estimator, paths["model"])
-    names = _feature_names(estimator, model, table)
-    frame = getattr(estimator, "feature_names_in_", None) is not None and _pandas_available()
-    X = _features(table, names, frame)
-    raw, more = _estimator_scores(estimator, X, positive, table, paths["model"], method)
-    notes += more
+    if cached is not None:
+        raw, method, trusted, estimator_name = cached
+        notes: list[str] = []
+    else:
+        estimator, trusted, notes = load_estimator(model, paths["model"], trust, allow_pickle)
+        method = _scoring_method(estimator, paths["model"])
+        positive = _positive_column(estimator, paths["model"])
+        names = _feature_names(estimator, model, table)
+        frame = getattr(estimator, "feature_names_in_", None) is not None and _pandas_available()
+        X = _features(table, names, frame)
+        raw, more = _estimator_scores(estimator, X, positive, table, paths["model"], method)
+        del X  # the features are not needed past scoring
+        notes += more
+        estimator_name = type(estimator).__name__
+        if not notes and not is_pickle(paths["model"]):  # a load that warned is done again
+            _keep_scores(model, paths, trusted, method, raw)
     calibration = ""
     if method == "decision_function":
         a, b = platt(raw, labels, weights)
@@ -65,7 +78,7 @@ def load_sklearn(
             f"decision_function + {b:.4g})))"
         )
         notes.append(
-            f"the {type(estimator).__name__} has no predict_proba: its decision_function was "
+            f"the {estimator_name} has no predict_proba: its decision_function was "
             "mapped to [0, 1] by Platt scaling (a logistic fit) on the evaluation set; the "
             "ranking, ROC and AUC are unchanged, but the scores are calibrated on the same rows "
             "they are evaluated on"
@@ -86,6 +99,71 @@ def load_sklearn(
         groups=groups,
         notes=tuple(dict.fromkeys(n for n in notes if n)),
     )
+
+
+# --- scores kept on disk (score_cache) ----------------------------------------------------
+
+
+def _cache_key(model: SklearnModel, paths: dict[str, Path], trusted: tuple[str, ...]) -> str:
+    columns = {
+        "label": model.label_column,
+        "weight": model.weight_column,
+        "group": model.group_column,
+        "features": list(model.feature_columns or ()),
+    }
+    digests = (file_digest(paths["model"]), file_digest(paths["data"]))
+    return score_cache.entry_key(*digests, trusted, columns)
+
+
+def _cached_scores(
+    model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...]
+) -> tuple[np.ndarray, str, tuple[str, ...], str] | None:
+    """(raw scores, method, trusted types, estimator class name) kept from an earlier load
+    of the same files, or None. The trust check comes first, from the model file alone: a
+    file that needs the user's consent, or that cannot be checked without skops, is never
+    served from the cache. The caller checks that there is one score per row."""
+    try:
+        check = quick_file_trust(model, paths["model"], trust)
+    except PresetError:
+        return None  # reported by the full load, in its order (the evaluation file first)
+    if check is None:
+        return None
+    try:
+        key = _cache_key(model, paths, check.untrusted)
+    except OSError:
+        return None
+    hit = score_cache.load(key)
+    if hit is None:
+        return None
+    name = root_class(paths["model"])
+    if not name:
+        return None
+    return hit[0], hit[1], check.untrusted, name
+
+
+def _keep_scores(
+    model: SklearnModel,
+    paths: dict[str, Path],
+    trusted: tuple[str, ...],
+    method: str,
+    raw: np.ndarray,
+) -> None:
+    try:
+        key = _cache_key(model, paths, trusted)
+    except OSError:
+        return  # the files went away: nothing worth keeping
+    score_cache.store(key, method, raw)
+
+
+def _read_evaluation(model: SklearnModel, paths: dict[str, Path], features: bool) -> Table:
+    wanted = wanted_columns(
+        (model.label_column, LABEL),
+        (model.weight_column, NUMBER),
+        (model.group_column, GROUP),
+        # None: any column may be a feature
+        features=(model.feature_columns or None) if features else (),
+    )
+    return read_csv(paths["data"], wanted)
 
 
 def load_estimator(

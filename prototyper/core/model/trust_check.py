@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,8 @@ from .. import limits
 from ..preset.preset_io import PresetError, Problem
 from ..preset.schema import PICKLE_SUFFIXES, SklearnModel
 from .model_paths import Origin, existing_files, fail, first_line
-from .trust import allowed, file_digest, remember, remembered, runs_code
+from .skops_schema import read_untrusted_types
+from .trust import SKLEARN_INTERNALS, allowed, file_digest, remember, remembered, runs_code
 
 MAX_MODEL_BYTES = 2 << 30  # what a skops file may unpack to
 MAX_SCHEMA_BYTES = 16 << 20  # a skops file's schema.json: skops parses it whole
@@ -141,11 +142,30 @@ def check_file_trust(model: SklearnModel, path: Path, trust: tuple[str, ...]) ->
     return _decide(model, path, untrusted, trust)
 
 
+def quick_file_trust(model: SklearnModel, path: Path, trust: tuple[str, ...]) -> TrustCheck | None:
+    """The check of :func:`check_file_trust` when it can be made without importing skops or
+    scikit-learn and finds nothing to ask; None otherwise (make the full check then). The
+    same size and format checks run first; a preset's request is honoured here only for
+    the fixed scikit-learn internals of the allowlist (others need scikit-learn imported)."""
+    _check_model_file(path)
+    if is_pickle(path):
+        return None
+    untrusted = read_untrusted_types(path)
+    if untrusted is None:
+        return None
+    check = _decide(model, path, untrusted, trust, lambda t: t in SKLEARN_INTERNALS)
+    return check if check.ok else None
+
+
 def _decide(
-    model: SklearnModel, path: Path, untrusted: tuple[str, ...], trust: tuple[str, ...]
+    model: SklearnModel,
+    path: Path,
+    untrusted: tuple[str, ...],
+    trust: tuple[str, ...],
+    on_allowlist: Callable[[str], bool] = allowed,
 ) -> TrustCheck:
     """The preset only requests; the allowlist and this user's consent decide."""
-    honoured = {t for t in model.trusted_types if allowed(t)}
+    honoured = {t for t in model.trusted_types if on_allowlist(t)}
     try:
         digest = file_digest(path) if any(t not in honoured for t in untrusted) else ""
     except OSError as exc:

@@ -10,10 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
-from scipy.special import expit
 
 from ...core.format import format_probability
-from .common import _money_tick, logit
+from .common import _money_tick, expit, logit
 
 
 def _probability_ticks() -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,15 @@ def logit(p: float | np.ndarray) -> float | np.ndarray:
         return np.log(p) - np.log1p(-np.asarray(p, dtype=float))
 
 
+def expit(x: float) -> float:
+    """The logistic function of one number, without overflow (scipy.special's costs 0.4 s
+    of start-up for this)."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
 def nice_threshold(p: float, low: float, high: float) -> float:
     """``p`` rounded to 3 significant digits of its distance to 0 or 1 (what a designer
     would type), with more digits only if needed to stay strictly inside (low, high)."""

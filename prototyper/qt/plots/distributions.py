@@ -10,7 +10,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QWidget
-from scipy.special import expit
 from superqt.utils import qthrottled
 
 from ...core.evaluation.analysis import Analysis
@@ -34,6 +33,7 @@ from .common import (
     _style,
     densities,
     empirical,
+    expit,
     logit,
     nice_threshold,
     score_range,
