@@ -65,9 +65,11 @@ def analyse(
     base_dir: Path | None = None,
     consent: Consent = Consent(),
     cache: ModelCache | None = None,
+    previous: Analysis | None = None,
 ) -> Analysis:
     """Load the preset's model (a real one with the user's ``consent``, through ``cache``,
-    the shared one if None) and analyse the preset; PresetError if the model cannot load."""
+    the shared one if None) and analyse the preset; PresetError if the model cannot load.
+    ``previous`` lends the sweeps that cannot have changed (see the core's analyse)."""
     start = time.perf_counter()
     scores = score_model(
         preset.model,
@@ -76,7 +78,7 @@ def analyse(
         cache=cache,
         **consent.options(preset.model, base_dir),
     )
-    analysis = core_analyse(preset, scores)
+    analysis = core_analyse(preset, scores, previous)
     return replace(analysis, seconds=time.perf_counter() - start)  # the load counts too
 
 
@@ -345,6 +347,7 @@ class Document(QObject):
                 self.base_dir,
                 self.consent,
                 self.model_cache,
+                self._analysis,  # a drag changes one field: most sweeps stay
             )
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
@@ -357,7 +360,7 @@ class Document(QObject):
         Should its model no longer load (a file deleted since), the error is told and the
         last analysis stays on screen."""
         try:
-            analysis = analyse(preset, self.base_dir, self.consent)
+            analysis = analyse(preset, self.base_dir, self.consent, previous=self._analysis)
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
             return

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..model.scores import ScoreModel, preset_scores
+from ..model.scores import BinormalScores, ScoreModel, preset_scores
 from ..preset import modes
 from ..preset.schema import Band, Preset
 from .engine import Evaluation, evaluate
@@ -101,14 +101,45 @@ def best_single_threshold(
     )
 
 
-def analyse(preset: Preset, scores: ScoreModel | None = None) -> Analysis:
-    """Evaluate a preset and its threshold sweeps under ``scores``."""
+def _same_scores(a: ScoreModel, b: ScoreModel) -> bool:
+    """The same score model: the same loaded scores, or an equal synthetic one (compared
+    by value; a real model's arrays only by identity)."""
+    return a is b or (isinstance(a, BinormalScores) and a == b)
+
+
+def _without_threshold(preset: Preset, band: int) -> Preset:
+    """The preset with band ``band``'s threshold blanked out: what sweeping that threshold
+    depends on (the sweep tries every value of it, so its current one does not matter)."""
+    bands = list(preset.experience.bands)
+    bands[band] = replace(bands[band], threshold=-1.0)
+    return replace(preset, experience=replace(preset.experience, bands=tuple(bands)))
+
+
+def analyse(
+    preset: Preset, scores: ScoreModel | None = None, previous: Analysis | None = None
+) -> Analysis:
+    """Evaluate a preset and its threshold sweeps under ``scores``.
+
+    ``previous`` (the analysis of an earlier state, under the same score model) lends its
+    sweeps where they cannot have changed: while a threshold is dragged, its own sweep and
+    the single-threshold sweep stay the same. The result equals a fresh analysis."""
     start = time.perf_counter()
     scores = preset_scores(preset, scores)
     evaluation = evaluate(preset, scores)
-    sweeps = tuple(
-        sweep(preset, f"experience.bands[{i}].threshold", scores=scores)
-        for i in range(len(preset.experience.bands) - 1)
-    )
-    single = single_threshold_sweep(preset, scores)
-    return Analysis(preset, scores, evaluation, sweeps, single, time.perf_counter() - start)
+    same_model = previous is not None and _same_scores(previous.scores, scores)
+    old_bands = len(previous.preset.experience.bands) if same_model else 0
+    sweeps = []
+    for i in range(len(preset.experience.bands) - 1):
+        param = f"experience.bands[{i}].threshold"
+        kept = previous.threshold_sweeps[i] if same_model and i < old_bands - 1 else None
+        if kept is not None and _without_threshold(previous.preset, i) == _without_threshold(
+            preset, i
+        ):
+            sweeps.append(replace(kept, current=float(preset.experience.bands[i].threshold)))
+        else:
+            sweeps.append(sweep(preset, param, scores=scores))
+    if same_model and single_threshold_design(previous.preset) == single_threshold_design(preset):
+        single = previous.single_threshold
+    else:
+        single = single_threshold_sweep(preset, scores)
+    return Analysis(preset, scores, evaluation, tuple(sweeps), single, time.perf_counter() - start)
