@@ -11,7 +11,7 @@ from ...core.evaluation.analysis import Analysis
 from ...core.evaluation.engine import COMPONENTS, money_per_unit
 from ...core.preset.schema import MODES, STAKEHOLDERS
 from ..document import Document
-from ..theme import COST_COLOR, VALUE_COLOR, mode_color, qcolor
+from ..theme import COST_COLOR, VALUE_COLOR, mode_color, on_white
 from .axes import MoneyAxis
 from .common import (
     AXIS_COLOR,
@@ -57,10 +57,10 @@ class QtOutcomeBreakdown(QWidget):
         bottom.setLabel("")
 
         self.value_band = pg.LinearRegionItem(
-            (0, 1), orientation="horizontal", movable=False, brush=qcolor(VALUE_COLOR, 22)
+            (0, 1), orientation="horizontal", movable=False, brush=on_white(VALUE_COLOR, 22)
         )
         self.cost_band = pg.LinearRegionItem(
-            (-1, 0), orientation="horizontal", movable=False, brush=qcolor(COST_COLOR, 22)
+            (-1, 0), orientation="horizontal", movable=False, brush=on_white(COST_COLOR, 22)
         )
         for band in (self.value_band, self.cost_band):
             for line in band.lines:
