@@ -135,9 +135,14 @@ class QtOutcomeBreakdown(QWidget):
         used = []
         for m, mode in enumerate(MODES):
             gain, loss = self.value_up[:, m], self.value_down[:, m]
-            self.bars[mode].setOpts(
-                x=x, y0=np.concatenate([up, down]), height=np.concatenate([gain, loss])
-            )
+            y0, height = np.concatenate([up, down]), np.concatenate([gain, loss])
+            bars = self.bars[mode]
+            shown = getattr(bars, "_shown", None)  # setOpts redraws the bars: only on a change
+            if shown is None or not (
+                np.array_equal(shown[0], y0) and np.array_equal(shown[1], height)
+            ):
+                bars._shown = (y0, height)
+                bars.setOpts(x=x, y0=y0, height=height)
             up, down = up + gain, down + loss
             if np.any(gain != 0) or np.any(loss != 0):
                 used.append(mode)
