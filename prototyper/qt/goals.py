@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QResizeEvent,
+    QStaticText,
 )
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
@@ -290,6 +291,10 @@ class GoalCard(QWidget):
         self.figures: list[Figure] = []
         self._fonts: _Fonts | None = None
         self._cells: tuple = ((), [])  # (key, cells): laid out once per size and figures
+        # Laid-out text kept between paints (a drag changes a few figures, not the captions
+        # or the title, whose word wrapping is most of the cost of drawing them).
+        self._texts: dict[tuple, QStaticText] = {}
+        self._lines: dict[tuple[str, int], int] = {}  # caption lines per (caption, width)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def show_figures(self, figures: list[Figure]) -> None:
@@ -311,6 +316,7 @@ class GoalCard(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.FontChange:
             self._fonts, self._cells = None, ((), [])
+            self._texts, self._lines = {}, {}
             self.updateGeometry()
         super().changeEvent(event)
 
@@ -345,10 +351,31 @@ class GoalCard(QWidget):
         return out
 
     def _caption_lines(self, caption: str, width: int) -> int:
-        fm = self.fonts().small_fm
-        flags = int(Qt.TextFlag.TextWordWrap)
-        height = fm.boundingRect(QRect(0, 0, width, 10_000), flags, caption).height()
-        return max(1, round(height / fm.height()))
+        key = (caption, width)
+        if key not in self._lines:
+            if len(self._lines) > 64:  # captions seen at other widths
+                self._lines.clear()
+            fm = self.fonts().small_fm
+            flags = int(Qt.TextFlag.TextWordWrap)
+            height = fm.boundingRect(QRect(0, 0, width, 10_000), flags, caption).height()
+            self._lines[key] = max(1, round(height / fm.height()))
+        return self._lines[key]
+
+    def _draw(
+        self, p: QPainter, rect: QRect, text: str, font: QFont, wrap: bool, used: dict
+    ) -> None:
+        """Draw ``text`` at the top left of ``rect`` (word-wrapped to its width if ``wrap``),
+        laid out once and reused while the text, font and width stay the same."""
+        key = (text, font.key(), rect.width() if wrap else -1)
+        static = self._texts.get(key)
+        if static is None:
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            if wrap:
+                static.setTextWidth(rect.width())
+            static.prepare(p.transform(), font)
+        used[key] = static
+        p.drawStaticText(rect.topLeft(), static)
 
     def overflowing(self) -> list[str]:
         """Figures that do not fit their cell (text too wide, caption too long, or below
@@ -383,14 +410,15 @@ class GoalCard(QWidget):
         p.drawText(
             title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.title
         )
-        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        used: dict[tuple, QStaticText] = {}
         for big, caption, figure in self.cells():
             p.setFont(f.big)
             p.setPen(QColor(figure.color))
-            p.drawText(big, align, figure.text)
+            self._draw(p, big, figure.text, f.big, False, used)
             p.setFont(f.small)
             p.setPen(QColor(MUTED_COLOR))
-            p.drawText(caption, align | int(Qt.TextFlag.TextWordWrap), figure.caption)
+            self._draw(p, caption, figure.caption, f.small, True, used)
+        self._texts = used  # only what is on the card now
         p.end()
 
 
