@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,13 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ..core.evaluation.analysis import Analysis
 from ..core.evaluation.analysis import analyse as core_analyse
 from ..core.limits import Refused, open_regular
-from ..core.model.model_paths import model_files, rebase_paths, resolve_path
+from ..core.model.model_paths import (
+    Origin,
+    existing_files,
+    model_files,
+    rebase_paths,
+    resolve_path,
+)
 from ..core.model.model_sources import ModelCache, default_cache, score_model
 from ..core.preset.preset_io import (
     MAX_BYTES,
@@ -181,6 +188,10 @@ class Document(QObject):
         self.disk_stamp = disk_stamp  # the file as last read or written (see changed_on_disk)
         # Real models load through this; the shared one by default, which the loader fills.
         self.model_cache = default_cache if model_cache is None else model_cache
+        # Set by the window's model loader: a change whose model files must be read (again)
+        # goes there, to be read in the background, instead of blocking an edit or a drag.
+        # Called with the preset to show and the undo step's text ("" for undo and redo).
+        self.load_in_background: Callable[[Preset, str], None] | None = None
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
 
     # --- state -----------------------------------------------------------------------------
@@ -340,10 +351,38 @@ class Document(QObject):
 
     # --- internals -------------------------------------------------------------------------
 
+    def refresh(self) -> None:
+        """Analyse the current preset again (its model files were read again meanwhile)."""
+        self._show_preset(self.preset)
+
+    def show_loaded(self, preset: Preset) -> None:
+        """Show ``preset`` from the undo history once its model is loaded."""
+        self._show_preset(preset)
+
+    def _must_load(self, preset: Preset) -> bool:
+        """Whether analysing ``preset`` would read model files (changed on disk, or no longer
+        cached) and a background loader is there to do it."""
+        if self.load_in_background is None:
+            return False
+        try:
+            existing_files(preset.model, self.base_dir, Origin())
+        except PresetError:
+            return False  # a file is missing: the analysis says so at once, reading nothing
+        options = self.consent.options(preset.model, self.base_dir)
+        return not self.model_cache.holds(preset.model, self.base_dir, **options)
+
     def _change(self, assignments: dict[str, Any], preset: Preset, text: str, key: str) -> bool:
         try:
+            preset = with_values(preset, assignments, origin="edit")
+        except PresetError as exc:
+            self.report_error(str(exc.problems[0]))
+            return False
+        if self._must_load(preset):
+            self.load_in_background(preset, text)  # the figures shown meanwhile are stale
+            return True
+        try:
             after = analyse(
-                with_values(preset, assignments, origin="edit"),
+                preset,
                 self.base_dir,
                 self.consent,
                 self.model_cache,
@@ -359,6 +398,9 @@ class Document(QObject):
         """Show a preset from the undo history, analysed again (its model is a cache hit).
         Should its model no longer load (a file deleted since), the error is told and the
         last analysis stays on screen."""
+        if self._must_load(preset):
+            self.load_in_background(preset, "")
+            return
         try:
             analysis = analyse(preset, self.base_dir, self.consent, previous=self._analysis)
         except PresetError as exc:

@@ -295,6 +295,7 @@ class GoalCard(QWidget):
         # or the title, whose word wrapping is most of the cost of drawing them).
         self._texts: dict[tuple, QStaticText] = {}
         self._lines: dict[tuple[str, int], int] = {}  # caption lines per (caption, width)
+        self.recomputing = False  # figures of the state before a change still being loaded
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def show_figures(self, figures: list[Figure]) -> None:
@@ -306,7 +307,8 @@ class GoalCard(QWidget):
         self.update()
 
     def text(self) -> str:
-        return "\n".join([self.title, *(f"  {f.text} — {f.caption}" for f in self.figures)])
+        title = f"{self.title} (recomputing)" if self.recomputing else self.title
+        return "\n".join([title, *(f"  {f.text} — {f.caption}" for f in self.figures)])
 
     def fonts(self) -> _Fonts:
         if self._fonts is None:
@@ -407,13 +409,12 @@ class GoalCard(QWidget):
         p.setFont(f.title)
         p.setPen(QColor(MUTED_COLOR))
         title = QRect(PAD_X, PAD_Y, self.width() - 2 * PAD_X, f.title_fm.height())
-        p.drawText(
-            title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.title
-        )
+        heading = f"{self.title} — recomputing…" if self.recomputing else self.title
+        p.drawText(title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), heading)
         used: dict[tuple, QStaticText] = {}
         for big, caption, figure in self.cells():
             p.setFont(f.big)
-            p.setPen(QColor(figure.color))
+            p.setPen(QColor(STALE_COLOR if self.recomputing else figure.color))
             self._draw(p, big, figure.text, f.big, False, used)
             p.setFont(f.small)
             p.setPen(QColor(MUTED_COLOR))
@@ -483,6 +484,19 @@ class QtGoalsDashboard(QWidget):
         self.figures = layer_figures(summary(analysis.evaluation))
         for key, card in self.cards.items():
             card.show_figures(self.figures[key])
+
+    @property
+    def recomputing(self) -> bool:
+        return any(card.recomputing for card in self.cards.values())
+
+    def set_recomputing(self, on: bool) -> None:
+        """Grey the figures and say "recomputing…" while a change waits for its model to be
+        read; the figures stay those of the state before it until then."""
+        for card in self.cards.values():
+            if card.recomputing != on:
+                card.recomputing = on
+                card.setAccessibleDescription(card.text())
+                card.update()
 
     def set_horizon(self, simulation: Simulation | None, stale: bool) -> None:
         """Show a simulation's horizon figures (greyed when the design changed since), or
