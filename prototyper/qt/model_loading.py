@@ -433,6 +433,8 @@ class QtModelLoader(QObject):
         """End the current load (if any) and return it."""
         load, self._load = self._load, None
         self._worker.cancel()  # whatever the running step returns is dropped
+        if load is not None and load.preset is not None:
+            self.document.stop_waiting()
         if load is not None:
             self.progress.stop()
             self.finished.emit(changed)

@@ -131,6 +131,28 @@ def test_a_real_model_lends_its_sweeps_only_to_the_same_scores(small):
     assert not _same_sweep(again.single_threshold, previous.single_threshold)
 
 
+def test_a_coarse_analysis_sweeps_some_candidates_exactly_and_says_so(small):
+    rng = np.random.default_rng(5)
+    labels = rng.random(5000) < 0.2
+    scores = EmpiricalScores(labels, np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1))
+    exact, coarse = analyse(small, scores), analyse(small, scores, coarse_points=40)
+    assert coarse.coarse and not exact.coarse
+    assert coarse.evaluation.net_per_event == exact.evaluation.net_per_event
+    for thin, full in zip(
+        (*coarse.threshold_sweeps, coarse.single_threshold),
+        (*exact.threshold_sweeps, exact.single_threshold),
+        strict=True,
+    ):
+        assert 2 <= len(thin.values) <= 40 < len(full.values)
+        at = np.searchsorted(full.values, thin.values)
+        assert np.array_equal(full.values[at], thin.values)  # candidates of the full sweep
+        np.testing.assert_allclose(thin.net_per_event, full.net_per_event[at], rtol=1e-12)
+    # An exact analysis never borrows a coarse one's sweeps.
+    again = analyse(small, scores, previous=coarse)
+    assert not again.coarse
+    assert _same_sweep(again.single_threshold, exact.single_threshold)
+
+
 def test_evaluate_reports_the_best_single_threshold(small, tmp_path, capsys):
     path = tmp_path / "small.yaml"
     path.write_text(SMALL)

@@ -153,3 +153,41 @@ def test_undo_to_a_model_whose_file_changed_reads_it_in_the_background(qtbot, sc
     wait_loaded(qtbot, window)
     assert doc.preset.scenario.base_rate != 0.03
     assert window.goals.figures == expected_after_reload(window, doc.preset)
+
+
+def test_edits_of_two_fields_while_the_model_is_read_both_stay(qtbot, scored_window):
+    window, doc = scored_window, scored_window.document
+    rewrite_scores(window.csv, seed=5)
+    assert doc.set_value("scenario.base_rate", 0.04)
+    assert doc.set_value("experience.modes.prompt.forcefulness", 0.55)
+    wait_loaded(qtbot, window)
+    assert doc.preset.scenario.base_rate == 0.04
+    assert doc.preset.experience.modes.prompt.forcefulness == 0.55
+    assert window.goals.figures == expected_after_reload(window, doc.preset)
+
+
+def test_a_drag_sweeps_coarsely_and_is_exact_once_released(qtbot, scored_window, monkeypatch):
+    from prototyper.core.evaluation.analysis import analyse
+    from prototyper.qt import document
+
+    monkeypatch.setattr(document, "DRAG_SWEEP_POINTS", 30)  # the score file has more
+    window, doc = scored_window, scored_window.document
+    slider = window.design_panel.control("experience.modes.prompt.forcefulness")
+    slider.setSliderDown(True)  # the mouse holds the handle
+    for step in range(5):
+        slider.setValue(0.3 + 0.1 * step)
+    qtbot.waitUntil(lambda: doc.analysis.coarse)  # a drag step, coarse
+    assert len(doc.analysis.single_threshold.values) <= 30
+    slider.setSliderDown(False)  # released
+    assert not doc.analysis.coarse
+    assert doc.preset.experience.modes.prompt.forcefulness == pytest.approx(0.7)
+    fresh = analyse(doc.preset, doc.analysis.scores)
+    for shown, exact in zip(
+        (*doc.analysis.threshold_sweeps, doc.analysis.single_threshold),
+        (*fresh.threshold_sweeps, fresh.single_threshold),
+        strict=True,
+    ):
+        assert np.array_equal(shown.values, exact.values)
+        assert np.array_equal(shown.net_per_event, exact.net_per_event, equal_nan=True)
+    assert window.goals.figures == engine_figures(doc.preset, doc.analysis.scores)
+    assert doc.undo_stack.count() == 2  # the model's load, then the whole drag

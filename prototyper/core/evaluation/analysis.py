@@ -15,11 +15,13 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from ..model.scores import BinormalScores, ScoreModel, preset_scores
 from ..preset import modes
 from ..preset.schema import Band, Preset
 from .engine import Evaluation, evaluate
-from .sweep import Sweep, sweep
+from .sweep import Sweep, sweep, threshold_range
 
 SINGLE_PARAM = "experience.bands[0].threshold"
 
@@ -39,6 +41,8 @@ class Analysis:
     threshold_sweeps: tuple[Sweep, ...]  # one per movable band threshold, top band first
     single_threshold: Sweep  # the top band's mode above one threshold, nothing below
     seconds: float  # how long the recompute took
+    # Sweeps at a subset of the candidate thresholds (while dragging; see analyse).
+    coarse: bool = False
 
 
 def single_threshold_mode(bands: tuple[Band, ...]) -> str:
@@ -115,31 +119,61 @@ def _without_threshold(preset: Preset, band: int) -> Preset:
     return replace(preset, experience=replace(preset.experience, bands=tuple(bands)))
 
 
+def _band_sweep(
+    preset: Preset, band: int, scores: ScoreModel, points: int | None
+) -> tuple[Sweep, bool]:
+    """The sweep of a band's threshold: at every candidate threshold, or at ``points`` of
+    them spread evenly over the candidates (each still exact); True if thinned."""
+    param = f"experience.bands[{band}].threshold"
+    if points is not None:
+        values = scores.sweep_points(*threshold_range(preset, band))[0]
+        if len(values) > points:
+            keep = np.unique(np.linspace(0, len(values) - 1, points).round().astype(int))
+            return sweep(preset, param, values=values[keep], scores=scores), True
+    return sweep(preset, param, scores=scores), False
+
+
 def analyse(
-    preset: Preset, scores: ScoreModel | None = None, previous: Analysis | None = None
+    preset: Preset,
+    scores: ScoreModel | None = None,
+    previous: Analysis | None = None,
+    coarse_points: int | None = None,
 ) -> Analysis:
     """Evaluate a preset and its threshold sweeps under ``scores``.
 
     ``previous`` (the analysis of an earlier state, under the same score model) lends its
     sweeps where they cannot have changed: while a threshold is dragged, its own sweep and
-    the single-threshold sweep stay the same. The result equals a fresh analysis."""
+    the single-threshold sweep stay the same. The result equals a fresh analysis.
+
+    ``coarse_points`` sweeps a real model's thresholds at that many of its distinct scores
+    only (a drag's frames: the curves' shape, at a fraction of the cost); the evaluation is
+    exact all the same, and the analysis says it is ``coarse``."""
     start = time.perf_counter()
     scores = preset_scores(preset, scores)
     evaluation = evaluate(preset, scores)
     same_model = previous is not None and _same_scores(previous.scores, scores)
+    # A coarse sweep is never lent to an exact analysis.
+    same_model = same_model and (coarse_points is not None or not previous.coarse)
+    thinned = False
     old_bands = len(previous.preset.experience.bands) if same_model else 0
     sweeps = []
     for i in range(len(preset.experience.bands) - 1):
-        param = f"experience.bands[{i}].threshold"
         kept = previous.threshold_sweeps[i] if same_model and i < old_bands - 1 else None
         if kept is not None and _without_threshold(previous.preset, i) == _without_threshold(
             preset, i
         ):
             sweeps.append(replace(kept, current=float(preset.experience.bands[i].threshold)))
+            thinned = thinned or previous.coarse
         else:
-            sweeps.append(sweep(preset, param, scores=scores))
-    if same_model and single_threshold_design(previous.preset) == single_threshold_design(preset):
+            band_sweep, thin = _band_sweep(preset, i, scores, coarse_points)
+            sweeps.append(band_sweep)
+            thinned = thinned or thin
+    one = single_threshold_design(preset)
+    if same_model and single_threshold_design(previous.preset) == one:
         single = previous.single_threshold
+        thinned = thinned or previous.coarse
     else:
-        single = single_threshold_sweep(preset, scores)
-    return Analysis(preset, scores, evaluation, tuple(sweeps), single, time.perf_counter() - start)
+        single, thin = _band_sweep(one, 0, scores, coarse_points)
+        thinned = thinned or thin
+    seconds = time.perf_counter() - start
+    return Analysis(preset, scores, evaluation, tuple(sweeps), single, seconds, thinned)
