@@ -126,6 +126,21 @@ def bench_slider(preset: Path, title: str, runs: int = 120) -> None:
         slider.setValue(0.2 + 0.6 * (i % 50) / 50)  # what a drag does, step by step
         repaint_all()
         changed.append(time.perf_counter() - start)
+    # The same slider dragged (the mouse holds its handle): each step is a move of the mouse.
+    drag_throttle = getattr(window.design_panel, "_commit_drag", None)
+    slid = []
+    slider.setSliderDown(True)
+    for i in range(runs):
+        start = time.perf_counter()
+        slider.setValue(0.2 + 0.6 * (i % 50) / 50)
+        if drag_throttle is not None:
+            drag_throttle.flush()  # the throttle would hold the step until the next frame
+        repaint_all()
+        slid.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    slider.setSliderDown(False)  # released: the exact figures
+    repaint_all()
+    release = [time.perf_counter() - start]
     # A threshold line dragged on the score plot: each step is a move of the mouse.
     line = window.score_plot.threshold_lines[1]
     x0 = line.value()
@@ -146,6 +161,9 @@ def bench_slider(preset: Path, title: str, runs: int = 120) -> None:
     print(row("repaint with no change (baseline)", idle, base))
     print(row("slider step: recompute + update + repaint", changed, base))
     print(row("  the same, against the 16 ms frame", changed, 0.016, "ratio to one frame"))
+    print(row("slider drag step (mouse down)", slid, base))
+    print(row("  the same, against the 16 ms frame", slid, 0.016, "ratio to one frame"))
+    print(row("  release: exact sweeps + repaint", release, 0.016, "ratio to one frame"))
     print(row("threshold drag step on the score plot", dragged, base))
     print(row("  the same, against the 16 ms frame", dragged, 0.016, "ratio to one frame"))
     window.close()
