@@ -86,12 +86,15 @@ def model_preset(folder: Path, rows: int = 100_000) -> Path:
     return path
 
 
-def bench_slider(preset: Path, title: str, runs: int = 120) -> None:
+def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs: int = 120) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from prototyper import assets
     from prototyper.qt.app import install_gc_guard
     from prototyper.qt.main_window import MainWindow
+
+    preset = preset or assets.preset_path("safe_browsing")
 
     app = QApplication.instance() or QApplication([])
     install_gc_guard()  # as in the app: garbage is collected in this thread only

@@ -367,8 +367,9 @@ class GoalCard(QWidget):
         self, p: QPainter, rect: QRect, text: str, font: QFont, wrap: bool, used: dict
     ) -> None:
         """Draw ``text`` at the top left of ``rect`` (word-wrapped to its width if ``wrap``),
-        laid out once and reused while the text, font and width stay the same."""
-        key = (text, font.key(), rect.width() if wrap else -1)
+        laid out once and reused while the text, font and width stay the same (the fonts
+        change only with a FontChange, which empties the store; wrapped text is small)."""
+        key = (text, rect.width() if wrap else -1)
         static = self._texts.get(key)
         if static is None:
             static = QStaticText(text)
