@@ -1,9 +1,11 @@
 """Speed of the window, as medians and ratios to baselines measured in the same run.
 
-    .venv/bin/python benchmarks/bench_gui.py [--quick] [--json]
+    .venv/bin/python benchmarks/bench_gui.py [--quick] [--json] [--drag]
 
 1. Time from a slider's value change to the finished repaint of every plot and card (the real
-   widgets, offscreen), next to the frame budget (16 ms) and to a repaint with no change.
+   widgets, offscreen), next to the frame budget (16 ms) and to a repaint with no change: on
+   the safe-browsing preset, and on its real-model twin with a 100,000-row evaluation set
+   (generated as in bench_models.py). Also a threshold dragged on the score plot.
 2. Time from process start to the first painted window, next to the floor: an empty window
    with one pyqtgraph plot, started the same way.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,7 +72,26 @@ def header(title: str) -> None:
     print(f"|{'-' * 48}|{'-' * 13}|{'-' * 13}|{'-' * 5}|{'-' * 9}|------")
 
 
-def bench_slider(runs: int = 120) -> None:
+def model_preset(folder: Path, rows: int = 100_000) -> Path:
+    """safe_browsing_model with ``rows`` fresh evaluation rows (a copy of the shipped model)."""
+    import dataclasses
+
+    from prototyper import assets
+    from prototyper.core.model import model_build
+    from prototyper.core.preset.preset_io import dumps_preset, load_preset
+
+    spec = dataclasses.replace(model_build.SPECS["phishing_url"], eval_rows=rows, seed=7_000_000)
+    lines, _, _ = model_build.dataset(spec, 1)
+    (folder / "eval.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copy(assets.asset_dir("models") / "phishing_url" / "model.skops", folder)
+    preset = load_preset(assets.preset_path("safe_browsing_model"))
+    model = dataclasses.replace(preset.model, model="model.skops", data="eval.csv")
+    path = folder / "model_preset.yaml"
+    path.write_text(dumps_preset(dataclasses.replace(preset, model=model)), encoding="utf-8")
+    return path
+
+
+def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs: int = 120) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -77,13 +99,13 @@ def bench_slider(runs: int = 120) -> None:
     from prototyper.qt.app import install_gc_guard
     from prototyper.qt.main_window import MainWindow
 
+    preset = preset or assets.preset_path("safe_browsing")
+
     app = QApplication.instance() or QApplication([])
     install_gc_guard()  # as in the app: garbage is collected in this thread only
     scratch = Path(tempfile.mkdtemp())
     settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(
-        assets.preset_path("safe_browsing"), settings=settings, recovery_dir=scratch / "r"
-    )
+    window = MainWindow(preset, settings=settings, recovery_dir=scratch / "r")
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
@@ -112,11 +134,46 @@ def bench_slider(runs: int = 120) -> None:
         slider.setValue(0.2 + 0.6 * (i % 50) / 50)  # what a drag does, step by step
         repaint_all()
         changed.append(time.perf_counter() - start)
+    # The same slider dragged (the mouse holds its handle): each step is a move of the mouse.
+    drag_throttle = getattr(window.design_panel, "_commit_drag", None)
+    slid = []
+    slider.setSliderDown(True)
+    for i in range(runs):
+        start = time.perf_counter()
+        slider.setValue(0.2 + 0.6 * (i % 50) / 50)
+        if drag_throttle is not None:
+            drag_throttle.flush()  # the throttle would hold the step until the next frame
+        repaint_all()
+        slid.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    slider.setSliderDown(False)  # released: the exact figures
+    repaint_all()
+    release = [time.perf_counter() - start]
+    # A threshold line dragged on the score plot: each step is a move of the mouse.
+    line = window.score_plot.threshold_lines[1]
+    x0 = line.value()
+    dragged = []
+    line.moving = True  # as pyqtgraph marks a line under the mouse
+    for i in range(runs):
+        start = time.perf_counter()
+        line.setValue(x0 - 0.5 + (i % 50) / 50)
+        window.score_plot._push.flush()  # the throttle would hold the step until the next frame
+        repaint_all()
+        dragged.append(time.perf_counter() - start)
+    line.moving = False
+    line.sigPositionChangeFinished.emit(line)
+    repaint_all()
     window.document.undo_stack.setClean()
-    header("Slider change to finished repaint of every plot and card (safe browsing)")
-    print(row("repaint with no change (baseline)", idle, statistics.median(idle)))
-    print(row("slider step: recompute + update + repaint", changed, statistics.median(idle)))
+    base = statistics.median(idle)
+    header(f"Change to finished repaint of every plot and card ({title})")
+    print(row("repaint with no change (baseline)", idle, base))
+    print(row("slider step: recompute + update + repaint", changed, base))
     print(row("  the same, against the 16 ms frame", changed, 0.016, "ratio to one frame"))
+    print(row("slider drag step (mouse down)", slid, base))
+    print(row("  the same, against the 16 ms frame", slid, 0.016, "ratio to one frame"))
+    print(row("  release: exact sweeps + repaint", release, 0.016, "ratio to one frame"))
+    print(row("threshold drag step on the score plot", dragged, base))
+    print(row("  the same, against the 16 ms frame", dragged, 0.016, "ratio to one frame"))
     window.close()
 
 
@@ -151,10 +208,16 @@ def bench_startup(runs: int = 7) -> None:
 
 
 if __name__ == "__main__":
+    from prototyper import assets
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="30 slider steps, 3 starts")
     parser.add_argument("--json", action="store_true", help="tables on stderr, JSON on stdout")
+    parser.add_argument("--drag", action="store_true", help="the drag benchmarks alone")
     args = parser.parse_args()
+    runs = 30 if args.quick else 120
     with json_output(args.json):
-        bench_slider(30 if args.quick else 120)
-        bench_startup(3 if args.quick else 7)
+        bench_slider(assets.preset_path("safe_browsing"), "safe browsing", runs)
+        bench_slider(model_preset(Path(tempfile.mkdtemp())), "real model, 100,000 rows", runs)
+        if not args.drag:
+            bench_startup(3 if args.quick else 7)

@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,13 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ..core.evaluation.analysis import Analysis
 from ..core.evaluation.analysis import analyse as core_analyse
 from ..core.limits import Refused, open_regular
-from ..core.model.model_paths import model_files, rebase_paths, resolve_path
+from ..core.model.model_paths import (
+    Origin,
+    existing_files,
+    model_files,
+    rebase_paths,
+    resolve_path,
+)
 from ..core.model.model_sources import ModelCache, default_cache, score_model
 from ..core.preset.preset_io import (
     MAX_BYTES,
@@ -65,9 +72,13 @@ def analyse(
     base_dir: Path | None = None,
     consent: Consent = Consent(),
     cache: ModelCache | None = None,
+    previous: Analysis | None = None,
+    coarse_points: int | None = None,
 ) -> Analysis:
     """Load the preset's model (a real one with the user's ``consent``, through ``cache``,
-    the shared one if None) and analyse the preset; PresetError if the model cannot load."""
+    the shared one if None) and analyse the preset; PresetError if the model cannot load.
+    ``previous`` lends the sweeps that cannot have changed, ``coarse_points`` thins a real
+    model's sweeps (see the core's analyse)."""
     start = time.perf_counter()
     scores = score_model(
         preset.model,
@@ -76,7 +87,7 @@ def analyse(
         cache=cache,
         **consent.options(preset.model, base_dir),
     )
-    analysis = core_analyse(preset, scores)
+    analysis = core_analyse(preset, scores, previous, coarse_points)
     return replace(analysis, seconds=time.perf_counter() - start)  # the load counts too
 
 
@@ -122,6 +133,10 @@ def read_preset(path: Path) -> tuple[Preset, DiskStamp]:
     return loads_preset(raw, str(path)), DiskStamp.of(info, raw)
 
 
+# While dragging, a real model's sweeps are drawn from this many of its distinct scores (a
+# 100,000-row model has as many): the value plot shows ~600 pixels' worth of them anyway.
+# The exact sweeps come when the drag ends.
+DRAG_SWEEP_POINTS = 2000
 UNDO_LIMIT = 200  # steps kept; each holds two presets (a few kB), never an analysis
 
 
@@ -179,6 +194,11 @@ class Document(QObject):
         self.disk_stamp = disk_stamp  # the file as last read or written (see changed_on_disk)
         # Real models load through this; the shared one by default, which the loader fills.
         self.model_cache = default_cache if model_cache is None else model_cache
+        # Set by the window's model loader: a change whose model files must be read (again)
+        # goes there, to be read in the background, instead of blocking an edit or a drag.
+        # Called with the preset to show and the undo step's text ("" for undo and redo).
+        self.load_in_background: Callable[[Preset, str], None] | None = None
+        self._waiting: Preset | None = None  # a change handed there, not yet shown
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
 
     # --- state -----------------------------------------------------------------------------
@@ -241,6 +261,8 @@ class Document(QObject):
             command = self.undo_stack.command(count - 1)
             if isinstance(command, PresetEdit):
                 command.key = ""
+        if self._analysis.coarse:  # at rest, every figure is exact
+            self._show_preset(self.preset)
 
     def open(self, path: Path) -> None:
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
@@ -338,13 +360,51 @@ class Document(QObject):
 
     # --- internals -------------------------------------------------------------------------
 
+    def refresh(self) -> None:
+        """Analyse the current preset again (its model files were read again meanwhile)."""
+        self._show_preset(self.preset)
+
+    def show_loaded(self, preset: Preset) -> None:
+        """Show ``preset`` from the undo history once its model is loaded."""
+        self._show_preset(preset)
+
+    def stop_waiting(self) -> None:
+        """The background load of a change ended (shown, failed or cancelled): later edits
+        start from the preset shown again."""
+        self._waiting = None
+
+    def _must_load(self, preset: Preset) -> bool:
+        """Whether analysing ``preset`` would read model files (changed on disk, or no longer
+        cached) and a background loader is there to do it."""
+        if self.load_in_background is None:
+            return False
+        try:
+            existing_files(preset.model, self.base_dir, Origin())
+        except PresetError:
+            return False  # a file is missing: the analysis says so at once, reading nothing
+        options = self.consent.options(preset.model, self.base_dir)
+        return not self.model_cache.holds(preset.model, self.base_dir, **options)
+
     def _change(self, assignments: dict[str, Any], preset: Preset, text: str, key: str) -> bool:
+        if self._waiting is not None and preset is self.preset:
+            preset = self._waiting  # an edit on top of the one waiting for its model
+        try:
+            preset = with_values(preset, assignments, origin="edit")
+        except PresetError as exc:
+            self.report_error(str(exc.problems[0]))
+            return False
+        if self._must_load(preset):
+            self._waiting = preset
+            self.load_in_background(preset, text)  # the figures shown meanwhile are stale
+            return True
         try:
             after = analyse(
-                with_values(preset, assignments, origin="edit"),
+                preset,
                 self.base_dir,
                 self.consent,
                 self.model_cache,
+                self._analysis,  # a drag changes one field: most sweeps stay
+                DRAG_SWEEP_POINTS if key else None,  # merged: a drag, exact at its end
             )
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
@@ -356,13 +416,18 @@ class Document(QObject):
         """Show a preset from the undo history, analysed again (its model is a cache hit).
         Should its model no longer load (a file deleted since), the error is told and the
         last analysis stays on screen."""
+        if self._must_load(preset):
+            self.load_in_background(preset, "")
+            return
         try:
-            analysis = analyse(preset, self.base_dir, self.consent)
+            analysis = analyse(
+                preset, self.base_dir, self.consent, self.model_cache, previous=self._analysis
+            )
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
             return
         self._show(analysis)
 
     def _show(self, analysis: Analysis) -> None:
-        self._analysis = analysis
+        self._analysis, self._waiting = analysis, None
         self.changed.emit(analysis)

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QResizeEvent,
+    QStaticText,
 )
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
@@ -379,6 +380,11 @@ class GoalCard(QWidget):
         self.figures: list[Figure] = []
         self._fonts: _Fonts | None = None
         self._cells: tuple = ((), [])  # (key, cells): laid out once per size and figures
+        # Laid-out text kept between paints (a drag changes a few figures, not the captions
+        # or the title, whose word wrapping is most of the cost of drawing them).
+        self._texts: dict[tuple, QStaticText] = {}
+        self._lines: dict[tuple[str, int], int] = {}  # caption lines per (caption, width)
+        self.recomputing = False  # figures of the state before a change still being loaded
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def show_figures(self, figures: list[Figure]) -> None:
@@ -397,6 +403,8 @@ class GoalCard(QWidget):
 
     def text(self) -> str:
         title = f"{self.title} ({self.note})" if self.note else self.title
+        if self.recomputing:
+            title += " (recomputing)"
         return "\n".join([title, *(f"  {f.text} — {f.caption}" for f in self.figures)])
 
     def fonts(self) -> _Fonts:
@@ -407,6 +415,7 @@ class GoalCard(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.FontChange:
             self._fonts, self._cells = None, ((), [])
+            self._texts, self._lines = {}, {}
             self.updateGeometry()
         super().changeEvent(event)
 
@@ -441,10 +450,32 @@ class GoalCard(QWidget):
         return out
 
     def _caption_lines(self, caption: str, width: int) -> int:
-        fm = self.fonts().small_fm
-        flags = int(Qt.TextFlag.TextWordWrap)
-        height = fm.boundingRect(QRect(0, 0, width, 10_000), flags, caption).height()
-        return max(1, round(height / fm.height()))
+        key = (caption, width)
+        if key not in self._lines:
+            if len(self._lines) > 64:  # captions seen at other widths
+                self._lines.clear()
+            fm = self.fonts().small_fm
+            flags = int(Qt.TextFlag.TextWordWrap)
+            height = fm.boundingRect(QRect(0, 0, width, 10_000), flags, caption).height()
+            self._lines[key] = max(1, round(height / fm.height()))
+        return self._lines[key]
+
+    def _draw(
+        self, p: QPainter, rect: QRect, text: str, font: QFont, wrap: bool, used: dict
+    ) -> None:
+        """Draw ``text`` at the top left of ``rect`` (word-wrapped to its width if ``wrap``),
+        laid out once and reused while the text, font and width stay the same (the fonts
+        change only with a FontChange, which empties the store; wrapped text is small)."""
+        key = (text, rect.width() if wrap else -1)
+        static = self._texts.get(key)
+        if static is None:
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            if wrap:
+                static.setTextWidth(rect.width())
+            static.prepare(p.transform(), font)
+        used[key] = static
+        p.drawStaticText(rect.topLeft(), static)
 
     def overflowing(self) -> list[str]:
         """Figures that do not fit their cell (text too wide, caption too long, or below
@@ -480,24 +511,24 @@ class GoalCard(QWidget):
         p.setFont(f.title)
         p.setPen(QColor(MUTED_COLOR))
         title = QRect(PAD_X, PAD_Y, self.width() - 2 * PAD_X, f.title_fm.height())
-        p.drawText(
-            title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.title
-        )
+        heading = f"{self.title} — recomputing…" if self.recomputing else self.title
+        p.drawText(title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), heading)
         if self.note:
             p.setFont(f.small)
             p.setPen(QColor(self.note_color))
-            room = title.width() - f.title_fm.horizontalAdvance(self.title) - GAP_X
+            room = title.width() - f.title_fm.horizontalAdvance(heading) - GAP_X
             note = f.small_fm.elidedText(self.note, Qt.TextElideMode.ElideRight, max(room, 0))
             right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             p.drawText(title, right, note)
-        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        used: dict[tuple, QStaticText] = {}
         for big, caption, figure in self.cells():
             p.setFont(f.big)
-            p.setPen(QColor(figure.color))
-            p.drawText(big, align, figure.text)
+            p.setPen(QColor(STALE_COLOR if self.recomputing else figure.color))
+            self._draw(p, big, figure.text, f.big, False, used)
             p.setFont(f.small)
             p.setPen(QColor(MUTED_COLOR))
-            p.drawText(caption, align | int(Qt.TextFlag.TextWordWrap), figure.caption)
+            self._draw(p, caption, figure.caption, f.small, True, used)
+        self._texts = used  # only what is on the card now
         p.end()
 
 
@@ -551,6 +582,19 @@ class QtGoalsDashboard(QWidget):
         for key, card in self.cards.items():
             card.show_figures(self.figures[key])
         self.cards["system"].show_note(self.notes.get("system", ""))
+
+    @property
+    def recomputing(self) -> bool:
+        return any(card.recomputing for card in self.cards.values())
+
+    def set_recomputing(self, on: bool) -> None:
+        """Grey the figures and say "recomputing…" while a change waits for its model to be
+        read; the figures stay those of the state before it until then."""
+        for card in self.cards.values():
+            if card.recomputing != on:
+                card.recomputing = on
+                card.setAccessibleDescription(card.text())
+                card.update()
 
     def set_horizon(self, simulation: Simulation | None, stale: bool) -> None:
         """Show a simulation's horizon figures (greyed when the design changed since), or

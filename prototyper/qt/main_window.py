@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         actions.detailsRequested.connect(self.show_model_details)
         self.design_panel.model_edit = self.model_loader.edit_model
         self.model_loader.finished.connect(self._on_load_finished)
+        self.model_loader.started.connect(lambda _label: self._show_recomputing(True))
+        self.model_loader.finished.connect(lambda _changed: self._show_recomputing(False))
         self.model_loader.opened.connect(self.opened)
         self._autosave_timer.timeout.connect(self.write_recovery)
         self.simulation.resultChanged.connect(self.goals.set_horizon)
@@ -690,6 +692,17 @@ class MainWindow(QMainWindow):
     def _on_views_updated(self, analysis: Analysis) -> None:
         self._update_title()
         self._show_timing(analysis, time.perf_counter() - self._change_started)
+
+    def _show_recomputing(self, on: bool) -> None:
+        """While a model loads in the background the figures shown are those of the state
+        before: greyed, and the goals say "recomputing…"."""
+        self.goals.set_recomputing(on)
+        for plot in (self.score_plot, self.value_plot, self.outcome_plot.plot, self.roc_plot):
+            plot.getPlotItem().setOpacity(0.35 if on else 1.0)
+        if on:
+            self.recompute_label.setText("Recomputing…")
+        else:
+            self._show_timing(self.document.analysis, 0.0)
 
     def _show_timing(self, analysis: Analysis, total: float) -> None:
         self.recompute_label.setText(

@@ -157,6 +157,8 @@ class _Load:
     analysis: Any = None  # the document's state when asked
     consent: Consent = dataclasses.field(default_factory=Consent)
     opened: _Opened | None = None
+    preset: Preset | None = None  # a whole preset to show once its model is read again
+    cache: Any = None  # the document's model cache, which the load fills
     then: str = ""  # the loader's method for the GUI step after the current worker step
 
     def close_bundle(self) -> None:
@@ -228,6 +230,7 @@ class QtModelLoader(QObject):
         self._worker.discarded.connect(self._on_discarded)
         self.progress.cancelRequested.connect(self.cancel)
         self.document.pathChanged.connect(self._on_document_path_changed)
+        self.document.load_in_background = self.reload
         QCoreApplication.instance().aboutToQuit.connect(self.shutdown)  # bundles removed
 
     @property
@@ -309,6 +312,24 @@ class QtModelLoader(QObject):
         self._begin(load)
         return True
 
+    def reload(self, preset: Preset, text: str) -> None:
+        """The document's change to ``preset`` needs its model's files read (again): read
+        them here, then make the change (``text``: the undo step's; "" shows ``preset`` from
+        the undo history). A drag keeps moving meanwhile: the latest step wins."""
+        load = self._load
+        if load is not None and load.preset is not None and load.model == preset.model:
+            load.preset, load.text = preset, text  # the same files: already being read
+            return
+        files = list(model_files(preset.model).values())
+        label = Path(files[0]).name if files else "model"
+        doc = self.document
+        origin = Origin(str(doc.path)) if doc.path else Origin()
+        self._begin(
+            _Load(
+                label, text, model=preset.model, base_dir=doc.base_dir, origin=origin, preset=preset
+            )
+        )
+
     # --- opening presets and bundles -------------------------------------------------------
 
     def open_in_background(self, path: Path) -> bool:
@@ -375,6 +396,7 @@ class QtModelLoader(QObject):
         load.doc_path = self.document.path
         load.analysis = self.document.analysis
         load.consent = self.document.consent
+        load.cache = self.document.model_cache
         self._load = load
         self.progress.start(f"Loading {load.label}…")
         self.started.emit(load.label)
@@ -411,6 +433,8 @@ class QtModelLoader(QObject):
         """End the current load (if any) and return it."""
         load, self._load = self._load, None
         self._worker.cancel()  # whatever the running step returns is dropped
+        if load is not None and load.preset is not None:
+            self.document.stop_waiting()
         if load is not None:
             self.progress.stop()
             self.finished.emit(changed)
@@ -491,7 +515,7 @@ class QtModelLoader(QObject):
     def _load_scores(load: _Load, model: ModelSource) -> Any:
         """Worker: the load itself; the document's analysis then finds it in the cache."""
         options = load.consent.options(model, load.base_dir)
-        return load_scores(model, load.base_dir, origin=load.origin, **options)
+        return load_scores(model, load.base_dir, origin=load.origin, cache=load.cache, **options)
 
     def _on_loaded(self, _loaded: Any) -> None:
         load = self._load
@@ -515,6 +539,15 @@ class QtModelLoader(QObject):
 
     def _apply(self, load: _Load) -> bool:
         assert load.model is not None
+        if load.preset is not None:  # a change that waited for its model to be read again
+            doc = self.document
+            if not load.text:
+                doc.show_loaded(load.preset)
+                return True
+            if doc.analysis is load.analysis:
+                return doc.set_preset(load.preset, load.text)
+            doc.refresh()  # edited meanwhile (a change that did not wait): show it, exact
+            return True
         try:  # on the current preset: edits made while loading stay
             preset = replace_model(self.document.preset, load.model)
         except PresetError as exc:

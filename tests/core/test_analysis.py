@@ -79,6 +79,81 @@ def test_analyse_holds_the_evaluation_a_sweep_per_movable_band_and_the_single_sw
     assert a.single_threshold.best_value == best.threshold
 
 
+def _same_sweep(a, b) -> bool:
+    return (
+        a.param == b.param
+        and np.array_equal(a.values, b.values)
+        and np.array_equal(a.net_per_event, b.net_per_event, equal_nan=True)
+        and a.current == b.current
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"experience.bands[0].threshold": 0.8},
+        {"experience.bands[1].threshold": 0.2},
+        {"experience.modes.prompt.forcefulness": 0.3},
+        {"scenario.base_rate": 0.05},
+        {"model.auc": 0.7},
+    ],
+)
+def test_an_analysis_from_the_previous_one_equals_a_fresh_one(small, change):
+    previous = analyse(small)
+    changed = with_values(small, change)
+    fresh, reused = analyse(changed), analyse(changed, previous=previous)
+    assert reused.evaluation.net_per_event == fresh.evaluation.net_per_event
+    assert len(reused.threshold_sweeps) == len(fresh.threshold_sweeps)
+    for a, b in zip(reused.threshold_sweeps, fresh.threshold_sweeps, strict=True):
+        assert _same_sweep(a, b)
+    assert _same_sweep(reused.single_threshold, fresh.single_threshold)
+
+
+def test_dragging_a_threshold_keeps_its_own_sweep_and_the_single_one(small):
+    previous = analyse(small)
+    moved = analyse(with_values(small, {"experience.bands[0].threshold": 0.8}), previous=previous)
+    assert moved.single_threshold is previous.single_threshold
+    assert np.array_equal(
+        moved.threshold_sweeps[0].net_per_event,
+        previous.threshold_sweeps[0].net_per_event,
+        equal_nan=True,
+    )
+    assert moved.threshold_sweeps[0].current == 0.8
+
+
+def test_a_real_model_lends_its_sweeps_only_to_the_same_scores(small):
+    rng = np.random.default_rng(3)
+    labels = rng.random(2000) < 0.2
+    one = EmpiricalScores(labels, np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1))
+    other = EmpiricalScores(labels, np.clip(rng.normal(0.2 + 0.5 * labels, 0.2), 0, 1))
+    previous = analyse(small, one)
+    again = analyse(small, other, previous=previous)
+    assert _same_sweep(again.single_threshold, analyse(small, other).single_threshold)
+    assert not _same_sweep(again.single_threshold, previous.single_threshold)
+
+
+def test_a_coarse_analysis_sweeps_some_candidates_exactly_and_says_so(small):
+    rng = np.random.default_rng(5)
+    labels = rng.random(5000) < 0.2
+    scores = EmpiricalScores(labels, np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1))
+    exact, coarse = analyse(small, scores), analyse(small, scores, coarse_points=40)
+    assert coarse.coarse and not exact.coarse
+    assert coarse.evaluation.net_per_event == exact.evaluation.net_per_event
+    for thin, full in zip(
+        (*coarse.threshold_sweeps, coarse.single_threshold),
+        (*exact.threshold_sweeps, exact.single_threshold),
+        strict=True,
+    ):
+        assert 2 <= len(thin.values) <= 40 < len(full.values)
+        at = np.searchsorted(full.values, thin.values)
+        assert np.array_equal(full.values[at], thin.values)  # candidates of the full sweep
+        np.testing.assert_allclose(thin.net_per_event, full.net_per_event[at], rtol=1e-12)
+    # An exact analysis never borrows a coarse one's sweeps.
+    again = analyse(small, scores, previous=coarse)
+    assert not again.coarse
+    assert _same_sweep(again.single_threshold, exact.single_threshold)
+
+
 def test_evaluate_reports_the_best_single_threshold(small, tmp_path, capsys):
     path = tmp_path / "small.yaml"
     path.write_text(SMALL)

@@ -645,6 +645,22 @@ def test_a_cache_passed_in_is_separate_and_keeps_the_most_recently_used(tmp_path
     assert len(cache) == 0 and load_scores(model, tmp_path / "a", cache=cache) is not a
 
 
+def test_a_cache_says_whether_a_load_would_read_any_file(tmp_path):
+    model = ScoreFileModel(path="scores.csv")
+    cache = model_sources.ModelCache()
+    assert cache.holds(SyntheticModel(auc=0.8))  # nothing to read
+    assert not cache.holds(model, tmp_path)  # no such file yet
+    write_score_file(tmp_path)
+    assert not cache.holds(model, tmp_path)
+    cache.load(model, tmp_path)
+    assert cache.holds(model, tmp_path)
+    assert not cache.holds(model, tmp_path, allow_pickle=True)  # another consent
+    path = tmp_path / "scores.csv"
+    later = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(later, later))
+    assert not cache.holds(model, tmp_path)  # changed on disk: read again
+
+
 def test_measurement_notes_flag_zero_observed_events(tmp_path):
     write_score_file(tmp_path)
     loaded = load_scores(ScoreFileModel(path="scores.csv"), tmp_path)

@@ -15,11 +15,13 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..model.scores import ScoreModel, preset_scores
+import numpy as np
+
+from ..model.scores import BinormalScores, ScoreModel, preset_scores
 from ..preset import modes
 from ..preset.schema import Band, Preset
 from .engine import Evaluation, evaluate
-from .sweep import Sweep, sweep
+from .sweep import Sweep, sweep, threshold_range
 
 SINGLE_PARAM = "experience.bands[0].threshold"
 
@@ -39,6 +41,8 @@ class Analysis:
     threshold_sweeps: tuple[Sweep, ...]  # one per movable band threshold, top band first
     single_threshold: Sweep  # the top band's mode above one threshold, nothing below
     seconds: float  # how long the recompute took
+    # Sweeps at a subset of the candidate thresholds (while dragging; see analyse).
+    coarse: bool = False
 
 
 def single_threshold_mode(bands: tuple[Band, ...]) -> str:
@@ -101,14 +105,79 @@ def best_single_threshold(
     )
 
 
-def analyse(preset: Preset, scores: ScoreModel | None = None) -> Analysis:
-    """Evaluate a preset and its threshold sweeps under ``scores``."""
+def _same_scores(a: ScoreModel, b: ScoreModel) -> bool:
+    """The same score model: the same loaded scores, or an equal synthetic one (compared
+    by value; a real model's arrays only by identity)."""
+    return a is b or (isinstance(a, BinormalScores) and a == b)
+
+
+def _without_threshold(preset: Preset, band: int) -> Preset:
+    """The preset with band ``band``'s threshold blanked out: what sweeping that threshold
+    depends on (the sweep tries every value of it, so its current one does not matter)."""
+    bands = list(preset.experience.bands)
+    bands[band] = replace(bands[band], threshold=-1.0)
+    return replace(preset, experience=replace(preset.experience, bands=tuple(bands)))
+
+
+def _band_sweep(
+    preset: Preset, band: int, scores: ScoreModel, points: int | None
+) -> tuple[Sweep, bool]:
+    """The sweep of a band's threshold: at every candidate threshold, or at ``points`` of
+    them spread evenly over the candidates (each still exact); True if thinned."""
+    param = f"experience.bands[{band}].threshold"
+    if points is not None:
+        values = scores.sweep_points(*threshold_range(preset, band))[0]
+        if len(values) > points:
+            keep = np.unique(np.linspace(0, len(values) - 1, points).round().astype(int))
+            return sweep(preset, param, values=values[keep], scores=scores), True
+    return sweep(preset, param, scores=scores), False
+
+
+def analyse(
+    preset: Preset,
+    scores: ScoreModel | None = None,
+    previous: Analysis | None = None,
+    coarse_points: int | None = None,
+) -> Analysis:
+    """Evaluate a preset and its threshold sweeps under ``scores``.
+
+    ``previous`` (the analysis of an earlier state, under the same score model) lends its
+    sweeps where they cannot have changed: while a threshold is dragged, its own sweep and
+    the single-threshold sweep stay the same. The result equals a fresh analysis.
+
+    ``coarse_points`` sweeps a real model's thresholds at that many of its distinct scores
+    only (a drag's frames: the curves' shape, at a fraction of the cost); the evaluation is
+    exact all the same, and the analysis says it is ``coarse``."""
     start = time.perf_counter()
     scores = preset_scores(preset, scores)
     evaluation = evaluate(preset, scores)
-    sweeps = tuple(
-        sweep(preset, f"experience.bands[{i}].threshold", scores=scores)
-        for i in range(len(preset.experience.bands) - 1)
-    )
-    single = single_threshold_sweep(preset, scores)
-    return Analysis(preset, scores, evaluation, sweeps, single, time.perf_counter() - start)
+    same = previous is not None and _same_scores(previous.scores, scores)
+    prev = previous if same else None
+    # A coarse sweep is never lent to an exact analysis.
+    if prev is not None and coarse_points is None and prev.coarse:
+        prev = None
+    thinned = False
+    old_bands = len(prev.preset.experience.bands) if prev is not None else 0
+    sweeps = []
+    for i in range(len(preset.experience.bands) - 1):
+        kept = prev.threshold_sweeps[i] if prev is not None and i < old_bands - 1 else None
+        if (
+            prev is not None
+            and kept is not None
+            and _without_threshold(prev.preset, i) == _without_threshold(preset, i)
+        ):
+            sweeps.append(replace(kept, current=float(preset.experience.bands[i].threshold)))
+            thinned = thinned or prev.coarse
+        else:
+            band_sweep, thin = _band_sweep(preset, i, scores, coarse_points)
+            sweeps.append(band_sweep)
+            thinned = thinned or thin
+    one = single_threshold_design(preset)
+    if prev is not None and single_threshold_design(prev.preset) == one:
+        single = prev.single_threshold
+        thinned = thinned or prev.coarse
+    else:
+        single, thin = _band_sweep(one, 0, scores, coarse_points)
+        thinned = thinned or thin
+    seconds = time.perf_counter() - start
+    return Analysis(preset, scores, evaluation, tuple(sweeps), single, seconds, thinned)

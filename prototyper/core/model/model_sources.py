@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..preset.preset_io import PresetError
 from ..preset.schema import ModelSource, ScoreFileModel, SklearnModel, SyntheticModel
 from .csv_table import GROUP, LABEL, NUMBER, Table, read_csv
 from .loaded_model import LoadedModel, read_groups, read_labels, read_weights, wanted_columns
@@ -79,10 +80,8 @@ class ModelCache:
         if isinstance(model, SyntheticModel):
             raise TypeError("a synthetic model has no files to load; use score_model")
         origin = origin or Origin()
-        trust = tuple(sorted({t for t in trust if t}))
         paths = existing_files(model, base_dir, origin)
-        key = (model, tuple(sorted((n, str(p)) for n, p in paths.items())), trust, allow_pickle)
-        stamp = tuple(_stamp(p) for p in paths.values())
+        key, stamp = self._key(model, paths, trust, allow_pickle)
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None and hit[0] == stamp:
@@ -91,7 +90,7 @@ class ModelCache:
         if isinstance(model, ScoreFileModel):
             loaded = _load_score_file(model, paths["path"])
         elif isinstance(model, SklearnModel):
-            loaded = load_sklearn(model, paths, trust, allow_pickle)
+            loaded = load_sklearn(model, paths, tuple(trust), allow_pickle)
         else:  # pragma: no cover - a new source type without a loader
             raise TypeError(f"no loader for {type(model).__name__}")
         with self._lock:
@@ -100,6 +99,38 @@ class ModelCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return loaded
+
+    def holds(
+        self,
+        model: ModelSource,
+        base_dir: str | os.PathLike | None = None,
+        *,
+        trust: Iterable[str] = (),
+        allow_pickle: bool = False,
+    ) -> bool:
+        """Whether :meth:`load` would return at once, without reading a file: a synthetic
+        model, or a load cached whose files have not changed. False if a file is missing
+        (loading it then says what is wrong)."""
+        if isinstance(model, SyntheticModel):
+            return True
+        try:
+            key, stamp = self._key(
+                model, existing_files(model, base_dir, Origin()), trust, allow_pickle
+            )
+        except (PresetError, OSError):
+            return False
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit is not None and hit[0] == stamp
+
+    @staticmethod
+    def _key(
+        model: ModelSource, paths: dict[str, Path], trust: Iterable[str], allow_pickle: bool
+    ) -> tuple[tuple, tuple]:
+        """The cache key of a load, and the stamp (sizes, times) of its files now."""
+        trust = tuple(sorted({t for t in trust if t}))
+        key = (model, tuple(sorted((n, str(p)) for n, p in paths.items())), trust, allow_pickle)
+        return key, tuple(_stamp(p) for p in paths.values())
 
     def clear(self) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from ...core.evaluation.analysis import Analysis
 from ...core.format import format_probability, one_in
 from ...core.model.scores import ScoreModel
 from ..document import Document
-from ..theme import NEGATIVE_COLOR, POSITIVE_COLOR, mode_color, qcolor
+from ..theme import NEGATIVE_COLOR, POSITIVE_COLOR, mode_color, on_white, qcolor
 from .axes import DecadeAxis, ProbabilityAxis
 from .common import (
     DRAG_THROTTLE_MS,
@@ -160,7 +160,7 @@ class QtScoreDistributions(pg.PlotWidget):
             region = regions[b]
             if getattr(region, "_mode_color", None) != color:
                 region._mode_color = color
-                region.setBrush(qcolor(color, 34))
+                region.setBrush(on_white(color, 34))  # at the back
             if region.getRegion() != (left, right):
                 region.setRegion((left, right))
             wide = right - left > 0.07 * (hi - lo)

@@ -20,7 +20,7 @@ from ...core.evaluation.value import ADDED_PARTS, correct_and_wrong
 from ...core.format import money
 from ...core.preset.schema import MODES, STAKEHOLDERS
 from ..document import Document
-from ..theme import COST_COLOR, VALUE_COLOR, mode_color, qcolor
+from ..theme import COST_COLOR, VALUE_COLOR, mode_color, on_white
 from .axes import MoneyAxis
 from .common import (
     AXIS_COLOR,
@@ -74,10 +74,10 @@ class QtOutcomeBreakdown(QWidget):
         bottom.setLabel("")
 
         self.value_band = pg.LinearRegionItem(
-            (0, 1), orientation="horizontal", movable=False, brush=qcolor(VALUE_COLOR, 22)
+            (0, 1), orientation="horizontal", movable=False, brush=on_white(VALUE_COLOR, 22)
         )
         self.cost_band = pg.LinearRegionItem(
-            (-1, 0), orientation="horizontal", movable=False, brush=qcolor(COST_COLOR, 22)
+            (-1, 0), orientation="horizontal", movable=False, brush=on_white(COST_COLOR, 22)
         )
         for band in (self.value_band, self.cost_band):
             for line in band.lines:
@@ -155,9 +155,14 @@ class QtOutcomeBreakdown(QWidget):
         used = []
         for m, mode in enumerate(MODES):
             gain, loss = self.value_up[:, m], self.value_down[:, m]
-            self.bars[mode].setOpts(
-                x=x, y0=np.concatenate([up, down]), height=np.concatenate([gain, loss])
-            )
+            y0, height = np.concatenate([up, down]), np.concatenate([gain, loss])
+            bars = self.bars[mode]
+            shown = getattr(bars, "_shown", None)  # setOpts redraws the bars: only on a change
+            if shown is None or not (
+                np.array_equal(shown[0], y0) and np.array_equal(shown[1], height)
+            ):
+                bars._shown = (y0, height)
+                bars.setOpts(x=x, y0=y0, height=height)
             up, down = up + gain, down + loss
             if np.any(gain != 0) or np.any(loss != 0):
                 used.append(mode)

@@ -129,11 +129,21 @@ class QtRoc(pg.PlotWidget):
             pad = 0.03 * -lo  # so the end ticks ('all') have room for their text
             _set_range(self.plot_item, (lo - pad, pad), (0.0, 1.03))
 
-        self.operating_points.setData(
+        points = (
             np.log10(np.maximum(fpr, floor)),
             tpr,
-            brush=[_brush(mode_color(bands[i].mode)) for i in range(n)],
+            tuple(mode_color(bands[i].mode) for i in range(n)),
         )
+        shown = getattr(self, "_points_shown", None)  # unchanged by most value edits
+        if shown is None or not (
+            shown[2] == points[2]
+            and np.array_equal(shown[0], points[0])
+            and np.array_equal(shown[1], points[1])
+        ):
+            self._points_shown = points
+            self.operating_points.setData(
+                points[0], points[1], brush=[_brush(c) for c in points[2]]
+            )
         for i, label in enumerate(self._point_labels.take(n)):
             text = f"{bands[i].mode} ≥ {format_probability(float(e.thresholds[i]))}"
             _set_text(label, text, mode_color(bands[i].mode))
@@ -154,7 +164,10 @@ class QtRoc(pg.PlotWidget):
                 t = np.clip(t, -0.02, 1.05)  # just outside the view: drawn to its edges
             else:  # value does not depend on TPR: a vertical line
                 f, t = np.full(2, f0), np.array([0.0, 1.0])
-            self.iso_value_curve.setData(np.log10(np.maximum(f, floor / 10)), t)
+            line = (t0, f0, g_t, g_f, lo)
+            if line != getattr(self, "_line_shown", None):
+                self._line_shown = line
+                self.iso_value_curve.setData(np.log10(np.maximum(f, floor / 10)), t)
         # The legend is the title, so it never covers the curve.
         title = "ROC: what the model can do"
         if visible:

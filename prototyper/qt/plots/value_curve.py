@@ -76,6 +76,7 @@ class QtValueCurve(pg.PlotWidget):
         self.best_label = pg.TextItem(color=BEST_COLOR, anchor=(0.5, 1.15), fill=fill)
         self._title = ""
         self._single_y, self._single_range = np.array([]), (0.0, 0.0)
+        self._single, self._best = None, (0.0, 0.0)  # the sweep shown, its best (value, y)
         for item in (self.current_label, self.best_label):
             item.setZValue(9)  # under the markers
             plot.addItem(item, ignoreBounds=True)
@@ -94,6 +95,28 @@ class QtValueCurve(pg.PlotWidget):
         curve.setZValue(5)
         return curve
 
+    @staticmethod
+    def _show_sweep(curve: pg.PlotDataItem, s, lo: float, hi: float) -> np.ndarray:
+        """Show a sweep's curve; returns the lowest and highest finite value in view. A
+        sweep the analysis kept (the dragged threshold's own) is the same arrays: nothing
+        is redone for it."""
+        source = getattr(curve, "_source", None)
+        if (
+            source is not None
+            and source[0] is s.values
+            and source[1] is s.net_per_event
+            and source[2:4] == (lo, hi)
+        ):
+            return source[4]
+        y = s.added_per_population_day
+        x = logit(s.values)
+        curve.setData(*thin(x, y, lo, hi))
+        shown = y[(x >= lo) & (x <= hi)]
+        shown = shown[np.isfinite(shown)]
+        shown = np.array([shown.min(), shown.max()]) if shown.size else shown
+        curve._source = (s.values, s.net_per_event, lo, hi, shown)
+        return shown
+
     def set_analysis(self, analysis: Analysis) -> None:
         preset = analysis.preset
         currency = preset.payoffs.currency
@@ -106,26 +129,28 @@ class QtValueCurve(pg.PlotWidget):
         sweeps = analysis.threshold_sweeps
         ys = []
         for i, (curve, s) in enumerate(zip(self._curves.take(len(sweeps)), sweeps, strict=True)):
-            y = s.added_per_population_day
-            x = logit(s.values)
             color = mode_color(bands[i].mode)
             if getattr(curve, "_mode_color", None) != color:
                 curve.setPen(pg.mkPen(color, width=2))
                 curve._mode_color = color
-            curve.setData(*thin(x, y, lo, hi))
-            ys.append(y[(x >= lo) & (x <= hi)])
+            ys.append(self._show_sweep(curve, s, lo, hi))
 
         single = analysis.single_threshold
-        single_y = single.added_per_population_day
-        same = np.array_equal(single_y, self._single_y, equal_nan=True)
-        if not same or self._single_range != (lo, hi):  # independent of the bands
-            self._single_y, self._single_range = single_y, (lo, hi)
-            self.single_curve.setData(*thin(logit(single.values), single_y, lo, hi))
-        best_x, best_y = float(logit(single.best_value)), float(single_y[single.best_index])
+        if single is not self._single or self._single_range != (lo, hi):
+            # A new sweep (the analysis keeps it while only thresholds move).
+            single_y = single.added_per_population_day
+            same = np.array_equal(single_y, self._single_y, equal_nan=True)
+            if not same or self._single_range != (lo, hi):  # independent of the bands
+                self._single_y, self._single_range = single_y, (lo, hi)
+                self.single_curve.setData(*thin(logit(single.values), single_y, lo, hi))
+            self._single = single
+            self._best = (float(single.best_value), float(single_y[single.best_index]))
+        best_value, best_y = self._best
+        best_x = float(logit(best_value))
         self.best_marker.setData([best_x], [best_y])
         _set_text(
             self.best_label,
-            f"best single threshold {format_probability(single.best_value)}: "
+            f"best single threshold {format_probability(best_value)}: "
             f"{money(best_y, currency)}/day",
         )
 
@@ -183,8 +208,9 @@ def thin(
     x, y = x[keep], y[keep]
     if len(x) <= 2 * bins:
         return x, y
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
+    if not np.all(x[1:] >= x[:-1]):  # a real model's sweep comes sorted: no sort then
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[order]
     which = np.minimum(((x - lo) / (hi - lo) * bins).astype(int), bins - 1)
     starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
     with np.errstate(invalid="ignore"):
