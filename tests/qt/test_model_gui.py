@@ -773,6 +773,22 @@ def test_model_view_shows_the_metrics_of_safe_browsing_model(qtbot, make_window,
     assert not view.reliability.scenario.isVisible()
 
 
+def test_threshold_lines_of_a_real_model_show_the_raw_score(qtbot, make_window):
+    window = make_window(assets.preset_path("safe_browsing_model"))
+    loaded = window.document.analysis.scores
+    top, middle = window.score_plot.threshold_lines
+    raw = loaded.raw_at(np.array([0.1, 0.02]))
+    assert f"the model's raw score: {raw[0]:.4g}" in top.toolTip()
+    assert f"the model's raw score: {raw[1]:.4g}" in middle.toolTip()
+    # a threshold above every evaluation row has no raw score, and the tooltip says so
+    window.document.set_value("experience.bands[0].threshold", 0.9)
+    assert "no evaluation row scores that high" in window.score_plot.threshold_lines[0].toolTip()
+    # a synthetic model's score is the calibrated one: nothing more to say
+    click(qtbot, window.design_panel.model_actions.describe)
+    assert isinstance(window.document.preset.model, SyntheticModel)
+    assert "raw score" not in window.score_plot.threshold_lines[0].toolTip()
+
+
 def test_model_view_notes_a_decision_function_and_its_calibration(
     qtbot, make_window, synthetic_copy
 ):
