@@ -101,18 +101,22 @@ def calibrate(
     base_rate = float(w[y].sum() / w.sum())
     n_small = min(int(y.sum()), int((~y).sum()))
     isotonic = n_small >= ISOTONIC_MIN_ROWS
-    z = _logit(np.clip(x, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)) if probability else x
+    z = x  # what Platt scaling fits on
+    if probability and not isotonic:
+        z = _logit(np.clip(x, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP))
     k = max(1, min(folds, n_small))
     fold = _stratified_folds(y, k, seed)
+    order = np.argsort(x)  # once: each fold's rows, taken in this order, are sorted too
     out = np.empty(len(x))
     for f in range(k):
         test = fold == f
         train = ~test if k > 1 else test
         if isotonic:
-            out[test] = _fit_isotonic(x[train], y[train], w[train])(x[test])
+            rows = order[train[order]]
+            out[test] = _fit_isotonic(x[rows], y[rows], w[rows])(x[test])
         else:
             out[test] = _fit_platt(z[train], y[train], w[train])(z[test])
-    calibrated = _monotone_in(x, out) if k > 1 else out
+    calibrated = _monotone_in(x, out, order) if k > 1 else out
     return Calibration(
         method="isotonic regression" if isotonic else "Platt scaling",
         folds=k,
@@ -138,11 +142,9 @@ def _stratified_folds(y: np.ndarray, k: int, seed: int) -> np.ndarray:
     return fold
 
 
-def _tie_groups(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(order sorting x, distinct values, start of each value's run in the sorted order)."""
-    order = np.argsort(x, kind="stable")
-    values, start = np.unique(x[order], return_index=True)
-    return order, values, start
+def _runs(sorted_x: np.ndarray) -> np.ndarray:
+    """Where each distinct value's run starts in sorted values."""
+    return np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
 
 
 def _fit_isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray):
@@ -151,14 +153,15 @@ def _fit_isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray):
     first and the last centre, so rows the model ranks apart stay apart and every raw
     score keeps its operating point. Each block's rate is smoothed by half a positive in
     one row, (positives + 1/2) / (rows + 1), so that a block of positives only is not
-    certainty, which the prior shift would keep at any base rate."""
+    certainty, which the prior shift would keep at any base rate. ``x`` is sorted."""
     keep = w > 0
     x, y, w = x[keep], y[keep], w[keep]
     if not len(x):  # a fold with no weight: nothing to learn, the uninformative map
         return lambda v: np.full(np.shape(v), 0.5)
-    order, values, start = _tie_groups(x)
-    wsum = np.add.reduceat(w[order], start)
-    psum = np.add.reduceat((w * y)[order], start)
+    start = _runs(x)
+    values = x[start]
+    wsum = np.add.reduceat(w, start)
+    psum = np.add.reduceat(w * y, start)
     first = isotonic_regression(psum / wsum, weights=wsum).blocks[:-1]
     rows = np.add.reduceat(wsum, first)
     rate = (np.add.reduceat(psum, first) + 0.5) / (rows + 1.0)
@@ -180,14 +183,14 @@ def _fit_platt(z: np.ndarray, y: np.ndarray, w: np.ndarray):
     return lambda v: _sigmoid(a * v + b)
 
 
-def _monotone_in(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+def _monotone_in(x: np.ndarray, c: np.ndarray, order: np.ndarray) -> np.ndarray:
     """``c`` made non-decreasing in ``x`` by monotone rearrangement (Chernozhukov,
     Fernandez-Val & Galichon, Econometrica 2010): the out-of-fold scores, sorted, given back
     to the rows in the raw scores' order; rows with equal raw scores get their mean. Folds'
     maps cross at fine scale, so pooling them (an isotonic pass) would tie most rows; the
     rearrangement keeps every value and the model's ranking, and is never further from a
-    monotone truth than ``c`` is."""
-    order, _, start = _tie_groups(x)
+    monotone truth than ``c`` is. ``order`` sorts ``x``."""
+    start = _runs(x[order])
     values = np.sort(c)
     counts = np.diff(np.r_[start, len(x)])
     means = np.maximum.accumulate(np.add.reduceat(values, start) / counts)  # (rounding)
