@@ -19,6 +19,7 @@ from prototyper.core.model import model_build, model_sources
 from prototyper.core.model.calibration import (
     ISOTONIC_MIN_ROWS,
     calibrate,
+    pav,
     prior_shift,
 )
 from prototyper.core.model.model_sources import load_scores, score_model
@@ -231,3 +232,19 @@ def test_raw_at_is_nan_above_every_row_and_the_lowest_raw_score_otherwise():
     assert got[0] == x[fit.calibrated >= top].min()
     assert math.isnan(got[1])
     assert got[2] == x.min()
+
+
+def test_pool_adjacent_violators_is_the_isotonic_regression():
+    """Against scipy's implementation (the project's own is numpy only), on labels whose
+    rate rises with noise, weighted, including runs long enough to need the last step."""
+    from scipy.optimize import isotonic_regression
+
+    rng = np.random.default_rng(9)
+    for n, passes in ((1, 16), (7, 16), (3000, 16), (3000, 1), (40_000, 2)):
+        y = (rng.random(n) < np.linspace(0, 1, n) ** rng.uniform(0.3, 3)).astype(float)
+        w = rng.choice([0.5, 1.0, 2.0], n)
+        starts = pav(y * w, w, passes=passes)
+        want = isotonic_regression(y, weights=w)
+        np.testing.assert_array_equal(np.r_[starts, n], want.blocks)
+        fitted = np.add.reduceat(y * w, starts) / np.add.reduceat(w, starts)
+        np.testing.assert_allclose(np.repeat(fitted, np.diff(np.r_[starts, n])), want.x)

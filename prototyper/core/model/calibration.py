@@ -12,8 +12,8 @@ Two steps (formulas and choices in docs/MODEL.md, section 8):
 2. **Prior shift** to the scenario's base rate pi_s from the evaluation set's pi_e, on the odds:
    odds' = odds * (pi_s / (1 - pi_s)) / (pi_e / (1 - pi_e)).
 
-Pure numpy and scipy: the raw scores are what a loader caches, and calibrating them again is
-a few sorts.
+Pure numpy (no scipy.optimize, whose import alone costs about half a second): the raw scores
+are what a loader caches, and calibrating them again is a few sorts.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import isotonic_regression
 
 FOLDS = 5
 SEED = 0
@@ -162,13 +161,13 @@ def _fit_isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray):
     values = x[start]
     wsum = np.add.reduceat(w, start)
     psum = np.add.reduceat(w * y, start)
-    first = isotonic_regression(psum / wsum, weights=wsum).blocks[:-1]
+    first = pav(psum, wsum)
     rows = np.add.reduceat(wsum, first)
-    rate = (np.add.reduceat(psum, first) + 0.5) / (rows + 1.0)
-    fitted = isotonic_regression(rate, weights=rows + 1.0)  # smoothing may break the order
-    # blocks the second pass pooled have one value: one knot for them
-    pooled = fitted.blocks[:-1]
-    rate = fitted.x[pooled]
+    positives = np.add.reduceat(psum, first)
+    rate = (positives + 0.5) / (rows + 1.0)
+    # smoothing may break the order: pool again, one knot per pooled block
+    pooled = pav(positives + 0.5, rows + 1.0)
+    rate = np.add.reduceat(positives + 0.5, pooled) / np.add.reduceat(rows + 1.0, pooled)
     centre = np.add.reduceat(np.add.reduceat(wsum * values, first), pooled) / np.add.reduceat(
         rows, pooled
     )
@@ -181,6 +180,35 @@ def _fit_platt(z: np.ndarray, y: np.ndarray, w: np.ndarray):
     a, b = platt(z, y, w)
     a = max(a, 0.0)
     return lambda v: _sigmoid(a * v + b)
+
+
+def pav(sums: np.ndarray, weights: np.ndarray, passes: int = 16) -> np.ndarray:
+    """Pool adjacent violators: where each block of the weighted isotonic (non-decreasing)
+    regression of ``sums / weights`` starts. Blocks are maximal, so neighbours differ.
+
+    Vectorized: each pass pools every run of non-increasing means at once (PAV would pool
+    it too, whatever the order it pools in: the solution is unique). Rising and falling
+    runs can cascade, so after ``passes`` the few blocks left are finished one by one."""
+    s = np.asarray(sums, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    start = np.arange(len(s))
+    for _ in range(passes):
+        m = s / w
+        down = m[:-1] >= m[1:]
+        if not down.any():
+            return start
+        first = np.flatnonzero(np.r_[True, ~down])
+        s, w, start = np.add.reduceat(s, first), np.add.reduceat(w, first), start[first]
+    S: list[float] = []
+    W: list[float] = []
+    B: list[int] = []
+    for si, wi, bi in zip(s.tolist(), w.tolist(), start.tolist(), strict=True):
+        while S and S[-1] * wi >= si * W[-1]:  # the block before's mean >= this one's
+            si, wi, bi = si + S.pop(), wi + W.pop(), B.pop()
+        S.append(si)
+        W.append(wi)
+        B.append(bi)
+    return np.array(B, dtype=np.int64)
 
 
 def _monotone_in(x: np.ndarray, c: np.ndarray, order: np.ndarray) -> np.ndarray:
