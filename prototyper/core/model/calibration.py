@@ -49,14 +49,14 @@ class Calibration:
         """The raw score of each calibrated threshold at ``base_rate``: the lowest raw score
         of the rows whose calibrated score is at or above it (NaN if none is), so 'calibrated
         >= t' and 'raw >= that' select the same rows."""
+        return raw_lookup(self.raw_table(base_rate), thresholds)
+
+    def raw_table(self, base_rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """(calibrated scores at ``base_rate`` sorted, the lowest raw score at or after each):
+        what :func:`raw_lookup` searches, worth keeping for many look-ups."""
         shown = self.at(base_rate)
         order = np.argsort(shown, kind="stable")
-        lowest_raw_above = np.minimum.accumulate(self.raw[order][::-1])[::-1]
-        idx = np.searchsorted(shown[order], np.asarray(thresholds, dtype=float), side="left")
-        out = np.full(idx.shape, np.nan)
-        inside = idx < len(order)
-        out[inside] = lowest_raw_above[idx[inside]]
-        return out
+        return shown[order], np.minimum.accumulate(self.raw[order][::-1])[::-1]
 
     def describe(self) -> str:
         where = (
@@ -66,6 +66,16 @@ class Calibration:
             else "fitted on the whole evaluation set (too few rows of a class to cross-fit)"
         )
         return f"{self.method}, {where}, at its base rate {self.base_rate:.3g}"
+
+
+def raw_lookup(table: tuple[np.ndarray, np.ndarray], thresholds: np.ndarray) -> np.ndarray:
+    """The raw score of each calibrated threshold from a :meth:`Calibration.raw_table`."""
+    shown, lowest_raw_above = table
+    idx = np.searchsorted(shown, np.asarray(thresholds, dtype=float), side="left")
+    out = np.full(idx.shape, np.nan)
+    inside = idx < len(shown)
+    out[inside] = lowest_raw_above[idx[inside]]
+    return out
 
 
 def prior_shift(p: np.ndarray, from_rate: float, to_rate: float) -> np.ndarray:

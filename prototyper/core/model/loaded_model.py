@@ -24,7 +24,7 @@ import numpy as np
 
 from ..preset.preset_io import Problem
 from ..preset.schema import ModelSource
-from .calibration import Calibration, calibrate
+from .calibration import Calibration, calibrate, raw_lookup
 from .csv_table import FEATURE, Table, Wanted
 from .model_paths import fail
 from .scores import EmpiricalScores
@@ -161,9 +161,12 @@ class LoadedModel:
 
     def raw_at(self, thresholds: np.ndarray) -> np.ndarray:
         """The raw score of each calibrated threshold (NaN where no row scores that high)."""
-        assert self.fit is not None
-        rate = self.fit.base_rate if self.base_rate is None else self.base_rate
-        return self.fit.raw_at(np.asarray(thresholds, dtype=float), rate)
+        return raw_lookup(self._raw_table, thresholds)
+
+    @cached_property
+    def _raw_table(self) -> tuple[np.ndarray, np.ndarray]:
+        assert self.fit is not None  # sorted once: a dragged threshold line asks often
+        return self.fit.raw_table(self.fit.base_rate if self.base_rate is None else self.base_rate)
 
     # the score-model protocol (scores.ScoreModel), from the calibrated scores
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
