@@ -85,9 +85,12 @@ def prior_shift(p: np.ndarray, from_rate: float, to_rate: float) -> np.ndarray:
     if from_rate == to_rate:
         return p.copy()
     shift = _logit(to_rate) - _logit(from_rate)
-    with np.errstate(divide="ignore", over="ignore"):
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         z = np.log(p) - np.log1p(-p) + shift
-        return 1.0 / (1.0 + np.exp(-z))
+        # exp of the negative side only: at a base rate near the smallest double the scores
+        # are tiny but not 0, so they keep their order
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def calibrate(
