@@ -115,7 +115,7 @@ def calibrate(
     isotonic = n_small >= ISOTONIC_MIN_ROWS
     z = x  # what Platt scaling fits on
     if probability and not isotonic:
-        z = _logit(np.clip(x, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP))
+        z = np.asarray(_logit(np.clip(x, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)))
     k = max(1, min(folds, n_small))
     fold = _stratified_folds(y, k, seed)
     order = np.argsort(x)  # once: each fold's rows, taken in this order, are sorted too
