@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prototyper.assets import preset_path
+from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.evaluation.uncertainty import uncertainty
 from prototyper.core.model import model_build, model_sources
 from prototyper.core.model.calibration import (
     ISOTONIC_MIN_ROWS,
@@ -139,6 +141,22 @@ def test_the_engine_and_the_raw_score_select_the_same_rows(bundled):
             assert tp == fp == 0 and view.shown.scores.max() < ti
         else:
             assert (raw[y] >= r).mean() == tp and (raw[~y] >= r).mean() == fp
+
+
+def test_the_95_percent_intervals_count_the_rows_the_thresholds_select():
+    # The intervals of a real model's rates are counted on the calibrated scores the
+    # thresholds are on, not on the model's raw scale (where nearly every row is above 0.01).
+    path = preset_path("fall_detection_model")
+    preset = load_preset(path)
+    scores = score_model(preset.model, preset.scenario.base_rate, path.parent)
+    u = uncertainty(preset, scores)
+    assert u is not None
+    tpr, fpr = scores.rates_at(np.array(preset.experience.thresholds()))
+    for band, interval in enumerate(u.tpr):
+        assert interval.rate == tpr[band] and interval.low < tpr[band] < interval.high
+        assert u.fpr[band].rate == fpr[band]
+    point = evaluate(preset, scores).added_per_population_day
+    assert u.added_low < point < u.added_high
 
 
 def test_score_model_shifts_to_the_scenarios_base_rate():
