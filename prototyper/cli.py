@@ -9,6 +9,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -140,13 +141,14 @@ def real_model(doc: Opened, args: argparse.Namespace) -> Any:
     trust, origin = trusted_names(args), origin_of(doc.file, doc.shown)
     if trust and isinstance(doc.preset.model, SklearnModel):  # consent this user gave here
         remember_trust(doc.preset.model, doc.base_dir, trust=trust, origin=origin)
-    return load_scores(
+    loaded = load_scores(
         doc.preset.model,
         doc.base_dir,
         trust=trust,
         allow_pickle=getattr(args, "trust_pickle", False),
         origin=origin,
     )
+    return loaded.at_base_rate(doc.preset.scenario.base_rate)  # thresholds mean P(positive)
 
 
 def metrics_of(loaded: Any, preset: Preset) -> Any:
@@ -292,15 +294,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         "added_per_population_day": float(result.added_per_population_day[result.best_index]),
     }
     if args.json:
+        points = [
+            dict(zip(header, [float(v) if np.isfinite(v) else None for v in row], strict=True))
+            for row in rows
+        ]
+        if loaded is not None and re.fullmatch(r"experience\.bands\[\d+\]\.threshold", args.param):
+            # a real model's calibrated threshold, and the raw score that selects the same rows
+            for point, raw in zip(points, loaded.raw_at(result.values), strict=True):
+                point["raw_score"] = float(raw) if np.isfinite(raw) else None
         out: dict[str, Any] = {
             "param": result.param,
             "current": None if np.isnan(result.current) else result.current,
             "best": best,
             **({"model": _sweep_model(loaded, preset)} if loaded is not None else {}),
-            "points": [
-                dict(zip(header, [float(v) if np.isfinite(v) else None for v in row], strict=True))
-                for row in rows
-            ],
+            "points": points,
         }
         print(json.dumps(out, indent=2, allow_nan=False))
         return 0
@@ -340,7 +347,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
     m = metrics_of(loaded, preset).to_dict()
     keys: tuple[str, ...] = ("source", "files", "score_method", "calibrated_from_decision_function")
-    keys += ("eval_size", "eval_base_rate", "scenario_base_rate", "auc", "notes")
+    keys += ("calibration_method", "eval_size", "eval_base_rate", "scenario_base_rate", "auc")
+    keys += ("raw_auc", "raw_score_at_threshold", "notes")
     return {k: m[k] for k in keys}
 
 

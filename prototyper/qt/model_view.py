@@ -9,7 +9,7 @@ rates). It only forwards what the user clicks as requests.
 grid stays as it is): the figures of :func:`~prototyper.core.model.metrics.model_metrics`,
 a reliability (calibration) plot with the diagonal, the curve as measured and the curve
 reweighted to the scenario's base rate, score histograms of the positives and negatives, and
-the notes (calibration by Platt scaling, operating points resting on zero observed events).
+the notes (a decision function's scores, operating points resting on zero observed events).
 Both follow ``document.changed``.
 """
 
@@ -73,11 +73,10 @@ def summary_html(analysis: Analysis) -> str:
         if not math.isclose(loaded.eval_base_rate, pi, rel_tol=1e-9)
         else ""
     )
-    calibrated = " · calibrated by Platt scaling" if loaded.calibrated else ""
     return (
         f"{html.escape(what)}<br>"
         f"<b>ROC AUC {loaded.roc_auc():.4f}</b> on {loaded.eval_size:,} evaluation rows"
-        f"{calibrated}<br>"
+        " · scores calibrated<br>"
         f"Base rate {share(loaded.eval_base_rate)} there, {share(pi)} in the scenario{shift}"
     )
 
@@ -386,15 +385,20 @@ def figures_html(m: ModelMetrics) -> str:
             "Scenario",
             f"base rate {share(m.scenario_base_rate)} ({m.scenario_base_rate:.4g})"
             + (
-                ": recall and false-positive rate are reweighted to it (prior shift); "
-                "a score's meaning is the model's own"
+                ": the calibrated scores are shifted to it (prior shift), so a threshold is "
+                "a probability here"
                 if m.reweighted
                 else ", as in the evaluation set"
             ),
         ),
     ]
-    if m.calibration:
-        rows.append(("Calibrated", html.escape(m.calibration)))
+    rows.append(("Calibrated", html.escape(m.calibration)))
+    if m.thresholds:
+        cells = [
+            f"{t:.4g}: raw {'none that high' if not math.isfinite(r) else f'{r:.4g}'}"
+            for t, r in m.thresholds
+        ]
+        rows.append(("Thresholds", html.escape(", ".join(cells))))
     if m.trusted_types:
         rows.append(("Trusted types", html.escape(", ".join(m.trusted_types))))
     if m.groups:

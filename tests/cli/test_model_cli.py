@@ -91,10 +91,15 @@ def test_evaluate_a_score_file_shows_both_base_rates(capsys, score_preset):
     assert len(model["score_histograms"]["positive"]) == 20
     assert model["calibration_curve"][0]["rows"] > 0
     y, s, _, _ = score_data()
-    tpr, fpr = (s[y] >= 0.5).mean(), (s[~y] >= 0.5).mean()
-    point = doc["operating_points"][0]
-    assert point["threshold"] == 0.5 and point["tpr"] == pytest.approx(tpr)
-    assert point["precision"] == pytest.approx(0.01 * tpr / (0.01 * tpr + 0.99 * fpr))
+    # each threshold, a probability at the scenario's 1%, with the raw score it stands for
+    raw = model["raw_score_at_threshold"]
+    assert [r["threshold"] for r in raw] == [0.5, 0.2]
+    for point, r in zip(doc["operating_points"], raw, strict=True):
+        cut = np.inf if r["raw_score"] is None else r["raw_score"]
+        tpr, fpr = (s[y] >= cut).mean(), (s[~y] >= cut).mean()
+        assert point["tpr"] == pytest.approx(tpr) and point["fpr"] == pytest.approx(fpr)
+    code, out, _ = run(capsys, "evaluate", score_preset)
+    assert "thresholds      0.5 (raw " in out and "0.2 (raw " in out
 
 
 def test_sweep_csv_of_an_sklearn_model_is_the_engines(capsys, sklearn_preset):
@@ -109,15 +114,24 @@ def test_sweep_csv_of_an_sklearn_model_is_the_engines(capsys, sklearn_preset):
     want = sweep(preset, param, scores=loaded)
     values = np.array([float(r[0]) for r in rows[1:]])
     np.testing.assert_array_equal(values, want.values)
-    # every distinct score strictly between the neighbouring thresholds is a candidate
-    s = np.asarray(loaded.scores.scores)
+    # every distinct calibrated score strictly between the neighbouring thresholds is a
+    # candidate
+    s = np.asarray(loaded.at_base_rate(preset.scenario.base_rate).shown.scores)
     assert len(values) == len(np.unique(s[(s > 0.0) & (s < 0.5)]))
     net = np.array([float(r[1]) for r in rows[1:]])
     np.testing.assert_allclose(net, want.net_per_event, rtol=1e-15)
     added = np.array([float(r[4]) for r in rows[1:]])
     np.testing.assert_allclose(added, want.added_per_population_day, rtol=1e-15)
     code, out, _ = run(capsys, "sweep", sklearn_preset, "--param", param, "--json")
-    assert json.loads(out)["model"]["eval_size"] == 600
+    doc = json.loads(out)
+    assert doc["model"]["eval_size"] == 600
+    # each point's raw score selects the same rows as its calibrated threshold
+    raw = np.asarray(loaded.scores.scores)
+    y = np.asarray(loaded.scores.labels)
+    tpr, fpr = loaded.at_base_rate(preset.scenario.base_rate).rates_at(values)
+    for point, tp, fp in zip(doc["points"], tpr, fpr, strict=True):
+        assert (raw[y] >= point["raw_score"]).mean() == pytest.approx(tp)
+        assert (raw[~y] >= point["raw_score"]).mean() == pytest.approx(fp)
     code, out, _ = run(capsys, "sweep", sklearn_preset, "--param", param)
     assert out.startswith("model: sklearn, 600 evaluation rows, base rate 0.3")
 
@@ -146,7 +160,7 @@ def test_a_decision_function_model_is_flagged(capsys, tmp_path):
     path.write_text(preset_text(sklearn_model_yaml()))
     code, out, _ = run(capsys, "evaluate", path)
     assert code == 0
-    assert "calibrated      Platt scaling fitted on the evaluation set" in out
+    assert "calibrated      isotonic regression, cross-fitted on 5 folds" in out
     assert "note: the LinearSVC has no predict_proba" in out
     code, out, _ = run(capsys, "evaluate", path, "--json")
     assert json.loads(out)["layers"]["model"]["calibrated_from_decision_function"] is True
@@ -285,7 +299,7 @@ def test_pack_and_evaluate_a_bundle(capsys, tmp_path):
     assert again.read_bytes() == out_zip.read_bytes()
     # --set applies to a bundle too
     code, out, _ = run(
-        capsys, "evaluate", out_zip, "--set", "experience.bands[0].threshold=0.7", "--json"
+        capsys, "evaluate", out_zip, "--set", "experience.bands[0].threshold=0.0005", "--json"
     )
     assert json.loads(out)["net_value"]["per_event"] < a["net_value"]["per_event"]
 

@@ -20,10 +20,10 @@ from prototyper.core.bundle import load_bundle, pack
 from prototyper.core.evaluation.engine import evaluate
 from prototyper.core.evaluation.sweep import sweep
 from prototyper.core.model import model_build, model_sources, trust_check
+from prototyper.core.model.calibration import platt
 from prototyper.core.model.metrics import model_metrics
 from prototyper.core.model.model_paths import model_files, origin_of
 from prototyper.core.model.model_sources import load_scores, score_model
-from prototyper.core.model.sklearn_estimators import platt
 from prototyper.core.model.trust import remembered
 from prototyper.core.model.trust_check import (
     PickleConsent,
@@ -201,15 +201,16 @@ def test_real_model_presets_round_trip_and_hash():
 
 @pytest.mark.parametrize("weighted", [False, True])
 def test_score_file_operating_points_match_sklearn_roc_curve(tmp_path, weighted):
+    """On the raw scores as loaded (the engine's calibrated ones are tested below)."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
     write_score_file(tmp_path)
     model = ScoreFileModel(path="scores.csv", weight_column="weight" if weighted else None)
-    loaded = load_scores(model, tmp_path)
+    raw = load_scores(model, tmp_path).scores
     y, s, w, _ = score_data()
     weights = w if weighted else None
     fpr, tpr, thresholds = roc_curve(y, s, sample_weight=weights, drop_intermediate=False)
-    ours_t, ours_tpr, ours_fpr = loaded.curve()
+    ours_t, ours_tpr, ours_fpr = raw.curve()
     np.testing.assert_array_equal(ours_t, thresholds[1:])  # sklearn adds (inf, 0, 0) first
     np.testing.assert_allclose(ours_tpr, tpr[1:], rtol=0, atol=1e-12)
     np.testing.assert_allclose(ours_fpr, fpr[1:], rtol=0, atol=1e-12)
@@ -219,11 +220,11 @@ def test_score_file_operating_points_match_sklearn_roc_curve(tmp_path, weighted)
         ww = np.ones(len(s)) if weights is None else weights
         want_tpr = ww[at & y].sum() / ww[y].sum()
         want_fpr = ww[at & ~y].sum() / ww[~y].sum()
-        got_tpr, got_fpr = loaded.rates_at(np.array([t]))
+        got_tpr, got_fpr = raw.rates_at(np.array([t]))
         assert got_tpr[0] == pytest.approx(want_tpr, abs=1e-12)
         assert got_fpr[0] == pytest.approx(want_fpr, abs=1e-12)
-    assert loaded.roc_auc() == pytest.approx(roc_auc_score(y, s, sample_weight=weights), abs=1e-12)
-    assert loaded.eval_size == 3000 and loaded.score_method == "the score file"
+    assert raw.roc_auc() == pytest.approx(roc_auc_score(y, s, sample_weight=weights), abs=1e-12)
+    assert raw.n == 3000
 
 
 def test_prior_shift_engine_precision_matches_hand_computation(tmp_path):
@@ -235,15 +236,27 @@ def test_prior_shift_engine_precision_matches_hand_computation(tmp_path):
     assert loaded.eval_base_rate == pytest.approx(0.3)
     e = evaluate(preset, loaded)
     y, s, _, _ = score_data()
-    for i, t in enumerate((0.5, 0.2)):
-        tpr, fpr = (s[y] >= t).mean(), (s[~y] >= t).mean()
+    # the design's thresholds (0.5, 0.2) are calibrated at the scenario's 1%; the engine's
+    # rates are the raw scores' at the raw score each one stands for
+    raw = loaded.at_base_rate(0.01).raw_at(np.array([0.5, 0.2]))
+    for i, r in enumerate(raw):
+        tpr, fpr = (s[y] >= r).mean(), (s[~y] >= r).mean()  # NaN (none that high): 0, 0
         assert e.tpr[i] == pytest.approx(tpr) and e.fpr[i] == pytest.approx(fpr)
-        assert e.precision_at[i] == pytest.approx(0.01 * tpr / (0.01 * tpr + 0.99 * fpr))
-        # ...which is far below the precision measured on the evaluation set itself
-        assert e.precision_at[i] < (s[y] >= t).sum() / (s >= t).sum() / 5
+    lower = loaded.at_base_rate(0.01).raw_at(np.array([0.05]))[0]
+    tpr, fpr = (s[y] >= lower).mean(), (s[~y] >= lower).mean()
+    e = evaluate(dataclasses.replace(preset, experience=_one_band(preset, 0.05)), loaded)
+    assert e.precision_at[0] == pytest.approx(0.01 * tpr / (0.01 * tpr + 0.99 * fpr))
+    assert e.precision_at[0] < (s[y] >= lower).sum() / (s >= lower).sum() / 5  # eval's precision
     m = model_metrics(loaded, 0.01).to_dict()
     assert m["eval_base_rate"] == pytest.approx(0.3) and m["scenario_base_rate"] == 0.01
     assert m["reweighted_to_scenario_base_rate"] is True
+
+
+def _one_band(preset, threshold: float):
+    from prototyper.core.preset.schema import Band
+
+    bands = (Band(threshold, "prompt"), Band(0.0, "none"))
+    return dataclasses.replace(preset.experience, bands=bands)
 
 
 def test_metrics_match_sklearn_and_numpy(tmp_path):
@@ -258,19 +271,26 @@ def test_metrics_match_sklearn_and_numpy(tmp_path):
     write_rows(tmp_path / "s.csv", ["label", "score", "g"], rows)
     loaded = load_scores(ScoreFileModel(path="s.csv", group_column="g"), tmp_path)
     m = model_metrics(loaded, 0.01)
-    prob_true, prob_pred = calibration_curve(y, s, n_bins=10, strategy="uniform")
+    c = loaded.fit.calibrated  # reliability and histograms are of the calibrated scores
+    prob_true, prob_pred = calibration_curve(y, c, n_bins=10, strategy="uniform")
     filled = m.reliability.count > 0
     np.testing.assert_allclose(m.reliability.observed[filled], prob_true, atol=1e-12)
     np.testing.assert_allclose(m.reliability.mean_score[filled], prob_pred, atol=1e-12)
     assert m.reliability.count.sum() == 4000
-    # reweighted to 1%: P(pos | bin) = 0.01*p_bin/P / (0.01*p_bin/P + 0.99*n_bin/N)
-    b = 7
-    in_bin = (s >= 0.7) & (s < 0.8)
-    a = 0.01 * (in_bin & y).sum() / y.sum()
-    c = 0.99 * (in_bin & ~y).sum() / (~y).sum()
-    assert m.reliability_at_scenario.observed[b] == pytest.approx(a / (a + c))
-    pos, _ = np.histogram(s[y], bins=20, range=(0, 1))
-    neg, _ = np.histogram(s[~y], bins=20, range=(0, 1))
+    # reweighted to 1%: P(pos | bin) = 0.01*p_bin/P / (0.01*p_bin/P + 0.99*n_bin/N), bins of
+    # the scores calibrated at 1%
+    c01 = loaded.fit.at(0.01)
+    checked = 0
+    for b in range(10):
+        in_bin = (c01 >= b / 10) & ((c01 < (b + 1) / 10) if b < 9 else (c01 <= 1))
+        if in_bin.any():
+            a = 0.01 * (in_bin & y).sum() / y.sum()
+            n = 0.99 * (in_bin & ~y).sum() / (~y).sum()
+            assert m.reliability_at_scenario.observed[b] == pytest.approx(a / (a + n))
+            checked += 1
+    assert checked >= 2
+    pos, _ = np.histogram(c[y], bins=20, range=(0, 1))
+    neg, _ = np.histogram(c[~y], bins=20, range=(0, 1))
     np.testing.assert_array_equal(m.histograms.positive, pos)
     np.testing.assert_array_equal(m.histograms.negative, neg)
     assert [(gm.name, gm.size) for gm in m.groups] == [
@@ -287,7 +307,7 @@ def test_metrics_match_sklearn_and_numpy(tmp_path):
     assert "group 'a'" in m.text() and "base rate 0.25" in m.text()
 
 
-def test_a_score_file_needs_no_sklearn_or_skops(tmp_path):
+def test_a_score_file_needs_no_sklearn_skops_or_scipy_optimize(tmp_path):
     write_score_file(tmp_path)
     (tmp_path / "p.yaml").write_text(preset_text(SCORE_MODEL))
     code = (
@@ -295,6 +315,8 @@ def test_a_score_file_needs_no_sklearn_or_skops(tmp_path):
         f"assert cli.main(['evaluate', {str(tmp_path / 'p.yaml')!r}, '--json']) == 0; "
         "assert cli.main(['evaluate', 'safe_browsing']) == 0; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skops')]; "
+        # nor scipy.optimize: calibrating the scores is numpy's work
+        "bad += [m for m in sys.modules if m.startswith('scipy.optimize')]; "
         "assert not bad, bad"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -312,7 +334,8 @@ def test_sklearn_scores_are_the_estimators_predict_proba(lr_folder):
     estimator = sio.load(lr_folder / "model.skops")
     np.testing.assert_allclose(loaded.scores.scores, estimator.predict_proba(X)[:, 1], rtol=1e-14)
     np.testing.assert_array_equal(loaded.scores.labels, y)
-    assert loaded.score_method == "predict_proba" and not loaded.calibrated
+    assert loaded.score_method == "predict_proba"
+    assert loaded.calibration.startswith("isotonic regression, cross-fitted on 5 folds")
     assert loaded.trusted_types == () and loaded.notes == ()
     # explicit feature columns in another order are what the estimator gets
     swapped = SklearnModel(model="model.skops", data="eval.csv", feature_columns=("c", "b", "a"))
@@ -321,7 +344,7 @@ def test_sklearn_scores_are_the_estimators_predict_proba(lr_folder):
     np.testing.assert_allclose(other.scores.scores, want, rtol=1e-14)
 
 
-def test_decision_function_is_calibrated_by_platt_scaling_and_flagged(tmp_path):
+def test_decision_function_values_are_the_raw_scores_calibrated_and_flagged(tmp_path):
     import skops.io as sio
     from sklearn.metrics import roc_auc_score
     from sklearn.svm import LinearSVC
@@ -331,16 +354,17 @@ def test_decision_function_is_calibrated_by_platt_scaling_and_flagged(tmp_path):
     loaded = load_scores(SklearnModel(model="svm.skops", data="eval.csv"), tmp_path)
     X, y = features()
     raw = sio.load(tmp_path / "svm.skops").decision_function(X)
-    assert loaded.calibrated and loaded.score_method == "decision_function"
-    assert "Platt scaling" in loaded.calibration
-    assert any("no predict_proba" in n and "Platt scaling" in n for n in loaded.notes)
-    s = loaded.scores.scores
-    assert ((s > 0) & (s < 1)).all()
-    assert np.all(np.diff(s[np.argsort(raw)]) >= 0)  # monotone: ranking kept
-    assert loaded.roc_auc() == pytest.approx(roc_auc_score(y, raw), abs=1e-12)
+    assert loaded.score_method == "decision_function"
+    np.testing.assert_allclose(loaded.scores.scores, raw, rtol=1e-14)
+    assert any("no predict_proba" in n for n in loaded.notes)
+    c = loaded.fit.calibrated
+    assert ((c > 0) & (c < 1)).all()
+    assert np.all(np.diff(c[np.argsort(raw)]) >= 0)  # monotone: ranking kept
+    assert loaded.scores.roc_auc() == pytest.approx(roc_auc_score(y, raw), abs=1e-12)
     m = model_metrics(loaded, 0.1).to_dict()
     assert m["calibrated_from_decision_function"] is True
-    assert m["calibration_method"].startswith("Platt scaling")
+    assert m["raw_auc"] == pytest.approx(roc_auc_score(y, raw), abs=1e-12)
+    assert m["calibration_method"].startswith("isotonic regression")
 
 
 def test_platt_recovers_a_logistic_relation():
@@ -664,7 +688,7 @@ def test_a_cache_says_whether_a_load_would_read_any_file(tmp_path):
 def test_measurement_notes_flag_zero_observed_events(tmp_path):
     write_score_file(tmp_path)
     loaded = load_scores(ScoreFileModel(path="scores.csv"), tmp_path)
-    notes = model_metrics(loaded, 0.01, thresholds=(0.9999, 0.5, 0.0)).notes
+    notes = model_metrics(loaded, 0.3, thresholds=(0.9999, 0.5, 0.0)).notes
     assert len(notes) == 2  # 0.9999: no negative and no positive above it
     assert "none of the evaluation set's 2,100 negative events" in notes[0]
     assert "3/2,100 = 0.0014" in notes[0]
@@ -796,14 +820,15 @@ def test_shipped_model_presets_evaluate_and_sweep():
         found = score_model(preset.model, preset.scenario.base_rate)  # without base_dir
         assert evaluate(preset, found).net_per_event == e.net_per_event
         s = sweep(preset, "experience.bands[0].threshold", scores=loaded)
-        assert np.isfinite(s.net_per_event).sum() > 100
+        assert np.isfinite(s.net_per_event).sum() > 100  # distinct calibrated scores
 
 
 def test_model_paths_in_presets_resolve_from_anywhere(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     preset = load_preset(preset_path("fall_detection_model"))
     scores = score_model(preset.model, preset.scenario.base_rate)
-    assert evaluate(preset, scores).auc == pytest.approx(0.9616, abs=1e-4)
+    assert scores.scores.roc_auc() == pytest.approx(0.9616, abs=1e-4)  # the raw scores'
+    assert evaluate(preset, scores).auc == pytest.approx(0.9616, abs=1e-3)  # calibrated
     assert os.getcwd() == str(tmp_path)
 
 
@@ -832,4 +857,4 @@ def test_the_engine_sweep_and_simulation_never_load_a_real_model(tmp_path, monke
     assert len(model_sources.default_cache) == 0
     loaded = load_scores(preset.model, tmp_path)
     assert evaluate(preset, loaded).auc == loaded.roc_auc()
-    assert sweep(preset, param, scores=loaded).values.size > 100
+    assert sweep(preset, param, scores=loaded).values.size > 50  # distinct calibrated scores

@@ -258,6 +258,42 @@ def response_at(mode: str) -> Callable[[Evaluation], str]:
     return figure
 
 
+@cache
+def _loaded(name: str) -> Any:
+    preset = _preset(name)
+    return score_model(preset.model, preset.scenario.base_rate, preset_path(name).parent)
+
+
+def raw_score(name: str, band: int) -> Callable[[Evaluation], str]:
+    """The real model's own score that a band's calibrated threshold stands for."""
+
+    def figure(e: Evaluation) -> str:
+        threshold = e.preset.experience.bands[band].threshold
+        return f"{float(_loaded(name).raw_at(np.array([threshold]))[0]):.3g}"
+
+    return figure
+
+
+def nothing_selected(word: str, band: int = 0) -> Callable[[Evaluation], str]:
+    """``word`` ("nothing", "no URL") when no event scores at or above a band's threshold."""
+    return lambda e: word if e.tpr[band] == 0 and e.fpr[band] == 0 else "some events"
+
+
+def costs_most(stakeholder: str) -> Callable[[Evaluation], str]:
+    """Empty when a stakeholder's loss is most of the value added's loss, else a marker
+    that the notes' claim no longer holds."""
+
+    def figure(e: Evaluation) -> str:
+        added = e.added_by_stakeholder()
+        losses = added[added < 0]
+        ok = added[STAKEHOLDER[stakeholder]] < 0 and -added[STAKEHOLDER[stakeholder]] > (
+            -losses.sum() / 2
+        )
+        return "" if ok else " (NOT the largest loss)"
+
+    return figure
+
+
 SB = "safe_browsing"
 SBM = "safe_browsing_model"
 FD = "fall_detection"
@@ -293,11 +329,14 @@ SBM_AS_SB = {
 }
 SBM_WIDE = {
     "experience.bands": [
-        {"threshold": 0.9, "mode": "automate"},
-        {"threshold": 0.5, "mode": "prompt"},
+        {"threshold": 0.02, "mode": "automate"},
+        {"threshold": 0.01, "mode": "prompt"},
         {"threshold": 0.0, "mode": "none"},
     ]
 }
+SBM_WARN_001 = {"experience.bands[1].threshold": 0.001}
+SBM_BLOCK_05 = {"experience.bands[0].threshold": 0.5}
+SBM_09 = {"experience.bands[0].threshold": 0.9}
 
 AR_UPSELL = {
     "experience.bands": [
@@ -338,8 +377,8 @@ PP_UNBIASED = {
     "feedback.regions[1].initial_discoveries": 50,
 }
 
-FDM_85 = {"experience.bands[0].threshold": 0.85}
-FDM_70 = {"experience.bands[0].threshold": 0.7}
+FDM_003 = {"experience.bands[0].threshold": 0.003}
+FDM_PUBLISHED = {"experience.bands[0].threshold": 0.0005}  # 0.027 false alarms an hour
 FDM_50 = {"experience.bands[0].threshold": 0.5}
 
 QUOTES: list[Quote] = [
@@ -413,6 +452,7 @@ QUOTES: list[Quote] = [
     Quote(FD, "instead of the static 365 days x {}", added_day),
     Quote(FD, "= {}:", static_year),
     # fall detection with the bundled model
+    Quote(FDM, "the model's raw score {}),", raw_score(FDM, 0)),
     Quote(FDM, "ROC AUC {} on the evaluation set", auc),
     Quote(FDM, "The design adds {} a day against the feature off", added_day),
     Quote(FDM, "wearers {},", added_for("user")),
@@ -422,13 +462,17 @@ QUOTES: list[Quote] = [
     Quote(FDM, "({} a wearer-day)", false_alarms_day),
     Quote(FDM, "{} more falls answered per wearer-year", harms),
     Quote(FDM, "In the scenario {} of prompts are real falls", mode_figure("precision", "prompt")),
-    Quote(FDM, "DOWN to 0.85: {} of falls caught", recall(0), FDM_85),
-    Quote(FDM, "at {} false alarms an hour, and", fpr_at(0), FDM_85),
-    Quote(FDM, "value added {} a day, most of it", added_day, FDM_85),
-    Quote(FDM, "At 0.7, about the published operating point: {} a day", added_day, FDM_70),
-    Quote(FDM, "At 0.5 (the textbook cut-off): {} a day", added_day, FDM_50),
+    Quote(FDM, "threshold of 0.5 selects {}.", nothing_selected("nothing"), FDM_50),
+    Quote(FDM, "DOWN to 0.003: {} of falls caught", recall(0), FDM_003),
+    Quote(FDM, "at {} false alarms an hour, and", fpr_at(0), FDM_003),
+    Quote(FDM, "value added {} a day, most of it", added_day, FDM_003),
+    Quote(FDM, "the service's lost subscriptions{}", costs_most("business"), FDM_003),
+    Quote(FDM, "about the published operating point: {} a day", added_day, FDM_PUBLISHED),
     Quote(FDM, "direct dispatch: {} a day", added_day, FD_AUTOMATE),
+    Quote(FDM, "here its {} means a 1% chance", raw_score(FDM, 0)),
     # safe browsing with the bundled model
+    Quote(SBM, "(the model's raw score {});", raw_score(SBM, 0)),
+    Quote(SBM, "from 0.02 (raw {});", raw_score(SBM, 1)),
     Quote(SBM, "The design adds {} a day against the feature off", added_day),
     Quote(
         SBM, "(the synthetic Whittaker-class model of safe_browsing adds {})", added_day, SBM_AS_SB
@@ -438,25 +482,14 @@ QUOTES: list[Quote] = [
     Quote(SBM, "ROC AUC {} looks excellent", auc),
     Quote(SBM, "the warning band is right {} of the time", mode_figure("precision", "prompt")),
     Quote(SBM, "(trust {})", mode_figure("trust", "prompt")),
+    Quote(SBM, "a calibrated 0.9 is a score {} reaches", nothing_selected("no URL"), SBM_09),
     Quote(SBM, "The block band catches {} of phishing", recall(0)),
-    Quote(
-        SBM,
-        "DOWN to 0.5, the textbook cut-off: recall {}",
-        recall(1),
-        {"experience.bands[1].threshold": 0.5},
-    ),
-    Quote(SBM, "but precision {},", precision_at(1), {"experience.bands[1].threshold": 0.5}),
-    Quote(SBM, "trust {}:", mode_figure("trust", "prompt"), {"experience.bands[1].threshold": 0.5}),
-    Quote(SBM, "{} a day. A model's", added_day, {"experience.bands[1].threshold": 0.5}),
-    Quote(
-        SBM,
-        "UP to 0.97: the engine says {} a day",
-        added_day,
-        {"experience.bands[1].threshold": 0.97},
-    ),
-    Quote(
-        SBM, "with precision {}, because", precision_at(1), {"experience.bands[1].threshold": 0.97}
-    ),
+    Quote(SBM, "DOWN to 0.001: recall {}", recall(1), SBM_WARN_001),
+    Quote(SBM, "but precision {},", precision_at(1), SBM_WARN_001),
+    Quote(SBM, "trust {}:", mode_figure("trust", "prompt"), SBM_WARN_001),
+    Quote(SBM, "{} a day. - Raise", added_day, SBM_WARN_001),
+    Quote(SBM, "an even chance: it catches {} of", recall(0), SBM_BLOCK_05),
+    Quote(SBM, "the value falls to {} a day", added_day, SBM_BLOCK_05),
     Quote(SBM, "{} harms avoided per user-year", harms, SBM_WIDE),
     Quote(SBM, "and {} a day, but", added_day, SBM_WIDE),
     Quote(

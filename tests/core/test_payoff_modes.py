@@ -4,9 +4,13 @@
 their payoffs depended on the mode, with their ``evaluate --json`` output: each must still
 open, migrate and evaluate to exactly those figures, and save as version 2. The figures were
 recorded when the files were frozen and re-recorded once since, when the static engine itself
-changed (the harm limit and capped habituation applied, the response rates renamed): re-record
-them only for such an engine change, never to make a migration pass, by running
-``prototyper evaluate presets/NAME.yaml --json`` on a copy of the folder beside ``models/``.
+changed (the harm limit and capped habituation applied, the response rates renamed), and
+the two real-model ones once more when a real model's thresholds came to mean calibrated
+probabilities at the scenario's base rate: their old raw-score thresholds (0.99 and 0.9, 0.85)
+are now chances no evaluation row reaches at 1 in 10,000 or 5.5e-5, so those designs select
+nothing and add 0. Re-record them only for such an engine change, never to make a migration
+pass, by running ``prototyper evaluate presets/NAME.yaml --json`` on a copy of the folder
+beside ``models/``.
 """
 
 from __future__ import annotations

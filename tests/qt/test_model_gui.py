@@ -753,8 +753,8 @@ def test_model_view_shows_the_metrics_of_safe_browsing_model(qtbot, make_window,
     x, y = view.reliability.measured.getData()
     assert len(x) == int((m.reliability.count > 0).sum())
     assert view.reliability.scenario.isVisible()
-    # reweighted to 1 in 10,000, every bin's share of positives is lower than measured
-    assert (view.reliability.scenario.getData()[1] < y).all()
+    # shifted to 1 in 10,000, no URL's calibrated score reaches 0.6 (logit 0.4)
+    assert view.reliability.scenario.getData()[0].max() < 0.4 < x.max()
     view.resize(900, 680)
     qtbot.wait(50)
     image = view.grab().toImage()
@@ -773,7 +773,25 @@ def test_model_view_shows_the_metrics_of_safe_browsing_model(qtbot, make_window,
     assert not view.reliability.scenario.isVisible()
 
 
-def test_model_view_notes_platt_scaling(qtbot, make_window, synthetic_copy):
+def test_threshold_lines_of_a_real_model_show_the_raw_score(qtbot, make_window):
+    window = make_window(assets.preset_path("safe_browsing_model"))
+    loaded = window.document.analysis.scores
+    top, middle = window.score_plot.threshold_lines
+    raw = loaded.raw_at(np.array([0.1, 0.02]))
+    assert f"the model's raw score: {raw[0]:.4g}" in top.toolTip()
+    assert f"the model's raw score: {raw[1]:.4g}" in middle.toolTip()
+    # a threshold above every evaluation row has no raw score, and the tooltip says so
+    window.document.set_value("experience.bands[0].threshold", 0.9)
+    assert "no evaluation row scores that high" in window.score_plot.threshold_lines[0].toolTip()
+    # a synthetic model's score is the calibrated one: nothing more to say
+    click(qtbot, window.design_panel.model_actions.describe)
+    assert isinstance(window.document.preset.model, SyntheticModel)
+    assert "raw score" not in window.score_plot.threshold_lines[0].toolTip()
+
+
+def test_model_view_notes_a_decision_function_and_its_calibration(
+    qtbot, make_window, synthetic_copy
+):
     from sklearn.svm import LinearSVC
 
     folder = synthetic_copy.parent
@@ -784,9 +802,11 @@ def test_model_view_notes_platt_scaling(qtbot, make_window, synthetic_copy):
     wait_loaded(qtbot, window)
     assert not window.told
     window.show_model_details()
-    assert "Platt scaling" in window.model_view.notes.text()
-    assert "Platt scaling" in window.model_view.figures.text()
-    assert "Platt scaling" in window.design_panel.model_actions.summary.text()
+    assert "decision_function values are the raw scores" in window.model_view.notes.text()
+    figures = window.model_view.figures.text()
+    assert "isotonic regression, cross-fitted on 5 folds" in figures
+    assert "Thresholds" in figures and "raw " in figures  # each threshold's raw score
+    assert "scores calibrated" in window.design_panel.model_actions.summary.text()
 
 
 def test_replace_model_drops_citations_of_fields_the_new_model_lacks():

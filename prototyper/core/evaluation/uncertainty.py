@@ -121,7 +121,11 @@ def empirical_scores(scores: ScoreModel | None) -> EmpiricalScores | None:
     """The labelled evaluation scores behind a score model, None for a synthetic one."""
     if isinstance(scores, EmpiricalScores):
         return scores
-    inner = getattr(scores, "scores", None)  # a loaded model wraps its evaluation scores
+    # a loaded model wraps its evaluation scores: the calibrated ones, which the thresholds
+    # are on (its raw ones are the model's own scale)
+    inner = getattr(scores, "shown", None)
+    if inner is None:
+        inner = getattr(scores, "scores", None)
     return inner if isinstance(inner, EmpiricalScores) else None
 
 

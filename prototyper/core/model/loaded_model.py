@@ -3,14 +3,20 @@ weight and group columns that every real model source reads.
 
 :class:`LoadedModel` is what loading a preset's real model section gives (see
 :mod:`.model_sources`): the engine and the sweep use it like any score model, and it carries
-what the user should know about the scores: the evaluation set's size and base rate, whether
-they were calibrated from a decision function, which types were trusted.
+what the user should know about the scores: the evaluation set's size and base rate, how
+they were calibrated, which types were trusted.
+
+It keeps the raw scores as loaded and calibrates them once (:mod:`.calibration`); its score
+model protocol speaks of the calibrated scores, shifted to the base rate of
+:meth:`LoadedModel.at_base_rate` (the scenario's), so a threshold means the same for a real
+model as for a synthetic one.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -18,11 +24,14 @@ import numpy as np
 
 from ..preset.preset_io import Problem
 from ..preset.schema import ModelSource
+from .calibration import Calibration, calibrate, raw_lookup
 from .csv_table import FEATURE, Table, Wanted
 from .model_paths import fail
 from .scores import EmpiricalScores
 
 MAX_WEIGHT = 1e12  # per row; 20 million rows of it still sum to a finite total
+_VIEWS = 4  # base rates whose shifted scores a loaded model keeps
+_VIEWS_LOCK = threading.Lock()
 
 
 # --- reading CSV files ---------------------------------------------------------------------
@@ -131,52 +140,97 @@ def read_groups(table: Table, column: str | None) -> Groups | None:
 @dataclass(frozen=True, eq=False)
 class LoadedModel:
     """Empirical scores of a real model on its evaluation set, with what the user should
-    know about them. Usable wherever the engine takes a score model."""
+    know about them. Usable wherever the engine takes a score model: there its scores are
+    the calibrated ones at ``base_rate`` (the evaluation set's when None)."""
 
     model: ModelSource
-    scores: EmpiricalScores
+    scores: EmpiricalScores  # the raw scores, as the model or the file gave them
     files: tuple[Path, ...]
     score_method: str  # "predict_proba", "decision_function" or "score file"
-    calibration: str = ""  # how decision_function values were mapped to [0, 1], if they were
     trusted_types: tuple[str, ...] = ()  # types trusted beyond skops' defaults
     groups: Groups | None = None
     notes: tuple[str, ...] = ()  # things to tell the user, one line each
+    base_rate: float | None = None  # the scenario's, which the scores are shifted to
+    fit: Calibration | None = None  # computed from the raw scores when not given
 
-    # the score-model protocol (scores.ScoreModel), from the evaluation set's scores
+    def __post_init__(self) -> None:
+        if self.fit is None:
+            s = self.scores
+            fit = calibrate(
+                s.scores, s.labels, s.weights, probability=self.score_method != "decision_function"
+            )
+            object.__setattr__(self, "fit", fit)
+
+    def at_base_rate(self, base_rate: float) -> LoadedModel:
+        """The same model with its calibrated scores shifted to ``base_rate`` (prior shift).
+        The last few are kept, so a redraw at the same base rate sorts nothing again."""
+        base = float(base_rate)
+        with _VIEWS_LOCK:
+            view = self._views.get(base)
+            if view is None:
+                view = replace(self, base_rate=base)
+                view.__dict__["_views"] = self._views  # one memo for all the views
+                self._views[base] = view
+                while len(self._views) > _VIEWS:
+                    self._views.pop(next(iter(self._views)))
+            return view
+
+    @cached_property
+    def _views(self) -> dict[float, LoadedModel]:
+        return {}
+
+    @cached_property
+    def shown(self) -> EmpiricalScores:
+        """The calibrated scores at ``base_rate``: what the thresholds of a design are on."""
+        assert self.fit is not None
+        rate = self.fit.base_rate if self.base_rate is None else self.base_rate
+        return EmpiricalScores(self.scores.labels, self.fit.at(rate), self.scores.weights)
+
+    def raw_at(self, thresholds: np.ndarray) -> np.ndarray:
+        """The raw score of each calibrated threshold (NaN where no row scores that high)."""
+        return raw_lookup(self._raw_table, thresholds)
+
+    @cached_property
+    def _raw_table(self) -> tuple[np.ndarray, np.ndarray]:
+        assert self.fit is not None  # sorted once: a dragged threshold line asks often
+        return self.fit.raw_table(self.fit.base_rate if self.base_rate is None else self.base_rate)
+
+    # the score-model protocol (scores.ScoreModel), from the calibrated scores
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.scores.rates_at(thresholds)
+        return self.shown.rates_at(thresholds)
 
     def sweep_points(self, low: float, high: float, n: int | None = None) -> tuple:
-        return self.scores.sweep_points(low, high, n)
+        return self.shown.sweep_points(low, high, n)
 
     def curve(self) -> tuple[np.ndarray, ...]:
-        return self.scores.curve()
+        return self.shown.curve()
 
     def roc_auc(self) -> float:
         return self._auc
 
     def extent(self) -> tuple[float, float]:
-        return self.scores.extent()
+        return self.shown.extent()
 
     def density(
         self, base_rate: float, lo: float, hi: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-        return self.scores.density(base_rate, lo, hi)
+        return self.shown.density(base_rate, lo, hi)
 
     def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
-        return self.scores.roc_curve(lo)
+        return self.shown.roc_curve(lo)
 
     def fpr_at_recall(self, recall: float) -> float:
-        return self.scores.fpr_at_recall(recall)
+        return self.shown.fpr_at_recall(recall)
 
     @cached_property
     def _auc(self) -> float:
-        return self.scores.roc_auc()
+        return self.shown.roc_auc()
 
     @property
-    def calibrated(self) -> bool:
-        """Scores were calibrated from a decision function on the evaluation set."""
-        return bool(self.calibration)
+    def calibration(self) -> str:
+        """How the raw scores were calibrated, in a sentence."""
+        assert self.fit is not None
+        return self.fit.describe()
 
     @property
     def eval_size(self) -> int:

@@ -40,13 +40,16 @@ class ModelMetrics:
     eval_weight: float
     eval_base_rate: float
     scenario_base_rate: float
-    auc: float
-    reliability: Reliability  # on the evaluation set as it is
+    auc: float  # of the calibrated scores (rows the calibration ties count half)
+    raw_auc: float  # of the raw scores: the model's own ranking
+    reliability: Reliability  # calibrated scores on the evaluation set as it is
     reliability_at_scenario: Reliability  # reweighted to the scenario's base rate
     histograms: ScoreHistograms
     groups: tuple[GroupMetrics, ...]
     groups_left_out: int
     notes: tuple[str, ...]
+    # (calibrated threshold at the scenario's base rate, the raw score it corresponds to)
+    thresholds: tuple[tuple[float, float], ...] = ()
 
     @property
     def reweighted(self) -> bool:
@@ -73,8 +76,8 @@ class ModelMetrics:
             "source": self.source,
             "files": list(self.files),
             "score_method": self.score_method,
-            "calibrated_from_decision_function": bool(self.calibration),
-            "calibration_method": self.calibration or None,
+            "calibrated_from_decision_function": self.score_method == "decision_function",
+            "calibration_method": self.calibration,
             "trusted_types": list(self.trusted_types),
             "eval_size": self.eval_size,
             "eval_weight": _num(self.eval_weight),
@@ -82,6 +85,10 @@ class ModelMetrics:
             "scenario_base_rate": _num(self.scenario_base_rate),
             "reweighted_to_scenario_base_rate": self.reweighted,
             "auc": _num(self.auc),
+            "raw_auc": _num(self.raw_auc),
+            "raw_score_at_threshold": [
+                {"threshold": _num(t), "raw_score": _num(r)} for t, r in self.thresholds
+            ],
             "calibration_curve": bins(self.reliability),
             "calibration_curve_at_scenario_base_rate": bins(self.reliability_at_scenario),
             "score_histograms": {
@@ -114,9 +121,17 @@ class ModelMetrics:
             f"  evaluation set  {self.eval_size:,} rows, base rate {self.eval_base_rate:.3g}"
             + shift
         )
-        out.append(f"  ROC AUC         {self.auc:.4f}, scores from {self.score_method}")
-        if self.calibration:
-            out.append(f"  calibrated      {self.calibration}")
+        out.append(
+            f"  ROC AUC         {self.auc:.4f} (raw scores {self.raw_auc:.4f}), scores from "
+            f"{self.score_method}"
+        )
+        out.append(f"  calibrated      {self.calibration}")
+        if self.thresholds:
+            cells = [
+                f"{t:.4g} (raw {'none scores that high' if not math.isfinite(r) else f'{r:.4g}'})"
+                for t, r in self.thresholds
+            ]
+            out.append(f"  thresholds      {', '.join(cells)}")
         if self.trusted_types:
             out.append(f"  trusted types   {', '.join(self.trusted_types)}")
         cells = [
@@ -151,9 +166,16 @@ def model_metrics(
 ) -> ModelMetrics:
     """ROC AUC, reliability curves (as evaluated and reweighted to the scenario's base
     rate), score histograms and per-group figures of a loaded model; files as the preset
-    writes them. ``thresholds`` (the design's) add a note wherever an operating point rests
-    on zero observed events."""
+    writes them. ``thresholds`` (the design's, calibrated at the scenario's base rate) are
+    given with their raw scores and add a note wherever an operating point rests on zero
+    observed events. Reliability and histograms are of the calibrated scores; group AUCs of
+    the raw ones."""
     s = loaded.scores
+    scenario = loaded.at_base_rate(scenario_base_rate)
+    at_eval = loaded.at_base_rate(s.base_rate).shown
+    thresholds = tuple(float(t) for t in thresholds)
+    cut = np.array([t for t in thresholds if t > 0], dtype=float)
+    raw = scenario.raw_at(cut) if len(cut) else cut
     groups: list[GroupMetrics] = []
     left_out = 0
     if loaded.groups is not None:
@@ -184,13 +206,17 @@ def model_metrics(
         eval_weight=s.positive_weight + s.negative_weight,
         eval_base_rate=s.base_rate,
         scenario_base_rate=float(scenario_base_rate),
-        auc=loaded.roc_auc(),
-        reliability=s.reliability(calibration_bins),
-        reliability_at_scenario=s.reliability(calibration_bins, base_rate=scenario_base_rate),
-        histograms=s.histograms(histogram_bins),
+        auc=scenario.roc_auc(),
+        raw_auc=s.roc_auc(),
+        reliability=at_eval.reliability(calibration_bins),
+        reliability_at_scenario=scenario.shown.reliability(
+            calibration_bins, base_rate=scenario_base_rate
+        ),
+        histograms=at_eval.histograms(histogram_bins),
         groups=tuple(groups),
         groups_left_out=left_out,
-        notes=loaded.notes + tuple(measurement_notes(loaded, thresholds)),
+        notes=loaded.notes + tuple(measurement_notes(scenario, thresholds)),
+        thresholds=tuple(zip(cut.tolist(), np.asarray(raw).tolist(), strict=True)),
     )
 
 

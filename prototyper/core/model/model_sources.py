@@ -48,12 +48,14 @@ def score_model(
     A real model (scikit-learn or a score file) is loaded from files relative to
     ``base_dir``, the preset file's folder (see :func:`load_scores`, which also says what
     ``trust`` and ``allow_pickle`` do), through ``cache`` (the shared :data:`default_cache`
-    if None). It lives here, not in ``scores``, so that ``scores`` stays below this module
-    (core's modules import each other without cycles).
+    if None), and its calibrated scores are shifted to ``base_rate``. It lives here, not in
+    ``scores``, so that ``scores`` stays below this module (core's modules import each other
+    without cycles).
     """
     if isinstance(model, SyntheticModel):
         return BinormalScores(auc=model.auc, base_rate=base_rate)
-    return load_scores(model, base_dir, trust=trust, allow_pickle=allow_pickle, cache=cache)
+    loaded = load_scores(model, base_dir, trust=trust, allow_pickle=allow_pickle, cache=cache)
+    return loaded.at_base_rate(base_rate)  # thresholds are probabilities at this base rate
 
 
 class ModelCache:

@@ -462,9 +462,12 @@ def preset_scores(preset: Preset, scores: ScoreModel | None = None) -> ScoreMode
 
     A real model's scores are loaded where files are read (the command line, the document:
     see ``model_sources.score_model``) and passed in; the engine, the sweep and the
-    simulation never load them."""
+    simulation never load them. A real model's calibrated scores are shifted to the
+    preset's base rate here (``at_base_rate``), so its thresholds are probabilities at the
+    scenario's base rate whoever passes it, a sweep of the base rate included."""
     if scores is not None:
-        return scores
+        at_base_rate = getattr(scores, "at_base_rate", None)
+        return scores if at_base_rate is None else at_base_rate(preset.scenario.base_rate)
     model = preset.model
     if not isinstance(model, SyntheticModel):
         raise TypeError(

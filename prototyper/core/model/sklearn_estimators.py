@@ -3,14 +3,13 @@
 The estimator file is loaded only once :mod:`.trust_check` finds that the user trusts it;
 its features are taken from the CSV by the names it was fitted on (or the preset's
 ``feature_columns``), and its ``predict_proba`` gives the scores, or else its
-``decision_function`` mapped to [0, 1] by Platt scaling (:func:`platt`) on the same rows.
+``decision_function``; either is the raw score that :mod:`.calibration` maps to P(positive).
 skops and scikit-learn are imported only here and only when an estimator is loaded (about
 1.3 s and 0.9 s); score files need neither.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -69,32 +68,16 @@ def load_sklearn(
         estimator_name = type(estimator).__name__
         if not notes and not is_pickle(paths["model"]):  # a load that warned is done again
             _keep_scores(model, paths, trusted, method, raw)
-    calibration = ""
     if method == "decision_function":
-        a, b = platt(raw, labels, weights)
-        scores = _sigmoid(a * raw + b)
-        calibration = (
-            f"Platt scaling fitted on the evaluation set: score = 1 / (1 + exp(-({a:.4g} * "
-            f"decision_function + {b:.4g})))"
-        )
         notes.append(
-            f"the {estimator_name} has no predict_proba: its decision_function was "
-            "mapped to [0, 1] by Platt scaling (a logistic fit) on the evaluation set; the "
-            "ranking, ROC and AUC are unchanged, but the scores are calibrated on the same rows "
-            "they are evaluated on"
+            f"the {estimator_name} has no predict_proba: its decision_function values "
+            "are the raw scores, calibrated to probabilities like any model's"
         )
-        if a <= 0:
-            notes.append(
-                "the decision function ranks negatives above positives on the evaluation set"
-            )
-    else:
-        scores = raw
     return LoadedModel(
         model=model,
-        scores=EmpiricalScores(labels, scores, weights),
+        scores=EmpiricalScores(labels, raw, weights),
         files=(paths["model"], paths["data"]),
         score_method=method,
-        calibration=calibration,
         trusted_types=trusted,
         groups=groups,
         notes=tuple(dict.fromkeys(n for n in notes if n)),
@@ -396,51 +379,3 @@ def _has(estimator: Any, method: str) -> bool:
         return callable(getattr(estimator, method, None))
     except Exception:  # noqa: BLE001 - an available_if check may raise on odd estimators
         return False
-
-
-def platt(
-    values: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
-) -> tuple[float, float]:
-    """Platt scaling: (a, b) of P(positive) = 1 / (1 + exp(-(a*v + b))), fitted by weighted
-    maximum likelihood with Platt's smoothed targets, by Newton's method with a backtracking
-    line search (Lin, Lin & Weng, Machine Learning 2007). Deterministic."""
-    v = np.asarray(values, dtype=float)
-    y = np.asarray(labels, dtype=bool)
-    w = np.ones(len(v)) if weights is None else np.asarray(weights, dtype=float)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    t = np.where(y, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    scale = float(np.std(v)) or 1.0
-    center = float(np.mean(v))
-    z = (v - center) / scale
-
-    def loss(a: float, b: float) -> float:
-        m = a * z + b
-        # -[t log p + (1-t) log(1-p)] with p = sigmoid(m), written stably
-        return float(np.sum(w * (np.logaddexp(0.0, m) - t * m)))
-
-    a, b = 0.0, math.log((n_pos + 1.0) / (n_neg + 1.0))
-    current = loss(a, b)
-    for _ in range(100):
-        p = 0.5 * (1.0 + np.tanh(0.5 * (a * z + b)))
-        d = w * (p - t)
-        h = w * p * (1.0 - p) + 1e-12
-        g = np.array([np.dot(d, z), d.sum()])
-        hess = np.array([[np.dot(h, z * z), np.dot(h, z)], [np.dot(h, z), h.sum()]])
-        step = np.linalg.solve(hess + 1e-12 * np.eye(2), g)
-        if np.max(np.abs(g)) < 1e-10 * max(1.0, w.sum()):
-            break
-        s = 1.0
-        while s > 1e-10:
-            na, nb = a - s * step[0], b - s * step[1]
-            new = loss(na, nb)
-            if new <= current - 1e-4 * s * float(np.dot(g, step)):
-                a, b, current = na, nb, new
-                break
-            s /= 2
-        else:
-            break
-    return a / scale, b - a * center / scale
-
-
-def _sigmoid(m: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * m))

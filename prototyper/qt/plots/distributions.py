@@ -41,6 +41,18 @@ from .common import (
 )
 
 
+def threshold_tooltip(scores: object, threshold: float) -> str:
+    """A threshold line's tooltip: for a real model, also the raw score it stands for (its
+    scores are calibrated, so the model's own score differs)."""
+    text = "Drag to move this band's threshold"
+    raw_at = getattr(scores, "raw_at", None)
+    if raw_at is None:
+        return text
+    raw = float(raw_at(np.array([threshold]))[0])
+    shown = "no evaluation row scores that high" if math.isnan(raw) else f"{raw:.4g}"
+    return f"{text}\n≥ {threshold:.4g} calibrated here; the model's raw score: {shown}"
+
+
 class _ThresholdLabel(pg.InfLineLabel):
     """The threshold as a score (the line itself sits at logit(score))."""
 
@@ -194,6 +206,9 @@ class QtScoreDistributions(pg.PlotWidget):
                     moved = True
             if moved:  # the label follows sigPositionChanged, which was blocked
                 self._labels[i].valueChanged()
+            tip = threshold_tooltip(scores, thresholds[i])
+            if line.toolTip() != tip:
+                line.setToolTip(tip)
 
     def _show_model(self, scores: ScoreModel, pi: float, lo: float, hi: float) -> None:
         x, positive, negative, stepped = densities(scores, pi, lo, hi)

@@ -1,0 +1,288 @@
+"""Calibration of a real model's raw scores to P(positive), so that a threshold means the same
+for every model: "score >= 0.9" is a 90% chance at the scenario's base rate.
+
+Two steps (formulas and choices in docs/MODEL.md, section 8):
+
+1. **Cross-fitted calibration at the evaluation set's base rate.** The rows are split into
+   :data:`FOLDS` stratified folds (fixed seed); each fold's rows are calibrated by a map fitted
+   on the other folds only: isotonic regression (pool adjacent violators) when each class has
+   at least :data:`ISOTONIC_MIN_ROWS` rows, else Platt scaling. The out-of-fold scores are then
+   rearranged to be monotone in the raw score (sorted and given back in the raw scores'
+   order), so the model's ranking is kept: ROC and AUC are the raw scores' up to ties.
+2. **Prior shift** to the scenario's base rate pi_s from the evaluation set's pi_e, on the odds:
+   odds' = odds * (pi_s / (1 - pi_s)) / (pi_e / (1 - pi_e)).
+
+Pure numpy (no scipy.optimize, whose import alone costs about half a second): the raw scores
+are what a loader caches, and calibrating them again is a few sorts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+FOLDS = 5
+SEED = 0
+# Below this many rows of either class isotonic regression overfits (it has one free value
+# per block); Platt's two parameters are then the safer fit.
+ISOTONIC_MIN_ROWS = 100
+_PROBABILITY_CLIP = 1e-12  # Platt on probability scores fits on their logit
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """A model's scores on its evaluation rows, raw and calibrated (in the rows' order)."""
+
+    method: str  # "isotonic regression" or "Platt scaling"
+    folds: int  # 1: fitted in-sample (too few rows of a class to hold any out)
+    raw: np.ndarray
+    calibrated: np.ndarray  # P(positive) at the evaluation set's base rate, cross-fitted
+    base_rate: float  # the evaluation set's (weighted)
+
+    def at(self, base_rate: float) -> np.ndarray:
+        """Calibrated scores at another base rate (prior shift)."""
+        return prior_shift(self.calibrated, self.base_rate, base_rate)
+
+    def raw_at(self, thresholds: np.ndarray, base_rate: float) -> np.ndarray:
+        """The raw score of each calibrated threshold at ``base_rate``: the lowest raw score
+        of the rows whose calibrated score is at or above it (NaN if none is), so 'calibrated
+        >= t' and 'raw >= that' select the same rows."""
+        return raw_lookup(self.raw_table(base_rate), thresholds)
+
+    def raw_table(self, base_rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """(calibrated scores at ``base_rate`` sorted, the lowest raw score at or after each):
+        what :func:`raw_lookup` searches, worth keeping for many look-ups."""
+        shown = self.at(base_rate)
+        order = np.argsort(shown, kind="stable")
+        return shown[order], np.minimum.accumulate(self.raw[order][::-1])[::-1]
+
+    def describe(self) -> str:
+        where = (
+            f"cross-fitted on {self.folds} folds of the evaluation set (each row calibrated by a "
+            "map fitted on the other folds)"
+            if self.folds > 1
+            else "fitted on the whole evaluation set (too few rows of a class to cross-fit)"
+        )
+        return f"{self.method}, {where}, at its base rate {self.base_rate:.3g}"
+
+
+def raw_lookup(table: tuple[np.ndarray, np.ndarray], thresholds: np.ndarray) -> np.ndarray:
+    """The raw score of each calibrated threshold from a :meth:`Calibration.raw_table`."""
+    shown, lowest_raw_above = table
+    idx = np.searchsorted(shown, np.asarray(thresholds, dtype=float), side="left")
+    out = np.full(idx.shape, np.nan)
+    inside = idx < len(shown)
+    out[inside] = lowest_raw_above[idx[inside]]
+    return out
+
+
+def prior_shift(p: np.ndarray, from_rate: float, to_rate: float) -> np.ndarray:
+    """P(positive) at base rate ``to_rate`` of scores calibrated at ``from_rate``: the odds
+    times (to / (1 - to)) / (from / (1 - from)). The identity when the rates are equal."""
+    p = np.asarray(p, dtype=float)
+    if from_rate == to_rate:
+        return p.copy()
+    shift = _logit(to_rate) - _logit(from_rate)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        z = np.log(p) - np.log1p(-p) + shift
+        # exp of the negative side only: at a base rate near the smallest double the scores
+        # are tiny but not 0, so they keep their order
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def calibrate(
+    raw: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    probability: bool = True,
+    folds: int = FOLDS,
+    seed: int = SEED,
+) -> Calibration:
+    """Calibrate raw scores to P(positive) on their own labelled rows, cross-fitted.
+
+    ``probability``: the raw scores are probabilities (Platt then fits on their logit), not
+    decision values. Both classes must have some weight."""
+    x = np.asarray(raw, dtype=float)
+    y = np.asarray(labels).astype(bool)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.mean()  # pseudo-counts below are in rows, whatever the weights' unit
+    base_rate = float(w[y].sum() / w.sum())
+    n_small = min(int(y.sum()), int((~y).sum()))
+    isotonic = n_small >= ISOTONIC_MIN_ROWS
+    z = x  # what Platt scaling fits on
+    if probability and not isotonic:
+        z = np.asarray(_logit(np.clip(x, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)))
+    k = max(1, min(folds, n_small))
+    fold = _stratified_folds(y, k, seed)
+    order = np.argsort(x)  # once: each fold's rows, taken in this order, are sorted too
+    out = np.empty(len(x))
+    for f in range(k):
+        test = fold == f
+        train = ~test if k > 1 else test
+        if isotonic:
+            rows = order[train[order]]
+            out[test] = _fit_isotonic(x[rows], y[rows], w[rows])(x[test])
+        else:
+            out[test] = _fit_platt(z[train], y[train], w[train])(z[test])
+    calibrated = _monotone_in(x, out, order) if k > 1 else out
+    return Calibration(
+        method="isotonic regression" if isotonic else "Platt scaling",
+        folds=k,
+        raw=x,
+        calibrated=calibrated,
+        base_rate=base_rate,
+    )
+
+
+def _logit(p: float | np.ndarray) -> float | np.ndarray:
+    with np.errstate(divide="ignore"):
+        out = np.log(p) - np.log1p(-np.asarray(p, dtype=float))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def _stratified_folds(y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """A fold number per row; each class spread evenly over the folds at random."""
+    rng = np.random.default_rng(seed)
+    fold = np.empty(len(y), dtype=np.int64)
+    for cls in (True, False):
+        rows = rng.permutation(np.flatnonzero(y == cls))
+        fold[rows] = np.arange(len(rows)) % k
+    return fold
+
+
+def _runs(sorted_x: np.ndarray) -> np.ndarray:
+    """Where each distinct value's run starts in sorted values."""
+    return np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
+
+
+def _fit_isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray):
+    """The weighted isotonic fit of y on x as a map, linear between the blocks' centres
+    (centred isotonic regression, Oron & Flournoy 2017): strictly increasing between the
+    first and the last centre, so rows the model ranks apart stay apart and every raw
+    score keeps its operating point. Each block's rate is smoothed by half a positive in
+    one row, (positives + 1/2) / (rows + 1), so that a block of positives only is not
+    certainty, which the prior shift would keep at any base rate. ``x`` is sorted."""
+    keep = w > 0
+    x, y, w = x[keep], y[keep], w[keep]
+    if not len(x):  # a fold with no weight: nothing to learn, the uninformative map
+        return lambda v: np.full(np.shape(v), 0.5)
+    start = _runs(x)
+    values = x[start]
+    wsum = np.add.reduceat(w, start)
+    psum = np.add.reduceat(w * y, start)
+    first = pav(psum, wsum)
+    rows = np.add.reduceat(wsum, first)
+    positives = np.add.reduceat(psum, first)
+    rate = (positives + 0.5) / (rows + 1.0)
+    # smoothing may break the order: pool again, one knot per pooled block
+    pooled = pav(positives + 0.5, rows + 1.0)
+    rate = np.add.reduceat(positives + 0.5, pooled) / np.add.reduceat(rows + 1.0, pooled)
+    centre = np.add.reduceat(np.add.reduceat(wsum * values, first), pooled) / np.add.reduceat(
+        rows, pooled
+    )
+    return lambda v: np.interp(v, centre, rate)
+
+
+def _fit_platt(z: np.ndarray, y: np.ndarray, w: np.ndarray):
+    """Platt's logistic map of z; a slope below 0 (a model ranking negatives first on these
+    rows) is taken as 0, a constant, so the map never reverses the ranking."""
+    a, b = platt(z, y, w)
+    a = max(a, 0.0)
+    return lambda v: _sigmoid(a * v + b)
+
+
+def pav(sums: np.ndarray, weights: np.ndarray, passes: int = 16) -> np.ndarray:
+    """Pool adjacent violators: where each block of the weighted isotonic (non-decreasing)
+    regression of ``sums / weights`` starts. Blocks are maximal, so neighbours differ.
+
+    Vectorized: each pass pools every run of non-increasing means at once (PAV would pool
+    it too, whatever the order it pools in: the solution is unique). Rising and falling
+    runs can cascade, so after ``passes`` the few blocks left are finished one by one."""
+    s = np.asarray(sums, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    start = np.arange(len(s))
+    for _ in range(passes):
+        m = s / w
+        down = m[:-1] >= m[1:]
+        if not down.any():
+            return start
+        first = np.flatnonzero(np.r_[True, ~down])
+        s, w, start = np.add.reduceat(s, first), np.add.reduceat(w, first), start[first]
+    S: list[float] = []
+    W: list[float] = []
+    B: list[int] = []
+    for si, wi, bi in zip(s.tolist(), w.tolist(), start.tolist(), strict=True):
+        while S and S[-1] * wi >= si * W[-1]:  # the block before's mean >= this one's
+            si, wi, bi = si + S.pop(), wi + W.pop(), B.pop()
+        S.append(si)
+        W.append(wi)
+        B.append(bi)
+    return np.array(B, dtype=np.int64)
+
+
+def _monotone_in(x: np.ndarray, c: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``c`` made non-decreasing in ``x`` by monotone rearrangement (Chernozhukov,
+    Fernandez-Val & Galichon, Econometrica 2010): the out-of-fold scores, sorted, given back
+    to the rows in the raw scores' order; rows with equal raw scores get their mean. Folds'
+    maps cross at fine scale, so pooling them (an isotonic pass) would tie most rows; the
+    rearrangement keeps every value and the model's ranking, and is never further from a
+    monotone truth than ``c`` is. ``order`` sorts ``x``."""
+    start = _runs(x[order])
+    values = np.sort(c)
+    counts = np.diff(np.r_[start, len(x)])
+    means = np.maximum.accumulate(np.add.reduceat(values, start) / counts)  # (rounding)
+    out = np.empty(len(x))
+    out[order] = np.repeat(means, counts)
+    return out
+
+
+def platt(
+    values: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[float, float]:
+    """Platt scaling: (a, b) of P(positive) = 1 / (1 + exp(-(a*v + b))), fitted by weighted
+    maximum likelihood with Platt's smoothed targets, by Newton's method with a backtracking
+    line search (Lin, Lin & Weng, Machine Learning 2007). Deterministic."""
+    v = np.asarray(values, dtype=float)
+    y = np.asarray(labels, dtype=bool)
+    w = np.ones(len(v)) if weights is None else np.asarray(weights, dtype=float)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    t = np.where(y, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    scale = float(np.std(v)) or 1.0
+    center = float(np.mean(v))
+    z = (v - center) / scale
+
+    def loss(a: float, b: float) -> float:
+        m = a * z + b
+        # -[t log p + (1-t) log(1-p)] with p = sigmoid(m), written stably
+        return float(np.sum(w * (np.logaddexp(0.0, m) - t * m)))
+
+    a, b = 0.0, math.log((n_pos + 1.0) / (n_neg + 1.0))
+    current = loss(a, b)
+    for _ in range(100):
+        p = 0.5 * (1.0 + np.tanh(0.5 * (a * z + b)))
+        d = w * (p - t)
+        h = w * p * (1.0 - p) + 1e-12
+        g = np.array([np.dot(d, z), d.sum()])
+        hess = np.array([[np.dot(h, z * z), np.dot(h, z)], [np.dot(h, z), h.sum()]])
+        step = np.linalg.solve(hess + 1e-12 * np.eye(2), g)
+        if np.max(np.abs(g)) < 1e-10 * max(1.0, w.sum()):
+            break
+        s = 1.0
+        while s > 1e-10:
+            na, nb = a - s * step[0], b - s * step[1]
+            new = loss(na, nb)
+            if new <= current - 1e-4 * s * float(np.dot(g, step)):
+                a, b, current = na, nb, new
+                break
+            s /= 2
+        else:
+            break
+    return a / scale, b - a * center / scale
+
+
+def _sigmoid(m: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * m))
