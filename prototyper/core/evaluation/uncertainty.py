@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model.scores import EmpiricalScores, ScoreModel
+from ..model.scores import EmpiricalScores, ScoreModel, preset_scores
 from ..preset.schema import Preset
 from .engine import baseline_per_event, net_per_event, outcome_masses
 
@@ -131,8 +131,9 @@ def empirical_scores(scores: ScoreModel | None) -> EmpiricalScores | None:
 
 def uncertainty(preset: Preset, scores: ScoreModel | None) -> Uncertainty | None:
     """The intervals of a real model's rates at the preset's thresholds, and the value added
-    at their ends; None for a synthetic model."""
-    data = empirical_scores(scores)
+    at their ends; None for a synthetic model. A loaded model is first shifted to the
+    preset's base rate, as the engine shifts it, whoever passes it."""
+    data = empirical_scores(None if scores is None else preset_scores(preset, scores))
     if data is None:
         return None
     thresholds = np.array(preset.experience.thresholds())
