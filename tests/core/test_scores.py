@@ -136,6 +136,41 @@ def test_empirical_rates_are_the_counts_at_or_above_each_distinct_score(rows, wi
     assert (emp.positive_weight, emp.negative_weight, emp.n) == (positives, negatives, len(rows))
 
 
+@pytest.mark.parametrize("path", ["packed", "general", "weighted"])
+@pytest.mark.parametrize("distinct", [1, 7, 300, None])
+def test_empirical_counts_carry_across_many_rows_of_ties(path, distinct):
+    # Enough rows that the sorted scores are taken in many steps, and runs of one score
+    # that cross from one step to the next (one score for all rows; every score distinct).
+    rng = np.random.default_rng(3)
+    n = 50_021
+    labels = rng.random(n) < 0.3
+    labels[:2] = True, False  # both classes
+    if distinct is None:
+        scores = rng.permutation(n) / n
+    else:
+        scores = rng.integers(0, distinct, n) / 512
+    weights = None
+    if path == "general":
+        scores = scores - 0.25  # negative scores do not fit the packed key
+    elif path == "weighted":
+        weights = rng.integers(0, 5, n).astype(float)  # whole numbers: sums exact in any order
+        weights[:2] = 1.0
+    emp = EmpiricalScores(labels, scores, weights)
+    w = np.ones(n) if weights is None else weights
+    values = np.unique(scores)
+    at = np.searchsorted(values, scores)
+    pos = np.bincount(at, w * labels, len(values))[::-1].cumsum()  # highest score first
+    neg = np.bincount(at, w * ~labels, len(values))[::-1].cumsum()
+    thr, tpr, fpr = emp.curve()
+    np.testing.assert_array_equal(thr, values[::-1])
+    np.testing.assert_array_equal(tpr, pos / pos[-1])
+    np.testing.assert_array_equal(fpr, neg / neg[-1])
+    assert (emp.positive_weight, emp.negative_weight, emp.n) == (pos[-1], neg[-1], n)
+    tpr_at, fpr_at = emp.rates_at(np.nextafter(values, np.inf))  # just above each score
+    np.testing.assert_array_equal(tpr_at, np.r_[pos[-2::-1], 0.0] / pos[-1])
+    np.testing.assert_array_equal(fpr_at, np.r_[neg[-2::-1], 0.0] / neg[-1])
+
+
 def test_empirical_curves_cannot_be_changed_through_what_they_hand_out():
     labels, scores = make_scores(n=200)
     emp = EmpiricalScores(labels, scores)

@@ -217,10 +217,12 @@ class EmpiricalScores:
             values, pos_above, all_above = _packed_counts(scores, labels)
         else:
             values, pos_above, all_above = _sorted_sums(scores, labels, self.weights)
-        neg_above = all_above - pos_above
+        # In place: each count array becomes its rates (the same operations, the same bits).
+        neg_above = np.subtract(all_above, pos_above, out=all_above)
         positive, negative = float(pos_above[0]), float(neg_above[0])
         with np.errstate(invalid="ignore", divide="ignore"):  # a class with no weight: NaN
-            tpr, fpr = pos_above / positive, neg_above / negative
+            tpr = np.divide(pos_above, positive, out=pos_above)
+            fpr = np.divide(neg_above, negative, out=neg_above)
         for a in (values, tpr, fpr):
             a.setflags(write=False)  # handed out as views by sweep_points and curve
         object.__setattr__(self, "_n", len(scores))
@@ -384,11 +386,10 @@ def _bin_index(s: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(edges, s, side="right") - 1, 0, len(edges) - 2)
 
 
-def _tail_sums(x: np.ndarray) -> np.ndarray:
-    """out[i] = x[i:].sum(), with a trailing 0."""
-    out = np.zeros(len(x) + 1)
-    np.cumsum(x[::-1], out=out[-2::-1])
-    return out
+def _block(n: int) -> int:
+    """Rows per step of the passes after a sort: their temporaries stay a small share of
+    the rows' memory, and the steps few."""
+    return min(max(n >> 5, 1 << 12), 1 << 18)
 
 
 def _packable(scores: np.ndarray, labels: np.ndarray) -> bool:
@@ -405,7 +406,10 @@ def _packable(scores: np.ndarray, labels: np.ndarray) -> bool:
 def _packed_counts(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
     """(distinct scores rising, positives at or above each, rows at or above each), both
     counts with a trailing 0: from one sort of (score bits << 1 | label), which orders the
-    rows by score as a sort of the scores would, with no index to gather through."""
+    rows by score as a sort of the scores would, with no index to gather through.
+
+    After the sort it goes block by block, so that beside the keys only one flag a row is
+    as long as the rows (a score file's model stays within a few times the file's size)."""
     key = np.left_shift(np.ascontiguousarray(scores).view(np.int64), 1)
     np.bitwise_or(key, labels.astype(bool, copy=False), out=key)
     key.sort()
@@ -413,48 +417,100 @@ def _packed_counts(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, 
     # A new score starts where the keys differ in more than the label bit.
     first = np.empty(n, dtype=bool)
     first[0] = True
-    diff = np.bitwise_xor(key[1:], key[:-1])
-    np.greater(diff, 1, out=first[1:])
+    step = _block(n)
+    diff = np.empty(min(n, step), dtype=np.int64)
+    for a in range(1, n, step):
+        b = min(a + step, n)
+        d = np.bitwise_xor(key[a:b], key[a - 1 : b - 1], out=diff[: b - a])
+        np.greater(d, 1, out=first[a:b])
     del diff
-    starts = np.flatnonzero(first)
-    del first
-    lead = key[starts]
-    np.bitwise_and(key, 1, out=key)  # the labels, in score order
-    positives_through = np.cumsum(key, out=key)  # positives at sorted positions <= i
-    total = int(positives_through[-1])
-    # positives at or above a start: all but those strictly before it (integer arithmetic,
-    # then one cast: a ufunc writing integers into floats is many times slower)
-    before = positives_through[starts]
-    before -= lead & 1
-    np.subtract(total, before, out=before)
-    pos_above = np.zeros(len(starts) + 1)
-    pos_above[:-1] = before
-    all_above = np.zeros(len(starts) + 1)
-    all_above[:-1] = n - starts
-    values = np.right_shift(lead, 1).view(np.float64)
+    k = int(np.count_nonzero(first))
+    values = np.empty(k)
+    bits = values.view(np.int64)
+    pos_above = np.zeros(k + 1)
+    all_above = np.zeros(k + 1)
+    total = int(np.count_nonzero(labels))
+    # per block: the positives before each of its rows, the last one's the next's first
+    before = np.zeros(min(n, step) + 1, dtype=np.int64)
+    j = 0  # distinct scores before the block
+    for a in range(0, n, step):
+        block = key[a : a + step]
+        at = np.flatnonzero(first[a : a + len(block)])
+        part = slice(j, j + len(at))
+        j += len(at)
+        lead = block[at]
+        np.right_shift(lead, 1, out=bits[part])
+        count = before[: len(block) + 1]
+        np.bitwise_and(block, 1, out=count[1:])
+        np.cumsum(count, out=count)
+        # positives at or above a start: all but those before it (integer arithmetic, then
+        # one cast: a ufunc writing integers into floats is many times slower)
+        pos_above[part] = np.subtract(total, count[at], out=lead)
+        all_above[part] = np.subtract(n - a, at, out=at)  # rows at or above each start
+        before[0] = count[-1]
+        del block, at, lead, count  # before the next block's are made
     return values, pos_above, all_above
 
 
 def _sorted_sums(
     scores: np.ndarray, labels: np.ndarray, weights: np.ndarray | None
 ) -> tuple[np.ndarray, ...]:
-    """As _packed_counts, for any scores, labels and weights: an argsort, and tail sums of
-    the weights in that order."""
+    """As _packed_counts, for any scores, labels and weights: an argsort, then block by
+    block the distinct scores rising, and from the top the tail sums of the weights in that
+    order (summed one by one as a cumsum from the end would: the same bits)."""
+    n = len(scores)
     order = np.argsort(scores)
-    s = scores[order]
-    positive = labels[order].astype(float)
-    if weights is None:
-        weight_above = np.arange(len(s), -1, -1, dtype=float)
-    else:
-        w = np.asarray(weights, dtype=float)[order]
-        positive *= w
-        weight_above = _tail_sums(w)
-    pos_above = _tail_sums(positive)
-    first = np.empty(len(s), dtype=bool)
-    first[:1] = True
-    np.not_equal(s[1:], s[:-1], out=first[1:])
-    starts = np.append(np.flatnonzero(first), len(s))  # and the trailing 0
-    return s[starts[:-1]], pos_above[starts], weight_above[starts]
+    if n < 1 << 31:  # half the memory while the sums are taken
+        order = order.astype(np.int32)
+    step = _block(n)
+    first = np.empty(n, dtype=bool)
+    distinct = np.empty(n)  # the distinct scores, then cut to their number
+    k = 0
+    for a in range(0, n, step):
+        s = scores[order[a : a + step].astype(np.intp, copy=False)]  # intp gathers fastest
+        f = first[a : a + len(s)]
+        f[0] = a == 0 or s[0] != distinct[k - 1]
+        np.not_equal(s[1:], s[:-1], out=f[1:])
+        m = int(np.count_nonzero(f))
+        np.compress(f, s, out=distinct[k : k + m])
+        k += m
+        del s
+    values = distinct[:k].copy()
+    del distinct
+    pos_above = np.zeros(k + 1)
+    all_above = np.zeros(k + 1)
+    labels = np.asarray(labels)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    pos_sum = all_sum = None  # the weights above the block
+    j = k
+    for a in reversed(range(0, n, step)):
+        rows = order[a : a + step].astype(np.intp, copy=False)
+        at = np.flatnonzero(first[a : a + len(rows)])
+        part = slice(j - len(at), j)
+        j -= len(at)
+        positive = labels[rows].astype(float)
+        weight = None
+        if w is None:
+            all_above[part] = n - a - at
+        else:
+            weight = w[rows]
+            positive *= weight
+            all_sum = _tail_sums_in_place(weight, all_sum)
+            all_above[part] = weight[at]
+        pos_sum = _tail_sums_in_place(positive, pos_sum)
+        pos_above[part] = positive[at]
+        del rows, at, positive, weight  # before the next block's are made
+    return values, pos_above, all_above
+
+
+def _tail_sums_in_place(x: np.ndarray, above: float | None) -> float:
+    """x[i] = x[i:].sum() + above, summed from the end one by one as cumsum does; returns
+    x[0]. ``above`` None is nothing above (not 0.0, which would turn a -0.0 into 0.0)."""
+    backwards = x[::-1]
+    if above is not None:
+        backwards[0] += above
+    np.cumsum(backwards, out=backwards)
+    return float(x[0])
 
 
 def preset_scores(preset: Preset, scores: ScoreModel | None = None) -> ScoreModel:
