@@ -338,16 +338,19 @@ class _Run(_Draws):
 
         # Cooldowns, design caps and the automation guardrail, most forceful mode first.
         gcap = self.p.guardrails.max_automations_per_day
+        self.met: dict[int, np.ndarray] = {}  # per mode, the day's users who meet it
         for m in self.modes:
             target = self.target[m]
             if m in self.last_cd and slots.size:
-                hit = np.flatnonzero(M[0, m] + M[1, m] != 0)
-                hit = hit[d - self.last_cd[m][slots[hit]] <= self.cooldown[m]]
+                met = self._met(M, m)
+                hit = met[d - self.last_cd[m][slots[met]] <= self.cooldown[m]]
                 if hit.size:
                     moved = M[:, m, hit]
                     M[:, target, hit] += moved
                     M[:, m, hit] = 0
                     rec["demotions"][d] += _by_rep(rep[hit], moved.sum(axis=0), R)
+                    self.met[m] = np.setdiff1d(met, hit, assume_unique=True)
+                    self.met.pop(target, None)
             if self.cap[m] is not None:
                 self._cap(M, m, self.cap[m], target, rep, rec["demotions"][d])
             if m in _AUTOMATING and gcap is not None:
@@ -360,13 +363,27 @@ class _Run(_Draws):
         if self.tele_on:
             self._telemetry(d)
 
+    def _met(self, M: np.ndarray, m: int) -> np.ndarray:
+        """The day's users (positions in M) with events of mode m, found once a day and
+        kept up to date as caps and cooldowns move events between modes."""
+        met = self.met.get(m)
+        if met is None:
+            met = self.met[m] = np.flatnonzero(M[0, m] + M[1, m] != 0)
+        return met
+
     def _cap(self, M, m, cap, target, rep, counter) -> None:
         """At most ``cap`` events of mode m per user-day; those over it are a uniformly
         random subset of the day's (the later ones), whatever their truth."""
-        total = M[0, m] + M[1, m]
-        over = np.flatnonzero(total > cap)
+        met = self._met(M, m)
+        if 4 * met.size > M.shape[-1]:  # most users: one pass beats gathers
+            over = np.flatnonzero(M[0, m] + M[1, m] > cap)
+        else:
+            over = met[M[0, m, met] + M[1, m, met] > cap]
         if not over.size:
             return
+        self.met.pop(target, None)
+        if cap == 0:
+            self.met[m] = np.setdiff1d(met, over, assume_unique=True)
         pos, neg = M[0, m, over].astype(np.int64), M[1, m, over].astype(np.int64)
         if cap == 0:
             keep_pos = np.zeros_like(pos)
@@ -428,18 +445,19 @@ class _Run(_Draws):
         comp_num = np.zeros(R)
         comp_den = np.zeros(R)
         for m in self.modes:
-            total_all = M[0, m] + M[1, m]
-            # (!= 0: np.nonzero is several times faster on booleans than on integers)
-            idx = np.flatnonzero(total_all != 0)
+            idx = self._met(M, m)
             if not idx.size:
                 continue
             s, r = slots[idx], rep[idx]
             pos, neg = M[0, m, idx], M[1, m, idx]
-            total = total_all[idx].astype(f32)
             starts = np.searchsorted(r, bounds)
             # Per-user values summed per replication, all in one reduction at the end:
-            # row 0 the interactions, then each weighted by habituation, trust and both.
-            parts = [total]
+            # row 0 the interactions, row 1 the positives (whole numbers, exact in float32
+            # at these sizes), then the interactions weighted by habituation, trust and both.
+            parts = np.empty((5, idx.size), f32)
+            total = np.add(pos, neg, out=parts[0])
+            np.copyto(parts[1], pos)
+            n_parts = 2
             if m in self.state:
                 # One 16-byte gather per user: (day last seen, H, S, F), as float32.
                 packed = self.state[m]
@@ -457,8 +475,9 @@ class _Run(_Draws):
                     if carried is not None:
                         carried += f32(1.0 - dyn.habituation.polymorphic) * total
                         new[:, 1] = carried
-                    habit_row = moved_row = len(parts)
-                    parts.append(moved * total)
+                    habit_row = moved_row = n_parts
+                    np.multiply(moved, total, out=parts[n_parts])
+                    n_parts += 1
             trust: Any = None
             if self.trust_on:
                 tr = dyn.trust
@@ -483,15 +502,17 @@ class _Run(_Draws):
             elif m in self.static_trust:
                 trust = self.static_trust[m][r].astype(f32)
             if trust is not None:
-                trust_row = moved_row = len(parts)
-                parts.append(trust * total)
+                trust_row = moved_row = n_parts
+                np.multiply(trust, total, out=parts[n_parts])
+                n_parts += 1
                 if moved is None:
                     moved = trust
                 else:
-                    moved = moved * trust
-                    moved_row = len(parts)
-                    parts.append(moved * total)
-            summed = _segment_sums(np.stack(parts), starts, R)
+                    moved *= trust
+                    moved_row = n_parts
+                    np.multiply(moved, total, out=parts[n_parts])
+                    n_parts += 1
+            summed = _segment_sums(parts[:n_parts], starts, R)
             n_sum = summed[0]
             if m in _SHOWN:
                 sums["habit"] += summed[habit_row]
@@ -503,7 +524,7 @@ class _Run(_Draws):
             # compliance: P(act | positive) averaged over the interactions
             comp_num += _value.acted_sum(u_pos, a_pos, n_sum, summed[moved_row])
             comp_den += n_sum
-            pos_sum = _segment_sums(pos, starts, R)
+            pos_sum = summed[1]
             self.rec_n[d, :, _POS, m] = pos_sum
             self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
             self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts)
