@@ -128,6 +128,8 @@ class _Run(_Draws):
             self.a_pos[i, classes.index((s.mode, _POS, s.escalated))] = 1.0
             self.a_neg[i, classes.index((s.mode, _NEG, s.escalated))] = 1.0
         self.esc_cols = [c for c, k in enumerate(classes) if k[2]]
+        self.esc_truth = np.array([classes[c][1] for c in self.esc_cols], dtype=np.int64)
+        self.esc_mode = np.array([classes[c][0] for c in self.esc_cols], dtype=np.int64)
         # Row of each class in the day's count matrix: truth * modes + mode for the classes
         # that go to users, then one row per escalation-eligible class.
         self.row_of = np.array(
@@ -422,11 +424,13 @@ class _Run(_Draws):
                 self.rec["escalations_over_capacity"][d] = _by_rep(
                     r, fall.sum(axis=0).astype(float), R
                 )
-        handled = np.zeros((R, 2), dtype=np.int64)
-        for j, c in enumerate(self.esc_cols):
-            m, t, _ = self.classes[c]
-            M[t, m, items] += fall[j].astype(M.dtype)
-            handled[:, t] += _by_rep(r, (E[j] - fall[j]).astype(float), R).astype(np.int64)
+        # All eligible classes at once; their (truth, mode) pairs are distinct, so the
+        # fancy-indexed add touches each cell once.
+        t_of, m_of = self.esc_truth[:, None], self.esc_mode[:, None]
+        M[t_of, m_of, items] += fall.astype(M.dtype)
+        at = (r * 2 + t_of).ravel()  # replication x truth
+        kept = (E - fall).ravel().astype(float)
+        handled = np.bincount(at, weights=kept, minlength=2 * R).reshape(R, 2).astype(np.int64)
         self.rec_esc_n[d] = handled
         self.rec_esc_acted[d] = self.rng.binomial(
             handled, np.array([esc.act_if_positive, esc.act_if_negative])
