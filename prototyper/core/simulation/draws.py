@@ -137,16 +137,22 @@ class _Draws:
         one = np.flatnonzero(n == 1)
         if one.size:
             # Classes are ordered by share, so most users are settled by the first compare.
+            # Everyone goes to the first class, then the few who drew another move: two
+            # writes and a count per replication instead of passes over everyone's class.
             r = rep[one]
             u = self.rng.random(one.size)
-            cls = np.zeros(one.size, dtype=np.int64)
             rest = np.flatnonzero(u >= self.cum0[r])
+            rows[self.row_of[0], one] = 1
+            self.class_per_rep[:, 0] += np.diff(np.searchsorted(r, np.arange(R + 1)))
             if rest.size:
                 rr = r[rest]
                 c = np.searchsorted(self.cum_flat, rr + u[rest], side="right") - rr * (C - 1)
-                cls[rest] = np.clip(c, 0, C - 1)
-            rows.ravel()[self.row_of[cls] * K + one] = 1
-            self.class_per_rep += np.bincount(r * C + cls, minlength=R * C).reshape(R, C)
+                np.clip(c, 0, C - 1, out=c)
+                moved = one[rest]
+                rows[self.row_of[0], moved] = 0
+                rows[self.row_of[c], moved] = 1
+                self.class_per_rep[:, 0] -= np.bincount(rr, minlength=R)
+                self.class_per_rep += np.bincount(rr * C + c, minlength=R * C).reshape(R, C)
         several = np.flatnonzero(n > 1)
         few = several[n[several] <= _FEW]
         if few.size:

@@ -27,8 +27,9 @@ How it is computed, so that cost does not grow with the number of events:
 The same preset, seed, replications and users give identical results everywhere.
 
 One class, :class:`_Run`, holds the state of the run (per-user arrays, the model's AUC, the
-day's counts) and steps it one day at a time; its steps share that state, which is why this
-module is longer than the others.
+day's counts) and steps it one day at a time; its steps share that state. Two mixins hold
+steps by job: the per-user draws (draws.py) and the day's limits, i.e. cooldowns, caps,
+guardrails, escalation and abandonment after false alarms (guards.py).
 """
 
 from __future__ import annotations
@@ -44,12 +45,12 @@ from ..evaluation import value as _value
 from ..evaluation.engine import evaluate, outcome_masses
 from ..evaluation.value import STAKEHOLDER, UNIT
 from ..model.scores import BinormalScores, ScoreModel, binormal_rates
-from ..preset.schema import MODES, Band, Escalation, Preset
+from ..preset.schema import MODES, Band, Preset
 from .draws import _Draws
 from .feedback import FeedbackResult, allocation_value, simulate_feedback
+from .guards import _Guards
 from .plan import (
     _ABANDONING,
-    _AUTOMATING,
     _BIG,
     _INTERRUPTING,
     _NEG,
@@ -58,7 +59,6 @@ from .plan import (
     _POS,
     _SHOWN,
     _USER_ROWS,
-    _by_rep,
     _CountingRng,
     _segment_sums,
     _segments,
@@ -76,7 +76,7 @@ def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float
     return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
 
 
-class _Run(_Draws):
+class _Run(_Guards, _Draws):
     def __init__(self, preset: Preset, seed: int, reps: int, users: int, scores: ScoreModel):
         self.p = preset
         sc, dyn, g, tel = preset.scenario, preset.dynamics, preset.guardrails, preset.telemetry
@@ -128,6 +128,8 @@ class _Run(_Draws):
             self.a_pos[i, classes.index((s.mode, _POS, s.escalated))] = 1.0
             self.a_neg[i, classes.index((s.mode, _NEG, s.escalated))] = 1.0
         self.esc_cols = [c for c, k in enumerate(classes) if k[2]]
+        self.esc_truth = np.array([classes[c][1] for c in self.esc_cols], dtype=np.int64)
+        self.esc_mode = np.array([classes[c][0] for c in self.esc_cols], dtype=np.int64)
         # Row of each class in the day's count matrix: truth * modes + mode for the classes
         # that go to users, then one row per escalation-eligible class.
         self.row_of = np.array(
@@ -336,22 +338,7 @@ class _Run(_Draws):
         if self.esc_cols and self.esc is not None:  # classes are escalated only when enabled
             self._escalate(d, rows[_USER_ROWS:], rep, M, self.esc)
 
-        # Cooldowns, design caps and the automation guardrail, most forceful mode first.
-        gcap = self.p.guardrails.max_automations_per_day
-        for m in self.modes:
-            target = self.target[m]
-            if m in self.last_cd and slots.size:
-                hit = np.flatnonzero(M[0, m] + M[1, m] != 0)
-                hit = hit[d - self.last_cd[m][slots[hit]] <= self.cooldown[m]]
-                if hit.size:
-                    moved = M[:, m, hit]
-                    M[:, target, hit] += moved
-                    M[:, m, hit] = 0
-                    rec["demotions"][d] += _by_rep(rep[hit], moved.sum(axis=0), R)
-            if self.cap[m] is not None:
-                self._cap(M, m, self.cap[m], target, rep, rec["demotions"][d])
-            if m in _AUTOMATING and gcap is not None:
-                self._cap(M, m, gcap, target, rep, rec["automation_cap"][d])
+        self._limit(d, slots, rep, M)
         if on_day is not None:
             on_day(DayTrace(d, slots.copy(), M.copy()))
 
@@ -359,61 +346,6 @@ class _Run(_Draws):
         self._silent(d, active, M)
         if self.tele_on:
             self._telemetry(d)
-
-    def _cap(self, M, m, cap, target, rep, counter) -> None:
-        """At most ``cap`` events of mode m per user-day; those over it are a uniformly
-        random subset of the day's (the later ones), whatever their truth."""
-        total = M[0, m] + M[1, m]
-        over = np.flatnonzero(total > cap)
-        if not over.size:
-            return
-        pos, neg = M[0, m, over].astype(np.int64), M[1, m, over].astype(np.int64)
-        if cap == 0:
-            keep_pos = np.zeros_like(pos)
-        else:
-            keep_pos = self.rng.hypergeometric(pos, neg, np.full(over.size, cap))
-        keep_neg = cap - keep_pos
-        M[0, m, over], M[1, m, over] = keep_pos, keep_neg
-        M[0, target, over] += (pos - keep_pos).astype(M.dtype)
-        M[1, target, over] += (neg - keep_neg).astype(M.dtype)
-        counter += _by_rep(rep[over], (pos + neg - cap).astype(float), self.R)
-
-    def _escalate(
-        self, d: int, E: np.ndarray, rep: np.ndarray, M: np.ndarray, esc: Escalation
-    ) -> None:
-        """Escalation-eligible events (E: eligible class x user) go to a human, up to the
-        capacity (a uniformly random subset of the day's when over it); the rest go on in
-        their band's mode."""
-        R = self.R
-        items = np.flatnonzero(E.any(axis=0))
-        E = E[:, items].astype(np.int64)
-        r = rep[items]
-        ce, K = E.shape
-        fall = np.zeros_like(E)
-        if esc.capacity_per_day is not None and K:
-            total = _by_rep(r, E.sum(axis=0).astype(float), R)
-            capacity = np.floor(esc.capacity_per_day / self.scale + self.rng.random(R))
-            if (total > capacity).any():
-                flat = E.T.ravel()  # user-major: entry = user * ce + class
-                idx = np.repeat(np.arange(flat.size), flat)
-                ev_rep = r[idx // ce]
-                order = np.lexsort((self.rng.random(idx.size), ev_rep))
-                ev_rep = ev_rep[order]
-                rank = np.arange(idx.size) - np.searchsorted(ev_rep, ev_rep, side="left")
-                over = rank >= capacity[ev_rep]
-                fall = np.bincount(idx[order][over], minlength=flat.size).reshape(K, ce).T
-                self.rec["escalations_over_capacity"][d] = _by_rep(
-                    r, fall.sum(axis=0).astype(float), R
-                )
-        handled = np.zeros((R, 2), dtype=np.int64)
-        for j, c in enumerate(self.esc_cols):
-            m, t, _ = self.classes[c]
-            M[t, m, items] += fall[j].astype(M.dtype)
-            handled[:, t] += _by_rep(r, (E[j] - fall[j]).astype(float), R).astype(np.int64)
-        self.rec_esc_n[d] = handled
-        self.rec_esc_acted[d] = self.rng.binomial(
-            handled, np.array([esc.act_if_positive, esc.act_if_negative])
-        )
 
     def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
         """Users respond to what they are shown, and their state moves on; mode by mode, for
@@ -428,18 +360,19 @@ class _Run(_Draws):
         comp_num = np.zeros(R)
         comp_den = np.zeros(R)
         for m in self.modes:
-            total_all = M[0, m] + M[1, m]
-            # (!= 0: np.nonzero is several times faster on booleans than on integers)
-            idx = np.flatnonzero(total_all != 0)
+            idx = self._met(M, m)
             if not idx.size:
                 continue
             s, r = slots[idx], rep[idx]
             pos, neg = M[0, m, idx], M[1, m, idx]
-            total = total_all[idx].astype(f32)
             starts = np.searchsorted(r, bounds)
             # Per-user values summed per replication, all in one reduction at the end:
-            # row 0 the interactions, then each weighted by habituation, trust and both.
-            parts = [total]
+            # row 0 the interactions, row 1 the positives (whole numbers, exact in float32
+            # at these sizes), then the interactions weighted by habituation, trust and both.
+            parts = np.empty((5, idx.size), f32)
+            total = np.add(pos, neg, out=parts[0])
+            np.copyto(parts[1], pos)
+            n_parts = 2
             if m in self.state:
                 # One 16-byte gather per user: (day last seen, H, S, F), as float32.
                 packed = self.state[m]
@@ -457,8 +390,9 @@ class _Run(_Draws):
                     if carried is not None:
                         carried += f32(1.0 - dyn.habituation.polymorphic) * total
                         new[:, 1] = carried
-                    habit_row = moved_row = len(parts)
-                    parts.append(moved * total)
+                    habit_row = moved_row = n_parts
+                    np.multiply(moved, total, out=parts[n_parts])
+                    n_parts += 1
             trust: Any = None
             if self.trust_on:
                 tr = dyn.trust
@@ -483,15 +417,17 @@ class _Run(_Draws):
             elif m in self.static_trust:
                 trust = self.static_trust[m][r].astype(f32)
             if trust is not None:
-                trust_row = moved_row = len(parts)
-                parts.append(trust * total)
+                trust_row = moved_row = n_parts
+                np.multiply(trust, total, out=parts[n_parts])
+                n_parts += 1
                 if moved is None:
                     moved = trust
                 else:
-                    moved = moved * trust
-                    moved_row = len(parts)
-                    parts.append(moved * total)
-            summed = _segment_sums(np.stack(parts), starts, R)
+                    moved *= trust
+                    moved_row = n_parts
+                    np.multiply(moved, total, out=parts[n_parts])
+                    n_parts += 1
+            summed = _segment_sums(parts[:n_parts], starts, R)
             n_sum = summed[0]
             if m in _SHOWN:
                 sums["habit"] += summed[habit_row]
@@ -503,7 +439,7 @@ class _Run(_Draws):
             # compliance: P(act | positive) averaged over the interactions
             comp_num += _value.acted_sum(u_pos, a_pos, n_sum, summed[moved_row])
             comp_den += n_sum
-            pos_sum = _segment_sums(pos, starts, R)
+            pos_sum = summed[1]
             self.rec_n[d, :, _POS, m] = pos_sum
             self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
             self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts)
@@ -517,31 +453,6 @@ class _Run(_Draws):
         rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
         rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
         rec["habit_num"][d], rec["habit_den"][d] = sums["habit"], sums["habit_den"]
-
-    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray, tolerance: np.ndarray) -> None:
-        """Count false interruptions against each user's tolerance (what is left of it, per
-        user, updated in place); those who run out abandon the feature from the next day."""
-        hit = neg != 0
-        n_hit = np.count_nonzero(hit)
-        if not n_hit:
-            return
-        if 4 * n_hit > 3 * neg.size:  # nearly everyone: no index, users at 0 change nothing
-            users = s
-            left = tolerance[users] - neg
-        else:
-            hit = np.flatnonzero(hit)
-            users = s[hit]
-            left = tolerance[users] - neg[hit]
-        tolerance[users] = left
-        # Those already at 0 or below abandoned on an earlier day, or today in another mode.
-        quit_ = users[left <= 0]
-        quit_ = quit_[self.abandon_day[quit_] > d + 1]
-        if quit_.size:
-            r = quit_ // self.U
-            flat = self.hist.reshape(-1)  # 1-D indices take np.add.at's fast path
-            np.add.at(flat, r * (self.D + 1) + self.abandon_day[quit_], -1)
-            np.add.at(flat, r * (self.D + 1) + (d + 1), 1)
-            self.abandon_day[quit_] = d + 1
 
     def _silent(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
         """Events no user's state depends on, drawn per replication: silent events of active

@@ -6,7 +6,8 @@ how often alarms are right, abandon the feature after false alarms; caps, cooldo
 guardrails act per user and day; labels retrain the model while the world drifts; and, for
 predictive policing, the data feeds back into where patrols go (feedback.py). The model is
 written up in docs/MODEL.md, "Over time: the simulation"; how it is computed is in run.py
-(the day loop), draws.py (its per-user draws), plan.py, results.py and summary.py.
+(the day loop), draws.py (its per-user draws), guards.py (its caps, cooldowns, guardrails
+and abandonment), plan.py, results.py and summary.py.
 """
 
 from __future__ import annotations
