@@ -24,13 +24,13 @@ def nice_ticks(lo: float, hi: float, count: int = 6) -> list[float]:
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return [lo] if math.isfinite(lo) else []
     raw = (hi - lo) / max(count - 1, 1)
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     first = math.ceil(lo / step - 1e-9)
     ticks = []
     k = first
     while k * step <= hi + 1e-9 * step:
-        ticks.append(0.0 if abs(k * step) < step * 1e-9 else k * step)
+        ticks.append(float(f"{k * step:.12g}"))  # 0.6, not 3 * 0.2 = 0.6000000000000001
         k += 1
     return ticks
 
