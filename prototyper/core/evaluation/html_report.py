@@ -245,6 +245,9 @@ def value_curve_svg(a: Analysis) -> str:
         f"best single threshold {format_probability(single.best_value)}: {money(best_y, cur)}/day",
         size=6,
     )
+    best_text = f"best single threshold {format_probability(single.best_value)}: "
+    best_text += f"{money(best_y, cur)}/day"
+    chart.text(best_x, best_y, best_text, BEST_COLOR, anchor=_edge(best_x, lo, hi), dy=-12)
     legend = [
         (f"— {bands[i].mode} threshold moves", mode_color(bands[i].mode))
         for i in range(len(curves))
