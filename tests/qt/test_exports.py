@@ -118,3 +118,12 @@ def test_copy_dashboard_puts_an_image_on_the_clipboard(make_window):
         (window.centralWidget().width(), window.centralWidget().height())
     )
     assert colours(image) > 20
+
+
+def test_the_report_draws_in_the_windows_colours():
+    from prototyper.core.evaluation import html_report
+    from prototyper.qt import theme
+
+    assert html_report.MODE_COLORS == theme.COLORS
+    for name in ("POSITIVE_COLOR", "NEGATIVE_COLOR", "VALUE_COLOR", "COST_COLOR", "BEST_COLOR"):
+        assert getattr(html_report, name) == getattr(theme, name)
