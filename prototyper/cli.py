@@ -436,6 +436,28 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .core.evaluation.analysis import analyse
+    from .core.evaluation.html_report import Design, build_report
+    from .core.preset.preset_io import writable_target, write_atomic
+
+    try:  # before any work: a device or a FIFO is never replaced by the report
+        writable_target(args.output)
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot write: {exc.strerror}") from None
+    designs = []
+    for i, name in enumerate([args.file, *args.compare]):
+        with open_preset(name, args.set if i == 0 else ()) as doc:
+            loaded = real_model(doc, args)
+            designs.append(Design(analyse(doc.preset, loaded), Path(doc.shown).name))
+    try:
+        write_atomic(args.output, build_report(designs).encode("utf-8"))
+    except OSError as exc:  # a folder that cannot be written, a full disk...
+        raise UsageError(f"{args.output}: cannot write: {exc.strerror}") from None
+    say(f"wrote {args.output}")
+    return 0
+
+
 def _existing_path(option: str, text: str) -> Path:
     path = Path(text)
     try:
@@ -600,6 +622,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_trust_options(p)
     p.set_defaults(run=cmd_pack)
+
+    p = sub.add_parser("report", help="write one self-contained HTML report of a design")
+    p.add_argument("file", metavar="FILE", help="a preset file, a bundled name or a bundle")
+    p.add_argument(
+        "--compare",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="more designs, side by side with the first (differences from it)",
+    )
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help=set_help)
+    p.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the file")
+    add_trust_options(p)
+    p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("models", help="the bundled scenario models")
     models = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)

@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self._action(menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self._action(menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        self._action(menu, "&Export Report…", self.export_report)
         menu.addSeparator()
         self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -207,6 +208,8 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         menu.addAction(undo)
         menu.addAction(redo)
+        menu.addSeparator()
+        self._action(menu, "&Copy Dashboard as Image", self.copy_dashboard)
 
         menu = self.menuBar().addMenu("&View")
         self.lecture_action = self._action(menu, "&Lecture Mode", self.toggle_lecture_mode, "F11")
@@ -254,6 +257,33 @@ class MainWindow(QMainWindow):
 
     def show_status(self, text: str, msecs: int = 0) -> None:
         self.statusBar().showMessage(text, msecs)
+
+    # --- getting the result out ------------------------------------------------------------
+
+    def export_report(self) -> Path | None:
+        """The report the command line's ``report`` writes for this design, as it stands."""
+        from ..core.evaluation.html_report import Design, build_report
+
+        doc = self.document
+        start = (doc.path or Path.home() / "design").with_suffix(".html")
+        path = self.choose_save("Export Report", start, "HTML reports (*.html)")
+        if path is None:
+            return None
+        if not path.suffix:
+            path = path.with_suffix(".html")
+        html = build_report([Design(doc.analysis, doc.path.name if doc.path else "")])
+        try:
+            written = write_atomic(path, html.encode("utf-8"))
+        except OSError as exc:
+            self.tell("Cannot export the report", f"{path}: {exc.strerror or exc}")
+            return None
+        self.show_status(f"Report written to {written}", 5000)
+        return written
+
+    def copy_dashboard(self) -> None:
+        """The goals and the plots, as on screen, to the clipboard: ready to paste in slides."""
+        QApplication.clipboard().setImage(self.centralWidget().grab().toImage())
+        self.show_status("Dashboard copied as an image", 3000)
 
     # --- files -----------------------------------------------------------------------------
 

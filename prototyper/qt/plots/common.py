@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsScene
 from ...core.evaluation.analysis import Analysis
 from ...core.format import money_short
 from ...core.model.scores import EmpiricalScores, ScoreModel
+from .export import add_export_menu
 
 THIN_BINS = 600  # value curves keep at most 2 points per bin (about a pixel) along x
 AXIS_COLOR = "#616161"
@@ -127,6 +128,7 @@ def _style(widget: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.Plot
         axis.enableAutoSIPrefix(False)
         axis.setLabel(text, color=TEXT_COLOR, **{"font-size": "9pt"})
     item.getViewBox().setMouseEnabled(x=False, y=False)
+    add_export_menu(widget)
     # Items move on every update; a BSP index costs more to keep than it saves here.
     widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
     return item

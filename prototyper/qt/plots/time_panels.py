@@ -18,6 +18,7 @@ from ...core.simulation.summary import feedback_series
 from ..theme import CURRENT_COLOR, qcolor
 from .axes import MoneyAxis
 from .common import AXIS_COLOR, TEXT_COLOR
+from .export import add_export_menu
 
 BAND_ALPHA = 60  # of the 90% band's fill
 STALE_OPACITY = 0.3
@@ -241,6 +242,7 @@ class TimePanel(QWidget):
 
         plot = self.plot_item = self.plot_widget.getPlotItem()
         plot.setMenuEnabled(False)
+        add_export_menu(self.plot_widget)
         plot.hideButtons()
         plot.setMouseEnabled(x=False, y=False)
         plot.getViewBox().setMouseEnabled(x=False, y=False)

@@ -1,0 +1,657 @@
+"""One self-contained HTML file of a design, for slides, a wiki or a hand-out: the design,
+every goal layer led by value added against the feature off, the plots as inline SVG, the
+assumptions and sources, the notes, and a side-by-side table when designs are compared.
+
+The file fetches nothing: no external style, script, font or image, and a
+Content-Security-Policy that forbids any load. Every string from a preset is escaped (a
+received preset may be hostile). The command line and the window both write it from here, so
+the same preset gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from ..format import auc_text, duration, format_probability, money, percent, rate_phrase
+from ..model.scores import LOGIT_CEILING, LOGIT_FLOOR
+from ..preset import modes
+from ..preset.schema import ACTIVE_MODES, MODES, STAKEHOLDERS
+from ..svg import Chart, nice_ticks
+from . import value
+from .analysis import Analysis, single_threshold_mode
+from .report import NOT_MODELLED, summary
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+# The window's palette (qt/theme.py), by the colour key of each mode's row.
+MODE_COLORS = {
+    "violet": "#6a3d9a",
+    "orange": "#e6820e",
+    "green": "#1b9e77",
+    "blue": "#3a7dc9",
+    "grey": "#9e9e9e",
+}
+POSITIVE_COLOR = "#c2185b"
+NEGATIVE_COLOR = "#546e7a"
+VALUE_COLOR = "#2e9b45"
+COST_COLOR = "#d1382f"
+ATTENTION_COLOR = "#ef8a80"
+BEST_COLOR = "#2e9b45"
+AXIS_COLOR = "#616161"
+
+STYLE = """
+body { font-family: sans-serif; color: #212121; background: #fff; margin: 24px auto;
+       max-width: 1000px; padding: 0 16px; line-height: 1.4; }
+h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 20px; margin-top: 32px;
+     border-bottom: 2px solid #e0e0e0; padding-bottom: 4px; } h3 { font-size: 16px; }
+table { border-collapse: collapse; margin: 8px 0 16px; }
+th, td { border-bottom: 1px solid #e0e0e0; padding: 4px 10px; text-align: left;
+         vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.lead { font-size: 22px; font-weight: bold; }
+.gain { color: #1e7b34; } .cost { color: #b71c1c; } .muted { color: #757575; }
+.notes { white-space: pre-wrap; background: #fafafa; border-left: 4px solid #bdbdbd;
+         padding: 8px 12px; }
+.wide { overflow-x: auto; } .wide table { font-size: 14px; }
+.wide td:first-child { white-space: nowrap; }
+.design { page-break-before: always; } figure { margin: 12px 0; } svg { max-width: 100%;
+  height: auto; }
+"""
+
+
+def mode_color(mode: str) -> str:
+    try:
+        key = modes.get(mode).color
+    except KeyError:
+        return MODE_COLORS["grey"]
+    return MODE_COLORS.get(key, MODE_COLORS["grey"])
+
+
+@dataclass(frozen=True)
+class Design:
+    """One design in a report: its analysis and the file name it came from (may be '')."""
+
+    analysis: Analysis
+    name: str = ""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-15), 1 - 1e-15)
+    return math.log(p) - math.log1p(-p)
+
+
+def _expit(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _signed(x: float | None, currency: str) -> str:
+    """A difference, with its sign: '+$1.2M', '-$3k', '$0.00'."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return ("+" if x > 0 else "") + money(x, currency)
+
+
+def _money(x: float | None, currency: str) -> str:
+    return NOT_MODELLED if x is None else money(x, currency)
+
+
+def _css_class(x: float | None, cost: bool = False) -> str:
+    """Green for a gain, red for a loss; ``cost``: the figure is a cost, red when positive."""
+    if x is None or not math.isfinite(x) or x == 0:
+        return ""
+    return ' class="num gain"' if (x > 0) != cost else ' class="num cost"'
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> str:
+    """A table of already escaped cells; columns from ``numeric_from`` align right."""
+    head = "".join(
+        f"<th{' class=num' if i >= numeric_from else ''}>{h}</th>" for i, h in enumerate(header)
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if cell.startswith("<td"):
+                cells.append(cell)
+            else:
+                cells.append(f"<td{' class=num' if i >= numeric_from else ''}>{cell}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _figure(x: float | None, currency: str, cost: bool = False) -> str:
+    return f"<td{_css_class(x, cost) or ' class=num'}>{_e(_money(x, currency))}</td>"
+
+
+# --- the plots ------------------------------------------------------------------------------
+
+
+def score_range(a: Analysis) -> tuple[float, float]:
+    """The logit(score) range of the score plots, as the window's: where the model puts its
+    scores, widened to every threshold and the best single threshold."""
+    lo, hi = a.scores.extent()
+    marks = [_logit(float(t)) for t in a.evaluation.thresholds if t > 0]
+    marks.append(_logit(a.single_threshold.best_value))
+    lo, hi = min(lo, min(marks) - 1.0), max(hi, max(marks) + 1.0)
+    lo, hi = max(lo, LOGIT_FLOOR - 1.0), min(hi, LOGIT_CEILING + 1.0)
+    if hi - lo < 6.0:
+        middle = (hi + lo) / 2
+        lo, hi = middle - 3.0, middle + 3.0
+    return lo, hi
+
+
+def _probability_ticks(lo: float, hi: float) -> list[float]:
+    """logit positions of round scores (0.001, 0.01, 0.1, 0.5, 0.9...) inside [lo, hi]."""
+    ps = [10.0**-k for k in range(9, 0, -1)] + [0.5] + [1 - 10.0**-k for k in range(1, 8)]
+    ticks = [_logit(p) for p in ps if lo <= _logit(p) <= hi]
+    while len(ticks) > 9:
+        ticks = ticks[::2]
+    return ticks
+
+
+def thin(x: np.ndarray, y: np.ndarray, bins: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """A curve of many points (a real model's sweep has one per distinct score) cut to the
+    lowest and highest y of each of ``bins`` bins along x: the same picture, a small file."""
+    if len(x) <= 2 * bins:
+        return x, y
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    lo, hi = float(x[0]), float(x[-1])
+    which = np.minimum(((x - lo) / (hi - lo or 1.0) * bins).astype(int), bins - 1)
+    starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin.reduceat(y, starts), np.fmax.reduceat(y, starts)
+    ends = np.r_[starts[1:], len(x)] - 1
+    return np.column_stack([x[starts], x[ends]]).ravel(), np.column_stack([low, high]).ravel()
+
+
+def _edge(x: float, lo: float, hi: float) -> str:
+    """The text anchor of a label at x: centred, or pushed inside near an edge."""
+    f = (x - lo) / (hi - lo)
+    return "start" if f < 0.2 else "end" if f > 0.8 else "middle"
+
+
+def _decade(k: float) -> str:
+    """log10 of a share as '1 in 10k'."""
+    if k >= 0:
+        return "all"
+    n = float(f"{10 ** (-k):.2g}")
+    for cut, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= cut:
+            return f"1 in {n / cut:g}{unit}"
+    return f"1 in {n:,.0f}"
+
+
+def _score_label(x: float) -> str:
+    return format_probability(_expit(x))
+
+
+def value_curve_svg(a: Analysis) -> str:
+    """Value added a day against each threshold (the others held), the feature off as the
+    zero line, the design's thresholds, and the best single threshold."""
+    preset, cur = a.preset, a.preset.payoffs.currency
+    bands = preset.experience.bands
+    lo, hi = score_range(a)
+    now = a.evaluation.added_per_population_day
+    single = a.single_threshold
+    single_y = single.added_per_population_day
+    best_x, best_y = _logit(single.best_value), float(single_y[single.best_index])
+
+    def inside(s: Any) -> tuple[np.ndarray, np.ndarray]:
+        x = np.log(s.values) - np.log1p(-s.values)
+        keep = (x >= lo) & (x <= hi)
+        return thin(x[keep], s.added_per_population_day[keep])
+
+    curves = [inside(s) for s in a.threshold_sweeps]
+    seen = np.concatenate([y[np.isfinite(y)] for _, y in curves] + [np.array([now, best_y, 0.0])])
+    top, core = float(seen.max()), min(now, best_y, 0.0)
+    span = top - core or max(abs(top), 1.0)
+    bottom = max(float(seen.min()), core - 0.25 * span) - 0.06 * span
+    top += 0.2 * span
+    chart = Chart(900, 380, (lo, hi), (bottom, top), title="Value added as a threshold moves")
+    chart.axes(
+        _probability_ticks(lo, hi),
+        nice_ticks(bottom, top),
+        _score_label,
+        lambda v: money(v, cur),
+        "threshold (score)",
+        f"value added per day vs. feature off ({cur})",
+    )
+    chart.hline(0.0, AXIS_COLOR, "feature off", dash="2 2")
+    sx, sy = inside(single)
+    alone = single_threshold_mode(bands)
+    chart.line(list(sx), list(sy), BEST_COLOR, width=1.5, dash="6 4")
+    for i, (x, y) in enumerate(curves):
+        chart.line(list(x), list(y), mode_color(bands[i].mode))
+    for i, t in enumerate(a.evaluation.thresholds):
+        if t > 0:
+            at = _logit(float(t))
+            chart.vline(at, mode_color(bands[i].mode), f"{bands[i].mode} {format_probability(t)}")
+            chart.marker(at, now, mode_color(bands[i].mode), f"this design: {money(now, cur)}/day")
+    chart.marker(
+        best_x,
+        best_y,
+        BEST_COLOR,
+        f"best single threshold {format_probability(single.best_value)}: {money(best_y, cur)}/day",
+        size=6,
+    )
+    best_text = f"best single threshold {format_probability(single.best_value)}: "
+    best_text += f"{money(best_y, cur)}/day"
+    chart.text(best_x, best_y, best_text, BEST_COLOR, anchor=_edge(best_x, lo, hi), dy=-12)
+    legend = [
+        (f"— {bands[i].mode} threshold moves", mode_color(bands[i].mode))
+        for i in range(len(curves))
+    ]
+    legend.append((f"- - {alone} alone, one threshold", BEST_COLOR))
+    legend.append((f"this design adds {money(now, cur)}/day", "#212121"))
+    for k, (text, color) in enumerate(legend):
+        chart.text(lo, top, text, color, anchor="start", dx=8, dy=18 + 16 * k)
+    return chart.svg()
+
+
+def outcome_split_svg(a: Analysis) -> str:
+    """Value added a day by part (value of correct up, cost of wrong and attention down) and
+    by mode, all stakeholders together."""
+    preset, cur = a.preset, a.preset.payoffs.currency
+    e = a.evaluation
+    day = preset.scenario.events_per_user_per_day * preset.scenario.users
+    split = e.added_split().sum(axis=2) * day  # [part, mode]
+    used = [m for m in ACTIVE_MODES if np.any(split[:, MODES.index(m)] != 0)]
+    parts = [
+        ("correct", "value of correct", VALUE_COLOR),
+        ("wrong", "false alarms acted on", COST_COLOR),
+        ("attention", "attention", ATTENTION_COLOR),
+    ]
+    values = [float(split[value.ADDED_PART[p], MODES.index(m)]) for m in used for p, _, _ in parts]
+    top, bottom = max([0.0, *values]), min([0.0, *values])
+    span = top - bottom or 1.0
+    top, bottom = top + 0.15 * span, bottom - 0.08 * span
+    n = max(len(used), 1)
+    chart = Chart(900, 340, (0.0, float(n)), (bottom, top), title="Value added by outcome and mode")
+    chart.axes(
+        [],
+        nice_ticks(bottom, top),
+        str,
+        lambda v: money(v, cur),
+        "",
+        f"per day, all users ({cur})",
+    )
+    chart.hline(0.0, AXIS_COLOR, dash="2 2")
+    chart.text(float(n), 0.0, "feature off", AXIS_COLOR, anchor="end", dx=-4, dy=-4)
+    width = 0.8 / len(parts)
+    for i, mode in enumerate(used):
+        for k, (part, label, color) in enumerate(parts):
+            v = float(split[value.ADDED_PART[part], MODES.index(mode)])
+            x0 = i + 0.1 + k * width
+            chart.bar(x0, x0 + width * 0.9, 0.0, v, color, f"{mode}, {label}: {money(v, cur)}/day")
+            if v != 0:
+                chart.text(
+                    x0 + width * 0.45, v, money(v, cur), color, dy=-4 if v > 0 else 14, size=11
+                )
+        chart.text(i + 0.5, bottom, mode, mode_color(mode), dy=18, size=13)
+    if not used:
+        chart.text(n / 2, (top + bottom) / 2, "no mode acts: nothing added or lost", AXIS_COLOR)
+    for k, (_, label, color) in enumerate(parts):
+        chart.text(float(n), top, f"■ {label}", color, anchor="end", dx=-8, dy=18 + 16 * k)
+    return chart.svg()
+
+
+def distributions_svg(a: Analysis) -> str:
+    """Where the scores fall: positives and negatives, each weighted by its share at the
+    scenario's base rate (log scale), with the bands and thresholds."""
+    preset = a.preset
+    lo, hi = score_range(a)
+    x, positive, negative, stepped = a.scores.density(preset.scenario.base_rate, lo, hi)
+    peak = max(float(np.max(positive)), float(np.max(negative)), 1e-300)
+    low_peak = max(min(float(np.max(positive)), float(np.max(negative))), 1e-300)
+    top, floor = math.log10(peak) + 1.0, math.log10(low_peak) - 2.5
+    chart = Chart(900, 340, (lo, hi), (floor, top), title="Where the scores fall")
+    chart.axes(
+        _probability_ticks(lo, hi),
+        [float(k) for k in range(math.ceil(floor), math.floor(top) + 1)],
+        _score_label,
+        _decade,
+        "score",
+        "share of events (log)",
+    )
+    bands = preset.experience.bands
+    edges = [hi, *(_logit(float(t)) if t > 0 else lo for t in a.evaluation.thresholds)]
+    for b, band in enumerate(bands):
+        chart.band(edges[b + 1], edges[b], mode_color(band.mode), band.mode)
+    for name, density, color in (
+        ("negatives", negative, NEGATIVE_COLOR),
+        ("positives", positive, POSITIVE_COLOR),
+    ):
+        y = np.log10(np.maximum(density, 10.0**floor))
+        if stepped:  # x are bin edges: a step each bin
+            xs = np.repeat(x, 2)[1:-1]
+            ys = np.repeat(y, 2)
+        else:
+            xs, ys = x, y
+        chart.line(list(xs), list(ys), color, width=1.5, fill_to=floor)
+        i = int(np.argmax(density))
+        cx = float((x[i] + x[i + 1]) / 2) if stepped else float(x[i])
+        chart.text(cx, float(y[i]), name, color, anchor=_edge(cx, lo, hi), dx=4, dy=-6)
+    for i, t in enumerate(a.evaluation.thresholds):
+        if t > 0:
+            chart.vline(_logit(float(t)), mode_color(bands[i].mode), format_probability(t), 2)
+    return chart.svg()
+
+
+# --- the sections ---------------------------------------------------------------------------
+
+
+def _key_figures(doc: dict[str, Any], cur: str) -> str:
+    added = doc["value_added"]
+    rows = []
+
+    def row(label: str, values: dict[str, Any], cost: bool = False) -> list[str]:
+        cells = [values["per_event"], values["per_user_day"], values["per_population_day"]]
+        return [_e(label)] + [_figure(v, cur, cost) for v in cells]
+
+    rows.append(row("value added vs. feature off", added))
+    rows.append(row("  value of correct", added["value_of_correct"]))
+    rows.append(row("  cost of wrong (false alarms, attention)", added["cost_of_wrong"], True))
+    for who, values in added["by_stakeholder"].items():
+        if values["modelled"]:
+            rows.append(row(f"  to the {who}", values))
+        else:
+            rows.append(
+                [_e(f"  to the {who}"), "", "", f'<td class="num muted">{NOT_MODELLED}</td>']
+            )
+    rows.append(row("total incl. harm that happens anyway", added["total_value_incl_harm_anyway"]))
+    table = _table(["", "per event", "per user-day", "per day (all users)"], rows)
+    extra = ""
+    interval = added["interval_95"]
+    if interval is not None:
+        ends = interval["value_added_per_population_day"]
+        extra = (
+            f"<p>Value added per day with the evaluation set's rates at their 95% interval "
+            f"ends: {_e(money(ends['low'], cur))} to {_e(money(ends['high'], cur))}.</p>"
+        )
+    year = added["per_year"]
+    lead = (
+        f'<p class="lead">Value added against the feature off: '
+        f'<span class="{"gain" if (added["per_population_day"] or 0) >= 0 else "cost"}">'
+        f"{_e(money(added['per_population_day'] or 0.0, cur))}</span> a day"
+        + (f", {_e(money(year, cur))} a year" if year is not None else "")
+        + "</p>"
+    )
+    return lead + table.replace("<td>  ", "<td>&nbsp;&nbsp;&nbsp;") + extra
+
+
+def _design_tables(a: Analysis, doc: dict[str, Any]) -> str:
+    preset = a.preset
+    rows = [
+        [
+            _e(f"{format_probability(b['from'])} to {format_probability(b['to'])}"),
+            f'<td style="color:{mode_color(b["mode"])}"><b>{_e(b["mode"])}</b></td>',
+            _e(rate_phrase(b["events_per_user_day"] or 0.0, "event")),
+            _e(percent(b["share_of_events"])),
+            _e(percent(b["precision"])),
+        ]
+        for b in doc["bands"]
+    ]
+    bands = _table(["score band", "mode", "how often", "share of events", "precision"], rows, 3)
+    used = {b.mode for b in preset.experience.bands}
+    mode_rows = []
+    for mode in ACTIVE_MODES:
+        if mode not in used:
+            continue
+        design = getattr(preset.experience.modes, mode)
+        inter = doc["interactions_per_user_day"][mode]
+        cap = "none" if design.daily_cap is None else f"{design.daily_cap} per user-day"
+        mode_rows.append(
+            [
+                f'<td style="color:{mode_color(mode)}"><b>{_e(mode)}</b></td>',
+                _e(f"{design.forcefulness:g}"),
+                _e(cap),
+                _e(design.over_cap),
+                _e(rate_phrase(inter["after_cap"] or 0.0, "interaction")),
+                _e(percent(inter["demoted_share"])),
+            ]
+        )
+    caps = _table(
+        ["mode", "forcefulness", "daily cap", "over the cap", "after the cap", "demoted"],
+        mode_rows,
+        1,
+    )
+    return f"<h4>Bands</h4>{bands}<h4>Forcefulness and caps</h4>{caps}"
+
+
+def _goal_layers(doc: dict[str, Any], cur: str) -> str:
+    layers = doc["layers"]
+    system, org, user = layers["system"], layers["organization"], layers["user"]
+    model, lead = layers["model"], layers["leading_indicators"]
+    rows = [
+        [
+            "system",
+            _e(
+                f"value added {money(system['value_added_per_day'], cur)}/day (value of correct "
+                f"{money(system['value_of_correct_per_day'], cur)}, cost of wrong "
+                f"{money(system['cost_of_wrong_per_day'], cur)}); total incl. harm that "
+                f"happens anyway {money(system['total_value_incl_harm_anyway_per_day'], cur)}"
+                f"/day; over {system['horizon_days']} days "
+                f"{money(system['value_added_over_horizon'], cur)} added"
+            ),
+        ],
+        [
+            "organization",
+            _e(
+                ", ".join(
+                    f"{who}: "
+                    + (
+                        f"{money(org[who]['value_added_per_day'], cur)}/day added"
+                        if org[who]["modelled"]
+                        else NOT_MODELLED
+                    )
+                    for who in ("business", "operator")
+                )
+            ),
+        ],
+        [
+            "user",
+            _e(
+                f"{user['harms_avoided_per_user_year']:.3g} harms avoided per user-year; "
+                f"{rate_phrase(user['interruptions_per_user_day'] or 0.0, 'interruption')}; "
+                f"{rate_phrase(user['false_alarms_per_user_day'] or 0.0, 'false alarm')}; "
+                f"{duration(user['minutes_lost_per_user_day'])} of attention a day"
+            ),
+        ],
+        [
+            "model",
+            _e(
+                f"ROC AUC {auc_text(model['auc'])}; "
+                + "; ".join(
+                    f"score ≥ {format_probability(op['threshold'])}: recall "
+                    f"{percent(op['tpr'])}, false-positive rate {percent(op['fpr'])}, "
+                    f"precision {percent(op['precision'])}"
+                    for op in model["operating_points"]
+                )
+            ),
+        ],
+        [
+            "leading indicators",
+            _e(
+                "; ".join(
+                    f"{mode}: acted on {percent(lead['acts_when_shown'][mode])} when shown, "
+                    f"{percent(lead['acts_when_right'][mode])} when right"
+                    + (
+                        f" (trust {percent(lead['trust'][mode])}, habituation "
+                        f"{percent(lead['habituation'][mode])})"
+                        if mode in lead["trust"]
+                        else ""
+                    )
+                    for mode in ACTIVE_MODES
+                    if doc["interactions_per_user_day"][mode]["after_cap"]
+                )
+                or "no mode acts"
+            ),
+        ],
+    ]
+    return _table(["goal layer", "what the design does"], rows, 9)
+
+
+def _cited(title: str, table: Any) -> str:
+    if not table:
+        return f"<h3>{title}</h3><p class=muted>none given</p>"
+    rows = [[f"<code>{_e(k)}</code>", _e(v)] for k, v in table.items()]
+    return f"<h3>{title}</h3>" + _table(["field", "text"], rows, 9)
+
+
+def _design_section(d: Design, index: int) -> str:
+    a = d.analysis
+    preset, sc = a.preset, a.preset.scenario
+    cur = preset.payoffs.currency
+    doc = summary(a.evaluation, a.scores)
+    best = a.single_threshold
+    best_added = float(best.added_per_population_day[best.best_index])
+    gap = a.evaluation.added_per_population_day - best_added
+    alone = single_threshold_mode(preset.experience.bands)
+    name = f" <span class=muted>({_e(d.name)})</span>" if d.name else ""
+    parts = [
+        f'<section class="{"design" if index else ""}" id="design-{index + 1}">',
+        f"<h2>{_e(sc.name)}{name}</h2>",
+        f"<p>{_e(sc.description)}</p>" if sc.description else "",
+        f"<p class=muted>{_e(f'{sc.users:,}')} users, {_e(f'{sc.events_per_user_per_day:g}')} "
+        f"{_e(sc.event_unit)}s per user-day, base rate {_e(f'{sc.base_rate:.3g}')}; "
+        f"model: {_e(preset.model.source)}, ROC AUC {_e(auc_text(a.evaluation.auc))}</p>",
+        _key_figures(doc, cur),
+        f"<p>Best single threshold: {_e(alone)} above "
+        f"{_e(format_probability(best.best_value))}, value added "
+        f"{_e(money(best_added, cur))}/day; this design "
+        f"{_e(money(abs(gap), cur))}/day {'above' if gap >= 0 else 'below'} it.</p>",
+        "<h3>Goals</h3>",
+        _goal_layers(doc, cur),
+        "<h3>The design</h3>",
+        _design_tables(a, doc),
+        "<h3>Plots</h3>",
+        f"<figure>{value_curve_svg(a)}</figure>",
+        f"<figure>{outcome_split_svg(a)}</figure>",
+        f"<figure>{distributions_svg(a)}</figure>",
+        "<h3>Notes</h3>",
+        f'<div class="notes">{_e(preset.notes.strip())}</div>'
+        if preset.notes.strip()
+        else "<p class=muted>none</p>",
+        _cited("Sources", preset.sources),
+        _cited("Assumptions", preset.assumptions),
+        "</section>",
+    ]
+    return "".join(parts)
+
+
+# The compared figures: a label and how to read it from a summary.
+_COMPARED: tuple[tuple[str, Callable[[dict[str, Any]], float | None], str], ...] = (
+    ("value added per day", lambda d: d["layers"]["system"]["value_added_per_day"], "money"),
+    (
+        "value of correct per day",
+        lambda d: d["layers"]["system"]["value_of_correct_per_day"],
+        "money",
+    ),
+    ("cost of wrong per day", lambda d: d["layers"]["system"]["cost_of_wrong_per_day"], "cost"),
+    (
+        "total incl. harm anyway per day",
+        lambda d: d["layers"]["system"]["total_value_incl_harm_anyway_per_day"],
+        "money",
+    ),
+    *(
+        (
+            f"added to the {who} per day",
+            lambda d, who=who: d["value_added"]["by_stakeholder"][who]["per_population_day"],
+            "money",
+        )
+        for who in STAKEHOLDERS
+    ),
+    (
+        "interruptions per user-day",
+        lambda d: d["layers"]["user"]["interruptions_per_user_day"],
+        "n",
+    ),
+    ("false alarms per user-day", lambda d: d["layers"]["user"]["false_alarms_per_user_day"], "n"),
+    (
+        "minutes of attention per user-day",
+        lambda d: d["layers"]["user"]["minutes_lost_per_user_day"],
+        "n",
+    ),
+    ("ROC AUC", lambda d: d["layers"]["model"]["auc"], "auc"),
+)
+
+
+def _plain(x: float | None, kind: str, cur: str, signed: bool = False) -> str:
+    if x is None or not math.isfinite(x):
+        return NOT_MODELLED if kind == "money" else "n/a"
+    if kind in ("money", "cost"):
+        return _signed(x, cur) if signed else money(x, cur)
+    if kind == "auc":
+        return f"{x:+.4f}" if signed else auc_text(x)
+    return f"{x:+.3g}" if signed else f"{x:.3g}"
+
+
+def _comparison(designs: Sequence[Design]) -> str:
+    docs = [summary(d.analysis.evaluation, d.analysis.scores) for d in designs]
+    cur = designs[0].analysis.preset.payoffs.currency
+    same = all(d.analysis.preset.payoffs.currency == cur for d in designs)
+    header = ["figure"]
+    for i, d in enumerate(designs):
+        label = _e(d.analysis.preset.scenario.name) + (
+            f"<br><span class=muted>{_e(d.name)}</span>" if d.name else ""
+        )
+        header.append(label)
+        if i:
+            header.append("difference from the first")
+    rows = []
+    for label, read, kind in _COMPARED:
+        first = read(docs[0])
+        row = [_e(label)]
+        for i, doc in enumerate(docs):
+            v = read(doc)
+            row.append(_e(_plain(v, kind, doc["scenario"]["currency"])))
+            if i:
+                diff = None if v is None or first is None or not same else v - first
+                cell = _e(_plain(diff, kind, cur, signed=True)) if diff is not None else "n/a"
+                css = _css_class(diff, kind == "cost") if kind in ("money", "cost") else ""
+                row.append(f"<td{css or ' class=num'}>{cell}</td>")
+        rows.append(row)
+    note = "" if same else "<p>The designs use different currencies: no differences shown.</p>"
+    table = _table(header, rows)
+    return f'<h2>Side by side</h2><div class="wide">{table}</div>{note}'
+
+
+def build_report(designs: Sequence[Design]) -> str:
+    """The report of one design, or several side by side (the first is the reference)."""
+    if not designs:
+        raise ValueError("a report needs at least one design")
+    first = designs[0].analysis.preset.scenario.name
+    title = first if len(designs) == 1 else f"{first} and {len(designs) - 1} more"
+    contents = ""
+    if len(designs) > 1:
+        links = "".join(
+            f'<li><a href="#design-{i + 1}">{_e(d.analysis.preset.scenario.name)}</a>'
+            + (f" <span class=muted>({_e(d.name)})</span>" if d.name else "")
+            + "</li>"
+            for i, d in enumerate(designs)
+        )
+        contents = _comparison(designs) + f"<ul>{links}</ul>"
+    body = contents + "".join(_design_section(d, i) for i, d in enumerate(designs))
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}: what the design is worth</title>"
+        f"<style>{STYLE}</style></head><body>"
+        f"<h1>{_e(title)}: what the design is worth</h1>"
+        "<p class=muted>Value added is measured against the same world with the feature "
+        "off; the total includes the harm that happens anyway. Made with the prototyper.</p>"
+        f"{body}</body></html>\n"
+    )

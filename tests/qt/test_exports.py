@@ -1,0 +1,129 @@
+"""Getting results out of the window: the HTML report (the same bytes as the command line's),
+each plot to PNG or SVG from its right-click menu, the dashboard to the clipboard."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent, QImage
+from PySide6.QtWidgets import QApplication, QMenu
+
+from prototyper import cli
+from prototyper.qt.plots import export
+from prototyper.qt.plots.time_panels import PANELS, TimePanel
+
+
+def plots_of(window, qtbot):
+    """Today's four plots, then an over-time panel (the window makes them with the first
+    result)."""
+    today = [window.score_plot, window.value_plot, window.outcome_plot.plot, window.roc_plot]
+    panel = TimePanel(PANELS[0], PANELS[0].unit)
+    qtbot.addWidget(panel)
+    panel.show()
+    return today, panel  # the caller keeps the panel alive
+
+
+def colours(image: QImage) -> int:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    return len(
+        {image.pixel(x, y) for x in range(0, image.width(), 5) for y in range(0, image.height(), 5)}
+    )
+
+
+def test_the_windows_report_is_the_command_lines(make_window, preset_copy, tmp_path):
+    window = make_window(preset_copy)
+    ours = tmp_path / "window.html"
+    window.chosen.append(ours)
+    assert window.export_report() == ours
+    theirs = tmp_path / "cli.html"
+    assert cli.main(["report", str(preset_copy), "-o", str(theirs)]) == 0
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert b"Value added against the feature off" in ours.read_bytes()
+
+
+def test_a_report_that_cannot_be_written_is_told(make_window, tmp_path):
+    window = make_window()
+    target = tmp_path / "no" / "such" / "report.html"
+    window.chosen.append(target)
+    assert window.export_report() is None
+    assert len(window.told) == 1 and window.told[0].startswith(f"{target}: ")
+
+
+def test_every_plot_exports_to_png_and_svg(make_window, tmp_path, qtbot):
+    window = make_window()
+    window.show()
+    today, panel = plots_of(window, qtbot)
+    plots = [*today, panel.plot_widget]
+    assert len(plots) >= 5
+    for plot in plots:  # each one's right-click opens the export menu
+        assert plot.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    for i, plot in enumerate(plots):
+        png = export.export_png(plot, tmp_path / f"{i}.png")
+        image = QImage(str(png))
+        assert not image.isNull() and image.width() > plot.width()  # twice the screen size
+        if i < 4:  # an over-time panel is empty before a simulation
+            assert colours(image) > 3
+        svg = export.export_svg(plot, tmp_path / f"{i}.svg")
+        root = ET.parse(svg).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert len(list(root.iter())) > 10
+
+
+def test_right_click_opens_the_export_menu_and_it_exports(
+    make_window, tmp_path, monkeypatch, qtbot
+):
+    window = make_window()
+    window.show()
+    shown: list[QMenu] = []
+    monkeypatch.setattr(export, "popup", lambda menu, at: shown.append(menu))
+    plot = window.value_plot
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(50, 50), QPoint(50, 50))
+    QApplication.sendEvent(plot.viewport(), event)
+    assert len(shown) == 1
+    actions = {a.text(): a for a in shown[0].actions()}
+    assert set(actions) == {"Export as PNG…", "Export as SVG…", "Copy as Image"}
+
+    target = tmp_path / "chosen"  # no suffix: the format's is added
+    monkeypatch.setattr(export, "choose_file", lambda parent, title, start, filters: target)
+    actions["Export as SVG…"].trigger()
+    assert ET.parse(tmp_path / "chosen.svg").getroot().tag.endswith("svg")
+    actions["Export as PNG…"].trigger()
+    assert not QImage(str(tmp_path / "chosen.png")).isNull()
+    QApplication.clipboard().clear()
+    actions["Copy as Image"].trigger()
+    assert not QApplication.clipboard().image().isNull()
+
+
+def test_a_plot_that_cannot_be_written_is_told(make_window, tmp_path, monkeypatch):
+    window = make_window()
+    told = []
+    monkeypatch.setattr(export, "choose_file", lambda *a: tmp_path / "no" / "such" / "x.png")
+    monkeypatch.setattr(export, "tell", lambda parent, title, text: told.append(text))
+    menu = export.export_menu(window.roc_plot)
+    next(a for a in menu.actions() if a.text() == "Export as PNG…").trigger()
+    assert len(told) == 1 and "x.png: " in told[0]
+
+
+def test_copy_dashboard_puts_an_image_on_the_clipboard(make_window):
+    window = make_window()
+    window.show()
+    QApplication.clipboard().clear()
+    window.copy_dashboard()
+    image = QApplication.clipboard().image()
+    assert not image.isNull()
+    ratio = image.devicePixelRatio()
+    assert (image.width() / ratio, image.height() / ratio) == pytest.approx(
+        (window.centralWidget().width(), window.centralWidget().height())
+    )
+    assert colours(image) > 20
+
+
+def test_the_report_draws_in_the_windows_colours():
+    from prototyper.core.evaluation import html_report
+    from prototyper.qt import theme
+
+    assert html_report.MODE_COLORS == theme.COLORS
+    for name in ("POSITIVE_COLOR", "NEGATIVE_COLOR", "VALUE_COLOR", "COST_COLOR", "BEST_COLOR"):
+        assert getattr(html_report, name) == getattr(theme, name)
