@@ -6,6 +6,10 @@ The file fetches nothing: no external style, script, font or image, and a
 Content-Security-Policy that forbids any load. Every string from a preset is escaped (a
 received preset may be hostile). The command line and the window both write it from here, so
 the same preset gives the same bytes.
+
+It is one module of about 650 lines because it is one document: the page's sections, its three
+SVG plots and its style are read top to bottom as the reader sees them; the SVG primitives live
+in core/svg.py.
 """
 
 from __future__ import annotations
