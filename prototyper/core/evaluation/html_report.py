@@ -29,7 +29,7 @@ from ..preset.schema import ACTIVE_MODES, MODES, STAKEHOLDERS
 from ..svg import Chart, nice_ticks
 from . import value
 from .analysis import Analysis, single_threshold_mode
-from .report import NOT_MODELLED, summary
+from .report import NOT_MODELLED, organization_text, summary
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -451,17 +451,7 @@ def _goal_layers(doc: dict[str, Any], cur: str) -> str:
         ],
         [
             "organization",
-            _e(
-                ", ".join(
-                    f"{who}: "
-                    + (
-                        f"{money(org[who]['value_added_per_day'], cur)}/day added"
-                        if org[who]["modelled"]
-                        else NOT_MODELLED
-                    )
-                    for who in ("business", "operator")
-                )
-            ),
+            _e(organization_text(org, cur, ": ")),
         ],
         [
             "user",

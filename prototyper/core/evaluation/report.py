@@ -22,6 +22,22 @@ PART_LABELS = {
 }
 NOT_MODELLED = "not modelled"
 
+
+def organization_text(org: dict[str, Any], cur: str, sep: str = " ") -> str:
+    """The organization layer in one line, from :func:`summary`'s ``organization``: each
+    stakeholder's value added a day, or "not modelled" ("business not modelled, operator
+    -$40.9k/day added")."""
+    return ", ".join(
+        f"{who}{sep}"
+        + (
+            f"{money(org[who]['value_added_per_day'], cur)}/day added"
+            if org[who]["modelled"]
+            else NOT_MODELLED
+        )
+        for who in ("business", "operator")
+    )
+
+
 _BUSINESS, _OPERATOR = STAKEHOLDERS.index("business"), STAKEHOLDERS.index("operator")
 
 
@@ -296,16 +312,7 @@ def text_summary(e: Evaluation, scores: ScoreModel | None = None) -> str:
         f"(value of correct {money(system['value_of_correct_per_day'], cur)}, cost of wrong "
         f"{money(system['cost_of_wrong_per_day'], cur)}); total incl. harm that happens "
         f"anyway {money(system['total_value_incl_harm_anyway_per_day'], cur)}/day",
-        "  organization  "
-        + ", ".join(
-            f"{who} "
-            + (
-                f"{money(org[who]['value_added_per_day'], cur)}/day added"
-                if org[who]["modelled"]
-                else NOT_MODELLED
-            )
-            for who in ("business", "operator")
-        ),
+        "  organization  " + organization_text(org, cur),
         f"  user          {user['harms_avoided_per_user_year']:.3g} harms avoided per user-year; "
         f"{rate_phrase(user['interruptions_per_user_day'], 'interruption')}; "
         f"{rate_phrase(user['false_alarms_per_user_day'], 'false alarm')}; "
