@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import qthrottled
 
 from ..core.preset.preset_io import PresetError, with_values
-from ..core.preset.schema import MODES, Band, Preset, SyntheticModel
+from ..core.preset.schema import MODES, SHOWN_MODES, Band, Preset, SyntheticModel
 from ..core.preset.structure import field_spec, hints, join, parse_path, to_data
 from .document import Analysis, Document
 from .forms.editors import (
@@ -63,7 +63,7 @@ from .forms.metadata import (
     union_tag,
 )
 from .forms.numbers import QtScaleSlider
-from .forms.sections import NEW_BAND_MODE, QtBandList, QtSection, QtUnionBox
+from .forms.sections import QtBandList, QtSection, QtUnionBox
 from .model_view import QtModelActions
 from .theme import mode_color
 
@@ -104,12 +104,15 @@ _UNSET = object()
 
 
 def split_lowest_band(bands: tuple[Band, ...]) -> tuple[tuple[Band, ...], int]:
-    """A new band of the quietest mode that does something halfway up the lowest band;
-    (new bands, index of the new one)."""
+    """A new band halfway up the lowest band, in the most forceful shown mode that neither
+    neighbour uses, so that it reads as a band of its own; (new bands, index of the new one)."""
     upper = bands[-2].threshold if len(bands) > 1 else 1.0
     threshold = float(f"{upper / 2:.3g}")
     index = len(bands) - 1
-    return bands[:index] + (Band(threshold, NEW_BAND_MODE),) + bands[index:], index
+    neighbours = {b.mode for b in bands[max(index - 1, 0) : index + 1]}
+    # the table always has more modes than a band has neighbours
+    mode = next(m for m in SHOWN_MODES + MODES if m not in neighbours)
+    return bands[:index] + (Band(threshold, mode),) + bands[index:], index
 
 
 def reindex_citations(

@@ -45,6 +45,7 @@ from ..core.preset.preset_io import (
 )
 from ..core.preset.schema import ModelSource, Preset, SklearnModel
 from ..core.preset.structure import get_path
+from .forms.metadata import change_label
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,12 @@ class Document(QObject):
         drag is one step of undo."""
         if get_path(self.preset, path) == value:
             return True
-        return self._change({path: value}, self.preset, f"Change {path}", path if merge else "")
+        return self._change(
+            {path: value},
+            self.preset,
+            f"Change {change_label(Preset, path)}",
+            path if merge else "",
+        )
 
     def set_preset(self, preset: Preset, text: str) -> bool:
         """Replace the whole preset as one undoable step (add a band, load a model...);

@@ -7,7 +7,6 @@ import logging
 import shutil
 import sys
 import tempfile
-import time
 import traceback
 from pathlib import Path
 
@@ -103,9 +102,6 @@ class MainWindow(QMainWindow):
             later = Path(path)
         self._selected_band = 0
         self._normal_font = QFont(QApplication.font())
-        self._change_started = 0.0
-        # Connected before the views are made, so it runs before they update.
-        self.document.changed.connect(self._on_change_started)
 
         self.design_panel = QtDesignPanel(self.document)
         self.goals = QtGoalsDashboard(self.document)
@@ -151,7 +147,6 @@ class MainWindow(QMainWindow):
         self.time_plots.simulateRequested.connect(self.simulate)
 
         self._update_title()
-        self._show_timing(self.document.analysis, 0.0)
         self.resize(1440, 900)
         if later is not None:
             QTimer.singleShot(0, lambda: self.open_file(later))
@@ -716,12 +711,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{scenario} — {self._display_name()}[*] — Prototyper")
         self.setWindowModified(self.document.dirty)
 
-    def _on_change_started(self, analysis: Analysis) -> None:
-        self._change_started = time.perf_counter() - analysis.seconds
-
     def _on_views_updated(self, analysis: Analysis) -> None:
         self._update_title()
-        self._show_timing(analysis, time.perf_counter() - self._change_started)
 
     def _show_recomputing(self, on: bool) -> None:
         """While a model loads in the background the figures shown are those of the state
@@ -729,16 +720,8 @@ class MainWindow(QMainWindow):
         self.goals.set_recomputing(on)
         for plot in (self.score_plot, self.value_plot, self.outcome_plot.plot, self.roc_plot):
             plot.getPlotItem().setOpacity(0.35 if on else 1.0)
-        if on:
-            self.recompute_label.setText("Recomputing…")
-        else:
-            self._show_timing(self.document.analysis, 0.0)
-
-    def _show_timing(self, analysis: Analysis, total: float) -> None:
-        self.recompute_label.setText(
-            f"Recomputed in {analysis.seconds * 1e3:.1f} ms"
-            + (f" (views {max(total - analysis.seconds, 0) * 1e3:.1f} ms)" if total else "")
-        )
+        # how long a change took is for the benchmarks (Analysis.seconds), not the status bar
+        self.recompute_label.setText("Recomputing…" if on else "")
 
 
 def _in_bundle_folder(path: Path) -> bool:

@@ -72,6 +72,7 @@ from ..core.preset.schema import (
 )
 from .dialogs import Dialogs
 from .document import Consent, Document
+from .forms.metadata import change_label
 from .workers import Worker
 
 Button = QMessageBox.StandardButton
@@ -291,7 +292,7 @@ class QtModelLoader(QObject):
         except PresetError as exc:
             self.document.report_error(str(exc.problems[0]))
             return False
-        return self.load_model(preset.model, f"Change {path}")
+        return self.load_model(preset.model, f"Change {change_label(type(preset), path)}")
 
     def load_model(self, model: ModelSource, text: str) -> bool:
         """Load ``model`` in the worker and make it the document's model as one undo step.

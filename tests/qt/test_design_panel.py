@@ -520,9 +520,21 @@ def test_split_lowest_band():
     new, index = split_lowest_band(bands)
     assert index == 2
     assert [b.threshold for b in new] == [0.95, 0.05, 0.025, 0.0]
-    assert new[2].mode == "annotate"
+    # the most forceful shown mode that neither neighbour (prompt above, none below) uses
+    assert new[2].mode == "organize"
     only, index = split_lowest_band((Band(0.0, "none"),))
     assert [b.threshold for b in only] == [0.5, 0.0] and index == 0
+    assert only[0].mode == "prompt"
+
+
+def test_a_new_band_never_copies_a_neighbours_mode():
+    for above in ("automate", "prompt", "organize", "annotate"):
+        for lowest in ("none", "annotate", "prompt"):
+            if above == lowest:
+                continue
+            new, index = split_lowest_band((Band(0.5, above), Band(0.0, lowest)))
+            assert new[index].mode not in (above, lowest)
+            assert new[index].mode != "automate"  # shown modes first
 
 
 def test_add_band(qtbot, panel, document):
@@ -531,7 +543,8 @@ def test_add_band(qtbot, panel, document):
     assert panel.bands.rows[:3] == kept  # the rows that stay keep their widgets
     bands = document.preset.experience.bands
     assert [b.threshold for b in bands] == [0.95, 0.05, 0.025, 0.0]
-    assert bands[2].mode == "annotate"
+    assert bands[2].mode == "organize"
+    assert bands[2].mode not in (bands[1].mode, bands[3].mode)
     assert document.undo_stack.undoText() == "Add band"
     assert panel.bands.count() == 4
     assert panel.control("experience.bands[2].threshold").value() == 0.025

@@ -30,7 +30,7 @@ from prototyper.qt.plots.distributions import QtScoreDistributions
 from prototyper.qt.plots.outcomes import QtOutcomeBreakdown
 from prototyper.qt.plots.roc import QtRoc, better_arrow, iso_value_gradient
 from prototyper.qt.plots.value_curve import QtValueCurve, thin
-from prototyper.qt.theme import mode_color
+from prototyper.qt.theme import mode_color, on_white
 
 TOP = "experience.bands[0].threshold"
 MIDDLE = "experience.bands[1].threshold"
@@ -280,6 +280,37 @@ def drag(line: pg.InfiniteLine, qtbot, *scores: float) -> None:
         qtbot.wait(20)  # let the throttle fire now and then
     line.moving = False
     line.sigPositionChangeFinished.emit(line)
+
+
+def test_a_band_takes_its_new_modes_colour_at_once(qtbot, qapp, document):
+    view = QtScoreDistributions(document)
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    region = view.band_regions.items[0]
+
+    def shown_fill() -> str:
+        """The colour the window last painted inside the top band, away from curves and
+        labels (the screen grab reads what was painted, unlike grab(), which paints anew)."""
+        for _ in range(20):  # every pending repaint, of the view's range too, done
+            qapp.processEvents()
+        left, right = region.getRegion()
+        box = view.plot_item.getViewBox()
+        low, high = box.viewRange()[1]
+        scene = box.mapViewToScene(QPointF(left + 0.3 * (right - left), low + 0.6 * (high - low)))
+        at = view.mapFromScene(scene)
+        screen = QApplication.primaryScreen().grabWindow(view.winId()).toImage()
+        return QColor(screen.pixel(at.x(), at.y())).name()
+
+    bands = document.preset.experience.bands
+    old = bands[0].mode
+    assert shown_fill() == on_white(mode_color(old), 34).name()
+    used = {mode_color(b.mode) for b in bands}
+    new = next(m for m in MODES if mode_color(m) not in used)
+    assert document.set_value("experience.bands[0].mode", new)
+    assert region.brush.color().name() == on_white(mode_color(new), 34).name()
+    assert shown_fill() == on_white(mode_color(new), 34).name()  # painted, not just set
 
 
 def test_drag_sets_the_threshold_in_one_undo_step(views, qtbot, document):

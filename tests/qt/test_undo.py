@@ -108,3 +108,14 @@ def test_undo_to_a_model_that_no_longer_loads_is_told(qapp, tmp_path, fresh_mode
     assert doc.preset == shown  # what is shown stays whole
     doc.undo_stack.undo()  # back to the described model: needs no file
     assert doc.preset == base
+
+
+def test_undo_names_read_as_the_design_panel_labels(document):
+    assert document.set_value("experience.bands[1].threshold", 0.01)
+    assert document.undo_stack.undoText() == "Change band 2 threshold"
+    assert document.set_value("experience.modes.annotate.daily_cap", 7)
+    assert document.undo_stack.undoText() == "Change Annotate: daily cap"
+    assert document.set_value("experience.modes.prompt.forcefulness", 0.3)
+    text = document.undo_stack.undoText()
+    assert text == "Change Prompt: forcefulness"
+    assert "." not in text and "_" not in text

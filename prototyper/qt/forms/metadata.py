@@ -14,7 +14,8 @@ from typing import Any
 
 from ...core.model.scores import auc_of
 from ...core.model.scores import separation as binormal_separation
-from ...core.preset.structure import hints
+from ...core.preset.modes import keys as mode_keys
+from ...core.preset.structure import Problems, field_spec, hints, parse_path
 
 INT_LIMIT = 2**31 - 1  # what a QSpinBox can hold
 FLOAT_LIMIT = 1e12  # finite fallback bound for floats without one in the metadata
@@ -78,6 +79,49 @@ def label_text(md: dict, name: str, with_unit: bool = True) -> str:
     title = md.get("title") or name.replace("_", " ").capitalize()
     unit = md.get("unit")
     return f"{title} ({unit})" if unit and with_unit else title
+
+
+def _lower_first(text: str) -> str:
+    # "Daily cap" -> "daily cap", but a name like "AUC" keeps its capitals
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def change_label(root: type, path: str) -> str:
+    """What a designer reads for a field in the undo history, from the labels the design panel
+    shows: 'experience.modes.annotate.daily_cap' -> 'Annotate: daily cap',
+    'experience.bands[1].threshold' -> 'band 2 threshold'. The path itself if it names no
+    field of ``root``."""
+    try:
+        keys = parse_path(path)
+        # (label, names one of several: a list item or a mode) for each step below root
+        labels: list[tuple[str, bool]] = []
+        prefix = ""
+        for key in keys:
+            if isinstance(key, int):
+                prefix += f"[{key}]"
+                _, tp = field_spec(root, prefix)
+                if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+                    labels[-1] = (f"{tp.__name__.replace('_', ' ').lower()} {key + 1}", True)
+                else:
+                    labels[-1] = (f"{labels[-1][0]} {key + 1}", False)
+                continue
+            prefix = f"{prefix}.{key}" if prefix else key
+            md, _ = field_spec(root, prefix)
+            labels.append((label_text(md, key, with_unit=False), key in mode_keys()))
+    except Problems:
+        return path
+    below_top = labels[1:]
+    if len(below_top) < 2:
+        return labels[-1][0]
+    # the nearest band, payoff or mode the field belongs to, else its nearest section
+    owner = max((i for i, (_, named) in enumerate(below_top[:-1]) if named), default=None)
+    if owner is None:
+        owner = len(below_top) - 2
+    name, is_item = below_top[owner]
+    rest = " ".join(_lower_first(text) for text, _ in below_top[owner + 1 :])
+    return f"{name} {rest}" if is_item and name[:1].islower() else f"{name}: {rest}"
 
 
 def _html(text: str) -> str:

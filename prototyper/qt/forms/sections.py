@@ -15,11 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.preset.schema import ACTIVE_MODES, Band
+from ...core.preset.schema import Band
 from ..theme import mode_color
 from .groups import EditorFactory, QtItemList
-
-NEW_BAND_MODE = ACTIVE_MODES[-1]  # a new band starts in the quietest mode that does something
 
 
 class QtSection(QWidget):
@@ -191,7 +189,9 @@ class QtBandList(QtItemList):
         self.title.setWordWrap(True)
         self.title.setEnabled(False)
         self.add.setText("+ Add band")
-        self.add.setToolTip(f"Split the lowest band: a new {NEW_BAND_MODE!r} band halfway up it")
+        self.add.setToolTip(
+            "Split the lowest band: a new band halfway up it, in a mode unlike its neighbours'"
+        )
         self._selected = -1
 
     def make_row(self, index: int) -> QWidget:

@@ -173,6 +173,7 @@ class QtScoreDistributions(pg.PlotWidget):
             if getattr(region, "_mode_color", None) != color:
                 region._mode_color = color
                 region.setBrush(on_white(color, 34))  # at the back
+                region.update()  # setBrush alone does not repaint: the old colour would stay
             if region.getRegion() != (left, right):
                 region.setRegion((left, right))
             wide = right - left > 0.07 * (hi - lo)
