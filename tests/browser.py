@@ -152,7 +152,7 @@ def visit(page: Path, profile: Path, size: tuple[int, int] = (1280, 2000)) -> Pa
         try:
             pipe.send("Browser.close")
         except (RuntimeError, TimeoutError):
-            pass
+            pass  # the browser may be gone already; the process is ended below either way
     finally:
         try:
             proc.wait(timeout=10)

@@ -74,6 +74,17 @@ def document(qapp):
 
 
 @pytest.fixture
+def panel(qtbot, document):
+    """The design panel on :func:`document`, tall enough for its sections."""
+    from prototyper.qt.design_panel import QtDesignPanel
+
+    widget = QtDesignPanel(document)
+    qtbot.addWidget(widget)
+    widget.resize(380, 900)
+    return widget
+
+
+@pytest.fixture
 def preset_copy(tmp_path) -> Path:
     """The safe-browsing preset copied to a file the test may change."""
     path = tmp_path / "mine.yaml"

@@ -49,14 +49,6 @@ MODE = "experience.bands[1].mode"
 AMOUNT = "payoffs.positive_missed[0].amount"
 
 
-@pytest.fixture
-def panel(qtbot, document) -> QtDesignPanel:
-    widget = QtDesignPanel(document)
-    qtbot.addWidget(widget)
-    widget.resize(380, 900)
-    return widget
-
-
 def shown(editor) -> object:
     """What an editor shows, as a model value."""
     if isinstance(

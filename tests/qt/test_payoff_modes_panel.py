@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from prototyper.core.preset.preset_io import load_preset, save_preset
-from prototyper.qt.design_panel import QtDesignPanel
 
 # Safe browsing: a wrong block (automate) costs the user more than a heeded false warning.
 BLOCKED = "payoffs.negative_acted[0]"
 SITE_OWNER = "payoffs.negative_acted[2]"
-
-
-@pytest.fixture
-def panel(qtbot, document) -> QtDesignPanel:
-    widget = QtDesignPanel(document)
-    qtbot.addWidget(widget)
-    widget.resize(380, 900)
-    return widget
 
 
 def type_into(qtbot, line, text: str) -> None:
