@@ -438,6 +438,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .core.evaluation.analysis import analyse
+    from .core.evaluation.compare import MAX_VARIANTS
     from .core.evaluation.html_report import Design, build_report
     from .core.preset.preset_io import writable_target, write_atomic
 
@@ -445,6 +446,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         writable_target(args.output)
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror}") from None
+    if len(args.compare) >= MAX_VARIANTS:  # the side-by-side table has room for four
+        raise UsageError(f"--compare: at most {MAX_VARIANTS - 1} more designs")
     designs = []
     for i, name in enumerate([args.file, *args.compare]):
         with open_preset(name, args.set if i == 0 else ()) as doc:
@@ -455,6 +458,39 @@ def cmd_report(args: argparse.Namespace) -> int:
     except OSError as exc:  # a folder that cannot be written, a full disk...
         raise UsageError(f"{args.output}: cannot write: {exc.strerror}") from None
     say(f"wrote {args.output}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .core.evaluation.compare import (
+        MAX_VARIANTS,
+        Variant,
+        compare,
+        csv_rows,
+        text_table,
+        unique_names,
+    )
+
+    if len(args.files) > MAX_VARIANTS:
+        raise UsageError(f"compare takes at most {MAX_VARIANTS} designs, got {len(args.files)}")
+    if not 1 <= args.reference <= len(args.files):
+        raise UsageError(f"--reference: expected 1 to {len(args.files)}, got {args.reference}")
+    opened = []
+    for name in args.files:
+        with open_preset(name) as doc:
+            loaded = real_model(doc, args)
+            opened.append((Path(doc.shown).name, doc.preset, loaded, doc.base_dir))
+    names = unique_names([n for n, *_ in opened])
+    variants = [Variant(n, p, s, d) for n, (_, p, s, d) in zip(names, opened, strict=True)]
+    result = compare(variants, args.reference - 1)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    elif args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        for row in csv_rows(result):
+            writer.writerow([printable(cell) for cell in row])
+    else:
+        say(text_table(result))
     return 0
 
 
@@ -636,6 +672,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the file")
     add_trust_options(p)
     p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("compare", help="up to four designs side by side, with differences")
+    p.add_argument("files", nargs="+", metavar="FILE", help="preset files or bundled names")
+    p.add_argument(
+        "--reference",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the design the others are compared with, by position (default 1, the first)",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print a JSON document")
+    out.add_argument("--csv", action="store_true", help="print CSV, one row per figure")
+    add_trust_options(p)
+    p.set_defaults(run=cmd_compare)
 
     p = sub.add_parser("models", help="the bundled scenario models")
     models = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)

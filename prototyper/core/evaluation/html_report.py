@@ -15,7 +15,7 @@ in core/svg.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -25,10 +25,11 @@ import numpy as np
 from ..format import auc_text, duration, format_probability, money, percent, rate_phrase
 from ..model.scores import LOGIT_CEILING, LOGIT_FLOOR
 from ..preset import modes
-from ..preset.schema import ACTIVE_MODES, MODES, STAKEHOLDERS
+from ..preset.schema import ACTIVE_MODES, MODES
 from ..svg import Chart, nice_ticks
 from . import value
 from .analysis import Analysis, single_threshold_mode
+from .compare import LAYER_TITLES, Variant, compare, unique_names
 from .report import NOT_MODELLED, organization_text, summary
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -96,13 +97,6 @@ def _logit(p: float) -> float:
 
 def _expit(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
-
-
-def _signed(x: float | None, currency: str) -> str:
-    """A difference, with its sign: '+$1.2M', '-$3k', '$0.00'."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return ("+" if x > 0 else "") + money(x, currency)
 
 
 def _money(x: float | None, currency: str) -> str:
@@ -544,81 +538,40 @@ def _design_section(d: Design, index: int) -> str:
     return "".join(parts)
 
 
-# The compared figures: a label and how to read it from a summary.
-_COMPARED: tuple[tuple[str, Callable[[dict[str, Any]], float | None], str], ...] = (
-    ("value added per day", lambda d: d["layers"]["system"]["value_added_per_day"], "money"),
-    (
-        "value of correct per day",
-        lambda d: d["layers"]["system"]["value_of_correct_per_day"],
-        "money",
-    ),
-    ("cost of wrong per day", lambda d: d["layers"]["system"]["cost_of_wrong_per_day"], "cost"),
-    (
-        "total incl. harm anyway per day",
-        lambda d: d["layers"]["system"]["total_value_incl_harm_anyway_per_day"],
-        "money",
-    ),
-    *(
-        (
-            f"added to the {who} per day",
-            lambda d, who=who: d["value_added"]["by_stakeholder"][who]["per_population_day"],
-            "money",
-        )
-        for who in STAKEHOLDERS
-    ),
-    (
-        "interruptions per user-day",
-        lambda d: d["layers"]["user"]["interruptions_per_user_day"],
-        "n",
-    ),
-    ("false alarms per user-day", lambda d: d["layers"]["user"]["false_alarms_per_user_day"], "n"),
-    (
-        "minutes of attention per user-day",
-        lambda d: d["layers"]["user"]["minutes_lost_per_user_day"],
-        "n",
-    ),
-    ("ROC AUC", lambda d: d["layers"]["model"]["auc"], "auc"),
-)
-
-
-def _plain(x: float | None, kind: str, cur: str, signed: bool = False) -> str:
-    if x is None or not math.isfinite(x):
-        return NOT_MODELLED if kind == "money" else "n/a"
-    if kind in ("money", "cost"):
-        return _signed(x, cur) if signed else money(x, cur)
-    if kind == "auc":
-        return f"{x:+.4f}" if signed else auc_text(x)
-    return f"{x:+.3g}" if signed else f"{x:.3g}"
-
-
 def _comparison(designs: Sequence[Design]) -> str:
-    docs = [summary(d.analysis.evaluation, d.analysis.scores) for d in designs]
-    cur = designs[0].analysis.preset.payoffs.currency
-    same = all(d.analysis.preset.payoffs.currency == cur for d in designs)
-    header = ["figure"]
+    """The comparison table of ``prototyper compare``: the same rows, each design's figure
+    and its difference from the first."""
+    names = unique_names([d.name or d.analysis.preset.scenario.name for d in designs])
+    variants = [
+        Variant(n, d.analysis.preset, d.analysis.scores)
+        for n, d in zip(names, designs, strict=True)
+    ]
+    c = compare(variants)
+    header = ["figure", "unit"]
     for i, d in enumerate(designs):
         label = _e(d.analysis.preset.scenario.name) + (
             f"<br><span class=muted>{_e(d.name)}</span>" if d.name else ""
         )
         header.append(label)
-        if i:
+        if i != c.reference:
             header.append("difference from the first")
     rows = []
-    for label, read, kind in _COMPARED:
-        first = read(docs[0])
-        row = [_e(label)]
-        for i, doc in enumerate(docs):
-            v = read(doc)
-            row.append(_e(_plain(v, kind, doc["scenario"]["currency"])))
-            if i:
-                diff = None if v is None or first is None or not same else v - first
-                cell = _e(_plain(diff, kind, cur, signed=True)) if diff is not None else "n/a"
-                css = _css_class(diff, kind == "cost") if kind in ("money", "cost") else ""
-                row.append(f"<td{css or ' class=num'}>{cell}</td>")
+    layer = ""
+    for r in c.rows:
+        if r.layer != layer:
+            layer = r.layer
+            rows.append([f"<td><b>{_e(LAYER_TITLES[layer])}</b></td>"] + [""] * (len(header) - 1))
+        row = [_e(f"  {r.label}"), f"<td class=muted>{_e(r.unit)}</td>"]
+        for i in range(len(designs)):
+            row.append(_e(c.value_text(r, i)))
+            if i != c.reference:
+                diff = r.differences[i]
+                css = _css_class(diff, r.better == "lower") if r.better else ""
+                row.append(f"<td{css or ' class=num'}>{_e(c.difference_text(r, i))}</td>")
         rows.append(row)
-    note = "" if same else "<p>The designs use different currencies: no differences shown.</p>"
-    table = _table(header, rows)
-    return f'<h2>Side by side</h2><div class="wide">{table}</div>{note}'
+    notes = "".join(f"<p>{_e(n[0].upper() + n[1:])}.</p>" for n in c.notes)
+    table = _table(header, rows, 2).replace("<td>  ", "<td>&nbsp;&nbsp;&nbsp;")
+    return f'<h2>Side by side</h2><div class="wide">{table}</div>{notes}'
 
 
 def build_report(designs: Sequence[Design]) -> str:
