@@ -158,6 +158,17 @@ def _spec(
     return (key, layer, label, unit, kind, better, read)
 
 
+def _at(*path: str) -> Read:
+    """Read the figure at ``path`` in the document."""
+
+    def read(d: dict[str, Any]) -> float | None:
+        for key in path:
+            d = d[key]
+        return d  # type: ignore[return-value]
+
+    return read
+
+
 def _year(x: float | None) -> float | None:
     return None if x is None else x * 365
 
@@ -212,7 +223,7 @@ def _money_specs(currency: str) -> list[tuple[str, str, str, str, str, str, Read
                 day,
                 MONEY,
                 "higher",
-                lambda d, who=who: d["value_added"]["by_stakeholder"][who]["per_population_day"],
+                _at("value_added", "by_stakeholder", who, "per_population_day"),
             )
         )
     return specs
@@ -397,7 +408,7 @@ def _leading_specs(
                     "%",
                     SHARE,
                     "",
-                    lambda d, m=m: d["layers"]["leading_indicators"]["demoted_share"][m],
+                    _at("layers", "leading_indicators", "demoted_share", m),
                 )
             )
     return specs
