@@ -33,6 +33,7 @@ from ..core.model.trust_check import ConsentNeeded
 from ..core.preset import recovery
 from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
 from ..core.preset.schema import MODES, Preset
+from .compare_view import QtCompareView
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self.simulation = SimulationController(self.document, parent=self)  # over time
         self.time_plots = QtTimePlots(self.simulation)
         self.simulation_status = QtSimulationStatus(self.simulation)
+        self.compare_view = QtCompareView(self.document, self)  # pinned designs side by side
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
         self.recompute_label = QLabel()
@@ -174,6 +176,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(documentMode=True)  # the static view, and the simulation's
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
+        self.tabs.addTab(self.compare_view, "Compare")
         column.addWidget(self.tabs, stretch=1)
         self.setCentralWidget(central)
 
@@ -214,6 +217,15 @@ class MainWindow(QMainWindow):
         self._action(menu, "Previous Preset", lambda: self.step_preset(-1), "PgUp")
         self._action(menu, "Next Mode of Selected Band", lambda: self.step_mode(1), "Ctrl+]")
         self._action(menu, "Previous Mode of Selected Band", lambda: self.step_mode(-1), "Ctrl+[")
+
+        menu = self.menuBar().addMenu("&Compare")
+        pin = self._action(menu, "&Pin Design", self.pin_design, "Ctrl+Shift+P")
+        pin.setToolTip("Pin the design as it is now (a snapshot) to compare it with others")
+        pin_menu = menu.addMenu("Pin P&reset")
+        for path in assets.bundled_presets():
+            name = path.stem.replace("_", " ").title()
+            self._action(pin_menu, name, lambda p=path: self.pin_file(p))
+        self._action(menu, "Pin &File…", self.pin_file)
 
         menu = self.menuBar().addMenu("&Simulate")
         self.simulate_action = self._action(menu, "&Simulate Over Time", self.simulate, "Ctrl+R")
@@ -403,6 +415,7 @@ class MainWindow(QMainWindow):
             self.clear_recovery()
             self.model_loader.shutdown()
             self.simulation.shutdown()
+            self.compare_view.shutdown()
             event.accept()
         else:
             event.ignore()
@@ -691,6 +704,19 @@ class MainWindow(QMainWindow):
         self.design_panel.commit_pending()  # text still being typed is part of the design
         self.tabs.setCurrentWidget(self.time_plots)
         self.simulation.start()
+
+    # --- comparing designs -----------------------------------------------------------------
+
+    def pin_design(self) -> None:
+        """Pin the design as it is now and show the Compare view."""
+        self.design_panel.commit_pending()  # text still being typed is part of the design
+        if self.compare_view.pin_design() is not None:
+            self.tabs.setCurrentWidget(self.compare_view)
+
+    def pin_file(self, path: Path | None = None) -> None:
+        """Pin a preset file (a bundled preset's, or one chosen) and show the Compare view."""
+        if self.compare_view.pin_file(path):
+            self.tabs.setCurrentWidget(self.compare_view)
 
     # --- title and timing ------------------------------------------------------------------
 
