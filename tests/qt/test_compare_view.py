@@ -1,0 +1,136 @@
+"""The Compare view: pins are snapshots; the table shows what `prototyper compare` prints."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from prototyper import assets, cli
+from prototyper.core.format import money
+from prototyper.core.preset.preset_io import save_preset
+from tests.core.small_preset import SMALL
+
+THRESHOLD = "experience.bands[1].threshold"
+
+
+def compare_json(capsys, *files):
+    code = cli.main(["compare", *map(str, files), "--json"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    return json.loads(out)
+
+
+def pinned(window, name):
+    return window.compare_view.pin_design(name)
+
+
+@pytest.fixture
+def two_pins(make_window, preset_copy):
+    window = make_window(preset_copy)
+    pinned(window, "as shipped")
+    window.document.set_value(THRESHOLD, 0.2)
+    pinned(window, "prompt from 0.2")
+    return window
+
+
+def test_the_window_shows_the_numbers_of_prototyper_compare(two_pins, tmp_path, capsys):
+    view = two_pins.compare_view
+    files = []
+    for pin in view.pins:  # the two pinned designs, saved as files
+        path = tmp_path / f"{pin.name}.yaml"
+        save_preset(pin.analysis.preset, path)
+        files.append(path)
+    expected = compare_json(capsys, *files)
+    shown = view.comparison.to_dict()
+    assert [r["key"] for r in shown["rows"]] == [r["key"] for r in expected["rows"]]
+    assert shown["rows"] == expected["rows"]  # the same figures, to the last bit
+    cells = view.cell_texts()
+    added = next(r for r in expected["rows"] if r["key"] == "system.value_added")
+    assert cells["value added vs. feature off"][:2] == [money(v) for v in added["values"]]
+    assert cells["value added vs. feature off"][2].startswith("+$")  # 0.2 adds more
+
+
+def test_a_pin_is_a_snapshot(two_pins):
+    view = two_pins.compare_view
+    before = view.comparison.row("system.value_added").values
+    two_pins.document.set_value(THRESHOLD, 0.5)  # the window's design moves on...
+    assert view.comparison.row("system.value_added").values == before  # ...the pins do not
+    assert "snapshot" in view.pin_list.item(0).toolTip()
+    # the document's new state is what the next pin shows
+    pin = pinned(two_pins, "prompt from 0.5")
+    now = two_pins.document.analysis.evaluation.added_per_population_day
+    assert view.comparison.row("system.value_added").values[2] == pytest.approx(now)
+    assert view.table.horizontalHeaderItem(5).text() == pin.name == "prompt from 0.5"
+
+
+def test_the_reference_combo_changes_the_differences(two_pins):
+    view = two_pins.compare_view
+    row = view.comparison.row("system.value_added")
+    assert row.differences[0] is None and row.differences[1] > 0
+    view.reference.setCurrentIndex(1)  # the widget...
+    flipped = view.comparison.row("system.value_added")  # ...changes the numbers
+    assert view.comparison.reference == 1
+    assert flipped.differences[0] == pytest.approx(-row.differences[1])
+    assert view.table.horizontalHeaderItem(4).text() == "prompt from 0.2\n(reference)"
+    assert view.table.horizontalHeaderItem(3).text() == "as shipped\nminus prompt from 0.2"
+    assert view.cell_texts()["value added vs. feature off"][1].startswith("-$")
+
+
+def test_renaming_and_removing_pins(two_pins):
+    view = two_pins.compare_view
+    view.pin_list.item(1).setText("lower warning")  # as a double-click edit does
+    assert [p.name for p in view.pins] == ["as shipped", "lower warning"]
+    assert view.comparison.names == ("as shipped", "lower warning")
+    assert view.reference.itemText(1) == "lower warning"
+    view.pin_list.item(1).setText("as shipped")  # a name taken: the old one stays
+    assert view.pins[1].name == "lower warning"
+    view.pin_list.setCurrentRow(0)
+    view.remove_button.click()
+    assert [p.name for p in view.pins] == ["lower warning"]
+    assert view.comparison.names == ("lower warning",) and view.reference.count() == 1
+
+
+def test_pin_a_bundled_preset_and_a_file_in_the_background(make_window, tmp_path, qtbot):
+    window = make_window()
+    other = tmp_path / "small.yaml"
+    other.write_text(SMALL, encoding="utf-8")
+    window.pin_file(assets.preset_path("fall_detection"))
+    qtbot.waitUntil(lambda: len(window.compare_view.pins) == 1, timeout=30_000)
+    window.chosen.append(other)  # the file dialog's answer
+    window.pin_file()
+    qtbot.waitUntil(lambda: len(window.compare_view.pins) == 2, timeout=30_000)
+    view = window.compare_view
+    assert [p.name for p in view.pins] == ["fall_detection.yaml", "small.yaml"]
+    assert window.tabs.currentWidget() is view
+    assert [c.name() for c in view.curves.curves] == ["fall_detection.yaml", "small.yaml"]
+    assert view.status.text().startswith("Scenarios differ: ")  # two scenarios
+
+
+def test_a_bad_file_is_one_line_and_pins_nothing(make_window, tmp_path, qtbot):
+    window = make_window()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("auc: 0.8", "auc: 1.4"), encoding="utf-8")
+    window.pin_file(bad)
+    qtbot.waitUntil(lambda: bool(window.told), timeout=30_000)
+    assert window.told == [f"{bad}:7: model.auc: must be in (0.5, 1), got 1.4"]
+    assert window.compare_view.pins == []
+
+
+def test_at_most_four_pins(make_window):
+    window = make_window()
+    view = window.compare_view
+    for k in range(4):
+        window.document.set_value(THRESHOLD, 0.1 + 0.1 * k)
+        window.pin_design()
+    assert [p.name for p in view.pins] == [
+        "Safe browsing",
+        "Safe browsing (2)",
+        "Safe browsing (3)",
+        "Safe browsing (4)",
+    ]
+    assert view.pin_design() is None
+    assert window.told == ["At most 4 designs are compared: remove a pin first."]
+    assert len(view.pins) == 4 and len(view.curves.curves) == 4
+    header = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
+    assert len(header) == 2 + 4 + 3  # figure, unit, four values, three differences
