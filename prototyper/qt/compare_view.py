@@ -104,7 +104,13 @@ class QtCompareCurves(pg.PlotWidget):
         self._money_axis.setWidth(LEFT_AXIS_WIDTH)
         self.legend = self.plot_item.addLegend(offset=(8, 8), labelTextColor="#303030")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
-        self.off_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(AXIS_COLOR, width=1))
+        self.off_line = pg.InfiniteLine(
+            pos=0.0,
+            angle=0,
+            pen=pg.mkPen(AXIS_COLOR, width=1),
+            label="feature off",
+            labelOpts={"position": 0.98, "color": "#757575", "anchors": [(1, 1), (1, 1)]},
+        )
         self.plot_item.addItem(self.off_line, ignoreBounds=True)
         self.curves: list[pg.PlotDataItem] = []  # the top band's, one per pin
 

@@ -41,10 +41,41 @@ def render_all(out_dir: Path) -> list[Path]:
     return written
 
 
+def render_compare(out_dir: Path) -> Path:
+    """The Compare view with three pins: the safe-browsing design as shipped, the same with
+    the warning from 0.2, and the real-model preset (design panel hidden, as in a workshop
+    that compares)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    install_gc_guard()
+    scratch = Path(tempfile.mkdtemp(prefix="prototyper-shots-"))
+    settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(
+        assets.preset_path("safe_browsing"), settings=settings, recovery_dir=scratch / "recovery"
+    )
+    window.resize(*SIZE)
+    window.show()
+    view = window.compare_view
+    view.pin_design("as shipped")
+    window.document.set_value("experience.bands[1].threshold", 0.2)
+    view.pin_design("warning from 0.2")
+    window.pin_file(assets.preset_path("safe_browsing_model"))
+    view.wait()
+    window.design_dock.hide()
+    for _ in range(10):
+        app.processEvents()
+    target = out_dir / "compare.png"
+    window.grab().save(str(target))
+    window.document.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    return target
+
+
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
-    for path in render_all(out):
+    for path in [*render_all(out), render_compare(out)]:
         print(path)
     return 0
 
