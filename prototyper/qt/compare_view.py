@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.bundle import is_bundle, load_bundle
 from ..core.evaluation.analysis import Analysis
 from ..core.evaluation.compare import (
     LAYER_TITLES,
@@ -42,8 +43,10 @@ from ..core.evaluation.compare import (
     unique_names,
 )
 from ..core.format import money
+from ..core.model.scores import ScoreModel
 from ..core.model.trust_check import ConsentNeeded
 from ..core.preset.preset_io import PresetError
+from ..core.preset.schema import SyntheticModel
 from .dialogs import Dialogs
 from .document import Document, analyse, read_preset
 from .plots.axes import MoneyAxis, ProbabilityAxis
@@ -79,11 +82,9 @@ class Pin:
         return f"{self.name}: {self.source}, pinned at {self.pinned_at}.\n{SNAPSHOT_NOTE}"
 
 
-def _real_scores(a: Analysis):
+def _real_scores(a: Analysis) -> ScoreModel | None:
     """The scores ``evaluate`` is given for this preset: a real model's, None for a model
-    described by a base rate and an ROC AUC (the same numbers either way, as on the CLI)."""
-    from ..core.preset.schema import SyntheticModel
-
+    described by a base rate and an ROC AUC (as the command line does)."""
     return None if isinstance(a.preset.model, SyntheticModel) else a.scores
 
 
@@ -249,7 +250,7 @@ class QtCompareView(QWidget):
         if path is None:
             start = self._document.path.parent if self._document.path else Path.home()
             path = self._dialogs.choose_open(
-                "Pin File", start, "Presets (*.yaml *.yml);;All files (*)"
+                "Pin File", start, "Presets and bundles (*.yaml *.yml *.zip);;All files (*)"
             )
             if path is None:
                 return False
@@ -258,6 +259,10 @@ class QtCompareView(QWidget):
         consent, cache = document.consent, document.model_cache
 
         def work(run: Run) -> tuple[Path, Analysis]:
+            if is_bundle(path):
+                # The analysis holds the scores it needs: the unpacked folder can go at once.
+                with load_bundle(path) as bundle:
+                    return path, analyse(bundle.preset, bundle.directory, consent, cache)
             preset, _ = read_preset(path)
             return path, analyse(preset, path.resolve().parent, consent, cache)
 

@@ -134,3 +134,20 @@ def test_at_most_four_pins(make_window):
     assert len(view.pins) == 4 and len(view.curves.curves) == 4
     header = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
     assert len(header) == 2 + 4 + 3  # figure, unit, four values, three differences
+
+
+def test_a_real_model_and_a_bundle_pin_with_the_numbers_of_the_command_line(
+    make_window, tmp_path, qtbot, capsys
+):
+    bundle = tmp_path / "shared.zip"
+    assert cli.main(["pack", "fall_detection", "-o", str(bundle)]) == 0
+    capsys.readouterr()
+    window = make_window()
+    pins = window.compare_view.pins
+    for n, path in enumerate((assets.preset_path("safe_browsing_model"), bundle)):
+        window.pin_file(path)
+        qtbot.waitUntil(lambda n=n: len(pins) == n + 1 or bool(window.told), timeout=30_000)
+    assert window.told == []
+    assert [p.name for p in pins] == ["safe_browsing_model.yaml", "shared.zip"]
+    expected = compare_json(capsys, "safe_browsing_model", bundle)
+    assert window.compare_view.comparison.to_dict()["rows"] == expected["rows"]
