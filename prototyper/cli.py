@@ -479,7 +479,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for name in args.files:
         with open_preset(name) as doc:
             loaded = real_model(doc, args)
-            opened.append((Path(doc.shown).name, doc.preset, loaded, doc.base_dir))
+            label = Path(name).name if Path(name).suffix.lower() == ".zip" else Path(doc.shown).name
+            opened.append((label, doc.preset, loaded, doc.base_dir))
     names = unique_names([n for n, *_ in opened])
     variants = [Variant(n, p, s, d) for n, (_, p, s, d) in zip(names, opened, strict=True)]
     result = compare(variants, args.reference - 1)

@@ -128,3 +128,14 @@ def test_report_compare_uses_the_same_rows(capsys, two_files, tmp_path):
         assert row["label"] in html, row["label"]
     code, _, err = run(capsys, "report", a, "--compare", b, b, b, b, "-o", out)
     assert (code, err) == (2, "prototyper: --compare: at most 3 more designs\n")
+
+
+def test_a_bundle_is_named_after_its_archive(capsys, tmp_path):
+    bundle = tmp_path / "shared.zip"
+    assert run(capsys, "pack", "fall_detection", "-o", bundle)[0] == 0
+    code, out, err = run(capsys, "compare", "fall_detection", bundle, "--json")
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    assert [v["name"] for v in doc["variants"]] == ["fall_detection.yaml", "shared.zip"]
+    value_added = next(r for r in doc["rows"] if r["key"] == "system.value_added")
+    assert value_added["differences"] == [None, 0.0]  # the same design, packed
