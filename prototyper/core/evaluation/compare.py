@@ -150,11 +150,10 @@ def difference_text(row: Row, d: float | None, currency: str) -> str:
 # --- the rows, from evaluate's document ---------------------------------------------------
 
 Read = Callable[[dict[str, Any]], float | None]
+Spec = tuple[str, str, str, str, str, str, Read]  # key, layer, label, unit, kind, better, read
 
 
-def _spec(
-    key: str, layer: str, label: str, unit: str, kind: str, better: str, read: Read
-) -> tuple[str, str, str, str, str, str, Read]:
+def _spec(key: str, layer: str, label: str, unit: str, kind: str, better: str, read: Read) -> Spec:
     return (key, layer, label, unit, kind, better, read)
 
 
@@ -173,7 +172,7 @@ def _year(x: float | None) -> float | None:
     return None if x is None else x * 365
 
 
-def _money_specs(currency: str) -> list[tuple[str, str, str, str, str, str, Read]]:
+def _money_specs(currency: str) -> list[Spec]:
     day = f"{currency} per day"
     system = "system"
     specs = [
@@ -229,7 +228,7 @@ def _money_specs(currency: str) -> list[tuple[str, str, str, str, str, str, Read
     return specs
 
 
-def _user_specs() -> list[tuple[str, str, str, str, str, str, Read]]:
+def _user_specs() -> list[Spec]:
     return [
         _spec(
             "user.harms_avoided",
@@ -286,7 +285,7 @@ def _lowest_acting_point(d: dict[str, Any]) -> dict[str, Any] | None:
     return active[-1] if active else None
 
 
-def _model_specs(docs: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str, str, str, Read]]:
+def _model_specs(docs: Sequence[dict[str, Any]]) -> list[Spec]:
     def at_lowest(key: str) -> Read:
         def read(d: dict[str, Any]) -> float | None:
             point = _lowest_acting_point(d)
@@ -346,7 +345,7 @@ def _model_specs(docs: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, st
 
 def _leading_specs(
     docs: Sequence[dict[str, Any]],
-) -> list[tuple[str, str, str, str, str, str, Read]]:
+) -> list[Spec]:
     """Per mode that any variant uses: how often it is acted on when shown (the card's
     figure), and for shown modes trust and habituation; the share over the daily cap where
     any variant caps it."""
@@ -414,7 +413,7 @@ def _leading_specs(
     return specs
 
 
-def _interval_specs(docs: Sequence[dict[str, Any]], currency: str) -> list[Any]:
+def _interval_specs(docs: Sequence[dict[str, Any]], currency: str) -> list[Spec]:
     """A real model's 95% range of value added (the system card's note), where any has one."""
     if all(d["value_added"]["interval_95"] is None for d in docs):
         return []
@@ -642,9 +641,8 @@ def csv_rows(c: Comparison) -> list[list[str]]:
 
     rows = [header]
     for row in c.rows:
-        unit = row.unit
         rows.append(
-            [row.key, row.layer, row.label, unit]
+            [row.key, row.layer, row.label, row.unit]
             + [cell(v) for v in row.values]
             + [cell(d) for i, d in enumerate(row.differences) if i != c.reference]
         )
