@@ -194,11 +194,18 @@ class QtCompareView(QWidget):
         self.reference = QComboBox()
         self.reference.setToolTip("The design the others' differences are measured from")
         self.reference.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.status = QLabel()
+        self.status = QLabel()  # the comparison's notes, or how to start
         self.status.setWordWrap(True)
+        self.loading = QLabel()  # the file being read
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop reading the file; nothing is pinned")
+        self.cancel_button.clicked.connect(self.cancel)
+        self._show_loading("")
         top = QHBoxLayout()
         top.addWidget(self.pin_button)
         top.addWidget(self.pin_list, stretch=1)
+        top.addWidget(self.loading)
+        top.addWidget(self.cancel_button)
         top.addWidget(self.remove_button)
         top.addWidget(QLabel("Reference:"))
         top.addWidget(self.reference)
@@ -267,19 +274,19 @@ class QtCompareView(QWidget):
             return path, analyse(preset, path.resolve().parent, consent, cache)
 
         self._loading = str(path)
-        self.status.setText(f"Reading {path.name}…")
+        self._show_loading(f"Reading {path.name}…")
         self._worker.start(work)
         return True
 
     def _on_loaded(self, result: tuple[Path, Analysis]) -> None:
         path, analysis = result
-        self.status.setText("")
+        self._show_loading("")
         if self._room():
             name = path.name
             self._add(Pin(name, analysis, str(path), _now(), path.resolve().parent))
 
     def _on_failed(self, exc: BaseException) -> None:
-        self.status.setText("")
+        self._show_loading("")
         if isinstance(exc, ConsentNeeded):
             text = (
                 f"{self._loading}: its model needs your consent to load. Open it (File > "
@@ -290,6 +297,21 @@ class QtCompareView(QWidget):
         else:
             text = f"{self._loading}: {type(exc).__name__}: {exc}"
         self._dialogs.tell("Cannot pin", text)
+
+    def _show_loading(self, text: str) -> None:
+        self.loading.setText(text)
+        self.loading.setVisible(bool(text))
+        self.cancel_button.setVisible(bool(text))
+
+    @property
+    def busy(self) -> bool:
+        """Whether a file is being read to pin."""
+        return self._worker.running
+
+    def cancel(self) -> None:
+        """Stop reading a file to pin: whatever it would have given is dropped."""
+        self._worker.cancel()
+        self._show_loading("")
 
     def wait(self, msecs: int = 30_000) -> bool:
         return self._worker.wait(msecs)

@@ -151,3 +151,16 @@ def test_a_real_model_and_a_bundle_pin_with_the_numbers_of_the_command_line(
     assert [p.name for p in pins] == ["safe_browsing_model.yaml", "shared.zip"]
     expected = compare_json(capsys, "safe_browsing_model", bundle)
     assert window.compare_view.comparison.to_dict()["rows"] == expected["rows"]
+
+
+def test_reading_a_file_to_pin_can_be_cancelled(make_window, qtbot):
+    window = make_window()
+    view = window.compare_view
+    window.pin_file(assets.preset_path("fall_detection"))
+    assert view.busy and view.cancel_button.isVisibleTo(view)
+    assert view.loading.text() == "Reading fall_detection.yaml…"
+    view.cancel_button.click()
+    assert not view.busy and not view.cancel_button.isVisibleTo(view)
+    view.wait()
+    qtbot.wait(50)  # the cancelled run's result, had it come, would be dropped by now
+    assert view.pins == [] and window.told == []
