@@ -209,7 +209,8 @@ def break_even(preset: Preset, scores: ScoreModel | None, path: str) -> BreakEve
 
 
 def get_path_unit(preset: Preset, path: str) -> str:
-    """'money' for a money amount of a payoff line, else ''."""
+    """The unit of a payoff line's amount ('money' or 'minutes'), 'money' for the value of
+    time, else ''."""
     if path.startswith("payoffs.") and path.endswith("].amount"):
         return str(get_path(preset, path[: -len(".amount")]).unit)
     if path.startswith("payoffs.value_of_time_per_hour."):
@@ -220,14 +221,16 @@ def get_path_unit(preset: Preset, path: str) -> str:
 def _show(x: float, currency: str, unit: str) -> str:
     if unit == "money":
         return money(x, currency)
+    if unit == "minutes":
+        return f"{x:.3g} minutes"
     return f"{x:.4g}"
 
 
 def _crossing_message(label: str, root: float, rising: bool, currency: str, unit: str) -> str:
     start = "the design stops adding value when"
-    if unit == "money" and root < 0:  # a cost: speak of its size
+    if unit in ("money", "minutes") and root < 0:  # a cost: speak of its size
         more = "costs more than" if rising else "costs less than"
-        return f"{start} {label} {more} {money(-root, currency)}"
+        return f"{start} {label} {more} {_show(-root, currency, unit)}"
     shown = _show(root, currency, unit)
     return f"{start} {label} {'falls below' if rising else 'exceeds'} {shown}"
 
@@ -366,7 +369,13 @@ def evppi(result: PSAResult, bins: int | None = None) -> EVPPI:
     means = nb.mean(axis=1)
     best = float(means.max())
     k = bins or evppi_bins(result.draws)
-    evpi = max(float(nb.max(axis=0).mean()) - best, 0.0)
+    # Rounding in sums of draws leaves ~1e-16 of their scale where the value is exactly 0.
+    noise = 1e-12 * float(np.abs(nb).max(initial=0.0))
+
+    def clean(x: float) -> float:
+        return x if x > noise else 0.0
+
+    evpi = clean(float(nb.max(axis=0).mean()) - best)
     rows = []
     for i, path in enumerate(result.paths):
         order = np.argsort(result.quantiles[i], kind="stable")
@@ -374,7 +383,7 @@ def evppi(result: PSAResult, bins: int | None = None) -> EVPPI:
         for chunk in np.array_split(order, k):
             if chunk.size:
                 total += float(nb[:, chunk].mean(axis=1).max()) * chunk.size
-        value = max(total / result.draws - best, 0.0)
+        value = clean(total / result.draws - best)
         rows.append(EVPPIRow(path, result.labels[i], value))
     rows.sort(key=lambda r: -r.value)
     return EVPPI(evpi, tuple(rows), k, result.options[int(means.argmax())])

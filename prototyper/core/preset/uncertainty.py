@@ -70,7 +70,9 @@ class Distribution:
             return np.where(u < c, left, right)
         from scipy.special import betaincinv
 
-        return lo + (hi - lo) * betaincinv(self.a, self.b, u)
+        # never the ends themselves (an open bound such as a base rate's 0 may be one)
+        inner = np.clip(betaincinv(self.a, self.b, u), np.finfo(float).tiny, 1 - 2**-53)
+        return lo + (hi - lo) * inner
 
     def mean(self) -> float:
         if self.kind == "uniform":
@@ -194,6 +196,12 @@ def _check_field(preset: Any, path: str, dist: Distribution) -> None:
         if isinstance(node, bool) or not isinstance(node, float):
             raise Problems([("", f"names no decimal number (it holds {describe(node)})")])
         md = field_spec(type(preset), path)[0]
+    if dist.kind == "beta":  # a beta never draws its ends: an open bound may be an end
+        md = {k: md[k] for k in ("minimum", "maximum") if k in md} | {
+            k.replace("exclusive_", ""): md[k]
+            for k in ("exclusive_minimum", "exclusive_maximum")
+            if k in md
+        }
     for end, value in (("low", dist.low), ("high", dist.high)):
         message = range_problem(value, md)
         if message:
@@ -273,6 +281,14 @@ def label(preset: Any, path: str) -> str:
             return str(line.label)
     whole = response_range(path)
     if whole:
-        what = "acts when positive" if whole[1] == "act_if_positive" else "acts when negative"
-        return f"{whole[0]}: {what}"
-    return path
+        right = "right" if whole[1] == "act_if_positive" else "wrong"
+        return f"the share of {right} {whole[0]} events acted on"
+    try:
+        title = str(field_spec(type(preset), path)[0].get("title", ""))
+    except Problems:
+        title = ""
+    if not title:
+        return path
+    mode = re.search(r"\.modes\.([a-z_]+)\.", path)
+    words = title[:1].lower() + title[1:] if title[1:2].islower() else title  # not 'rOC AUC'
+    return f"{mode.group(1)} {words}" if mode else words
