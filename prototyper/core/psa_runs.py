@@ -121,7 +121,9 @@ class Runner:
         from joblib import Parallel, delayed, parallel_config
 
         with self._backend() as backend:
-            with parallel_config(backend=backend, n_jobs=self.jobs):
+            # on a cluster, as many at once as its workers take
+            jobs = -1 if backend == "dask" else self.jobs
+            with parallel_config(backend=backend, n_jobs=jobs):
                 # A generator: results arrive in order as chunks finish, and leaving the
                 # loop early (cancel) aborts the chunks not yet started.
                 yield from Parallel(return_as="generator")(delayed(chunk_values)(*t) for t in tasks)
