@@ -99,3 +99,17 @@ def test_a_preset_without_uncertain_inputs_still_reports(capsys, tmp_path):
     code, out, _ = run(capsys, "sensitivity", plain, "--draws", "10")
     assert code == 0
     assert "(no uncertain inputs)" in out
+
+
+def test_over_time_simulates_each_draw(capsys, hand_file):
+    code, out, err = run(capsys, "sensitivity", hand_file, "--over-time", "--draws", "3", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["over_time"] is True and doc["psa"]["draws"] == 3
+    # no dynamics in this preset: the simulated mean is near the static one ($900 a day
+    # at A's mean; three draws of A spread it)
+    assert -900 < doc["psa"]["designs"][0]["mean"] < 2700
+    code, text, _ = run(capsys, "sensitivity", hand_file, "--over-time", "--draws", "3")
+    assert "each a short simulation over time" in text
+    code, _, err = run(capsys, "sensitivity", hand_file, "--over-time", "--draws", "20000")
+    assert code == 2 and "--draws: expected 1 to 10,000" in err

@@ -19,7 +19,7 @@ from prototyper.core.evaluation.sensitivity import (
 from prototyper.core.preset.preset_io import load_preset, loads_preset, with_values
 from prototyper.core.preset.uncertainty import response_range
 
-from .small_preset import HAND
+from .small_preset import HAND, SMALL
 
 A = "payoffs.positive_acted[0].amount"
 X_NEG = "response.modes.automate.act_if_negative"
@@ -168,3 +168,54 @@ def test_vectorized_draws_equal_single_evaluations(path):
     loop = np.array(loop)
     # relative to the draws' scale: a draw near 0 is a difference of large terms
     assert np.abs(vectorized - loop).max() <= 1e-12 * np.abs(loop).max()
+
+
+def test_vectorized_draws_of_a_real_models_scores_equal_single_evaluations():
+    """Scores passed in (a real model's): the operating points per draw's threshold."""
+    from prototyper.core.model.scores import EmpiricalScores
+
+    small = loads_preset(SMALL, "small.yaml")
+    rng = np.random.default_rng(8)
+    labels = rng.random(400) < 0.2
+    scores = EmpiricalScores(labels, np.clip(rng.normal(0.3 + 0.3 * labels, 0.2), 0, 1))
+    paths = {
+        "scenario.base_rate": rng.uniform(0.05, 0.2, 50),
+        "experience.bands[0].threshold": rng.uniform(0.3, 0.9, 50),
+        "payoffs.positive_missed[0].amount": rng.uniform(-600, -100, 50),
+    }
+    vectorized = value_added_per_day(small, scores, paths)
+    loop = [
+        evaluate(
+            with_values(small, {p: float(v[i]) for p, v in paths.items()}), scores
+        ).added_per_population_day
+        for i in range(50)
+    ]
+    assert np.abs(vectorized - loop).max() <= 1e-12 * np.abs(loop).max()
+
+
+@pytest.mark.parametrize("caps", [(1, 2), (3, 1)])
+def test_vectorized_draws_through_caps_equal_single_evaluations(caps):
+    """Caps demote events (never varied), habituation and the rest varied per draw."""
+    small = with_values(
+        loads_preset(SMALL, "small.yaml"),
+        {
+            "experience.modes.automate.daily_cap": caps[0],
+            "experience.modes.automate.over_cap": "prompt",
+            "experience.modes.prompt.daily_cap": caps[1],
+            "experience.modes.prompt.over_cap": "annotate",
+            "response.modes.annotate.habituation": 0.2,
+        },
+    )
+    rng = np.random.default_rng(9)
+    paths = _varied(small, rng, 50)
+    paths["response.modes.prompt.habituation"] = rng.uniform(0.0, 0.6, 50)
+    paths["response.modes.prompt.habituation"][:5] = 0.0  # some draws without habituation
+    vectorized = value_added_per_day(small, None, paths)
+    loop = []
+    for i in range(50):
+        assignments = {}
+        for path, values in paths.items():
+            ends = [".low", ".high"] if response_range(path) else [""]
+            assignments.update({path + end: float(values[i]) for end in ends})
+        loop.append(evaluate(with_values(small, assignments)).added_per_population_day)
+    assert np.abs(vectorized - np.array(loop)).max() <= 1e-12 * np.abs(loop).max()
