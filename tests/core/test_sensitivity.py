@@ -219,3 +219,13 @@ def test_vectorized_draws_through_caps_equal_single_evaluations(caps):
             assignments.update({path + end: float(values[i]) for end in ends})
         loop.append(evaluate(with_values(small, assignments)).added_per_population_day)
     assert np.abs(vectorized - np.array(loop)).max() <= 1e-12 * np.abs(loop).max()
+
+
+def test_break_even_of_a_design_that_adds_no_value_says_when_it_starts(hand):
+    poor = with_values(hand, {A: 5.0})  # 1000 (0.45 - 0.9) = -$450 a day
+    at = break_even(poor, None, A)
+    assert at.value == pytest.approx(10.0, rel=1e-9)
+    assert "starts adding value when harm avoided exceeds $10.00" in at.message
+    cost = break_even(poor, None, "payoffs.negative_acted[0].amount")
+    assert cost.value == pytest.approx(-5.0, rel=1e-9)  # 0.45 = 0.09 c
+    assert cost.message.endswith("starts adding value when a false block costs less than $5.00")

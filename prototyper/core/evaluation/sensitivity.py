@@ -204,7 +204,8 @@ def break_even(preset: Preset, scores: ScoreModel | None, path: str) -> BreakEve
     root = min(roots, key=lambda r: abs(r - item.point))
     step = max(abs(root), 1.0) * 1e-6
     rising = f(min(root + step, hi)) > f(max(root - step, lo))
-    message = _crossing_message(item.label, root, rising, currency, unit)
+    adding = f(item.point) > 0  # at the design's own value: does it add value now?
+    message = _crossing_message(item.label, root, rising, adding, currency, unit)
     return BreakEven(path, item.label, item.point, root, "crosses", (lo, hi), message)
 
 
@@ -226,13 +227,18 @@ def _show(x: float, currency: str, unit: str) -> str:
     return f"{x:.4g}"
 
 
-def _crossing_message(label: str, root: float, rising: bool, currency: str, unit: str) -> str:
-    start = "the design stops adding value when"
+def _crossing_message(
+    label: str, root: float, rising: bool, adding: bool, currency: str, unit: str
+) -> str:
+    """'the design stops (or starts) adding value when LABEL exceeds (falls below) ROOT':
+    the way across the root from the design's own value."""
+    start = f"the design {'stops' if adding else 'starts'} adding value when"
+    upward = rising != adding  # crossing means the input rising past the root
     if unit in ("money", "minutes") and root < 0:  # a cost: speak of its size
-        more = "costs more than" if rising else "costs less than"
+        more = "costs less than" if upward else "costs more than"
         return f"{start} {label} {more} {_show(-root, currency, unit)}"
     shown = _show(root, currency, unit)
-    return f"{start} {label} {'falls below' if rising else 'exceeds'} {shown}"
+    return f"{start} {label} {'exceeds' if upward else 'falls below'} {shown}"
 
 
 # --- probabilistic sensitivity analysis --------------------------------------------------------
