@@ -71,9 +71,22 @@ class Design:
     def assignments(self, base: Preset) -> dict[str, Any]:
         """The dotted paths (and values) that turn the base preset's design into this one."""
         here, out = Design.of(base), dict[str, Any]()
-        for i, (t, m) in enumerate(zip(self.thresholds, self.modes, strict=True)):
-            if t != here.thresholds[i]:
-                out[f"experience.bands[{i}].threshold"] = t
+        # In an order that keeps the thresholds falling after each one, as --set applies
+        # them one by one: a band whose new threshold fits between its neighbours' goes next.
+        now, pending = (
+            list(here.thresholds),
+            [i for i, t in enumerate(self.thresholds) if t != here.thresholds[i]],
+        )
+        while pending:
+            for i in pending:
+                above = now[i - 1] if i > 0 else np.inf
+                below = now[i + 1] if i + 1 < len(now) else -np.inf
+                if below < self.thresholds[i] < above:
+                    break
+            pending.remove(i)
+            now[i] = self.thresholds[i]
+            out[f"experience.bands[{i}].threshold"] = self.thresholds[i]
+        for i, m in enumerate(self.modes):
             if m != here.modes[i]:
                 out[f"experience.bands[{i}].mode"] = m
         for mode, (f, c), (f0, c0) in zip(ACTIVE_MODES, self.settings, here.settings, strict=True):
