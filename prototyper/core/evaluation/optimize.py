@@ -72,6 +72,8 @@ class Optimum:
     fronts: dict[str, tuple[Candidate, ...]]
     evaluated: int
     exhaustive: bool  # every candidate of the search space was evaluated
+    thresholds: int  # candidate thresholds per band
+    distinct_scores: bool  # they are every distinct score of an evaluation set
 
     @property
     def binding(self) -> tuple[Constraint, ...]:
@@ -158,7 +160,6 @@ def optimize(
         free = current
     fronts_from = tally.candidates(pb.wanted) + ([current] if current.feasible else [])
     exhaustive = pb.vary <= {"thresholds", "modes"} and len(base.modes) <= 2 and not many
-    exhaustive = exhaustive and not isinstance(pb.scores, BinormalScores)
     return Optimum(
         preset=preset,
         objective=pb.objective,
@@ -171,6 +172,8 @@ def optimize(
         fronts={axis: tuple(front(fronts_from, axis)) for axis in FRONTS},
         evaluated=tally.count,
         exhaustive=exhaustive,
+        thresholds=len(pb.fine),
+        distinct_scores=not isinstance(pb.scores, BinormalScores),
     )
 
 
@@ -224,6 +227,8 @@ def optimum_document(opt: Optimum, top: int | None = None) -> dict[str, Any]:
         "objective": opt.objective,
         "vary": list(opt.vary),
         "exhaustive": opt.exhaustive,
+        "candidate_thresholds": opt.thresholds,
+        "distinct_scores": opt.distinct_scores,
         "evaluated": opt.evaluated,
         "feasible": opt.best is not None,
         "best": None if opt.best is None else _candidate_doc(opt, opt.best),
@@ -246,6 +251,17 @@ def optimum_document(opt: Optimum, top: int | None = None) -> dict[str, Any]:
     }
 
 
+def _searched(opt: Optimum) -> str:
+    grid = (
+        f"every distinct score ({opt.thresholds:,})"
+        if opt.distinct_scores
+        else f"{opt.thresholds:,} quantiles of the model's scores"
+    )
+    if opt.exhaustive:
+        return f"exhaustive: every design with thresholds at {grid}"
+    return f"thresholds at {grid}; a heuristic search (docs/MODEL.md, The optimizer)"
+
+
 def optimum_text(opt: Optimum, top: int = 10) -> str:
     """The result for a terminal: the best design as values to set, its figures against the
     current design's, the constraints and which bind, and ``top`` points of each front."""
@@ -253,12 +269,7 @@ def optimum_text(opt: Optimum, top: int = 10) -> str:
     lines = [
         f"{opt.preset.scenario.name}: maximise {label(opt.objective)}, "
         f"varying {', '.join(opt.vary)}",
-        f"{opt.evaluated:,} candidate designs evaluated "
-        + (
-            "(every one of the search space: exact)"
-            if opt.exhaustive
-            else "(a grid and coordinate ascent: see docs/MODEL.md, The optimizer)"
-        ),
+        f"{opt.evaluated:,} candidate designs evaluated; {_searched(opt)}",
         "",
     ]
     if opt.best is None:
