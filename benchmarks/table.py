@@ -103,6 +103,18 @@ def lines(results: dict[str, Rows], models: tuple[str, ...], presets: tuple[str,
             sim["seconds"] <= 1.5 and sim["seconds"] <= 2.5 * sim["floor"],
         )
     )
+    opt = results["bench_optimize.py"]
+    run = find(opt, "optimize: thresholds and modes")
+    out.append(
+        Line(
+            "optimizer: safe browsing, 3 bands x 5 modes x thresholds",
+            seconds(run["seconds"]),
+            seconds(run["floor"]) + " one band's sweep",
+            run["seconds"] / run["floor"],
+            "<= 3 s",
+            run["seconds"] <= 3.0,
+        )
+    )
     cli = results["bench_cli.py"]
     for preset in presets:
         cold = find(cli, f"{preset}: cold")
@@ -175,6 +187,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench_gui.py",
     "bench_core.py",
     "bench_simulate.py",
+    "bench_optimize.py",
     "bench_cli.py",
     "bench_models.py",
     "bench_memory.py",

@@ -19,7 +19,13 @@ from ..preset import modes
 from ..preset.preset_io import PresetError, Problem
 from ..preset.schema import MODES, STAKEHOLDERS, Preset
 from . import value
-from .engine import Evaluation, Masses, baseline_by_stakeholder, baseline_per_event
+from .engine import (
+    Evaluation,
+    Masses,
+    baseline_by_stakeholder,
+    baseline_per_event,
+    net_per_event,
+)
 
 _INTERRUPTING = [MODES.index(m) for m in modes.where("interrupts")]
 _SILENT = MODES.index(modes.silent())
@@ -167,60 +173,62 @@ def figures_of(e: Evaluation, wanted: Iterable[str]) -> dict[str, float]:
 
 def figure_rows(preset: Preset, masses: Masses, wanted: Iterable[str]) -> dict[str, np.ndarray]:
     """The figures of a batch of designs that share the preset's modes and settings, from
-    the engine's masses whose rows are arrays of one shape (the candidates): each figure as
-    an array over the candidates. The same formulas as the Evaluation's methods."""
-    m = _aligned(masses.stacked())  # [mode, candidate...]
+    the engine's masses whose rows are floats or arrays of one shape (the candidates): each
+    figure as an array over the candidates. The same formulas as the Evaluation's methods,
+    summed row by row over the modes an event can reach (nothing is stacked: a batch can
+    hold a million candidates)."""
+    m = masses
     sc = preset.scenario
     per_day, users = sc.events_per_user_per_day, sc.users
     harm = preset.guardrails.harm_limit.enabled
-    out: dict[str, np.ndarray] = {}
-    by_stakeholder: np.ndarray | None = None
+    used = [k for k in range(len(MODES)) if _used(m.positive[k]) or _used(m.negative[k])]
+    out: dict[str, Any] = {}
     for figure in wanted:
         name, key = split(figure)
         if name == "value_added":
-            if by_stakeholder is None:
-                by_stakeholder = _net_by_stakeholder(preset, m, harm)
             if key is None:
-                x = (by_stakeholder.sum(axis=0) - baseline_per_event(preset)) * per_day * users
+                net = net_per_event(preset, masses)
+                x = (net - baseline_per_event(preset)) * per_day * users
             else:
                 s = STAKEHOLDERS.index(key)
                 off = baseline_by_stakeholder(preset)[s]
-                x = (by_stakeholder[s] - off) * per_day * users
+                x = (_net_of(preset, m, used, s, harm) - off) * per_day * users
         elif name == "interruptions_per_user_year":
-            x = m.interactions[_INTERRUPTING].sum(axis=0) * 365
+            x = sum((m.interactions[k] for k in used if k in _INTERRUPTING), 0.0) * 365
         elif name == "precision":
             x = m.precision[MODES.index(str(key))]
         elif name == "harms_avoided_per_user_year":
-            acted = (m.positive * m.act_positive).sum(axis=0)
+            acted = sum((m.positive[k] * m.act_positive[k] for k in used), 0.0)
             x = (acted - sc.base_rate * preset.response.unprompted.positive) * per_day * 365
         elif name == "false_alarms_per_user_day":
-            x = m.negative[:_SILENT].sum(axis=0) * per_day
+            x = sum((m.negative[k] for k in used if k != _SILENT), 0.0) * per_day
         else:
             minutes = value.attention_table(preset)[:, value.STAKEHOLDER["user"]]
-            x = -np.tensordot(minutes, m.positive + m.negative, axes=1) * per_day
-        out[figure] = np.asarray(x, dtype=float)
-    return out
+            shown = (-(m.positive[k] + m.negative[k]) * minutes[k] for k in used)
+            x = sum(shown, 0.0) * per_day
+        out[figure] = x
+    shape = np.broadcast_shapes(*(np.shape(x) for x in out.values()))
+    return {k: np.broadcast_to(np.asarray(x, dtype=float), shape) for k, x in out.items()}
 
 
-def _aligned(m: Masses) -> Masses:
-    """Every field with the same shape: a field whose rows were all floats is spread over
-    the candidates."""
-    fields = {k: np.asarray(v, dtype=float) for k, v in vars(m).items()}
-    shape = np.broadcast_shapes(*(a.shape[1:] for a in fields.values()))
-    out = {}
-    for k, a in fields.items():
-        lifted = a.reshape(a.shape[:1] + (1,) * (len(shape) - a.ndim + 1) + a.shape[1:])
-        out[k] = np.broadcast_to(lifted, a.shape[:1] + shape)
-    return Masses(**out)
+def _used(row: Any) -> bool:
+    return not (np.ndim(row) == 0 and row == 0.0)
 
 
-def _net_by_stakeholder(preset: Preset, m: Masses, harm: bool) -> np.ndarray:
-    """Money-equivalent value per event for each stakeholder, [stakeholder, candidate...]."""
-    v = value.outcome_values(preset, harm_limit=harm)  # [outcome, mode, stakeholder]
+def _net_of(preset: Preset, m: Masses, used: list[int], s: int, harm: bool) -> Any:
+    """Money-equivalent value per event to stakeholder ``s``, row by row."""
+    v = value.outcome_values(preset, harm_limit=harm)[:, :, s]  # [outcome, mode]
     o = value.OUTCOME
-    att = value.attention_values(preset)  # [mode, stakeholder]
-    shares = value.outcome_shares(m.positive, m.negative, m.act_positive, m.act_negative)
-    total = np.tensordot(att, m.positive + m.negative, axes=([0], [0]))
-    for outcome, share in shares.items():
-        total = total + np.tensordot(v[o[outcome]], share, axes=([0], [0]))
+    att = value.attention_values(preset)[:, s]
+    total: Any = 0.0
+    for k in used:
+        pos, neg = m.positive[k], m.negative[k]
+        ap, an = m.act_positive[k], m.act_negative[k]
+        total = total + pos * (
+            ap * v[o["positive_acted"], k] + (1 - ap) * v[o["positive_missed"], k]
+        )
+        total = total + neg * (
+            an * v[o["negative_acted"], k] + (1 - an) * v[o["negative_ignored"], k]
+        )
+        total = total + (pos + neg) * att[k]
     return total

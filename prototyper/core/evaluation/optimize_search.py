@@ -292,7 +292,7 @@ def _batch(pb: Search, design: Design, rows: dict[int, np.ndarray], tally: Tally
     with np.errstate(all="ignore"):
         figs = figure_rows(variant, outcome_masses(variant, tpr_rows, fpr_rows), pb.wanted)
     shape = np.broadcast_shapes(*(np.shape(r) for r in rows.values())) if rows else ()
-    figs = {k: np.broadcast_to(v, shape).ravel() for k, v in figs.items()}
+    figs = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in figs.items()}
     thresholds = [np.broadcast_to(t, shape).ravel() for t in t_rows]
     objective = np.where(np.isfinite(figs[pb.objective]), figs[pb.objective], -np.inf)
     feasible = np.ones(objective.shape, dtype=bool)
