@@ -3,6 +3,7 @@ each point a design, labelled where its label fits without covering another."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import pyqtgraph as pg
@@ -19,7 +20,7 @@ from .common import TEXT_COLOR, _Pool, _style
 
 POINT_COLOR = "#3a7dc9"
 SELECTED_COLOR = "#e6820e"
-MAX_LABELS = 12  # beyond these the points speak through the selection line
+MAX_LABELS = 8  # beyond these the points speak through the selection line
 
 
 def short_label(candidate: Candidate) -> str:
@@ -81,9 +82,9 @@ class QtParetoPlot(pg.PlotWidget):
         if all_x:
             pad_x = (max(all_x) - min(all_x)) * 0.08 or 1.0
             pad_y = (max(all_y) - min(all_y)) * 0.1 or 1.0
-            self._plot.getViewBox().setRange(
+            self._plot.getViewBox().setRange(  # room above the best for its label
                 xRange=(min(all_x) - pad_x, max(all_x) + pad_x),
-                yRange=(min(all_y) - pad_y, max(all_y) + pad_y),
+                yRange=(min(all_y) - pad_y, max(all_y) + 2 * pad_y),
                 padding=0.0,
             )
         self._relabel()
@@ -113,6 +114,28 @@ class QtParetoPlot(pg.PlotWidget):
                 )
         self._marks.setData(spots)
 
+    @staticmethod
+    def _spot(at, text, metrics, frame, taken, dots, lifts=(2,)):
+        """Where a label fits beside the point at ``at`` (scene pixels): (rect, anchor,
+        offset), right above first; None if nowhere. ``lifts``: how far off the point it may
+        sit (the farther, the less clearly it is the point's)."""
+        w, h = metrics.horizontalAdvance(text) + 8, metrics.height() + 4
+        for lift, anchor in itertools.product(
+            lifts, ((0.0, 1.0), (1.0, 1.0), (0.0, 0.0), (1.0, 0.0))
+        ):
+            dx = 6 if anchor[0] == 0 else -6
+            dy = -lift if anchor[1] == 1 else lift
+            x0 = at.x() + dx - (w if anchor[0] == 1 else 0)
+            y0 = at.y() + dy - (h if anchor[1] == 1 else 0)
+            rect = QRectF(x0, y0, w, h)
+            if (
+                frame.contains(rect)
+                and not any(rect.intersects(r) for r in taken)
+                and not any(rect.intersects(r) for r in dots)
+            ):
+                return rect, anchor, QPointF(dx, dy)
+        return None
+
     def _on_click(self, _item, spots, *_args) -> None:
         if len(spots):
             self.select(int(spots[0].data()))
@@ -129,45 +152,46 @@ class QtParetoPlot(pg.PlotWidget):
             order.append(self._chosen)
         if self._best is not None:
             order += [i for i, c in enumerate(self._points) if c.design == self._best.design]
+        prominent = set(order)
         step = max(1, n // MAX_LABELS)
         order += list(range(n - 1, -1, -step))
         taken: list[QRectF] = []
-        # the points are obstacles too: a label never covers a design's dot
+        # the dots are obstacles too: a label covers none, but the chosen's and the best's
+        # may if nowhere else is free
         dots = [
             view.mapViewToScene(QPointF(c.figures[self._axis], c.figures["value_added"]))
             for c in self._points
         ]
-        dot_rects = [QRectF(p.x() - 5, p.y() - 5, 10, 10) for p in dots]
+        dot_rects = [QRectF(p.x() - 4, p.y() - 4, 8, 8) for p in dots]
         self.labelled, self.texts = [], []
-        placed: list[tuple[int, str, tuple[float, float]]] = []
+        placed: list[tuple[int, str, tuple[float, float], QPointF]] = []
         for i in dict.fromkeys(order):
             if len(placed) >= MAX_LABELS:
                 break
             c = self._points[i]
             at = view.mapViewToScene(QPointF(c.figures[self._axis], c.figures["value_added"]))
-            for text in (c.design.label(self._preset), short_label(c)):
-                w, h = metrics.horizontalAdvance(text) + 8, metrics.height() + 4
-                for anchor in ((0.0, 1.0), (1.0, 1.0), (0.0, 0.0), (1.0, 0.0)):
-                    x0 = at.x() + (6 if anchor[0] == 0 else -6 - w)
-                    y0 = at.y() - (h + 2 if anchor[1] == 1 else -2)
-                    rect = QRectF(x0, y0, w, h)
-                    if (
-                        frame.contains(rect)
-                        and not any(rect.intersects(r) for r in taken)
-                        and not any(rect.intersects(r) for r in dot_rects)
-                    ):
-                        break
-                else:
-                    continue
-                taken.append(rect)
-                placed.append((i, text, anchor))
-                break
+            strict = (True, False) if i in prominent else (True,)
+            spot = None
+            for avoid_dots, text in itertools.product(
+                strict, (c.design.label(self._preset), short_label(c))
+            ):
+                dots = dot_rects if avoid_dots else []
+                lifts = (2, 10, 20) if i in prominent else (2, 8)
+                spot = self._spot(at, text, metrics, frame, taken, dots, lifts)
+                if spot is not None:
+                    break
+            if spot is None:
+                continue
+            rect, anchor, offset = spot
+            taken.append(rect)
+            placed.append((i, text, anchor, offset))
         items = self._labels.take(len(placed))
-        for item, (i, text, anchor) in zip(items, placed, strict=True):
+        for item, (i, text, anchor, offset) in zip(items, placed, strict=True):
             c = self._points[i]
             color = SELECTED_COLOR if i == self._chosen else TEXT_COLOR
             item.setText(text, color=color)
             item.setAnchor(anchor)
-            item.setPos(c.figures[self._axis], c.figures["value_added"])
+            x, y = c.figures[self._axis], c.figures["value_added"]
+            item.setPos(view.mapSceneToView(view.mapViewToScene(QPointF(x, y)) + offset))
             self.labelled.append(i)
             self.texts.append(text)
