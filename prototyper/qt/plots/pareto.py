@@ -8,8 +8,6 @@ from collections.abc import Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QApplication
 
 from ...core.evaluation.figures import label as figure_label
 from ...core.evaluation.optimize import Candidate
@@ -50,6 +48,7 @@ class QtParetoPlot(pg.PlotWidget):
         self._marks = pg.ScatterPlotItem(size=14, pen=pg.mkPen(width=2), brush=None)
         self._plot.addItem(self._marks)
         self._labels = _Pool(self._plot, lambda i: pg.TextItem(color=TEXT_COLOR))
+        self._probe = pg.TextItem()  # measures a label before it is placed (never shown)
         self._plot.getViewBox().sigRangeChanged.connect(self._relabel)
         self.labelled: list[int] = []  # indices of the points whose label is shown
         self.texts: list[str] = []  # and their texts, in the same order
@@ -115,11 +114,13 @@ class QtParetoPlot(pg.PlotWidget):
         self._marks.setData(spots)
 
     @staticmethod
-    def _spot(at, text, metrics, frame, taken, dots, lifts=(2,)):
+    def _spot(at, text, probe, frame, taken, dots, lifts=(2,)):
         """Where a label fits beside the point at ``at`` (scene pixels): (rect, anchor,
         offset), right above first; None if nowhere. ``lifts``: how far off the point it may
         sit (the farther, the less clearly it is the point's)."""
-        w, h = metrics.horizontalAdvance(text) + 8, metrics.height() + 4
+        probe.setText(text)  # the kind of item a label is drawn with: its size in pixels
+        size = probe.textItem.boundingRect()
+        w, h = size.width(), size.height()
         for lift, anchor in itertools.product(
             lifts, ((0.0, 1.0), (1.0, 1.0), (0.0, 0.0), (1.0, 0.0))
         ):
@@ -145,7 +146,7 @@ class QtParetoPlot(pg.PlotWidget):
         where it fits: full, else shortened, else none (the selection line names it)."""
         view = self._plot.getViewBox()
         frame = view.sceneBoundingRect()
-        metrics = QFontMetricsF(QApplication.font())
+        probe = self._probe
         n = len(self._points)
         order: list[int] = []
         if self._chosen >= 0:
@@ -177,7 +178,7 @@ class QtParetoPlot(pg.PlotWidget):
             ):
                 dots = dot_rects if avoid_dots else []
                 lifts = (2, 10, 20) if i in prominent else (2, 8)
-                spot = self._spot(at, text, metrics, frame, taken, dots, lifts)
+                spot = self._spot(at, text, probe, frame, taken, dots, lifts)
                 if spot is not None:
                     break
             if spot is None:
