@@ -251,3 +251,29 @@ def test_parallel_chunks_give_the_same_result():
     assert two.best.design == one.best.design
     assert two.best.figures == one.best.figures
     assert two.evaluated == one.evaluated
+
+
+def test_large_batches_are_sliced_with_the_same_result(monkeypatch):
+    from prototyper.core.evaluation import optimize_search
+
+    preset, _, _, emp = _utility_case()
+    whole = optimize(preset, emp, vary=["thresholds", "modes"])
+    monkeypatch.setattr(optimize_search, "MAX_BATCH", 50)
+    sliced = optimize(preset, emp, vary=["thresholds", "modes"])
+    assert sliced.best == whole.best
+    assert sliced.evaluated == whole.evaluated
+    assert [c.design for c in sliced.fronts["interruptions_per_user_year"]] == [
+        c.design for c in whole.fronts["interruptions_per_user_year"]
+    ]
+
+
+def test_cancel_is_heard_within_one_batch():
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(Cancelled):
+        optimize(_preset("safe_browsing"), cancelled=cancelled)
+    assert len(asked) == 4  # stopped at the first question answered yes

@@ -128,7 +128,7 @@ def optimize(
     base = Design.of(preset)
     refine = bool({"forcefulness", "caps"} & pb.vary)
     share = 0.8 if refine else 1.0
-    tally = Tally()
+    tally = Tally(stop=stop)
     many = len(MODES) ** len(base.modes) > MAX_ASSIGNMENTS
     if "modes" in pb.vary and many:
         results = by_band(pb, tally, stop)
@@ -146,7 +146,7 @@ def optimize(
         for i, (design, key) in enumerate(top[:REFINED]):
             if stop():
                 raise Cancelled
-            t = Tally()
+            t = Tally(stop=stop)
             search_settings(pb, key, design, t)
             tally.merge(t)
             report(share + (1 - share) * (i + 1) / min(REFINED, len(top)))

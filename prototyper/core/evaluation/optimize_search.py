@@ -32,6 +32,7 @@ FINE_QUANTILES = 1000  # per class, for a binormal model's candidate thresholds
 MAX_ASSIGNMENTS = 625  # band-mode assignments enumerated; more are searched band by band
 REFINED = 4  # best mode assignments whose forcefulness and caps are then searched
 ROUNDS = 6  # at most this many rounds of coordinate ascent
+MAX_BATCH = 200_000  # candidates evaluated in one call of the engine at most
 
 
 class Cancelled(Exception):
@@ -136,6 +137,8 @@ class Tally:
     design: np.ndarray | None = None  # [point] -> designs
     designs: list[Design] = field(default_factory=list)
     count: int = 0
+    # asked before every batch: True stops the search (Cancelled); never sent to a process
+    stop: Callable[[], bool] | None = field(default=None, repr=False, compare=False)
 
     def add(self, figs: np.ndarray, thresholds: np.ndarray, design: Design) -> None:
         self.designs.append(design)
@@ -275,6 +278,16 @@ def _batch(pb: Search, design: Design, rows: dict[int, np.ndarray], tally: Tally
     """Evaluate the design with band b's threshold replaced by each of ``rows[b]`` (indices
     into the fine candidates, arrays that broadcast together); record it in the tally.
     Returns (key, design) of the batch's best candidate."""
+    if tally.stop is not None and tally.stop():
+        raise Cancelled
+    if len(rows) == 1:  # one band's candidates: in slices, so memory stays bounded
+        ((b, idx),) = rows.items()
+        if idx.size > MAX_BATCH:
+            parts = [
+                _batch(pb, design, {b: idx[i : i + MAX_BATCH]}, tally)
+                for i in range(0, idx.size, MAX_BATCH)
+            ]
+            return max(parts, key=first)
     variant = design.preset(pb.preset)
     tpr_rows: list[Any] = []
     fpr_rows: list[Any] = []
@@ -426,9 +439,11 @@ def first(pair: tuple) -> Any:
     return pair[0]
 
 
-def _search_assignments(pb: Search, assignments: Sequence[tuple[str, ...]]) -> tuple:
+def _search_assignments(
+    pb: Search, assignments: Sequence[tuple[str, ...]], stop: Callable[[], bool] | None = None
+) -> tuple:
     """Threshold search for each band-mode assignment: [(key, design)] and the tally."""
-    tally = Tally()
+    tally = Tally(stop=stop)
     base = Design.of(pb.preset)
     out = [_search_thresholds(pb, replace(base, modes=a), tally) for a in assignments]
     return out, tally
@@ -437,7 +452,8 @@ def _search_assignments(pb: Search, assignments: Sequence[tuple[str, ...]]) -> t
 def chunked(pb: Search, assignments: list, n_jobs: int, progress: Callable, cancelled: Any):
     """Run the assignments in chunks, in this process or in loky workers, checking
     ``cancelled`` between chunks."""
-    size = max(1, min(25, len(assignments) // max(4 * n_jobs, 1)))
+    # in this process one assignment a chunk: progress and cancel at every one
+    size = max(1, min(25, len(assignments) // (4 * n_jobs))) if n_jobs > 1 else 1
     chunks = [assignments[i : i + size] for i in range(0, len(assignments), size)]
     if n_jobs > 1 and len(chunks) > 1:
         from joblib import Parallel, delayed
@@ -450,7 +466,7 @@ def chunked(pb: Search, assignments: list, n_jobs: int, progress: Callable, canc
             delayed(_remote_chunk)(light, text, chunk) for chunk in chunks
         )
     else:
-        results = (_search_assignments(pb, chunk) for chunk in chunks)
+        results = (_search_assignments(pb, chunk, cancelled) for chunk in chunks)
     done = 0
     for result in results:
         if cancelled():
