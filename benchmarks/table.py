@@ -105,14 +105,15 @@ def lines(results: dict[str, Rows], models: tuple[str, ...], presets: tuple[str,
     )
     opt = results["bench_optimize.py"]
     run = find(opt, "optimize: thresholds and modes")
-    out.append(
+    floor = find(opt, "one band's threshold sweep (the floor)")
+    out.append(  # CPU seconds, as the validate rows: on a shared machine the wall time waits
         Line(
-            "optimizer: safe browsing, 3 bands x 5 modes x thresholds",
-            seconds(run["seconds"]),
-            seconds(run["floor"]) + " one band's sweep",
-            run["seconds"] / run["floor"],
+            "optimizer: 3 bands x 5 modes x thresholds (CPU)",
+            seconds(run["cpu"]),
+            seconds(floor["cpu"]) + " one band's sweep",
+            run["cpu"] / floor["cpu"],
             "<= 3 s",
-            run["seconds"] <= 3.0,
+            run["cpu"] <= 3.0,
         )
     )
     cli = results["bench_cli.py"]
