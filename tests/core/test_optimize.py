@@ -8,6 +8,7 @@ from prototyper.core.evaluation.engine import evaluate, outcome_masses
 from prototyper.core.evaluation.figures import FIGURES, figure_rows, figures_of
 from prototyper.core.evaluation.optimize import (
     Cancelled,
+    Design,
     optimize,
     optimum_document,
     optimum_text,
@@ -21,7 +22,7 @@ from prototyper.core.preset.preset_io import (
     parse_assignment,
     with_values,
 )
-from prototyper.core.preset.schema import MODES, SyntheticModel
+from prototyper.core.preset.schema import ACTIVE_MODES, MODES, SyntheticModel
 
 # One threshold: prompt above it, silent below; every user acts on a prompt and nobody acts
 # unprompted, no caps, no habituation, no trust effects, no attention cost. So each row of
@@ -277,3 +278,19 @@ def test_cancel_is_heard_within_one_batch():
     with pytest.raises(Cancelled):
         optimize(_preset("safe_browsing"), cancelled=cancelled)
     assert len(asked) == 4  # stopped at the first question answered yes
+
+
+def test_a_design_label_says_adjacent_bands_of_one_mode_as_one():
+    preset = _preset("safe_browsing")
+    settings = Design.of(preset).settings
+    same = Design((0.9, 0.4, 0.0), ("automate", "automate", "none"), settings)
+    assert same.label(preset) == "automate ≥0.4"
+    two = Design((0.91, 0.4, 0.0), ("automate", "prompt", "none"), settings)
+    assert two.label(preset) == "automate ≥0.91 · prompt ≥0.4"
+    quiet = Design((0.5, 0.0), ("none", "none"), settings)
+    assert quiet.label(preset) == "all silent"
+    capped = list(settings)
+    capped[1] = (settings[1][0], 2)  # the second active mode gets a cap of 2
+    mode = ACTIVE_MODES[1]
+    one = Design((0.3, 0.0), (mode, "none"), tuple(capped))
+    assert one.label(preset) == f"{mode} ≥0.3 (cap 2)"

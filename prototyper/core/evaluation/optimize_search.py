@@ -98,11 +98,18 @@ class Design:
         return out
 
     def label(self, base: Preset | None = None) -> str:
-        """Short text: 'automate ≥0.91 · prompt ≥0.4', silent bands left out; a mode's
-        forcefulness and cap where they differ from the base preset's."""
+        """Short text: 'automate ≥0.91 · prompt ≥0.4', silent bands left out and adjacent
+        bands of one mode said as one (they act as one band); a mode's forcefulness and cap
+        where they differ from the base preset's."""
+        merged: list[tuple[float, str]] = []
+        for t, m in zip(self.thresholds, self.modes, strict=True):
+            if merged and merged[-1][1] == m:
+                merged[-1] = (t, m)  # the band below extends it down to its threshold
+            else:
+                merged.append((t, m))
         parts = []
         here = Design.of(base) if base is not None else None
-        for t, m in zip(self.thresholds, self.modes, strict=True):
+        for t, m in merged:
             if m in ACTIVE_MODES:
                 text = f"{m} ≥{t:.3g}"
                 k = ACTIVE_MODES.index(m)
@@ -112,7 +119,7 @@ class Design:
                     changed += [f"cap {'none' if c is None else c}"] if c != c0 else []
                     text += f" ({', '.join(changed)})"
                 parts.append(text)
-        return " · ".join(dict.fromkeys(parts)) or "all silent"
+        return " · ".join(parts) or "all silent"
 
 
 @dataclass(frozen=True)

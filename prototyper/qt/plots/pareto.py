@@ -22,11 +22,12 @@ MAX_LABELS = 8  # beyond these the points speak through the selection line
 
 
 def short_label(candidate: Candidate) -> str:
-    """The design in a few characters: 'auto≥0.047 · prom≥0.027'."""
-    d = candidate.design
-    parts = [f"{m[:4]}≥{t:.2g}" for t, m in zip(d.thresholds, d.modes, strict=True)]
-    kept = [p for p, m in zip(parts, d.modes, strict=True) if m in ACTIVE_MODES]
-    return " · ".join(kept) or "all silent"
+    """The design in a few characters: 'auto≥0.047 · orga≥0.0169' (its label with each mode
+    cut to four letters, without forcefulness and caps)."""
+    text = candidate.design.label()
+    for mode in ACTIVE_MODES:
+        text = text.replace(f"{mode} ≥", f"{mode[:4]}≥")
+    return text
 
 
 class QtParetoPlot(pg.PlotWidget):
