@@ -245,7 +245,8 @@ def test_progress_and_cancel():
         optimize(_preset("fall_detection"), cancelled=lambda: True)
 
 
-def test_parallel_chunks_give_the_same_result():
+def test_parallel_chunks_give_the_same_result(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOBLIB_TEMP_FOLDER", str(tmp_path))  # any memory map goes here
     preset = _preset("fall_detection")
     one, two = optimize(preset), optimize(preset, n_jobs=2)
     assert one.best is not None and two.best is not None
