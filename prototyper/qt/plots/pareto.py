@@ -165,6 +165,10 @@ class QtParetoPlot(pg.PlotWidget):
             for c in self._points
         ]
         dot_rects = [QRectF(p.x() - 4, p.y() - 4, 8, 8) for p in dots]
+        for c in (self._current, self._best):  # and the current design's and best's marks
+            if c is not None:
+                p = view.mapViewToScene(QPointF(c.figures[self._axis], c.figures["value_added"]))
+                taken.append(QRectF(p.x() - 8, p.y() - 8, 16, 16))
         self.labelled, self.texts = [], []
         placed: list[tuple[int, str, tuple[float, float], QPointF]] = []
         for i in dict.fromkeys(order):
