@@ -408,6 +408,37 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from .core.evaluation.optimize import optimize, optimum_document, optimum_text
+    from .core.evaluation.optimize import parse_constraint as constraint
+
+    if args.top < 1:
+        raise UsageError(f"--top: expected a whole number from 1, got {args.top}")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs: expected a whole number from 1, got {args.jobs}")
+    constraints = [constraint(text) for text in args.constraint]
+    vary = [v.strip() for v in args.vary.split(",") if v.strip()]
+    with open_preset(args.file, args.set) as doc:
+        loaded = real_model(doc, args)
+    try:
+        opt = optimize(
+            doc.preset,
+            loaded,
+            objective=args.objective,
+            constraints=constraints,
+            vary=vary,
+            n_jobs=args.jobs,
+        )
+    except KeyboardInterrupt:
+        print("\rprototyper: cancelled", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(optimum_document(opt), indent=2, allow_nan=False))
+    else:
+        say(optimum_text(replace(opt, preset=shown(opt.preset)), top=args.top))
+    return 0
+
+
 def _shown_simulation(sim: Any) -> Any:
     fb = sim.feedback
     if fb is not None:
@@ -703,6 +734,32 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true", help="print CSV, one row per day")
     add_trust_options(p)
     p.set_defaults(run=cmd_simulate)
+
+    p = sub.add_parser(
+        "optimize", help="the best design under bounds on its figures, and the Pareto fronts"
+    )
+    p.add_argument("file", metavar="FILE", help="a preset file or a bundled preset's name")
+    p.add_argument(
+        "--objective", default="value_added", help="the figure to maximise (default value_added)"
+    )
+    p.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="NAME<=X, NAME>=X or NAME[KEY]>=X, e.g. interruptions_per_user_year<=4 (repeatable)",
+    )
+    p.add_argument(
+        "--vary",
+        default="thresholds,modes",
+        help="what may change: thresholds, modes, forcefulness, caps (default thresholds,modes)",
+    )
+    p.add_argument("--top", type=int, default=10, metavar="N", help="Pareto points shown (10)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help=set_help)
+    p.add_argument("--json", action="store_true", help="print a JSON document")
+    add_trust_options(p)
+    p.set_defaults(run=cmd_optimize)
 
     p = sub.add_parser("pack", help="write a preset, its model and its data into one .zip")
     p.add_argument("file", metavar="PRESET", help="a preset file, a bundled name or a bundle")

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.compare_view = QtCompareView(self.document, self)  # pinned designs side by side
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
+        self.optimize_view = None  # the Optimize… dialog, once opened
         self.recompute_label = QLabel()
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
 
@@ -233,6 +234,8 @@ class MainWindow(QMainWindow):
         cancel = self._action(menu, "&Cancel Simulation", self.simulation.cancel)
         cancel.setEnabled(False)
         self.simulation.runningChanged.connect(cancel.setEnabled)
+        menu.addSeparator()
+        self._action(menu, "&Optimize Design…", self.show_optimize, "Ctrl+Shift+O")
         corner = QToolButton()
         corner.setDefaultAction(self.simulate_action)
         self.tabs.setCornerWidget(corner)
@@ -336,6 +339,17 @@ class MainWindow(QMainWindow):
         self.model_view.show()
         self.model_view.raise_()
 
+    def show_optimize(self):
+        """The Optimize… dialog on this window's document (made on first use)."""
+        from .optimize_dialog import QtOptimizeDialog  # its plot only when asked for
+
+        self.design_panel.commit_pending()
+        if self.optimize_view is None:
+            self.optimize_view = QtOptimizeDialog(self.document, self, self)
+        self.optimize_view.show()
+        self.optimize_view.raise_()
+        return self.optimize_view
+
     def save(self) -> bool:
         if self.document.path is None or self._is_bundled(self.document.path):
             return self.save_as()
@@ -416,6 +430,8 @@ class MainWindow(QMainWindow):
             self.model_loader.shutdown()
             self.simulation.shutdown()
             self.compare_view.shutdown()
+            if self.optimize_view is not None:
+                self.optimize_view.shutdown()
             event.accept()
         else:
             event.ignore()

@@ -72,11 +72,39 @@ def render_compare(out_dir: Path) -> Path:
     return target
 
 
+def render_optimize(out_dir: Path) -> Path:
+    """The Optimize… dialog with a result: safe browsing, interruptions held to 2 a year."""
+    import time
+
+    from ..core.preset.preset_io import load_preset
+    from .document import Document
+    from .optimize_dialog import QtOptimizeDialog
+
+    app = QApplication.instance() or QApplication([])
+    document = Document(load_preset(assets.preset_path("safe_browsing")))
+    dialog = QtOptimizeDialog(document)
+    dialog.constraints.setPlainText("interruptions_per_user_year<=2")
+    dialog.resize(1200, 760)
+    dialog.show()
+    dialog.run()
+    while dialog.running:
+        app.processEvents()
+        time.sleep(0.02)
+    for _ in range(3):
+        app.processEvents()
+    target = out_dir / "optimize.png"
+    dialog.grab().save(str(target))
+    dialog.shutdown()
+    dialog.deleteLater()
+    return target
+
+
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
     for path in [*render_all(out), render_compare(out)]:
         print(path)
+    print(render_optimize(out))
     return 0
 
 
