@@ -161,8 +161,10 @@ def calibrate(
             train = sorted_fold != f if k > 1 else slice(None)
             rows = order[train]
             del train
-            fit = _fit_isotonic(x[rows], y[rows], weights_of(rows))
+            # in a list that the fit empties: it frees each array once it has its sums
+            columns = [x[rows], y[rows], weights_of(rows)]
             del rows
+            fit = _fit_isotonic(columns)
         else:
             train_rows = fold != f if k > 1 else slice(None)
             fit = _fit_platt(z[train_rows], y[train_rows], weights_of(train_rows))
@@ -211,25 +213,31 @@ def _runs(sorted_x: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
 
 
-def _fit_isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray):
+def _fit_isotonic(columns: list[np.ndarray]):
     """The weighted isotonic fit of y on x as a map, linear between the blocks' centres
     (centred isotonic regression, Oron & Flournoy 2017): strictly increasing between the
     first and the last centre, so rows the model ranks apart stay apart and every raw
     score keeps its operating point. Each block's rate is smoothed by half a positive in
     one row, (positives + 1/2) / (rows + 1), so that a block of positives only is not
-    certainty, which the prior shift would keep at any base rate. ``x`` is sorted."""
+    certainty, which the prior shift would keep at any base rate. ``columns`` holds the
+    rows' x (sorted), y and w, and is emptied."""
+    x, y, w = columns
+    columns.clear()
     keep = w > 0
     if not keep.all():
         x, y, w = x[keep], y[keep], w[keep]
     del keep
     if not len(x):  # a fold with no weight: nothing to learn, the uninformative map
         return lambda v: np.full(np.shape(v), 0.5)
-    start = _runs(x)
+    # Freed as soon as used: the rows' own copies, of which only the sums are kept.
+    start = _index(_runs(x))
     values = x[start]
+    del x
     wsum = np.add.reduceat(w, start)
-    w *= y  # the rows' own copies: only the sums are kept
+    w *= y
+    del y
     psum = np.add.reduceat(w, start)
-    del x, y, w, start
+    del w, start
     first = pav(psum, wsum)
     rows = np.add.reduceat(wsum, first)
     positives = np.add.reduceat(psum, first)
@@ -260,14 +268,19 @@ def pav(sums: np.ndarray, weights: np.ndarray, passes: int = 16) -> np.ndarray:
     runs can cascade, so after ``passes`` the few blocks left are finished one by one."""
     s = np.asarray(sums, dtype=float)
     w = np.asarray(weights, dtype=float)
-    start = np.arange(len(s))
+    start: np.ndarray | None = None  # each block's first index; None: every index, unpooled
     for _ in range(passes):
         m = s / w
         down = m[:-1] >= m[1:]
+        del m  # (a large evaluation set's blocks are many: hold few copies of them)
         if not down.any():
-            return start
-        first = np.flatnonzero(np.r_[True, ~down])
-        s, w, start = np.add.reduceat(s, first), np.add.reduceat(w, first), start[first]
+            return np.arange(len(s)) if start is None else start
+        np.logical_not(down, out=down)
+        first = np.flatnonzero(np.r_[True, down])
+        del down
+        s, w = np.add.reduceat(s, first), np.add.reduceat(w, first)
+        start = first if start is None else start[first]
+    assert start is not None
     S: list[float] = []
     W: list[float] = []
     B: list[int] = []
@@ -302,8 +315,8 @@ def _monotone_in(
     del xs
     if not pooled:
         return values, c[start]
-    c.sort()
     counts = np.diff(np.r_[start, len(x)])
+    c.sort()
     means = np.add.reduceat(c, start)
     means /= counts
     return values, np.maximum.accumulate(means, out=means)  # (rounding)
