@@ -145,12 +145,17 @@ class PresetEdit(QUndoCommand):
     """One change of the preset; consecutive changes of the same field merge (a drag).
 
     Holds the presets before and after, not their analyses (hundreds of kB each for a real
-    model): undo and redo analyse again, which the model cache makes cheap."""
+    model): undo and redo analyse again, which the model cache makes cheap. ``after`` is a
+    preset alone for a change that waits for its model's files to be read."""
 
-    def __init__(self, document: Document, before: Preset, after: Analysis, text: str, key: str):
+    def __init__(
+        self, document: Document, before: Preset, after: Analysis | Preset, text: str, key: str
+    ):
         super().__init__(text)
-        self.document, self.before, self.after, self.key = document, before, after.preset, key
-        self._first = after  # shown by the push's redo, then dropped
+        first = after if isinstance(after, Analysis) else None
+        self.document, self.before, self.key = document, before, key
+        self.after = after.preset if isinstance(after, Analysis) else after
+        self._first = first  # shown by the push's redo, then dropped
 
     def id(self) -> int:
         return 1 if self.key else -1
@@ -200,13 +205,21 @@ class Document(QObject):
         # Called with the preset to show and the undo step's text ("" for undo and redo).
         self.load_in_background: Callable[[Preset, str], None] | None = None
         self._waiting: Preset | None = None  # a change handed there, not yet shown
+        # The undo index of what is shown: a load that ends without showing its change
+        # (cancelled, failed) takes back the steps made meanwhile, quietly (see stop_waiting).
+        self._shown_index = 0
+        self._quiet = False  # taking them back: show nothing, load nothing
+        self._handing_over = False  # a load replaced by the next one: not an end
+        self.undo_stack.indexChanged.connect(self._on_index_changed)
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
 
     # --- state -----------------------------------------------------------------------------
 
     @property
     def preset(self) -> Preset:
-        return self._analysis.preset
+        """The latest change: edits build on it, even while its model's files are read and
+        :attr:`analysis` still shows the one before."""
+        return self._analysis.preset if self._waiting is None else self._waiting
 
     @property
     def analysis(self) -> Analysis:
@@ -376,8 +389,31 @@ class Document(QObject):
 
     def stop_waiting(self) -> None:
         """The background load of a change ended (shown, failed or cancelled): later edits
-        start from the preset shown again."""
+        start from the preset shown again, and the steps that waited for it and were not
+        shown are undone (without loading anything), so that redo brings them back."""
+        if self._handing_over:
+            return  # the next load takes the change over
         self._waiting = None
+        if self.undo_stack.index() != self._shown_index:
+            self._quiet = True
+            try:
+                self.undo_stack.setIndex(self._shown_index)
+            finally:
+                self._quiet = False
+
+    def _on_index_changed(self, index: int) -> None:
+        if self._waiting is None and not self._quiet:
+            self._shown_index = index
+
+    def _wait_for(self, preset: Preset) -> None:
+        """Show ``preset`` once the background has read its model's files."""
+        assert self.load_in_background is not None
+        self._handing_over = True
+        try:
+            self.load_in_background(preset, "")
+        finally:
+            self._handing_over = False
+        self._waiting = preset  # (after: the load it replaces ended with stop_waiting)
 
     def _must_load(self, preset: Preset) -> bool:
         """Whether analysing ``preset`` would read model files (changed on disk, or no longer
@@ -392,16 +428,15 @@ class Document(QObject):
         return not self.model_cache.holds(preset.model, self.base_dir, **options)
 
     def _change(self, assignments: dict[str, Any], preset: Preset, text: str, key: str) -> bool:
-        if self._waiting is not None and preset is self.preset:
-            preset = self._waiting  # an edit on top of the one waiting for its model
         try:
             preset = with_values(preset, assignments, origin="edit")
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
             return False
         if self._must_load(preset):
-            self._waiting = preset
-            self.load_in_background(preset, text)  # the figures shown meanwhile are stale
+            # A step now, so that undo takes this change back even before it is shown; its
+            # redo hands it to the background (the figures shown meanwhile are stale).
+            self.undo_stack.push(PresetEdit(self, self.preset, preset, text, key))
             return True
         try:
             after = analyse(
@@ -422,8 +457,10 @@ class Document(QObject):
         """Show a preset from the undo history, analysed again (its model is a cache hit).
         Should its model no longer load (a file deleted since), the error is told and the
         last analysis stays on screen."""
+        if self._quiet:
+            return
         if self._must_load(preset):
-            self.load_in_background(preset, "")
+            self._wait_for(preset)
             return
         try:
             analysis = analyse(
@@ -436,4 +473,5 @@ class Document(QObject):
 
     def _show(self, analysis: Analysis) -> None:
         self._analysis, self._waiting = analysis, None
+        self._shown_index = self.undo_stack.index()  # (a push or an undo sets it after)
         self.changed.emit(analysis)

@@ -237,3 +237,31 @@ def test_separation_and_auc_are_inverse_and_the_simulations_rates_are_the_models
         one = BinormalScores(auc=float(auc), base_rate=0.02).rates_at(t)
         np.testing.assert_allclose(tpr[i], one[0], rtol=1e-12)
         np.testing.assert_allclose(fpr[i], one[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_relabelled_scores_are_the_scores_built_from_the_mapped_rows(weighted):
+    """A monotone map of the distinct scores (with new ties, as a calibration makes) gives
+    the rates, sweep points, curve and AUC of scores built afresh from each row's new score,
+    with no new sort."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    raw = np.round(rng.random(n), 3)  # many tied rows
+    labels = rng.random(n) < 0.3 + 0.4 * raw
+    weights = rng.integers(1, 4, n).astype(float) if weighted else None
+    source = EmpiricalScores(labels, raw, weights)
+    values = source.distinct
+    mapped = np.floor(values * 40) / 40 * 0.9 + 0.05  # non-decreasing, ties of several values
+    ours = source.relabelled(mapped)
+    fresh = EmpiricalScores(labels, mapped[np.searchsorted(values, raw)], weights)
+    np.testing.assert_array_equal(ours.scores, fresh.scores)
+    t = np.r_[0.0, mapped, mapped + 1e-9, 1.0]
+    for a, b in zip(ours.rates_at(t), fresh.rates_at(t), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    for a, b in zip(ours.sweep_points(0.2, 0.8), fresh.sweep_points(0.2, 0.8), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    for a, b in zip(ours.curve(), fresh.curve(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert ours.roc_auc() == pytest.approx(fresh.roc_auc(), rel=1e-12)
+    assert ours.fpr_at_recall(0.5) == pytest.approx(fresh.fpr_at_recall(0.5), rel=1e-12)
+    assert len(ours.curve()[0]) < len(source.curve()[0])  # the map's ties are merged

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from prototyper import assets
 from prototyper.core.evaluation.engine import evaluate
@@ -135,7 +136,7 @@ def test_a_slider_dragged_while_the_model_is_read_ends_on_the_last_value(qtbot, 
     old = doc.preset.experience.modes.prompt.forcefulness
     for step in range(6):
         slider.setValue(0.3 + 0.1 * step)
-        assert doc.preset.experience.modes.prompt.forcefulness == old  # not blocked on the file
+        assert doc.analysis.preset.experience.modes.prompt.forcefulness == old  # not blocked
     assert window.goals.recomputing
     wait_loaded(qtbot, window)
     assert doc.preset.experience.modes.prompt.forcefulness == pytest.approx(0.8, abs=0.01)
@@ -191,3 +192,52 @@ def test_a_drag_sweeps_coarsely_and_is_exact_once_released(qtbot, scored_window,
         assert np.array_equal(shown.net_per_event, exact.net_per_event, equal_nan=True)
     assert window.goals.figures == engine_figures(doc.preset, doc.analysis.scores)
     assert doc.undo_stack.count() == 2  # the model's load, then the whole drag
+
+
+def test_an_undo_while_a_change_waits_for_the_model_undoes_that_change(qtbot, scored_window):
+    """The waiting change is the latest step: undo takes it back (not the step before it,
+    nor both), and redo brings it again."""
+    window, doc = scored_window, scored_window.document
+    assert doc.set_value("scenario.base_rate", 0.03)  # shown at once: the model is cached
+    rewrite_scores(window.csv, seed=6)
+    assert doc.set_value("scenario.base_rate", 0.05)  # waits for the file
+    assert window.model_loader.busy
+    doc.undo_stack.undo()
+    wait_loaded(qtbot, window)
+    assert doc.preset.scenario.base_rate == 0.03
+    assert window.goals.figures == expected_after_reload(window, doc.preset)
+    doc.undo_stack.redo()
+    wait_loaded(qtbot, window)
+    assert doc.preset.scenario.base_rate == 0.05
+    assert window.goals.figures == expected_after_reload(window, doc.preset)
+
+
+def test_a_band_added_while_a_change_waits_for_the_model_keeps_that_change(qtbot, scored_window):
+    """'+ Add band' builds on the latest change, even one not shown yet; each is its own
+    undo step."""
+    window, doc = scored_window, scored_window.document
+    bands = len(doc.preset.experience.bands)
+    rewrite_scores(window.csv, seed=7)
+    assert doc.set_value("scenario.base_rate", 0.04)  # waits for the file
+    qtbot.mouseClick(window.design_panel.bands.add, Qt.MouseButton.LeftButton)
+    wait_loaded(qtbot, window)
+    assert doc.preset.scenario.base_rate == 0.04
+    assert len(doc.preset.experience.bands) == bands + 1
+    assert window.goals.figures == expected_after_reload(window, doc.preset)
+    doc.undo_stack.undo()  # the band goes, the base rate stays
+    assert len(doc.preset.experience.bands) == bands
+    assert doc.preset.scenario.base_rate == 0.04
+
+
+def test_a_cancelled_load_takes_back_the_changes_that_waited_for_it(qtbot, scored_window):
+    """Cancel changes nothing: the figures and the fields shown are the last analysed, and
+    the changes that waited can be redone."""
+    window, doc = scored_window, scored_window.document
+    before = doc.analysis
+    rewrite_scores(window.csv, seed=8)
+    assert doc.set_value("scenario.base_rate", 0.04)
+    assert doc.preset.scenario.base_rate == 0.04  # the latest change, not yet analysed
+    window.model_loader.cancel()
+    assert doc.analysis is before and doc.preset is before.preset
+    assert doc.undo_stack.canRedo() and not window.goals.recomputing
+    window.model_loader.wait()

@@ -33,17 +33,31 @@ _PROBABILITY_CLIP = 1e-12  # Platt on probability scores fits on their logit
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
-    """A model's scores on its evaluation rows, raw and calibrated (in the rows' order)."""
+    """A model's scores on its evaluation rows, raw and calibrated.
+
+    The map is monotone, so it is kept once per distinct raw score (``values`` rising,
+    ``mapped`` at each): rows share their raw score's order and counts, and a copy per row
+    would double a large evaluation set's memory."""
 
     method: str  # "isotonic regression" or "Platt scaling"
     folds: int  # 1: fitted in-sample (too few rows of a class to hold any out)
-    raw: np.ndarray
-    calibrated: np.ndarray  # P(positive) at the evaluation set's base rate, cross-fitted
+    raw: np.ndarray  # per row, as given (not copied)
+    values: np.ndarray  # the distinct raw scores, rising
+    mapped: np.ndarray  # P(positive) of each at the evaluation set's base rate, cross-fitted
     base_rate: float  # the evaluation set's (weighted)
 
+    @property
+    def calibrated(self) -> np.ndarray:
+        """Each row's calibrated score at the evaluation set's base rate (made on request)."""
+        return self.mapped[np.searchsorted(self.values, self.raw)]
+
+    def mapped_at(self, base_rate: float) -> np.ndarray:
+        """Each distinct raw score's calibrated score at another base rate (prior shift)."""
+        return prior_shift(self.mapped, self.base_rate, base_rate)
+
     def at(self, base_rate: float) -> np.ndarray:
-        """Calibrated scores at another base rate (prior shift)."""
-        return prior_shift(self.calibrated, self.base_rate, base_rate)
+        """Each row's calibrated score at another base rate (prior shift)."""
+        return self.mapped_at(base_rate)[np.searchsorted(self.values, self.raw)]
 
     def raw_at(self, thresholds: np.ndarray, base_rate: float) -> np.ndarray:
         """The raw score of each calibrated threshold at ``base_rate``: the lowest raw score
@@ -52,11 +66,10 @@ class Calibration:
         return raw_lookup(self.raw_table(base_rate), thresholds)
 
     def raw_table(self, base_rate: float) -> tuple[np.ndarray, np.ndarray]:
-        """(calibrated scores at ``base_rate`` sorted, the lowest raw score at or after each):
-        what :func:`raw_lookup` searches, worth keeping for many look-ups."""
-        shown = self.at(base_rate)
-        order = np.argsort(shown, kind="stable")
-        return shown[order], np.minimum.accumulate(self.raw[order][::-1])[::-1]
+        """(calibrated scores at ``base_rate`` rising, the lowest raw score at or after each):
+        what :func:`raw_lookup` searches. Per distinct raw score both rise already (the map
+        is monotone), so the lowest raw score at or after one is its own."""
+        return self.mapped_at(base_rate), self.values
 
     def describe(self) -> str:
         where = (
@@ -101,41 +114,79 @@ def calibrate(
     probability: bool = True,
     folds: int = FOLDS,
     seed: int = SEED,
+    values: np.ndarray | None = None,
 ) -> Calibration:
     """Calibrate raw scores to P(positive) on their own labelled rows, cross-fitted.
 
     ``probability``: the raw scores are probabilities (Platt then fits on their logit), not
-    decision values. Both classes must have some weight."""
+    decision values. Both classes must have some weight. ``values``: the distinct raw scores
+    rising, if known (kept rather than found again)."""
     x = np.asarray(raw, dtype=float)
-    y = np.asarray(labels).astype(bool)
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
-    w = w / w.mean()  # pseudo-counts below are in rows, whatever the weights' unit
-    base_rate = float(w[y].sum() / w.sum())
-    n_small = min(int(y.sum()), int((~y).sum()))
+    y = np.asarray(labels).astype(bool, copy=False)
+    n = len(x)
+    if weights is None:  # every weight 1: sums of ones are the counts
+        mean = None
+        base_rate = int(np.count_nonzero(y)) / n
+    else:
+        w = np.asarray(weights, dtype=float)
+        mean = w.mean()  # pseudo-counts below are in rows, whatever the weights' unit
+        normalised = w / mean
+        base_rate = float(normalised[y].sum() / normalised.sum())
+        del normalised  # each fold divides its own rows' weights again: the same bits
+
+    def weights_of(rows: np.ndarray | slice) -> np.ndarray:
+        """The normalised weights of some rows (a mask, indices or all)."""
+        if mean is None:
+            if isinstance(rows, slice):
+                return np.ones(n)
+            return np.ones(int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows))
+        out = w[rows]
+        out /= mean
+        return out
+
+    n_small = min(int(np.count_nonzero(y)), n - int(np.count_nonzero(y)))
     isotonic = n_small >= ISOTONIC_MIN_ROWS
     z = x  # what Platt scaling fits on
     if probability and not isotonic:
         z = np.asarray(_logit(np.clip(x, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)))
     k = max(1, min(folds, n_small))
     fold = _stratified_folds(y, k, seed)
-    order = np.argsort(x)  # once: each fold's rows, taken in this order, are sorted too
-    out = np.empty(len(x))
+    order = _index(np.argsort(x))  # once: each fold's rows, taken in this order, are sorted too
+    sorted_fold = fold[order]
+    # Each row's out-of-fold score, in no particular row order: only their sorted values are
+    # used (the rearrangement below), so the predictions are written in the sorted rows' order.
+    out = np.empty(n)
     for f in range(k):
-        test = fold == f
-        train = ~test if k > 1 else test
         if isotonic:
-            rows = order[train[order]]
-            out[test] = _fit_isotonic(x[rows], y[rows], w[rows])(x[test])
+            train = sorted_fold != f if k > 1 else slice(None)
+            rows = order[train]
+            del train
+            # in a list that the fit empties: it frees each array once it has its sums
+            columns = [x[rows], y[rows], weights_of(rows)]
+            del rows
+            fit = _fit_isotonic(columns)
         else:
-            out[test] = _fit_platt(z[train], y[train], w[train])(z[test])
-    calibrated = _monotone_in(x, out, order) if k > 1 else out
+            train_rows = fold != f if k > 1 else slice(None)
+            fit = _fit_platt(z[train_rows], y[train_rows], weights_of(train_rows))
+        test = np.flatnonzero(sorted_fold == f)
+        at = order[test]
+        out[test] = fit(x[at] if isotonic else z[at])
+        del fit, test, at
+    del sorted_fold, fold
+    distinct, mapped = _monotone_in(x, out, order, pooled=k > 1, values=values)
     return Calibration(
         method="isotonic regression" if isotonic else "Platt scaling",
         folds=k,
         raw=x,
-        calibrated=calibrated,
+        values=distinct,
+        mapped=mapped,
         base_rate=base_rate,
     )
+
+
+def _index(order: np.ndarray) -> np.ndarray:
+    """Row indices in half the memory where they fit."""
+    return order.astype(np.int32) if len(order) < 1 << 31 else order
 
 
 def _logit(p: float | np.ndarray) -> float | np.ndarray:
@@ -147,10 +198,13 @@ def _logit(p: float | np.ndarray) -> float | np.ndarray:
 def _stratified_folds(y: np.ndarray, k: int, seed: int) -> np.ndarray:
     """A fold number per row; each class spread evenly over the folds at random."""
     rng = np.random.default_rng(seed)
-    fold = np.empty(len(y), dtype=np.int64)
+    fold = np.empty(len(y), dtype=np.int8)  # k <= FOLDS
     for cls in (True, False):
-        rows = rng.permutation(np.flatnonzero(y == cls))
-        fold[rows] = np.arange(len(rows)) % k
+        # shuffled in place, as small indices: the same draws as a permutation of int64s
+        rows = _index(np.flatnonzero(y == cls))
+        rng.shuffle(rows)
+        fold[rows] = np.arange(len(rows), dtype=rows.dtype) % k
+        del rows
     return fold
 
 
@@ -159,21 +213,31 @@ def _runs(sorted_x: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
 
 
-def _fit_isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray):
+def _fit_isotonic(columns: list[np.ndarray]):
     """The weighted isotonic fit of y on x as a map, linear between the blocks' centres
     (centred isotonic regression, Oron & Flournoy 2017): strictly increasing between the
     first and the last centre, so rows the model ranks apart stay apart and every raw
     score keeps its operating point. Each block's rate is smoothed by half a positive in
     one row, (positives + 1/2) / (rows + 1), so that a block of positives only is not
-    certainty, which the prior shift would keep at any base rate. ``x`` is sorted."""
+    certainty, which the prior shift would keep at any base rate. ``columns`` holds the
+    rows' x (sorted), y and w, and is emptied."""
+    x, y, w = columns
+    columns.clear()
     keep = w > 0
-    x, y, w = x[keep], y[keep], w[keep]
+    if not keep.all():
+        x, y, w = x[keep], y[keep], w[keep]
+    del keep
     if not len(x):  # a fold with no weight: nothing to learn, the uninformative map
         return lambda v: np.full(np.shape(v), 0.5)
-    start = _runs(x)
+    # Freed as soon as used: the rows' own copies, of which only the sums are kept.
+    start = _index(_runs(x))
     values = x[start]
+    del x
     wsum = np.add.reduceat(w, start)
-    psum = np.add.reduceat(w * y, start)
+    w *= y
+    del y
+    psum = np.add.reduceat(w, start)
+    del w, start
     first = pav(psum, wsum)
     rows = np.add.reduceat(wsum, first)
     positives = np.add.reduceat(psum, first)
@@ -204,14 +268,19 @@ def pav(sums: np.ndarray, weights: np.ndarray, passes: int = 16) -> np.ndarray:
     runs can cascade, so after ``passes`` the few blocks left are finished one by one."""
     s = np.asarray(sums, dtype=float)
     w = np.asarray(weights, dtype=float)
-    start = np.arange(len(s))
+    start: np.ndarray | None = None  # each block's first index; None: every index, unpooled
     for _ in range(passes):
         m = s / w
         down = m[:-1] >= m[1:]
+        del m  # (a large evaluation set's blocks are many: hold few copies of them)
         if not down.any():
-            return start
-        first = np.flatnonzero(np.r_[True, ~down])
-        s, w, start = np.add.reduceat(s, first), np.add.reduceat(w, first), start[first]
+            return np.arange(len(s)) if start is None else start
+        np.logical_not(down, out=down)
+        first = np.flatnonzero(np.r_[True, down])
+        del down
+        s, w = np.add.reduceat(s, first), np.add.reduceat(w, first)
+        start = first if start is None else start[first]
+    assert start is not None
     S: list[float] = []
     W: list[float] = []
     B: list[int] = []
@@ -224,20 +293,33 @@ def pav(sums: np.ndarray, weights: np.ndarray, passes: int = 16) -> np.ndarray:
     return np.array(B, dtype=np.int64)
 
 
-def _monotone_in(x: np.ndarray, c: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """``c`` made non-decreasing in ``x`` by monotone rearrangement (Chernozhukov,
-    Fernandez-Val & Galichon, Econometrica 2010): the out-of-fold scores, sorted, given back
-    to the rows in the raw scores' order; rows with equal raw scores get their mean. Folds'
-    maps cross at fine scale, so pooling them (an isotonic pass) would tie most rows; the
-    rearrangement keeps every value and the model's ranking, and is never further from a
-    monotone truth than ``c`` is. ``order`` sorts ``x``."""
-    start = _runs(x[order])
-    values = np.sort(c)
+def _monotone_in(
+    x: np.ndarray,
+    c: np.ndarray,
+    order: np.ndarray,
+    pooled: bool = True,
+    values: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values of ``x`` rising, the score of each): ``c`` made non-decreasing in
+    ``x`` by monotone rearrangement (Chernozhukov, Fernandez-Val & Galichon, Econometrica
+    2010): the out-of-fold scores, sorted, given back to the rows in the raw scores' order;
+    rows with equal raw scores get their mean. Folds' maps cross at fine scale, so pooling
+    them (an isotonic pass) would tie most rows; the rearrangement keeps every value and the
+    model's ranking, and is never further from a monotone truth than ``c`` is. ``order``
+    sorts ``x``; ``c`` (in any row order) is sorted in place. Not ``pooled``: ``c`` is one
+    monotone map's, in ``order``, and each distinct value keeps its own score."""
+    xs = x[order]
+    start = _runs(xs)
+    if values is None or len(values) != len(start):
+        values = xs[start]
+    del xs
+    if not pooled:
+        return values, c[start]
     counts = np.diff(np.r_[start, len(x)])
-    means = np.maximum.accumulate(np.add.reduceat(values, start) / counts)  # (rounding)
-    out = np.empty(len(x))
-    out[order] = np.repeat(means, counts)
-    return out
+    c.sort()
+    means = np.add.reduceat(c, start)
+    means /= counts
+    return values, np.maximum.accumulate(means, out=means)  # (rounding)
 
 
 def platt(

@@ -157,7 +157,11 @@ class LoadedModel:
         if self.fit is None:
             s = self.scores
             fit = calibrate(
-                s.scores, s.labels, s.weights, probability=self.score_method != "decision_function"
+                s.scores,
+                s.labels,
+                s.weights,
+                probability=self.score_method != "decision_function",
+                values=s.distinct,
             )
             object.__setattr__(self, "fit", fit)
 
@@ -184,7 +188,8 @@ class LoadedModel:
         """The calibrated scores at ``base_rate``: what the thresholds of a design are on."""
         assert self.fit is not None
         rate = self.fit.base_rate if self.base_rate is None else self.base_rate
-        return EmpiricalScores(self.scores.labels, self.fit.at(rate), self.scores.weights)
+        # the calibration is monotone: the raw scores' order and counts serve, no new sort
+        return self.scores.relabelled(self.fit.mapped_at(rate))
 
     def raw_at(self, thresholds: np.ndarray) -> np.ndarray:
         """The raw score of each calibrated threshold (NaN where no row scores that high)."""

@@ -231,9 +231,39 @@ class EmpiricalScores:
         object.__setattr__(self, "_fpr", fpr)
         object.__setattr__(self, "_weights", (positive, negative))
 
+    def relabelled(self, mapped: np.ndarray) -> EmpiricalScores:
+        """The same rows with each distinct score replaced by ``mapped`` (one a distinct
+        score, in their rising order, non-decreasing: a monotone map such as a calibration;
+        kept, read-only). 'new score >= m' selects the rows 'score >= the first score mapped
+        to m' does, so these scores' rates serve as they are: no sort, no copy of the rates,
+        and no score per row unless one is asked for."""
+        mapped = np.asarray(mapped, dtype=float)
+        if mapped.shape != self._values.shape:
+            raise ValueError(f"{len(mapped)} mapped scores for {len(self._values)} distinct ones")
+        mapped.setflags(write=False)
+        out = object.__new__(_Relabelled)
+        for name, value in (
+            ("labels", self.labels),
+            ("weights", self.weights),
+            ("_n", self._n),
+            ("_weights", self._weights),
+            ("_source", self),
+            # ties kept: a search from the left finds the first of them, whose rates are right
+            ("_values", mapped),
+            ("_tpr", self._tpr),
+            ("_fpr", self._fpr),
+        ):
+            object.__setattr__(out, name, value)
+        return out
+
     @property
     def n(self) -> int:
         return self._n
+
+    @property
+    def distinct(self) -> np.ndarray:
+        """The distinct scores, rising (read-only)."""
+        return self._values
 
     @property
     def positive_weight(self) -> float:
@@ -355,6 +385,37 @@ class EmpiricalScores:
         idx = _bin_index(np.asarray(self.scores, dtype=float), edges)
         n = len(edges) - 1
         return ScoreHistograms(edges, np.bincount(idx, pos, n), np.bincount(idx, neg, n))
+
+
+class _Relabelled(EmpiricalScores):
+    """:meth:`EmpiricalScores.relabelled`'s scores: ``_values`` may hold ties (each with the
+    rates of the first of them), so the lists of distinct scores take the first of each."""
+
+    _source: EmpiricalScores
+
+    @cached_property
+    def scores(self) -> np.ndarray:  # type: ignore[override]
+        source = self._source
+        rows = np.searchsorted(source._values, np.asarray(source.scores, dtype=float))
+        return self._values[rows]
+
+    def sweep_points(self, low: float, high: float, n: int | None = None) -> tuple[np.ndarray, ...]:
+        v = self._values
+        i, j = np.searchsorted(v, low, side="right"), np.searchsorted(v, high, side="left")
+        j = max(i, j)
+        at = i + _runs_of(v[i:j])
+        return v[at], self._tpr[at], self._fpr[at]
+
+    def curve(self) -> tuple[np.ndarray, ...]:
+        at = _runs_of(self._values)[::-1]
+        return self._values[at], self._tpr[at], self._fpr[at]
+
+
+def _runs_of(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts."""
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.special import ndtr
 
 from ..evaluation import value as _value
 from ..evaluation.engine import outcome_masses
@@ -102,6 +101,8 @@ def simulate_feedback(
 def _latent_for_share(share: np.ndarray, d: np.ndarray, pi: float) -> np.ndarray:
     """The latent cut x above which a share ``share`` of events lies, at base rate ``pi``:
     pi * Phi(d - x) + (1 - pi) * Phi(-x) = share (bisection; +inf for 0, -inf for 1)."""
+    from scipy.special import ndtr  # here: its import is no part of the window's first paint
+
     lo = np.full(np.shape(share), -40.0)
     hi = np.full(np.shape(share), 40.0)
     for _ in range(80):  # the bracket halves each time: far below float resolution at the end
@@ -116,6 +117,8 @@ def _latent_for_share(share: np.ndarray, d: np.ndarray, pi: float) -> np.ndarray
 def _value_per_event(preset: Preset, cuts: list[np.ndarray], d: np.ndarray) -> np.ndarray:
     """Value per event and stakeholder, (..., stakeholder), of the preset's bands at the
     latent ``cuts`` (one per band, highest first) of a binormal model of separation d."""
+    from scipy.special import ndtr
+
     tpr = [ndtr(d - c) for c in cuts]
     fpr = [ndtr(-c) for c in cuts]
     m = outcome_masses(preset, tpr, fpr).stacked()  # mode axis first
@@ -150,6 +153,8 @@ def allocation_value(preset: Preset, patrol_share: np.ndarray, auc: np.ndarray) 
     by the engine's formulas, is added to the simulated value: sending more than a fair share
     where the records point spends it on ever lower-scored units, and the region left short
     loses its best ones (docs/MODEL.md, 9.9)."""
+    from scipy.special import ndtr
+
     sc = preset.scenario
     rates = np.array([r.incident_rate for r in preset.feedback.regions], dtype=float)
     k = rates.size
