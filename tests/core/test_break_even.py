@@ -16,6 +16,7 @@ from prototyper.core.evaluation.break_even import (
     ALWAYS,
     BELOW,
     NEVER,
+    best_of,
     break_even_document,
     break_even_lines,
     break_even_probability,
@@ -201,3 +202,9 @@ def test_the_document_is_the_analysis_of_the_same_preset():
     from_analysis = break_even_document(analysis.evaluation, None, analysis.single_threshold)
     assert from_analysis == break_even_document(evaluate(preset))
     assert [m["mode"] for m in from_analysis["modes"]] == ["prompt"]
+
+
+@pytest.mark.parametrize("name", ["safe_browsing", "audit_risk"])
+def test_the_best_of_an_analysis_is_the_best_single_threshold(name):
+    preset = load_preset(f"presets/{name}.yaml")
+    assert best_of(analyse(preset)) == best_single_threshold(preset)

@@ -23,6 +23,7 @@ score. Formulas in docs/MODEL.md, section "Break-even".
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +34,13 @@ from ..model.scores import ScoreModel, preset_scores
 from ..preset import modes
 from ..preset.schema import MODES, SHOWN_MODES, Preset
 from . import value
-from .analysis import BestThreshold, best_single_threshold, single_threshold_design
+from .analysis import (
+    Analysis,
+    BestThreshold,
+    best_single_threshold,
+    single_threshold_design,
+    single_threshold_mode,
+)
 from .engine import Evaluation, evaluate
 from .sweep import Sweep
 
@@ -115,7 +122,7 @@ def mode_gains(
     preset: Preset, mode: str, act_positive: float, act_negative: float
 ) -> tuple[float, float, float]:
     """(G+, G-, A) of ``mode`` at the given chances of acting, summed over stakeholders."""
-    v = value.outcome_values(preset, harm_limit=preset.guardrails.harm_limit.enabled).sum(-1)
+    v, attention_by_mode = _value_tables(preset)
     o, m, off = value.OUTCOME, MODES.index(mode), value.OFF
     u = preset.response.unprompted
 
@@ -128,8 +135,29 @@ def mode_gains(
     g_neg = handled("negative_acted", "negative_ignored", act_negative, m) - handled(
         "negative_acted", "negative_ignored", u.negative, off
     )
-    attention = float(value.attention_values(preset)[m].sum())
-    return g_pos, g_neg, attention
+    return g_pos, g_neg, float(attention_by_mode[m])
+
+
+_TABLES: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # a few, by what they depend on
+_TABLES_KEPT = 8
+_TABLES_LOCK = threading.Lock()  # the window evaluates in workers too
+
+
+def _value_tables(preset: Preset) -> tuple[np.ndarray, np.ndarray]:
+    """(value per event as [outcome, mode], attention value per interaction by mode), all
+    stakeholders. Kept by the payoffs, harm limit and mode designs (the forcefulness sets
+    the attention) they come from: a threshold's drag asks again with the same ones."""
+    key = (preset.payoffs, preset.guardrails.harm_limit, preset.experience.modes)
+    with _TABLES_LOCK:
+        found = _TABLES.get(key)
+    if found is None:
+        v = value.outcome_values(preset, harm_limit=preset.guardrails.harm_limit.enabled)
+        found = (v.sum(-1), value.attention_values(preset).sum(-1))
+        with _TABLES_LOCK:
+            while len(_TABLES) >= _TABLES_KEPT:
+                _TABLES.pop(next(iter(_TABLES)))
+            _TABLES[key] = found
+    return found
 
 
 def _full_response(preset: Preset, mode: str) -> tuple[float, float]:
@@ -321,6 +349,19 @@ def why_best(
     else:
         sentence = f"{head} {_against(preset, scores, best, be)}."
     return WhyBest(best=best, break_even=be, sentence=sentence)
+
+
+def best_of(analysis: Analysis) -> BestThreshold:
+    """The best single threshold of an analysis, from the sweep and evaluation it holds
+    (what :func:`best_single_threshold` computes afresh)."""
+    single, i = analysis.single_threshold, analysis.single_threshold.best_index
+    return BestThreshold(
+        mode=single_threshold_mode(analysis.preset.experience.bands),
+        threshold=float(single.values[i]),
+        net_per_event=float(single.net_per_event[i]),
+        net_per_population_day=float(single.net_per_population_day[i]),
+        current_net_per_population_day=float(analysis.evaluation.net_per_population_day),
+    )
 
 
 def break_even_document(
