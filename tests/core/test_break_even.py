@@ -3,11 +3,13 @@ starts to pay, its score, and why the best single threshold sits where it does."
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
+from prototyper import cli
 from prototyper.assets import bundled_presets
 from prototyper.core.evaluation import value
 from prototyper.core.evaluation.analysis import analyse, best_single_threshold
@@ -25,6 +27,7 @@ from prototyper.core.evaluation.break_even import (
     why_best,
 )
 from prototyper.core.evaluation.engine import evaluate
+from prototyper.core.format import format_probability
 from prototyper.core.model.model_sources import load_scores
 from prototyper.core.preset.preset_io import load_preset, loads_preset, with_values
 from prototyper.core.preset.schema import MODES, SyntheticModel
@@ -208,3 +211,20 @@ def test_the_document_is_the_analysis_of_the_same_preset():
 def test_the_best_of_an_analysis_is_the_best_single_threshold(name):
     preset = load_preset(f"presets/{name}.yaml")
     assert best_of(analyse(preset)) == best_single_threshold(preset)
+
+
+@pytest.mark.parametrize("name", ["safe_browsing", "fall_detection_model"])
+def test_evaluate_prints_a_break_even_line_per_mode(capsys, name):
+    assert cli.main(["evaluate", name, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)["break_even"]
+    assert cli.main(["evaluate", name]) == 0
+    text = capsys.readouterr().out
+    block = text[text.index("break-even (") :].splitlines()
+    n = len(doc["modes"])
+    assert n and len(block) >= n + 2
+    for mode, line in zip(doc["modes"], block[1 : n + 1], strict=True):
+        assert line.split()[0] == mode["mode"]
+        assert f"P(positive) {format_probability(mode['probability'])}" in line
+        if mode["raw_score"] is not None:
+            assert f"raw score {mode['raw_score']:.4g}" in line
+    assert block[n + 1].strip() == doc["best_single_threshold"]["why"]
