@@ -140,6 +140,19 @@ def lines(results: dict[str, Rows], models: tuple[str, ...], presets: tuple[str,
         line = against_floor("  the same, scores kept on disk", warm, floor, 2.0)
         line.floor += " predict_proba"
         out.append(line)
+    bench_psa = results["bench_psa.py"]
+    fast = find(bench_psa, "psa: one vectorized call")
+    loop = find(bench_psa, "loop of evaluate (scaled)")
+    out.append(
+        Line(
+            "PSA: 10,000 draws of safe browsing (7 inputs)",
+            seconds(fast["seconds"]),
+            f"{seconds(loop['seconds'])} loop of evaluate",
+            fast["seconds"] / loop["seconds"],
+            "<= 1 s, <= 0.02x",
+            fast["seconds"] <= 1.0 and fast["seconds"] * 50 <= loop["seconds"],
+        )
+    )
     memory = results["bench_memory.py"]
     load = find(memory, "score file: load_scores (columns + score model)")
     out.append(
@@ -178,6 +191,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench_cli.py",
     "bench_models.py",
     "bench_memory.py",
+    "bench_psa.py",
 )
 
 

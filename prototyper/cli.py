@@ -462,6 +462,64 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_DRAWS = 1_000_000  # 10,000 draws take a fraction of a second; a million some seconds
+MAX_DRAWS_OVER_TIME = 10_000  # each a simulation
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .core.evaluation.sensitivity_report import sensitivity_report
+    from .core.psa_runs import OverTime, Runner, connectable
+
+    cap = MAX_DRAWS_OVER_TIME if args.over_time else MAX_DRAWS
+    draws = args.draws if args.draws is not None else (50 if args.over_time else 10_000)
+    if not 1 <= draws <= cap:
+        raise UsageError(f"--draws: expected 1 to {cap:,}, got {draws}")
+    if args.seed < 0:
+        raise UsageError(f"--seed: expected a whole number from 0, got {args.seed}")
+    if args.jobs == 0 or args.jobs < -1:
+        raise UsageError(f"--jobs: expected a number of processes from 1, or -1, got {args.jobs}")
+    if args.scheduler is not None and not connectable(args.scheduler):
+        raise UsageError(
+            f"--scheduler: expected an address like tcp://host:8786, got {args.scheduler!r}"
+        )
+    presets, models, names = [], [], []
+    for i, name in enumerate([args.file, *args.compare]):
+        with open_preset(name, args.set if i == 0 else ()) as doc:
+            models.append(real_model(doc, args))
+        presets.append(doc.preset)
+        names.append(printable(Path(doc.shown).stem))
+    over_time = OverTime(seed=args.seed) if args.over_time else None
+    runner = Runner(jobs=args.jobs, scheduler=args.scheduler, over_time=over_time)
+    if args.over_time:
+        runner = replace(runner, chunk=max(1, draws // max(4 * max(args.jobs, 1), 1)))
+    progress = None
+    if sys.stderr.isatty():  # a progress line only for a person watching
+
+        def progress(fraction: float) -> None:
+            print(f"\rsampling {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = sensitivity_report(
+            presets,
+            models,
+            names=names,
+            draws=draws,
+            seed=args.seed,
+            evaluate_chunks=runner.evaluator(progress, designs=len(presets)),
+            over_time=args.over_time,
+        )
+    except OSError as exc:  # a scheduler that cannot be reached
+        raise UsageError(f"--scheduler: {exc}") from None
+    finally:
+        if progress is not None:
+            print("\r" + " " * 16 + "\r", end="", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps(report.to_data(), indent=2, allow_nan=False))
+    else:
+        say(report.text())
+    return 0
+
+
 def _existing_path(option: str, text: str) -> Path:
     path = Path(text)
     try:
@@ -640,6 +698,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the file")
     add_trust_options(p)
     p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser(
+        "sensitivity", help="which assumptions matter: tornado, break-even, PSA and EVPPI"
+    )
+    p.add_argument("file", metavar="FILE", help="a preset file, a bundled name or a bundle")
+    p.add_argument("--compare", nargs="+", default=[], metavar="B", help="more designs for the PSA")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help=set_help)
+    p.add_argument("--draws", type=int, help="PSA draws (default 10,000; 50 with --over-time)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument(
+        "--over-time", action="store_true", help="each draw a short simulation over time"
+    )
+    p.add_argument(
+        "--jobs", type=int, default=1, help="local processes for the draws (-1: every core)"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a dask scheduler to run the draws on (tcp://...)"
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON document")
+    add_trust_options(p)
+    p.set_defaults(run=cmd_sensitivity)
 
     p = sub.add_parser("models", help="the bundled scenario models")
     models = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)

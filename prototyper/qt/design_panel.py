@@ -404,6 +404,8 @@ class QtDesignPanel(QWidget):
             return rest is None or re.split(r"[.\[]", rest)[0] in names
 
         return {
+            # first: a distribution of a field the new item lacks would fail the change
+            "uncertainty": {k: v for k, v in preset.uncertainty.items() if keep(k)},
             path: to_data(default_item(cls)),
             "sources": {k: v for k, v in preset.sources.items() if keep(k)},
             "assumptions": {k: v for k, v in preset.assumptions.items() if keep(k)},
@@ -443,6 +445,14 @@ class QtDesignPanel(QWidget):
                 preset.assumptions, path, inserted=inserted, removed=removed
             ),
         }
+        # Distributions follow their items too. Each change is checked as it is made, and
+        # a distribution must name an item that exists: with one item fewer they move
+        # first, with one more after the items.
+        moved = reindex_citations(preset.uncertainty, path, inserted=inserted, removed=removed)
+        if removed is not None:
+            changes = {"uncertainty": moved, **changes}
+        else:
+            changes["uncertainty"] = moved
         self._replace(changes, text)
 
     def _replace(self, changes: dict[str, Any], text: str) -> bool:

@@ -42,3 +42,32 @@ payoffs:
     automate: {minutes_low: 0.5, minutes_high: 1.5, stakeholder: user}
     prompt: {minutes_low: 0.1, minutes_high: 0.5, stakeholder: user}
 """
+
+# Every event automated (one band from 0): value added per day is
+# users x (pi x 0.9 x A - (1 - pi) x x_neg x 10), linear in the harm avoided A and in the
+# chance x_neg that a false block stands. At the point values (A = 20, x_neg = 0.1):
+# 1000 x (0.09 x 20 - 0.9 x 0.1 x 10) = $900 a day; it crosses 0 at A = 10.
+HAND = """\
+schema_version: 2
+scenario: {name: Hand, users: 1000, events_per_user_per_day: 1, base_rate: 0.1}
+model: {source: synthetic, auc: 0.8}
+experience:
+  bands:
+    - {threshold: 0.0, mode: automate}
+  modes:
+    automate: {forcefulness: 0.5}
+response:
+  modes:
+    automate:
+      act_if_positive: {low: 0.9, high: 0.9}
+      act_if_negative: {low: 0.05, high: 0.15}
+  unprompted: {positive: 0.0, negative: 0.0}
+  trust_matching: 0.0
+payoffs:
+  positive_acted:
+    - {stakeholder: user, amount: 20, label: harm avoided}
+  negative_acted:
+    - {stakeholder: user, amount: -10, label: a false block}
+uncertainty:
+  payoffs.positive_acted[0].amount: {low: 0, high: 40}
+"""

@@ -47,3 +47,16 @@ def test_describing_a_model_keeps_its_auc_inside_the_sliders_range():
     assert described(BinormalScores(auc=0.87654, base_rate=0.1)) == SyntheticModel(auc=0.8765)
     assert described(BinormalScores(auc=0.999999, base_rate=0.1)).auc == 0.9999
     assert described(object()) == SyntheticModel()  # nothing measured: the default
+
+
+def test_another_model_drops_the_distribution_of_the_synthetic_auc(tmp_path):
+    from prototyper import assets
+    from prototyper.core.model.model_sections import replace_model
+    from prototyper.core.preset.preset_io import load_preset
+
+    preset = load_preset(assets.preset_path("fall_detection"))
+    assert "model.auc" in preset.uncertainty
+    (tmp_path / "s.csv").write_text("label,score\n1,0.9\n0,0.1\n")
+    switched = replace_model(preset, score_file_model(tmp_path / "s.csv", tmp_path))
+    assert "model.auc" not in switched.uncertainty
+    assert set(switched.uncertainty) == set(preset.uncertainty) - {"model.auc"}

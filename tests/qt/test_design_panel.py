@@ -820,3 +820,17 @@ def test_optional_text_empty_means_none(qtbot, score_file_document):
     line.commit()  # refused: the label column cannot be the group column too
     assert document.preset.model.group_column is None
     assert line.text() == ""
+
+
+def test_removing_a_payoff_takes_its_distribution_with_it(qtbot, panel, document):
+    key = "payoffs.positive_missed[0].amount"
+    assert key in document.preset.uncertainty  # the default preset declares one
+    panel.build_all()
+    lst = panel._lists["payoffs.positive_missed"]
+    qtbot.mouseClick(lst.rows[0].remove, Qt.MouseButton.LeftButton)
+    # the line that moves up to [0] (recovery minutes) does not inherit the money range
+    assert key not in document.preset.uncertainty
+    qtbot.mouseClick(lst.add, Qt.MouseButton.LeftButton)
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert key in document.preset.uncertainty

@@ -101,6 +101,11 @@ def _used(row: Row) -> bool:
     return not (np.isscalar(row) and row == 0.0)
 
 
+def _positive(rate: Row) -> bool:
+    """Whether a rate is above 0 anywhere (a rate may hold one value per parameter draw)."""
+    return bool(np.any(np.asarray(rate) > 0))
+
+
 def outcome_masses(
     preset: Preset, tpr: Sequence[Row] | np.ndarray, fpr: Sequence[Row] | np.ndarray
 ) -> Masses:
@@ -154,10 +159,10 @@ def outcome_masses(
         if not _used(total[m]):
             continue
         if mode in SHOWN_MODES:
-            if r.habituation > 0 and m in offered:  # at most the cap reaches the user
+            if _positive(r.habituation) and m in offered:  # at most the cap reaches the user
                 cap = getattr(exp.modes, mode).daily_cap
                 habit[m] = value.capped_habituation_factor(offered[m], cap, r.habituation)
-            elif r.habituation > 0 and any(t == m for t in sources.values()):
+            elif _positive(r.habituation) and any(t == m for t in sources.values()):
                 # its own events (Poisson) and what caps demote to it: E[q^X] multiplies
                 gen = np.exp(-before[m] * r.habituation)
                 for s, t in sources.items():
@@ -166,7 +171,7 @@ def outcome_masses(
                         gen = gen * value.excess_generating(offered[s], cap, r.habituation)
                 x = per_day * total[m] * r.habituation
                 habit[m] = _divide(1.0 - gen, x, 1.0)
-            elif r.habituation > 0:
+            elif _positive(r.habituation):
                 habit[m] = habituation_factor(per_day * total[m], r.habituation)
             known = np.where(np.isnan(precision[m]), 1.0, precision[m])
             trust[m] = value.trust_multiplier(w, known, r.measured_at_precision)

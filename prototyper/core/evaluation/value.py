@@ -156,7 +156,7 @@ def trust_multiplier(matching: float, precision: Row, measured: float = 1.0) -> 
     1 (the cited rates hold, their users' distrust already in them), below it heeding falls,
     and it never exceeds 1. ``measured`` 1 means rates for a warning that is always right."""
     trust = (1 - matching) + matching * precision
-    if measured == 1.0:  # the reference is 1: nothing to divide (and bit for bit as before)
+    if np.ndim(measured) == 0 and measured == 1.0:  # nothing to divide (bit for bit as before)
         return trust
     reference = (1 - matching) + matching * measured
     return np.minimum(trust / reference, 1.0)
@@ -244,7 +244,8 @@ def excess_generating(offered: Row, cap: int, rate: float) -> Row:
     lam = np.maximum(np.asarray(offered, dtype=float), 0.0)
     q = 1.0 - rate
     with np.errstate(divide="ignore", over="ignore"):  # a tail of 0 is log 0: a term of 0
-        tail = np.exp(-cap * math.log(q) - lam * rate + np.log(pdtrc(cap, lam * q)))
+        log_q = math.log(q) if np.ndim(q) == 0 else np.log(q)  # a rate per draw: an array
+        tail = np.exp(-cap * log_q - lam * rate + np.log(pdtrc(cap, lam * q)))
     out = pdtr(cap, lam) + np.where(np.isfinite(tail), tail, 0.0)
     return out if out.ndim else float(out)
 

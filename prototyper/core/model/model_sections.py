@@ -96,6 +96,9 @@ def replace_model(preset: Preset, model: ModelSource) -> Preset:
         return re.split(r"[.\[]", key[len("model.") :])[0] in names
 
     changes = {
+        # first, as each change is checked: a distribution of model.auc goes with the
+        # synthetic model
+        "uncertainty": {k: v for k, v in preset.uncertainty.items() if keep(k)},
         "model": to_data(model),
         "sources": {k: v for k, v in preset.sources.items() if keep(k)},
         "assumptions": {k: v for k, v in preset.assumptions.items() if keep(k)},

@@ -339,6 +339,8 @@ def preset_to_data(preset: Preset) -> dict:
         for line in data["payoffs"][outcome]:
             if not line["modes"]:
                 del line["modes"]
+    if not data["uncertainty"]:  # optional: a preset without one is written as before
+        del data["uncertainty"]
     return data
 
 

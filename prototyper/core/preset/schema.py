@@ -1137,6 +1137,24 @@ class Preset:
             "Assumptions", "Numbers that are not sourced, keyed by path, with the reasoning."
         ),
     )
+    # Optional: read by the sensitivity analysis only, so evaluate's numbers never change.
+    uncertainty: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({}),
+        metadata=meta(
+            "Uncertainty",
+            "A distribution per numeric field, keyed by its dotted path: {low, high} "
+            "(uniform), {triangular: [low, mode, high]} or {beta: [a, b]} (optionally with "
+            "low and high). Used by the sensitivity analysis.",
+            widget="distributions",
+        ),
+    )
+
+    def check(self) -> list[tuple[str, str]]:
+        if not self.uncertainty:
+            return []
+        from .uncertainty import uncertainty_problems  # only presets that declare one
+
+        return uncertainty_problems(self)
 
     def citation(self, path: str) -> str:
         """The source and/or assumption for a dotted field path, from the most specific key

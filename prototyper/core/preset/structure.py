@@ -77,6 +77,8 @@ def _convert(tp: Any, value: Any, path: str, problems: list[tuple[str, str]], md
         item = typing.get_args(tp)[0]
         return tuple(_convert(item, v, join(path, i), problems) for i, v in enumerate(value))
     if tp is types.MappingProxyType:
+        if md.get("widget") == "distributions":  # checked whole by the owner's check()
+            return _plain_mapping(value, path, problems)
         return _text_mapping(value, path, problems)
     if tp is bool:
         if not isinstance(value, bool):
@@ -150,6 +152,15 @@ def _text_mapping(value: Any, path: str, problems: list[tuple[str, str]]) -> Any
     for k, v in value.items():
         if not isinstance(k, str) or not isinstance(v, str):
             problems.append((join(path, str(k)), f"expected text, got {describe(v)}"))
+    return types.MappingProxyType(dict(value))
+
+
+def _plain_mapping(value: Any, path: str, problems: list[tuple[str, str]]) -> Any:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        problems.append((path, f"expected a mapping, got {describe(value)}"))
+        return types.MappingProxyType({})
     return types.MappingProxyType(dict(value))
 
 
