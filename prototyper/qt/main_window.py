@@ -43,6 +43,7 @@ from .plots.outcomes import QtOutcomeBreakdown
 from .plots.over_time import QtSimulationStatus, QtTimePlots
 from .plots.roc import QtRoc
 from .plots.value_curve import QtValueCurve
+from .sensitivity_view import QtSensitivityView, SensitivityController
 from .simulation import SimulationController
 
 log = logging.getLogger("prototyper")
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         self.simulation = SimulationController(self.document, parent=self)  # over time
         self.time_plots = QtTimePlots(self.simulation)
         self.simulation_status = QtSimulationStatus(self.simulation)
+        self.sensitivity = SensitivityController(self.document, parent=self)  # in a worker
+        self.sensitivity_view = QtSensitivityView(self.sensitivity)
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
         self.recompute_label = QLabel()
@@ -174,6 +177,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(documentMode=True)  # the static view, and the simulation's
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
+        self.tabs.addTab(self.sensitivity_view, "Sensitivity")
         column.addWidget(self.tabs, stretch=1)
         self.setCentralWidget(central)
 
@@ -403,6 +407,7 @@ class MainWindow(QMainWindow):
             self.clear_recovery()
             self.model_loader.shutdown()
             self.simulation.shutdown()
+            self.sensitivity.shutdown()
             event.accept()
         else:
             event.ignore()
