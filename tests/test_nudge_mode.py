@@ -102,6 +102,7 @@ def test_the_window_renders_the_new_mode(nudge):
     assert set(out["images"]) == {
         "tab Today",
         "tab Over time",
+        "tab Sensitivity",
         "goals",
         "score_plot",
         "value_plot",
