@@ -442,7 +442,7 @@ class QtSensitivityView(QWidget):
         self.break_even_table = _table(["input", "now", "value added crosses 0 at", "meaning"])
         self.break_even_table.horizontalHeaderItem(2).setToolTip(
             "The input's value where the design stops (or starts) adding value, the others "
-            "as in the design, searched over the field's whole range"
+            "as in the design, looked for over the field's whole range"
         )
         self.evppi_label = QLabel("Which assumption to study first")
         self.evppi_label.setWordWrap(True)
