@@ -23,6 +23,7 @@ import numpy as np
 
 from . import assets
 from .core.evaluation.analysis import BestThreshold, best_single_threshold
+from .core.evaluation.break_even import break_even_document, break_even_lines
 from .core.evaluation.engine import evaluate
 from .core.evaluation.report import summary, text_summary
 from .core.evaluation.sweep import sweep
@@ -220,11 +221,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         doc_json["best_single_threshold"]["value_added_per_population_day"] = (
             added if np.isfinite(added) else None
         )
+        doc_json["break_even"] = break_even_document(e, loaded, best=best)
         print(json.dumps(doc_json, indent=2, allow_nan=False))
     else:
         say(text_summary(replace(e, preset=shown(e.preset)), loaded))
         say()
         say(best_threshold_line(best, e.preset.payoffs.currency, off))
+        say()
+        say("\n".join(break_even_lines(e, loaded, best=best)))
         if metrics is not None:
             say()
             say(metrics.text())

@@ -103,6 +103,7 @@ def test_the_window_renders_the_new_mode(nudge):
         "tab Today",
         "tab Over time",
         "tab Compare",
+        "tab Sensitivity",
         "goals",
         "score_plot",
         "value_plot",

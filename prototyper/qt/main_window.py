@@ -44,6 +44,7 @@ from .plots.outcomes import QtOutcomeBreakdown
 from .plots.over_time import QtSimulationStatus, QtTimePlots
 from .plots.roc import QtRoc
 from .plots.value_curve import QtValueCurve
+from .sensitivity_view import QtSensitivityView, SensitivityController
 from .simulation import SimulationController
 
 log = logging.getLogger("prototyper")
@@ -114,6 +115,8 @@ class MainWindow(QMainWindow):
         self.time_plots = QtTimePlots(self.simulation)
         self.simulation_status = QtSimulationStatus(self.simulation)
         self.compare_view = QtCompareView(self.document, self)  # pinned designs side by side
+        self.sensitivity = SensitivityController(self.document, parent=self)  # in a worker
+        self.sensitivity_view = QtSensitivityView(self.sensitivity)
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
         self.optimize_view = None  # the Optimize… dialog, once opened
@@ -178,6 +181,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
         self.tabs.addTab(self.compare_view, "Compare")
+        self.tabs.addTab(self.sensitivity_view, "Sensitivity")
         column.addWidget(self.tabs, stretch=1)
         self.setCentralWidget(central)
 
@@ -432,6 +436,7 @@ class MainWindow(QMainWindow):
             self.compare_view.shutdown()
             if self.optimize_view is not None:
                 self.optimize_view.shutdown()
+            self.sensitivity.shutdown()
             event.accept()
         else:
             event.ignore()

@@ -58,6 +58,7 @@ def test_evaluate_json_is_stable_and_matches_the_engine(capsys, small_file):
         "interactions_per_user_day",
         "layers",
         "best_single_threshold",
+        "break_even",
     ]
     assert list(doc["layers"]) == ["model", "user", "system", "organization", "leading_indicators"]
     assert [op["threshold"] for op in doc["operating_points"]] == [0.5, 0.2]

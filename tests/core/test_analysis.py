@@ -12,6 +12,7 @@ from prototyper.core.evaluation.analysis import (
     single_threshold_design,
     single_threshold_mode,
 )
+from prototyper.core.evaluation.break_even import break_even_document
 from prototyper.core.evaluation.engine import evaluate
 from prototyper.core.evaluation.report import summary
 from prototyper.core.format import money
@@ -161,6 +162,7 @@ def test_evaluate_reports_the_best_single_threshold(small, tmp_path, capsys):
     assert cli.main(["evaluate", str(path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     added = doc.pop("best_single_threshold")
+    assert doc.pop("break_even") == json.loads(json.dumps(break_even_document(evaluate(small))))
     assert doc == json.loads(json.dumps(summary(evaluate(small))))  # the rest unchanged
     assert added["mode"] == "automate"
     assert added["threshold"] == pytest.approx(best.threshold)

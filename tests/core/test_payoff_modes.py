@@ -67,7 +67,11 @@ def test_a_version_1_preset_evaluates_to_its_version_1_figures(capsys, v1_folder
     out, err = capsys.readouterr()
     assert code == 0, err
     stored = json.loads((V1 / f"{name}.evaluate.json").read_text("utf-8"))
-    assert json.loads(out) == stored
+    got = json.loads(out)
+    # Every figure recorded then, exactly; fields evaluate gained since (break_even) are
+    # held by the golden outputs of the version-2 presets.
+    assert {key: got[key] for key in stored} == stored
+    assert set(got) - set(stored) <= {"break_even"}
 
 
 @pytest.mark.parametrize("name", V1_NAMES)

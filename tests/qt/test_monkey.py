@@ -50,6 +50,7 @@ SOAK_ACTIONS = 20_000
 SOAK_SEEDS = (1, 2, 3)
 # Small runs: the monkey simulates often; the numbers do not matter here.
 SIMULATION = SimulationSettings(seed=5, replications=2, users=40)
+SENSITIVITY_DRAWS = 200  # and few sensitivity draws
 PAINT_EVERY = 20  # actions
 WAIT_MS = 60_000  # for a load or a simulation to end; longer is a hang
 BAD_PRESETS = Path(__file__).resolve().parents[1] / "core" / "bad_presets"
@@ -246,6 +247,14 @@ class Monkey:
             elif not self._wait(lambda: not simulation.running):
                 self.errors.append(f"a simulation did not end: {self.log[-3:]}")
                 simulation.cancel()
+        sensitivity = self.window.sensitivity
+        if sensitivity.running:
+            if self.rng.random() < 0.5:
+                self.note("cancel the sensitivity analysis")
+                sensitivity.cancel()
+            elif not self._wait(lambda: not sensitivity.running):
+                self.errors.append(f"a sensitivity analysis did not end: {self.log[-3:]}")
+                sensitivity.cancel()
         QApplication.processEvents()
 
     def _wait(self, done) -> bool:
@@ -527,6 +536,7 @@ def monkey_window(qtbot, tmp_path, monkeypatch):
         window = MainWindow(Path(opens["mine"]), settings=settings, recovery_dir=root / "recovery")
         window.monkey_opens, window.monkey_saves = opens, saves
         window.simulation.set_settings(SIMULATION)
+        window.sensitivity_view.draws_box.setValue(SENSITIVITY_DRAWS)
         qtbot.addWidget(window)
         window.show()
         made.append(window)
@@ -549,6 +559,7 @@ def monkey_window(qtbot, tmp_path, monkeypatch):
             window.toggle_lecture_mode()
         window.model_loader.cancel()
         window.simulation.shutdown()
+        window.sensitivity.shutdown()
         window.model_loader.wait()
         window.document.undo_stack.setClean()  # closes without asking
     app.setFont(font)

@@ -8,12 +8,13 @@ from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QPointF, QSignalBlocker, Qt
 from PySide6.QtWidgets import QWidget
 from superqt.utils import qthrottled
 
 from ...core.evaluation.analysis import Analysis
-from ...core.format import format_probability, one_in
+from ...core.evaluation.break_even import ABOVE, BELOW, BreakEven, break_evens
+from ...core.format import format_probability, money, one_in, percent
 from ...core.model.scores import ScoreModel
 from ..document import Document
 from ..theme import NEGATIVE_COLOR, POSITIVE_COLOR, mode_color, on_white, qcolor
@@ -51,6 +52,58 @@ def threshold_tooltip(scores: object, threshold: float) -> str:
     raw = float(raw_at(np.array([threshold]))[0])
     shown = "no evaluation row scores that high" if math.isnan(raw) else f"{raw:.4g}"
     return f"{text}\n≥ {threshold:.4g} calibrated here; the model's raw score: {shown}"
+
+
+# Where a break-even label may sit along its line (0 bottom, 1 top of the plot), in order of
+# preference: between the threshold labels at the bottom and the band names at the top. The
+# first place where it covers no other label is taken.
+BREAK_EVEN_LABEL_POSITIONS = (0.66, 0.5, 0.34, 0.8, 0.2)
+RIGHT_OF_LINE, LEFT_OF_LINE = (0.0, 0.5), (1.0, 0.5)  # a label's anchor
+FREE = 0.5  # square pixels a label may share with others: rounding, not a visible overlap
+
+
+def break_even_label(b: BreakEven) -> str:
+    """A break-even line's label: 'automate pays above 0.0431'."""
+    return f"{b.mode} pays {b.pays} {format_probability(b.probability)}"
+
+
+def break_even_tooltip(b: BreakEven, currency: str) -> str:
+    """What a break-even line means, with the numbers behind it."""
+    side = "above" if b.pays == ABOVE else "below"
+    text = (
+        f"Break-even of {b.mode}: handling an event in it instead of silently pays when the "
+        f"event's chance of being positive is {side} {format_probability(b.probability)} "
+        f"(the score is that chance).\n"
+        f"Per event against silence: a positive {money(b.gain_if_positive, currency)}, "
+        f"a negative {money(b.gain_if_negative, currency)}, attention "
+        f"{money(b.attention, currency)}; users act on {percent(b.act_if_positive)} of "
+        f"positives and {percent(b.act_if_negative)} of negatives"
+        + (" in this design." if b.has_events else " (no events in this design: full response).")
+    )
+    if b.raw_score is not None:
+        raw = "none scores that high" if math.isnan(b.raw_score) else f"{b.raw_score:.4g}"
+        text += f"\nThe model's raw score there: {raw}"
+    return text
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom, in scene pixels
+
+
+def _text_box(item: pg.TextItem) -> Box:
+    """Where a text item is drawn in the scene: its text's size placed by its anchor at its
+    position (its transform follows the view only once painted)."""
+    size = item.textItem.boundingRect()
+    w, h = size.width(), size.height()
+    at = item.scenePos()
+    left, top = at.x() - item.anchor[0] * w, at.y() - item.anchor[1] * h
+    return left, top, left + w, top + h
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """The area two boxes share."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 class _ThresholdLabel(pg.InfLineLabel):
@@ -109,6 +162,10 @@ class QtScoreDistributions(pg.PlotWidget):
             plot.addItem(item, ignoreBounds=True)
         self._lines = _Pool(plot, self._make_line)
         self._labels: list[_ThresholdLabel] = []
+        self._break_even_pool = _Pool(plot, self._make_break_even_line)
+        self.break_evens: tuple[BreakEven, ...] = ()  # those drawn, top of the list first
+        # The labels' places depend on the plot's size in pixels: found again when it changes.
+        plot.getViewBox().sigTransformChanged.connect(self._replace_break_even_labels)
 
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
         document.changed.connect(self.set_analysis)
@@ -145,6 +202,61 @@ class QtScoreDistributions(pg.PlotWidget):
         line.sigPositionChanged.connect(partial(self._on_line_moved, index))
         line.sigPositionChangeFinished.connect(partial(self._on_line_released, index))
         return line
+
+    def _make_break_even_line(self, _: int) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, movable=False)
+        line.setZValue(15)  # over the curves, under the threshold lines
+        line.label = pg.InfLineLabel(
+            line,
+            position=BREAK_EVEN_LABEL_POSITIONS[0],
+            anchors=[RIGHT_OF_LINE, RIGHT_OF_LINE],
+            fill=(255, 255, 255, 215),
+        )
+        line.label.setZValue(26)  # over the other labels where nothing else fits
+        return line
+
+    def _place_break_even_labels(self, lines: list[pg.InfiniteLine]) -> None:
+        """Each break-even label beside its line, on its right unless that runs out of the
+        plot, at the first height where it covers no threshold label, band name, class label
+        or earlier break-even label; where none is free, where it covers least. Worked out
+        in scene pixels, without moving the labels to try (this runs every frame of a drag)."""
+        view = self.plot_item.getViewBox()
+        r = view.sceneBoundingRect()
+        inside = (r.left(), r.top(), r.right(), r.bottom())
+        others = [label for label in self._labels if label.isVisible()]
+        others += [label for label in self.band_labels.items if label.isVisible()]
+        others += [self.positive_text, self.negative_text]
+        taken = [_text_box(item) for item in others]
+        for line in lines:
+            label = line.label
+            size = label.textItem.boundingRect()
+            w, h = size.width(), size.height()
+            x = view.mapViewToScene(QPointF(line.value(), 0.0)).x()
+            near = [b for b in taken if b[0] < x + w and b[2] > x - w]  # in reach of a side
+            best, least = (BREAK_EVEN_LABEL_POSITIONS[0], RIGHT_OF_LINE), math.inf
+            for side in (RIGHT_OF_LINE, LEFT_OF_LINE):
+                for position in BREAK_EVEN_LABEL_POSITIONS:
+                    left = x - side[0] * w
+                    top = inside[3] - position * (inside[3] - inside[1]) - side[1] * h
+                    box = (left, top, left + w, top + h)
+                    covered = sum(_overlap(box, other) for other in near)
+                    covered += w * h - _overlap(box, inside)  # out of the plot
+                    if covered < least:
+                        best, least = (position, side), covered
+                    if covered < FREE:
+                        break
+                if least < FREE:
+                    break
+            position, side = best
+            if label.anchors[0] != side or label.orthoPos != position:
+                label.anchors = [side, side]
+                label.setPosition(position)
+            taken.append(_text_box(label))
+
+    @property
+    def break_even_lines(self) -> list[pg.InfiniteLine]:
+        """The visible break-even lines, in the order of :attr:`break_evens`."""
+        return [line for line in self._break_even_pool.items if line.isVisible()]
 
     # -- model -> view
 
@@ -210,6 +322,37 @@ class QtScoreDistributions(pg.PlotWidget):
             tip = threshold_tooltip(scores, thresholds[i])
             if line.toolTip() != tip:
                 line.setToolTip(tip)
+        self._show_break_evens(analysis)
+
+    def _show_break_evens(self, analysis: Analysis) -> None:
+        """A thin dashed line in each mode's colour where handling an event in it starts
+        to pay (see core/evaluation/break_even.py)."""
+        shown = tuple(
+            b
+            for b in break_evens(analysis.evaluation, analysis.scores)
+            if b.pays in (ABOVE, BELOW) and 0.0 < b.probability < 1.0
+        )
+        self.break_evens = shown
+        currency = analysis.preset.payoffs.currency
+        for line, b in zip(self._break_even_pool.take(len(shown)), shown, strict=True):
+            color = mode_color(b.mode)
+            if getattr(line, "_mode_color", None) != color:
+                line._mode_color = color
+                line.setPen(pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
+                line.label.setColor(color)
+            x = float(logit(b.probability))
+            if line.value() != x:
+                line.setValue(x)
+            text = break_even_label(b)
+            if line.label.format != text:  # the label's text is its format: no {value}
+                line.label.setFormat(text)
+            tip = break_even_tooltip(b, currency)
+            if line.toolTip() != tip:
+                line.setToolTip(tip)
+        self._replace_break_even_labels()
+
+    def _replace_break_even_labels(self, *_: object) -> None:
+        self._place_break_even_labels(self.break_even_lines)
 
     def _show_model(self, scores: ScoreModel, pi: float, lo: float, hi: float) -> None:
         x, positive, negative, stepped = densities(scores, pi, lo, hi)

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from ...core.evaluation.analysis import Analysis, single_threshold_mode
+from ...core.evaluation.break_even import WhyBest, best_of, why_best
 from ...core.format import format_probability, money
 from ..document import Document
 from ..theme import BEST_COLOR, CURRENT_COLOR, mode_color
@@ -77,6 +78,7 @@ class QtValueCurve(pg.PlotWidget):
         self._title = ""
         self._single_y, self._single_range = np.array([]), (0.0, 0.0)
         self._single, self._best = None, (0.0, 0.0)  # the sweep shown, its best (value, y)
+        self.why: WhyBest | None = None  # why the best sits where it does (the star's tooltip)
         for item in (self.current_label, self.best_label):
             item.setZValue(9)  # under the markers
             plot.addItem(item, ignoreBounds=True)
@@ -145,6 +147,11 @@ class QtValueCurve(pg.PlotWidget):
                 self.single_curve.setData(*thin(logit(single.values), single_y, lo, hi))
             self._single = single
             self._best = (float(single.best_value), float(single_y[single.best_index]))
+            # Only a new single-threshold sweep can move the best or its mode's response.
+            self.why = why_best(preset, analysis.scores, single, best_of(analysis))
+            tip = self.why.sentence
+            for item in (self.best_marker, self.best_label):
+                item.setToolTip(tip)
         best_value, best_y = self._best
         best_x = float(logit(best_value))
         self.best_marker.setData([best_x], [best_y])
