@@ -38,12 +38,14 @@ from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
+from .plots.common import set_text_scale
 from .plots.distributions import QtScoreDistributions
 from .plots.outcomes import QtOutcomeBreakdown
 from .plots.over_time import QtSimulationStatus, QtTimePlots
 from .plots.roc import QtRoc
 from .plots.value_curve import QtValueCurve
 from .simulation import SimulationController
+from .window_chrome import add_help_menu, restore_window, save_window, set_minimum_size
 
 log = logging.getLogger("prototyper")
 
@@ -147,7 +149,11 @@ class MainWindow(QMainWindow):
         self.time_plots.simulateRequested.connect(self.simulate)
 
         self._update_title()
-        self.resize(1440, 900)
+        add_help_menu(self)
+        self.lecture_mode = False
+        self._before_lecture: tuple = ()  # what leaving lecture mode restores
+        set_minimum_size(self)
+        restore_window(self, self.settings)  # within the screen; ignored if of another version
         if later is not None:
             QTimer.singleShot(0, lambda: self.open_file(later))
 
@@ -400,6 +406,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.maybe_save():
             self._autosave_timer.stop()
+            if not self.lecture_mode:  # the workshop layout, not the projector's
+                save_window(self, self.settings)
             self.clear_recovery()
             self.model_loader.shutdown()
             self.simulation.shutdown()
@@ -645,20 +653,35 @@ class MainWindow(QMainWindow):
     def toggle_lecture_mode(self) -> None:
         """Full screen, larger bold type, black on white, the plots and goals only (the
         design panel comes back with F9); keys step through presets and modes."""
-        on = not self.isFullScreen()
+        self.set_lecture_mode(not self.lecture_mode)
+
+    def set_lecture_mode(self, on: bool) -> None:
+        """Enter or leave lecture mode; leaving restores the fonts, the panel and its width
+        and the window state as they were before, whatever F9 did meanwhile."""
+        if on == self.lecture_mode:
+            return
         app = QApplication.instance()
+        self.lecture_mode = on
         if on:
+            self._normal_font = QFont(app.font())
+            self._before_lecture = (self.saveState(), self.windowState())
             font = QFont(self._normal_font)
             font.setPointSizeF(self._normal_font.pointSizeF() * LECTURE_FONT_SCALE)
             app.setFont(font)
             self.setStyleSheet(LECTURE_STYLE)
             self.design_dock.hide()
-            self.showFullScreen()
         else:
             app.setFont(self._normal_font)
             self.setStyleSheet("")
-            self.design_dock.show()
-            self.showNormal()
+        self.goals.set_lecture(on)
+        plots = (self.score_plot, self.value_plot, self.outcome_plot.plot, self.roc_plot)
+        set_text_scale(LECTURE_FONT_SCALE if on else 1.0, plots)
+        if on:
+            self.showFullScreen()
+        else:
+            state, window_state = self._before_lecture
+            self.restoreState(state)
+            self.setWindowState(window_state & ~Qt.WindowState.WindowFullScreen)
         self.lecture_action.setChecked(on)
         self.lectureModeChanged.emit(on)
 

@@ -20,9 +20,9 @@ from ..theme import NEGATIVE_COLOR, POSITIVE_COLOR, mode_color, on_white, qcolor
 from .axes import DecadeAxis, ProbabilityAxis
 from .common import (
     DRAG_THROTTLE_MS,
-    LEFT_AXIS_WIDTH,
     LINE_MARGIN,
     TEXT_COLOR,
+    LabelPlacer,
     _decade_as_power,
     _edge_anchor,
     _model_identity,
@@ -34,10 +34,12 @@ from .common import (
     densities,
     empirical,
     expit,
+    left_axis_width,
     logit,
     nice_threshold,
     score_range,
     scores_of,
+    title_size,
 )
 
 
@@ -79,7 +81,7 @@ class QtScoreDistributions(pg.PlotWidget):
             "share of events (log scale)",
             "score (probability of a positive)",
         )
-        left.setWidth(LEFT_AXIS_WIDTH)
+        left.setWidth(left_axis_width())
         self.plot_item = plot
 
         self.band_regions = _Pool(plot, self._make_region)
@@ -110,6 +112,16 @@ class QtScoreDistributions(pg.PlotWidget):
         self._lines = _Pool(plot, self._make_line)
         self._labels: list[_ThresholdLabel] = []
 
+        # Thresholds first (they move under the hand), then the band names, then the rest.
+        self.label_placer = LabelPlacer(
+            self,
+            lambda: [
+                *self._labels,
+                *self.band_labels.items,
+                self.positive_text,
+                self.negative_text,
+            ],
+        )
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
@@ -210,6 +222,7 @@ class QtScoreDistributions(pg.PlotWidget):
             tip = threshold_tooltip(scores, thresholds[i])
             if line.toolTip() != tip:
                 line.setToolTip(tip)
+        self.label_placer.place()
 
     def _show_model(self, scores: ScoreModel, pi: float, lo: float, hi: float) -> None:
         x, positive, negative, stepped = densities(scores, pi, lo, hi)
@@ -252,7 +265,7 @@ class QtScoreDistributions(pg.PlotWidget):
             if emp is not None
             else "The synthetic binormal model, exact"
         )
-        self.plot_item.setTitle(title, color=TEXT_COLOR, size="10pt")
+        self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
 
     # -- view -> model
 

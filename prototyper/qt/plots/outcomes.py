@@ -24,13 +24,15 @@ from ..theme import COST_COLOR, VALUE_COLOR, mode_color, on_white
 from .axes import MoneyAxis
 from .common import (
     AXIS_COLOR,
-    LEFT_AXIS_WIDTH,
+    LabelPlacer,
     _anchor,
     _money_tick,
     _move,
     _set_range,
     _set_text,
     _style,
+    label_size,
+    left_axis_width,
 )
 
 # The parts of value added, as the chart's x axis names them.
@@ -66,7 +68,7 @@ class QtOutcomeBreakdown(QWidget):
         self._money_axis = MoneyAxis("left")
         self.plot = pg.PlotWidget(axisItems={"left": self._money_axis})
         plot = _style(self.plot, "Value added by outcome", "per day vs. feature off", "")
-        self._money_axis.setWidth(LEFT_AXIS_WIDTH)
+        self._money_axis.setWidth(left_axis_width())
         self.plot_item = plot
         bottom = plot.getAxis("bottom")
         bottom.setTicks([[(i, PART_LABELS[c]) for i, c in enumerate(ADDED_PARTS)]])
@@ -86,6 +88,8 @@ class QtOutcomeBreakdown(QWidget):
             plot.addItem(band, ignoreBounds=True)
         self.value_text = pg.TextItem("value of correct ▲", color=VALUE_COLOR, anchor=(0, 0))
         self.cost_text = pg.TextItem("cost of wrong ▼", color=COST_COLOR, anchor=(0, 1))
+        for item in (self.value_text, self.cost_text):
+            item.setZValue(10)  # over the bars, which may reach the plot's edge
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(AXIS_COLOR, width=1))
         self.zero_line.setZValue(5)  # over the bars' white outlines
         for item in (self.value_text, self.cost_text, self.zero_line):
@@ -106,6 +110,9 @@ class QtOutcomeBreakdown(QWidget):
         for item in self.totals:
             item.setZValue(10)
             plot.addItem(item, ignoreBounds=True)
+        self.label_placer = LabelPlacer(
+            self.plot, lambda: [*self.totals, self.value_text, self.cost_text]
+        )
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         # The legend names the figures too: it wraps rather than widen the plot's column.
@@ -205,7 +212,8 @@ class QtOutcomeBreakdown(QWidget):
             f' − <span style="color:{COST_COLOR}">cost of wrong {money(wrong, currency)}</span>'
             f" = value added {money(correct - wrong, currency)}/day"
         )
-        legend = f'<span style="font-size:9pt">{figures}&nbsp;&nbsp; {legend}</span>'
+        self.label_placer.place()
+        legend = f'<span style="font-size:{label_size()}">{figures}&nbsp;&nbsp; {legend}</span>'
         if legend != self.legend.text():
             self.legend.setText(legend)
 
