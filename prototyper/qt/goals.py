@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -18,7 +18,14 @@ from PySide6.QtGui import (
     QResizeEvent,
     QStaticText,
 )
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.evaluation.report import summary
 from ..core.format import (
@@ -832,3 +839,39 @@ class QtGoalsDashboard(QWidget):
         if self.horizon.isVisibleTo(self):
             cards.append(self.horizon)
         return "\n".join(card.text() for card in cards)
+
+
+class GoalsArea(QScrollArea):
+    """The goals above the plots: as tall as the cards need, up to MAX_SHARE of the
+    height of ``parent`` (the window's central area); taller (several rows of cards in a
+    small window, or with the design panel in lecture mode) it scrolls, so the plots keep
+    room to be read."""
+
+    MAX_SHARE = 0.45
+
+    def __init__(self, goals: QtGoalsDashboard, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.goals = goals
+        self.setWidget(goals)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        goals.installEventFilter(self)
+        parent.installEventFilter(self)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        room = int(self.parentWidget().height() * self.MAX_SHARE)
+        need = self.goals.sizeHint().height()
+        return QSize(self.goals.sizeHint().width(), max(min(need, room), 40))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, 40)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if (watched is self.goals and kind == QEvent.Type.LayoutRequest) or (
+            watched is self.parentWidget() and kind == QEvent.Type.Resize
+        ):
+            self.updateGeometry()  # the cards' height or the room for them changed
+        return False

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -35,7 +36,7 @@ from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, writ
 from ..core.preset.schema import MODES, Preset
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
-from .goals import QtGoalsDashboard
+from .goals import GoalsArea, QtGoalsDashboard
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
 from .plots.common import set_text_scale
@@ -164,12 +165,12 @@ class MainWindow(QMainWindow):
         dock.setObjectName("design")
         dock.setWidget(self.design_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setMinimumWidth(380)
+        dock.setMinimumWidth(320)  # the window's minimum width leaves the plots the rest
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(6, 6, 6, 6)
-        column.addWidget(self.goals)
+        column.addWidget(GoalsArea(self.goals, central))  # scrolls rather than crowd the plots
         today = QWidget()
         grid = QGridLayout(today)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -177,6 +178,13 @@ class MainWindow(QMainWindow):
         grid.addWidget(self.value_plot, 0, 1)
         grid.addWidget(self.outcome_plot, 1, 0)
         grid.addWidget(self.roc_plot, 1, 1)
+        # Four equal cells, whatever size each plot reports (a plot reports the size it has,
+        # so a squeezed row would stay squeezed).
+        for plot in (self.score_plot, self.value_plot, self.outcome_plot, self.roc_plot):
+            plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        for i in (0, 1):
+            grid.setRowStretch(i, 1)
+            grid.setColumnStretch(i, 1)
         self.tabs = QTabWidget(documentMode=True)  # the static view, and the simulation's
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
@@ -686,7 +694,18 @@ class MainWindow(QMainWindow):
         self.lectureModeChanged.emit(on)
 
     def toggle_design_panel(self) -> None:
-        self.design_dock.setVisible(not self.design_dock.isVisible())
+        show = not self.design_dock.isVisible()
+        self.design_dock.setVisible(show)
+        if show and self.lecture_mode:  # as wide as its larger type needs, within reason
+            body = self.design_panel.scroll.widget()
+            need = body.sizeHint().width() + self.design_panel.scroll.verticalScrollBar().width()
+            dock = self.design_dock
+            QTimer.singleShot(  # once the window has its lecture size
+                0,
+                lambda: self.resizeDocks(
+                    [dock], [min(need, int(self.width() * 0.4))], Qt.Orientation.Horizontal
+                ),
+            )
 
     def step_preset(self, step: int) -> None:
         presets = assets.bundled_presets()

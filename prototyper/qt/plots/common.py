@@ -354,6 +354,10 @@ def fit_title(widget: pg.PlotWidget) -> None:
         item.document().setDefaultTextOption(option)
     label.updateMin()
     label.resizeEvent(None)
+    # pyqtgraph fixes the title's row at 30 px: as tall as the (wrapped) title instead
+    height = max(30.0, item.boundingRect().height())
+    label.setMaximumHeight(height)
+    widget.getPlotItem().layout.setRowFixedHeight(0, height)
 
 
 class LabelPlacer(QObject):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -41,6 +43,7 @@ PART_LABELS = {
     "wrong": "wrong:\nfalse alarms acted on",
     "attention": "attention\n(time)",
 }
+SHORT_PART_LABELS = {"correct": "correct", "wrong": "wrong", "attention": "attention"}
 
 
 class QtOutcomeBreakdown(QWidget):
@@ -71,7 +74,8 @@ class QtOutcomeBreakdown(QWidget):
         self._money_axis.setWidth(left_axis_width())
         self.plot_item = plot
         bottom = plot.getAxis("bottom")
-        bottom.setTicks([[(i, PART_LABELS[c]) for i, c in enumerate(ADDED_PARTS)]])
+        self._part_labels: dict[str, str] = {}
+        self._name_parts(PART_LABELS)
         bottom.setHeight(44)
         bottom.setLabel("")
 
@@ -133,6 +137,28 @@ class QtOutcomeBreakdown(QWidget):
         self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
+
+    def _name_parts(self, labels: dict[str, str]) -> None:
+        if labels != self._part_labels:
+            self._part_labels = labels
+            ticks = [(i, labels[c]) for i, c in enumerate(ADDED_PARTS)]
+            self.plot_item.getAxis("bottom").setTicks([ticks])
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        """No: the wrapped legend would make a grid give this cell all the height it has
+        and the plots beside and above it none (the legend wraps within the cell)."""
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """The bars' long names where each has room, else the short ones (never two names
+        running into each other)."""
+        super().resizeEvent(event)
+        fm = QFontMetrics(QApplication.font())
+        widest = max(
+            fm.horizontalAdvance(line) for v in PART_LABELS.values() for line in v.splitlines()
+        )
+        per_bar = self.plot.width() / (len(ADDED_PARTS) + 1)
+        self._name_parts(PART_LABELS if widest + 12 <= per_bar else SHORT_PART_LABELS)
 
     @property
     def stakeholder(self) -> str:
