@@ -409,6 +409,10 @@ class GoalCard(QWidget):
         self.max_columns = columns  # more when the card is wide (the goals in two rows)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
+    def caption_color(self) -> str:
+        """The colour of the title and the captions: muted grey, black in lecture mode."""
+        return LECTURE_TEXT_COLOR if self.lecture else MUTED_COLOR
+
     def set_max_columns(self, columns: int) -> None:
         """Up to ``columns`` figures side by side where they fit whole (a wide card is
         then lower)."""
@@ -540,7 +544,7 @@ class GoalCard(QWidget):
         """The narrowest the card can be with every number at full size in its columns
         and every caption in at most CAPTION_LINES lines."""
         f = self.fonts()
-        key = ("min", tuple((g.text, g.caption) for g in self.figures))
+        key = ("min", self.title, self.note, tuple((g.text, g.caption) for g in self.figures))
         if key not in self._widths:
             cell = max(
                 (
@@ -550,6 +554,8 @@ class GoalCard(QWidget):
                 default=40,
             )
             title = f.title_fm.horizontalAdvance(self.title)
+            if self.note:  # the note at the right of the title reads whole too
+                title += GAP_X + f.small_fm.horizontalAdvance(self.note)
             columns = min(self.columns, max(len(self.figures), 1))
             need = max(columns * cell + GAP_X * (columns - 1), title)
             if len(self._widths) > 256:
@@ -650,7 +656,7 @@ class GoalCard(QWidget):
         p.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 6, 6)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setFont(f.title)
-        muted = QColor(LECTURE_TEXT_COLOR if self.lecture else MUTED_COLOR)
+        muted = QColor(self.caption_color())
         p.setPen(muted)
         title = QRect(PAD_X, PAD_Y, self.width() - 2 * PAD_X, f.title_fm.height())
         heading = f"{self.title} — recomputing…" if self.recomputing else self.title

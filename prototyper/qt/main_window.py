@@ -10,7 +10,15 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -414,7 +422,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.maybe_save():
             self._autosave_timer.stop()
-            if not self.lecture_mode:  # the workshop layout, not the projector's
+            if self.lecture_mode:  # the application font is shared with other windows
+                self.set_lecture_mode(False)
+            else:  # the workshop layout, not the projector's
                 save_window(self, self.settings)
             self.clear_recovery()
             self.model_loader.shutdown()
@@ -675,11 +685,11 @@ class MainWindow(QMainWindow):
             self._before_lecture = (self.saveState(), self.windowState())
             font = QFont(self._normal_font)
             font.setPointSizeF(self._normal_font.pointSizeF() * LECTURE_FONT_SCALE)
-            app.setFont(font)
+            _set_app_font(font)
             self.setStyleSheet(LECTURE_STYLE)
             self.design_dock.hide()
         else:
-            app.setFont(self._normal_font)
+            _set_app_font(self._normal_font)
             self.setStyleSheet("")
         self.goals.set_lecture(on)
         plots = (self.score_plot, self.value_plot, self.outcome_plot.plot, self.roc_plot)
@@ -764,6 +774,13 @@ class MainWindow(QMainWindow):
             plot.getPlotItem().setOpacity(0.35 if on else 1.0)
         # how long a change took is for the benchmarks (Analysis.seconds), not the status bar
         self.recompute_label.setText("Recomputing…" if on else "")
+
+
+def _set_app_font(font: QFont) -> None:
+    """The application font, in every widget before anything else happens: a style sheet
+    set while the change is still on its way keeps some widgets in the old font."""
+    QApplication.setFont(font)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
 
 
 def _in_bundle_folder(path: Path) -> bool:
