@@ -499,17 +499,18 @@ class GoalCard(QWidget):
         f = self.fonts()
         width = card_width - 2 * PAD_X
         best = None
-        most = max(self.columns, min(self.max_columns, len(self.figures)))
-        for columns in range(self.columns, most + 1):
+        base = max(1, min(self.columns, len(self.figures)))  # one figure: one column
+        most = max(base, min(self.max_columns, len(self.figures)))
+        for columns in range(base, most + 1):
             cells = self._cells_in(width, columns)
-            if columns > self.columns and not self._whole(cells, f):
+            if columns > base and not self._whole(cells, f):
                 continue
             if best is None or _bottom(cells) < _bottom(best):
                 best = cells
         smallest = f.bigs[-1][1]
-        cell = (width - GAP_X * (self.columns - 1)) // self.columns
+        cell = (width - GAP_X * (base - 1)) // base
         narrow = any(smallest.horizontalAdvance(g.text) > cell for g in self.figures)
-        if self.columns > 1 and narrow:  # a number fits no column even at its smallest
+        if base > 1 and narrow:  # a number fits no column even at its smallest
             best = self._cells_in(width, 1)
         return best or []
 
