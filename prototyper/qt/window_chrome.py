@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -202,16 +202,31 @@ class GuideDialog(QDialog):
         self.resize(QSize(900, 760).boundedTo(room))
 
 
+def _show(dialog: QDialog) -> QDialog:
+    """Open a help window beside the work, never blocking it (it closes itself)."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def about_box(parent: QWidget) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setWindowTitle("About Prototyper")
+    box.setIconPixmap(app_icon().pixmap(64, 64))
+    box.setText(about_text())
+    return box
+
+
 def add_help_menu(window: QMainWindow) -> None:
     """Help: the user guide, the keyboard shortcuts, and About."""
     menu = window.menuBar().addMenu("&Help")
     guide = menu.addAction("&User Guide")
     guide.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
-    guide.triggered.connect(lambda: GuideDialog(window).exec())
+    guide.triggered.connect(lambda: _show(GuideDialog(window)))
     window.addAction(guide)
     keys = menu.addAction("&Keyboard Shortcuts")
-    keys.triggered.connect(lambda: ShortcutsDialog(window).exec())
+    keys.triggered.connect(lambda: _show(ShortcutsDialog(window)))
     menu.addSeparator()
     about = menu.addAction("&About Prototyper")
     about.setMenuRole(about.MenuRole.AboutRole)
-    about.triggered.connect(lambda: QMessageBox.about(window, "About Prototyper", about_text()))
+    about.triggered.connect(lambda: _show(about_box(window)))

@@ -11,7 +11,7 @@ import re
 import pytest
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from prototyper import __version__, assets
 from prototyper.qt import theme
@@ -302,6 +302,23 @@ def test_help_menu_has_the_guide_the_shortcuts_and_about(make_window):
     assert "Help" in menus
     entries = [a.text().replace("&", "") for a in menus["Help"].actions() if a.text()]
     assert entries == ["User Guide", "Keyboard Shortcuts", "About Prototyper"]
+
+
+def test_help_windows_open_without_blocking(make_window, qtbot):
+    window = make_window()
+    window.show()
+    help_menu = window.menuBar().actions()[-1].menu()
+    for action in help_menu.actions():
+        if action.text():
+            action.trigger()  # would never return if it waited for the dialog
+    shown = [w for w in window.findChildren(QDialog) if w.isVisible()]
+    titles = sorted(w.windowTitle() for w in shown)
+    assert titles == ["About Prototyper", "Keyboard Shortcuts", "Prototyper User Guide"]
+    shortcuts = next(w for w in shown if w.windowTitle() == "Keyboard Shortcuts")
+    rows = [shortcuts.table.item(r, 0).text() for r in range(shortcuts.table.rowCount())]
+    assert rows == [what for what, _ in shortcut_rows(window)]
+    for dialog in shown:
+        dialog.close()
 
 
 def test_shortcuts_are_read_from_the_actions(make_window):
