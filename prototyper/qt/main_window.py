@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName("design")
         dock.setWidget(self.design_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setMinimumWidth(320)  # the window's minimum width leaves the plots the rest
+        dock.setMinimumWidth(380)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         central = QWidget()
         column = QVBoxLayout(central)
