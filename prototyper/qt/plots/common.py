@@ -409,7 +409,10 @@ class LabelPlacer(QObject):
         view = self._widget.getPlotItem().getViewBox()
         view.updateMatrix()  # labels are measured through the view's current transform
         bounds = view.sceneBoundingRect().adjusted(1, 1, -1, -1)
-        if bounds.width() < 4 or bounds.height() < 4:
+        if bounds.width() < 4 or bounds.height() < 4:  # no room for any label
+            for item in self.labels():
+                item.setVisible(False)
+                self._hidden.append(item)
             return
         placed: list[QRectF] = []
         for item in self.labels():
