@@ -162,8 +162,7 @@ class MainWindow(QMainWindow):
         self.lecture_mode = False
         self._before_lecture: tuple = ()  # what leaving lecture mode restores
         set_minimum_size(self)
-        if not restore_window(self, self.settings):  # within the screen; of this version
-            self.resizeDocks([self.design_dock], [380], Qt.Orientation.Horizontal)
+        restore_window(self, self.settings)  # within the screen; ignored if of another version
         if later is not None:
             QTimer.singleShot(0, lambda: self.open_file(later))
 
@@ -174,7 +173,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName("design")
         dock.setWidget(self.design_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setMinimumWidth(320)  # in a small window; it opens at 380
+        dock.setMinimumWidth(380)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         central = QWidget()
         column = QVBoxLayout(central)
