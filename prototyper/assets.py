@@ -24,6 +24,27 @@ def asset_dir(name: str) -> Path:
     )
 
 
+# The user guide: (file in a checkout, file in a wheel's ``_data/guide``), in reading order.
+GUIDE_FILES = (
+    ("README.md", "README.md"),
+    ("docs/DOMAIN.md", "DOMAIN.md"),
+    ("docs/MODEL.md", "MODEL.md"),
+)
+
+
+def guide_files() -> list[Path]:
+    """The user guide's files that are present (README, the domain and the maths), from the
+    wheel's copies or from a checkout."""
+    here = Path(__file__).resolve().parent
+    found = []
+    for in_checkout, in_wheel in GUIDE_FILES:
+        for candidate in (here / "_data" / "guide" / in_wheel, here.parent / in_checkout):
+            if candidate.is_file():
+                found.append(candidate)
+                break
+    return found
+
+
 def bundled_presets() -> list[Path]:
     """Return the shipped preset files, sorted by name."""
     return sorted(asset_dir("presets").glob("*.yaml"))

@@ -17,6 +17,7 @@ from .. import assets
 from ..core.bundle import is_bundle, load_bundle
 from ..core.preset.preset_io import PresetError, Problem, load_preset
 from .main_window import MainWindow, app_data_dir, install_exception_hook
+from .window_chrome import apply_theme
 
 # Set by the start-up benchmark: print the seconds to the first painted window, then quit.
 QUIT_AFTER_FIRST_PAINT = "PROTOTYPER_QUIT_AFTER_FIRST_PAINT"
@@ -82,6 +83,7 @@ def run(path: str | None = None, started: float | None = None) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
     )
     install_gc_guard()
+    apply_theme(app)  # the icon and the style sheet in ui/
     target = Path(path) if path else assets.preset_path("safe_browsing")
     try:  # fail with the CLI's one line before any window exists
         _check_opens(target)

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -18,7 +18,14 @@ from PySide6.QtGui import (
     QResizeEvent,
     QStaticText,
 )
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.evaluation.report import summary
 from ..core.format import (
@@ -351,11 +358,18 @@ STALE_NOTE_COLOR = "#b26a00"
 CAPTION_LINES = 2  # at most; a longer caption is a defect (see overflowing())
 
 
+# A number too wide for its cell is drawn smaller, down to this share of its size, then
+# wrapped at its spaces ("every 18" / "months"); it is never cut, so it keeps its unit.
+BIG_SCALES = (1.0, 0.9, 0.8, 0.7)
+LECTURE_TEXT_COLOR = "#000000"  # projectors wash out greys
+
+
 class _Fonts:
     """The card fonts, derived from the widget font (so a bigger application font in
-    lecture mode makes bigger cards)."""
+    lecture mode makes bigger cards); in lecture mode captions are as large as the body
+    text, not smaller."""
 
-    def __init__(self, base: QFont) -> None:
+    def __init__(self, base: QFont, lecture: bool = False) -> None:
         size = base.pointSizeF() if base.pointSizeF() > 0 else 9.0
         self.title = QFont(base)
         self.title.setPointSizeF(size * 0.9)
@@ -365,9 +379,14 @@ class _Fonts:
         self.big.setBold(True)
         self.big.setStretch(QFont.Stretch.SemiCondensed)
         self.small = QFont(base)
-        self.small.setPointSizeF(size * 0.9)
+        self.small.setPointSizeF(size * (1.0 if lecture else 0.9))
         self.title_fm, self.big_fm = QFontMetrics(self.title), QFontMetrics(self.big)
         self.small_fm = QFontMetrics(self.small)
+        self.bigs: list[tuple[QFont, QFontMetrics]] = []  # the big font at each BIG_SCALES
+        for scale in BIG_SCALES:
+            font = QFont(self.big)
+            font.setPointSizeF(self.big.pointSizeF() * scale)
+            self.bigs.append((font, QFontMetrics(font)))
 
 
 class GoalCard(QWidget):
@@ -384,8 +403,32 @@ class GoalCard(QWidget):
         # or the title, whose word wrapping is most of the cost of drawing them).
         self._texts: dict[tuple, QStaticText] = {}
         self._lines: dict[tuple[str, int], int] = {}  # caption lines per (caption, width)
+        self._widths: dict[tuple, int] = {}  # min_width per figures shown
         self.recomputing = False  # figures of the state before a change still being loaded
+        self.lecture = False  # black captions and titles, captions at the body text's size
+        self.max_columns = columns  # more when the card is wide (the goals in two rows)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def caption_color(self) -> str:
+        """The colour of the title and the captions: muted grey, black in lecture mode."""
+        return LECTURE_TEXT_COLOR if self.lecture else MUTED_COLOR
+
+    def set_max_columns(self, columns: int) -> None:
+        """Up to ``columns`` figures side by side where they fit whole (a wide card is
+        then lower)."""
+        if columns != self.max_columns:
+            self.max_columns = columns
+            self._cells = ((), [])
+            self.updateGeometry()
+            self.update()
+
+    def set_lecture(self, on: bool) -> None:
+        if on != self.lecture:
+            self.lecture = on
+            self._fonts, self._cells = None, ((), [])
+            self._texts, self._lines, self._widths = {}, {}, {}
+            self.updateGeometry()
+            self.update()
 
     def show_figures(self, figures: list[Figure]) -> None:
         if figures == self.figures:
@@ -409,13 +452,13 @@ class GoalCard(QWidget):
 
     def fonts(self) -> _Fonts:
         if self._fonts is None:
-            self._fonts = _Fonts(self.font())
+            self._fonts = _Fonts(self.font(), self.lecture)
         return self._fonts
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.FontChange:
             self._fonts, self._cells = None, ((), [])
-            self._texts, self._lines = {}, {}
+            self._texts, self._lines, self._widths = {}, {}, {}
             self.updateGeometry()
         super().changeEvent(event)
 
@@ -426,33 +469,138 @@ class GoalCard(QWidget):
 
     def cells(self) -> list[tuple[QRect, QRect, Figure]]:
         """Where each figure's big text and caption go."""
+        return [(big, caption, figure) for big, caption, figure, _ in self._laid_out()]
+
+    def big_texts(self) -> list[tuple[QRect, str, QFont]]:
+        """Each figure's big text as drawn: its rectangle, its text (whole: never cut) and
+        the font it is drawn in (smaller than the card's big font when it had to be)."""
+        return [(big, figure.text, font) for big, _, figure, font in self._laid_out()]
+
+    def _laid_out(self) -> list[tuple[QRect, QRect, Figure, QFont]]:
         key = (self.width(), tuple(self.figures))
         if key != self._cells[0]:
-            self._cells = (key, self._layout())
+            self._cells = (key, self._layout(self.width()))
         return self._cells[1]
 
-    def _layout(self) -> list[tuple[QRect, QRect, Figure]]:
+    def fits_width(self, width: int) -> bool:
+        """Whether every figure reads whole in a card ``width`` pixels wide: numbers at
+        least at the smallest size, captions in at most CAPTION_LINES lines."""
         f = self.fonts()
-        width = self.width() - 2 * PAD_X
-        cell_width = max(1, (width - GAP_X * (self.columns - 1)) // self.columns)
+        for big, caption, figure, font in self._layout(width):
+            if _wrapped_width(QFontMetrics(font), figure.text, big.width()) > big.width():
+                return False
+            if caption.height() > CAPTION_LINES * f.small_fm.height():
+                return False
+        return True
+
+    def _layout(self, card_width: int) -> list[tuple[QRect, QRect, Figure, QFont]]:
+        """The cells at ``card_width``: in the card's columns, or more of them if that
+        makes the card lower (a wide card), or one if a number does not fit a column."""
+        f = self.fonts()
+        width = card_width - 2 * PAD_X
+        best = None
+        base = max(1, min(self.columns, len(self.figures)))  # one figure: one column
+        most = max(base, min(self.max_columns, len(self.figures)))
+        for columns in range(base, most + 1):
+            cells = self._cells_in(width, columns)
+            if columns > base and not self._whole(cells, f):
+                continue
+            if best is None or _bottom(cells) < _bottom(best):
+                best = cells
+        smallest = f.bigs[-1][1]
+        cell = (width - GAP_X * (base - 1)) // base
+        narrow = any(smallest.horizontalAdvance(g.text) > cell for g in self.figures)
+        if base > 1 and narrow:  # a number fits no column even at its smallest
+            best = self._cells_in(width, 1)
+        return best or []
+
+    def _cells_in(self, width: int, columns: int) -> list[tuple[QRect, QRect, Figure, QFont]]:
+        f = self.fonts()
+        cell_width = max(1, (width - GAP_X * (columns - 1)) // columns)
         y = PAD_Y + f.title_fm.height() + 2
         out = []
-        for row in range(0, len(self.figures), self.columns):
+        for row in range(0, len(self.figures), columns):
             row_height = 0
-            for col, figure in enumerate(self.figures[row : row + self.columns]):
+            for col, figure in enumerate(self.figures[row : row + columns]):
                 x = PAD_X + col * (cell_width + GAP_X)
-                big = QRect(x, y, cell_width, f.big_fm.height())
+                font, big_lines = self._big_font(figure.text, cell_width)
+                big = QRect(x, y, cell_width, big_lines * QFontMetrics(font).height())
                 lines = self._caption_lines(figure.caption, cell_width)
                 caption = QRect(x, big.bottom() + 1, cell_width, lines * f.small_fm.height())
-                out.append((big, caption, figure))
+                out.append((big, caption, figure, font))
                 row_height = max(row_height, big.height() + caption.height())
             y += row_height + GAP_Y
         return out
 
+    @staticmethod
+    def _whole(cells: list, f: _Fonts) -> bool:
+        """Every number on one line and every caption in at most CAPTION_LINES."""
+        return all(
+            big.height() == font_height(font)
+            and caption.height() <= CAPTION_LINES * f.small_fm.height()
+            for big, caption, _, font in cells
+        )
+
+    def min_width(self) -> int:
+        """The narrowest the card can be with every number at full size in its columns
+        and every caption in at most CAPTION_LINES lines."""
+        f = self.fonts()
+        key = ("min", self.title, self.note, tuple((g.text, g.caption) for g in self.figures))
+        if key not in self._widths:
+            cell = max(
+                (
+                    max(f.big_fm.horizontalAdvance(g.text), self._caption_width(g.caption))
+                    for g in self.figures
+                ),
+                default=40,
+            )
+            title = f.title_fm.horizontalAdvance(self.title)
+            if self.note:  # the note at the right of the title reads whole too
+                title += GAP_X + f.small_fm.horizontalAdvance(self.note)
+            columns = min(self.columns, max(len(self.figures), 1))
+            need = max(columns * cell + GAP_X * (columns - 1), title)
+            if len(self._widths) > 256:
+                self._widths.clear()
+            self._widths[key] = need + 2 * PAD_X + 1
+        return self._widths[key]
+
+    def _caption_width(self, caption: str) -> int:
+        """The narrowest a caption wraps into CAPTION_LINES lines at most."""
+        key = ("caption", caption)
+        if key in self._widths:
+            return self._widths[key]
+        fm = self.fonts().small_fm
+        flags = int(Qt.TextFlag.TextWordWrap)
+
+        def fits(w: int) -> bool:
+            rect = fm.boundingRect(QRect(0, 0, w, 10_000), flags, caption)
+            return rect.width() <= w and rect.height() <= CAPTION_LINES * fm.height() + 1
+
+        low, high = 1, fm.horizontalAdvance(caption) + 2
+        while low < high:
+            middle = (low + high) // 2
+            if fits(middle):
+                high = middle
+            else:
+                low = middle + 1
+        self._widths[key] = low
+        return low
+
+    def _big_font(self, text: str, width: int) -> tuple[QFont, int]:
+        """The largest of the big fonts the text fits ``width`` in on one line; else the
+        smallest, wrapped at spaces (the number of lines)."""
+        for font, fm in self.fonts().bigs:
+            if fm.horizontalAdvance(text) <= width:
+                return font, 1
+        font, fm = self.fonts().bigs[-1]
+        flags = int(Qt.TextFlag.TextWordWrap)
+        height = fm.boundingRect(QRect(0, 0, max(width, 1), 10_000), flags, text).height()
+        return font, max(1, round(height / fm.height()))
+
     def _caption_lines(self, caption: str, width: int) -> int:
         key = (caption, width)
         if key not in self._lines:
-            if len(self._lines) > 64:  # captions seen at other widths
+            if len(self._lines) > 512:  # captions seen at other widths
                 self._lines.clear()
             fm = self.fonts().small_fm
             flags = int(Qt.TextFlag.TextWordWrap)
@@ -466,7 +614,7 @@ class GoalCard(QWidget):
         """Draw ``text`` at the top left of ``rect`` (word-wrapped to its width if ``wrap``),
         laid out once and reused while the text, font and width stay the same (the fonts
         change only with a FontChange, which empties the store; wrapped text is small)."""
-        key = (text, rect.width() if wrap else -1)
+        key = (text, rect.width() if wrap else -1, font.pointSizeF())
         static = self._texts.get(key)
         if static is None:
             static = QStaticText(text)
@@ -482,8 +630,8 @@ class GoalCard(QWidget):
         the bottom of the card): empty when everything is readable."""
         f = self.fonts()
         bad = []
-        for big, caption, figure in self.cells():
-            if f.big_fm.horizontalAdvance(figure.text) > big.width():
+        for big, caption, figure, font in self._laid_out():
+            if _wrapped_width(QFontMetrics(font), figure.text, big.width()) > big.width():
                 bad.append(figure.text)
             elif caption.height() > CAPTION_LINES * f.small_fm.height():
                 bad.append(figure.caption)
@@ -509,27 +657,45 @@ class GoalCard(QWidget):
         p.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 6, 6)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setFont(f.title)
-        p.setPen(QColor(MUTED_COLOR))
+        muted = QColor(self.caption_color())
+        p.setPen(muted)
         title = QRect(PAD_X, PAD_Y, self.width() - 2 * PAD_X, f.title_fm.height())
         heading = f"{self.title} — recomputing…" if self.recomputing else self.title
         p.drawText(title, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), heading)
         if self.note:
             p.setFont(f.small)
-            p.setPen(QColor(self.note_color))
+            lecture_note = self.lecture and self.note_color == MUTED_COLOR
+            p.setPen(QColor(LECTURE_TEXT_COLOR if lecture_note else self.note_color))
             room = title.width() - f.title_fm.horizontalAdvance(heading) - GAP_X
             note = f.small_fm.elidedText(self.note, Qt.TextElideMode.ElideRight, max(room, 0))
             right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             p.drawText(title, right, note)
         used: dict[tuple, QStaticText] = {}
-        for big, caption, figure in self.cells():
-            p.setFont(f.big)
+        for big, caption, figure, font in self._laid_out():
+            p.setFont(font)
             p.setPen(QColor(STALE_COLOR if self.recomputing else figure.color))
-            self._draw(p, big, figure.text, f.big, False, used)
+            self._draw(p, big, figure.text, font, big.height() > font_height(font), used)
             p.setFont(f.small)
-            p.setPen(QColor(MUTED_COLOR))
+            p.setPen(muted)
             self._draw(p, caption, figure.caption, f.small, True, used)
         self._texts = used  # only what is on the card now
         p.end()
+
+
+def _bottom(cells: list) -> int:
+    return max((caption.bottom() for _, caption, *_ in cells), default=0)
+
+
+def font_height(font: QFont) -> int:
+    return QFontMetrics(font).height()
+
+
+def _wrapped_width(fm: QFontMetrics, text: str, width: int) -> int:
+    """How wide ``text`` is drawn in ``width`` pixels, wrapped at its spaces if need be
+    (wider than ``width`` when one word alone is)."""
+    if fm.horizontalAdvance(text) <= width:
+        return fm.horizontalAdvance(text)
+    return max(fm.horizontalAdvance(word) for word in text.split())
 
 
 class HorizonCard(GoalCard):
@@ -558,13 +724,17 @@ class QtGoalsDashboard(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        layout = QHBoxLayout()
-        layout.setSpacing(6)
-        column.addLayout(layout)
+        # As many cards in a row as fit with their figures whole (a narrow window or
+        # lecture mode's larger type takes more rows): never overlapping, never cut.
+        self.rows = tuple(QHBoxLayout() for _ in LAYERS)
+        for row in self.rows:
+            row.setSpacing(6)
+            column.addLayout(row)
         self.cards: dict[str, GoalCard] = {}
         for key, title, columns, stretch in LAYERS:
             self.cards[key] = card = GoalCard(title.upper(), columns)
-            layout.addWidget(card, stretch=stretch)
+            self.rows[0].addWidget(card, stretch=stretch)
+        self.arrangement: list[list[str]] = [[key for key, *_ in LAYERS]]
         # The simulation's figures, below the static ones once a simulation has run.
         self.horizon = HorizonCard()
         self.horizon.hide()
@@ -582,6 +752,54 @@ class QtGoalsDashboard(QWidget):
         for key, card in self.cards.items():
             card.show_figures(self.figures[key])
         self.cards["system"].show_note(self.notes.get("system", ""))
+        self._arrange(self.width())
+
+    def set_lecture(self, on: bool) -> None:
+        """Lecture mode: black captions as large as the body text (the fonts themselves
+        follow the application font)."""
+        for card in (*self.cards.values(), self.horizon):
+            card.set_lecture(on)
+        self._arrange(self.width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange(event.size().width())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._arrange(self.width())
+
+    def _arrange(self, width: int) -> None:
+        """Cards in order, in as few rows as their minimum widths allow; each card's share
+        of its row in proportion to its minimum width, so every one gets at least that.
+        A card alone in a row and still too narrow shrinks its numbers, then wraps them."""
+        spacing = self.rows[0].spacing()
+        rows: list[list[str]] = [[]]
+        used = 0
+        needs = {key: card.min_width() for key, card in self.cards.items()}
+        for key, *_ in LAYERS:
+            if rows[-1] and used + spacing + needs[key] > width:
+                rows.append([])
+                used = 0
+            used += needs[key] + (spacing if rows[-1] else 0)
+            rows[-1].append(key)
+        several = len(rows) > 1
+        for card in self.cards.values():
+            card.set_max_columns(FIGURES_PER_CARD if several else card.columns)
+        stretches = [[needs[key] for key in row] for row in rows]
+        if rows == self.arrangement and stretches == getattr(self, "_stretches", None):
+            return
+        self.arrangement, self._stretches = rows, stretches
+        for key in self.cards:
+            for layout in self.rows:
+                layout.removeWidget(self.cards[key])
+        for layout, keys in zip(self.rows, rows, strict=False):
+            for key in keys:
+                layout.addWidget(self.cards[key], stretch=needs[key])
+        for card in self.cards.values():
+            card.updateGeometry()
+        self.layout().activate()  # the cards take their places now, not at the next event
 
     @property
     def recomputing(self) -> bool:
@@ -628,3 +846,39 @@ class QtGoalsDashboard(QWidget):
         if self.horizon.isVisibleTo(self):
             cards.append(self.horizon)
         return "\n".join(card.text() for card in cards)
+
+
+class GoalsArea(QScrollArea):
+    """The goals above the plots: as tall as the cards need, up to MAX_SHARE of the
+    height of ``parent`` (the window's central area); taller (several rows of cards in a
+    small window, or with the design panel in lecture mode) it scrolls, so the plots keep
+    room to be read."""
+
+    MAX_SHARE = 0.45
+
+    def __init__(self, goals: QtGoalsDashboard, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.goals = goals
+        self.setWidget(goals)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        goals.installEventFilter(self)
+        parent.installEventFilter(self)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        room = int(self.parentWidget().height() * self.MAX_SHARE)
+        need = self.goals.sizeHint().height()
+        return QSize(self.goals.sizeHint().width(), max(min(need, room), 40))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, 40)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if (watched is self.goals and kind == QEvent.Type.LayoutRequest) or (
+            watched is self.parentWidget() and kind == QEvent.Type.Resize
+        ):
+            self.updateGeometry()  # the cards' height or the room for them changed
+        return False

@@ -10,7 +10,15 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -36,9 +45,10 @@ from ..core.preset.schema import MODES, Preset
 from .compare_view import QtCompareView
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
-from .goals import QtGoalsDashboard
+from .goals import GoalsArea, QtGoalsDashboard
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
+from .plots.common import set_text_scale
 from .plots.distributions import QtScoreDistributions
 from .plots.outcomes import QtOutcomeBreakdown
 from .plots.over_time import QtSimulationStatus, QtTimePlots
@@ -46,6 +56,7 @@ from .plots.roc import QtRoc
 from .plots.value_curve import QtValueCurve
 from .sensitivity_view import QtSensitivityView, SensitivityController
 from .simulation import SimulationController
+from .window_chrome import add_help_menu, restore_window, save_window, set_minimum_size
 
 log = logging.getLogger("prototyper")
 
@@ -153,7 +164,11 @@ class MainWindow(QMainWindow):
         self.time_plots.simulateRequested.connect(self.simulate)
 
         self._update_title()
-        self.resize(1440, 900)
+        add_help_menu(self)
+        self.lecture_mode = False
+        self._before_lecture: tuple = ()  # what leaving lecture mode restores
+        set_minimum_size(self)
+        restore_window(self, self.settings)  # within the screen; ignored if of another version
         if later is not None:
             QTimer.singleShot(0, lambda: self.open_file(later))
 
@@ -169,7 +184,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(6, 6, 6, 6)
-        column.addWidget(self.goals)
+        column.addWidget(GoalsArea(self.goals, central))  # scrolls rather than crowd the plots
         today = QWidget()
         grid = QGridLayout(today)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -177,6 +192,13 @@ class MainWindow(QMainWindow):
         grid.addWidget(self.value_plot, 0, 1)
         grid.addWidget(self.outcome_plot, 1, 0)
         grid.addWidget(self.roc_plot, 1, 1)
+        # Four equal cells, whatever size each plot reports (a plot reports the size it has,
+        # so a squeezed row would stay squeezed).
+        for plot in (self.score_plot, self.value_plot, self.outcome_plot, self.roc_plot):
+            plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        for i in (0, 1):
+            grid.setRowStretch(i, 1)
+            grid.setColumnStretch(i, 1)
         self.tabs = QTabWidget(documentMode=True)  # the static view, and the simulation's
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
@@ -430,6 +452,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.maybe_save():
             self._autosave_timer.stop()
+            if self.lecture_mode:  # the application font is shared with other windows
+                self.set_lecture_mode(False)
+            else:  # the workshop layout, not the projector's
+                save_window(self, self.settings)
             self.clear_recovery()
             self.model_loader.shutdown()
             self.simulation.shutdown()
@@ -679,25 +705,51 @@ class MainWindow(QMainWindow):
     def toggle_lecture_mode(self) -> None:
         """Full screen, larger bold type, black on white, the plots and goals only (the
         design panel comes back with F9); keys step through presets and modes."""
-        on = not self.isFullScreen()
+        self.set_lecture_mode(not self.lecture_mode)
+
+    def set_lecture_mode(self, on: bool) -> None:
+        """Enter or leave lecture mode; leaving restores the fonts, the panel and its width
+        and the window state as they were before, whatever F9 did meanwhile."""
+        if on == self.lecture_mode:
+            return
         app = QApplication.instance()
+        self.lecture_mode = on
         if on:
+            self._normal_font = QFont(app.font())
+            self._before_lecture = (self.saveState(), self.windowState())
             font = QFont(self._normal_font)
             font.setPointSizeF(self._normal_font.pointSizeF() * LECTURE_FONT_SCALE)
-            app.setFont(font)
+            _set_app_font(font)
             self.setStyleSheet(LECTURE_STYLE)
             self.design_dock.hide()
+        else:
+            _set_app_font(self._normal_font)
+            self.setStyleSheet("")
+        self.goals.set_lecture(on)
+        plots = (self.score_plot, self.value_plot, self.outcome_plot.plot, self.roc_plot)
+        set_text_scale(LECTURE_FONT_SCALE if on else 1.0, plots)
+        if on:
             self.showFullScreen()
         else:
-            app.setFont(self._normal_font)
-            self.setStyleSheet("")
-            self.design_dock.show()
-            self.showNormal()
+            state, window_state = self._before_lecture
+            self.restoreState(state)
+            self.setWindowState(window_state & ~Qt.WindowState.WindowFullScreen)
         self.lecture_action.setChecked(on)
         self.lectureModeChanged.emit(on)
 
     def toggle_design_panel(self) -> None:
-        self.design_dock.setVisible(not self.design_dock.isVisible())
+        show = not self.design_dock.isVisible()
+        self.design_dock.setVisible(show)
+        if show and self.lecture_mode:  # as wide as its larger type needs, within reason
+            body = self.design_panel.scroll.widget()
+            need = body.sizeHint().width() + self.design_panel.scroll.verticalScrollBar().width()
+            dock = self.design_dock
+            QTimer.singleShot(  # once the window has its lecture size
+                0,
+                lambda: self.resizeDocks(
+                    [dock], [min(need, int(self.width() * 0.4))], Qt.Orientation.Horizontal
+                ),
+            )
 
     def step_preset(self, step: int) -> None:
         presets = assets.bundled_presets()
@@ -769,6 +821,13 @@ class MainWindow(QMainWindow):
             plot.getPlotItem().setOpacity(0.35 if on else 1.0)
         # how long a change took is for the benchmarks (Analysis.seconds), not the status bar
         self.recompute_label.setText("Recomputing…" if on else "")
+
+
+def _set_app_font(font: QFont) -> None:
+    """The application font, in every widget before anything else happens: a style sheet
+    set while the change is still on its way keeps some widgets in the old font."""
+    QApplication.setFont(font)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
 
 
 def _in_bundle_folder(path: Path) -> bool:

@@ -1,43 +1,82 @@
 """Render the main window for each bundled preset into docs/screenshots/ (offscreen).
 
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m prototyper.qt.screenshots [OUT_DIR]
+    [--size WxH | --size min] [--lecture] [--panel] [--preset NAME]...
+
+Without options: every preset at the default size, named ``<preset>.png``. ``--size min``
+renders at the window's minimum size; ``--lecture`` in lecture mode (F11) and ``--panel``
+with the design panel shown in it (F9). Other sets are named after what they show, e.g.
+``safe_browsing-lecture-1280x720-panel.png``.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QSize
 from PySide6.QtWidgets import QApplication
 
 from .. import assets
 from .app import install_gc_guard
 from .main_window import MainWindow
+from .window_chrome import MINIMUM_SIZE, apply_theme
 
 SIZE = (1600, 1000)
 
 
-def render_all(out_dir: Path) -> list[Path]:
+def _settle(app: QApplication) -> None:
+    for _ in range(4):
+        app.processEvents()
+
+
+def render_all(
+    out_dir: Path,
+    size: tuple[int, int] | str | None = None,
+    lecture: bool = False,
+    panel: bool = False,
+    presets: list[str] | None = None,
+    name: str | None = None,
+) -> list[Path]:
+    """Render each bundled preset (or those named in ``presets``); returns the files.
+
+    ``size`` is (width, height), "min" for the window's minimum size, or None for the
+    default; ``name`` replaces the file name (one preset only)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     install_gc_guard()  # the windows' workers must never collect Qt objects
+    apply_theme(app)
     scratch = Path(tempfile.mkdtemp(prefix="prototyper-shots-"))
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     written = []
-    for path in assets.bundled_presets():
+    chosen = assets.bundled_presets()
+    if presets:
+        chosen = [p for p in chosen if p.stem in presets]
+    for path in chosen:
         window = MainWindow(path, settings=settings, recovery_dir=scratch / "recovery")
-        window.resize(*SIZE)
         window.show()
-        for _ in range(3):
-            app.processEvents()
-        target = out_dir / f"{path.stem}.png"
+        _settle(app)
+        if lecture:
+            window.toggle_lecture_mode()
+            if panel:
+                window.toggle_design_panel()
+            # Full screen fills the offscreen screen, whatever its size: show the lecture
+            # layout in a window of the projector's size instead.
+            window.showNormal()
+        target_size = MINIMUM_SIZE if size == "min" else QSize(*(size or SIZE))
+        window.setMinimumSize(target_size.boundedTo(MINIMUM_SIZE))
+        window.resize(target_size)
+        _settle(app)
+        target = out_dir / (name or f"{path.stem}{_suffix(size, lecture, panel)}.png")
         window.grab().save(str(target))
         written.append(target)
+        if lecture:
+            window.toggle_lecture_mode()  # the application font is shared: restore it
         window.close()
         window.deleteLater()
+        _settle(app)
     return written
 
 
@@ -99,12 +138,42 @@ def render_optimize(out_dir: Path) -> Path:
     return target
 
 
-def main() -> int:
+def _suffix(size: tuple[int, int] | str | None, lecture: bool, panel: bool) -> str:
+    parts = ["lecture"] if lecture else []
+    if size == "min":
+        parts.append("min")
+    elif size is not None:
+        parts.append(f"{size[0]}x{size[1]}")
+    if panel and lecture:
+        parts.append("panel")
+    return "".join(f"-{p}" for p in parts)
+
+
+def _size(text: str) -> tuple[int, int] | str:
+    if text == "min":
+        return text
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT or min, got {text!r}") from None
+    return width, height
+
+
+def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
-    for path in [*render_all(out), render_compare(out)]:
+    parser = argparse.ArgumentParser(prog="python -m prototyper.qt.screenshots")
+    parser.add_argument("out", nargs="?", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--size", type=_size, help="WIDTHxHEIGHT, or min")
+    parser.add_argument("--lecture", action="store_true", help="in lecture mode (F11)")
+    parser.add_argument("--panel", action="store_true", help="the design panel shown (F9)")
+    parser.add_argument("--preset", action="append", help="only this bundled preset")
+    parser.add_argument("--name", help="the file name (with one --preset)")
+    args = parser.parse_args(argv)
+    for path in render_all(args.out, args.size, args.lecture, args.panel, args.preset, args.name):
         print(path)
-    print(render_optimize(out))
+    if not (args.preset or args.size or args.lecture or args.panel):  # the default set
+        print(render_compare(args.out))
+        print(render_optimize(args.out))
     return 0
 
 

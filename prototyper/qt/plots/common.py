@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF
+from PySide6.QtWidgets import QApplication, QGraphicsScene
 
 from ...core.evaluation.analysis import Analysis
 from ...core.format import money_short
@@ -120,13 +121,13 @@ def _style(widget: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.Plot
     item.setMenuEnabled(False)
     item.hideButtons()
     item.setMouseEnabled(x=False, y=False)
-    item.setTitle(title, color=TEXT_COLOR, size="10pt")
+    item.setTitle(title, color=TEXT_COLOR, size=title_size())
     for name, text in (("left", left), ("bottom", bottom)):
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen(AXIS_COLOR))
         axis.setTextPen(pg.mkPen(TEXT_COLOR))
         axis.enableAutoSIPrefix(False)
-        axis.setLabel(text, color=TEXT_COLOR, **{"font-size": "9pt"})
+        axis.setLabel(text, color=TEXT_COLOR, **{"font-size": label_size()})
     item.getViewBox().setMouseEnabled(x=False, y=False)
     add_export_menu(widget)
     # Items move on every update; a BSP index costs more to keep than it saves here.
@@ -250,3 +251,210 @@ def _edge_anchor(x: float, lo: float, hi: float) -> float:
     """Horizontal anchor of a label at x: centred, or pushed in near an edge."""
     f = (x - lo) / (hi - lo)
     return 0.0 if f < 0.25 else 1.0 if f > 0.75 else 0.5
+
+
+# --- text sizes (lecture mode scales them) --------------------------------------------------
+
+TITLE_PT, LABEL_PT = 10.0, 9.0  # at the normal text size
+_text_scale = 1.0
+
+
+def text_scale() -> float:
+    """How much larger than normal the plots' titles and labels are (lecture mode)."""
+    return _text_scale
+
+
+def title_size() -> str:
+    return f"{TITLE_PT * _text_scale:.3g}pt"
+
+
+def label_size() -> str:
+    return f"{LABEL_PT * _text_scale:.3g}pt"
+
+
+# The widest tick labels the left axes print (money, decades, percentages).
+_LEFT_TICK_SAMPLES = ("-$88.8M", "-$888k", "10⁻¹⁰", "100%")
+
+
+def left_axis_width() -> int:
+    """Pixels a left axis needs for its widest tick label (minus sign included) in the
+    application font, the tick, and its rotated title beside them; never less than
+    LEFT_AXIS_WIDTH. The same for every plot, so their x axes line up."""
+    ticks = QFontMetricsF(QApplication.font())
+    widest = max(ticks.horizontalAdvance(s) for s in _LEFT_TICK_SAMPLES)
+    title = QFont(QApplication.font())
+    title.setPointSizeF(LABEL_PT * _text_scale)
+    title_height = QFontMetricsF(title).height()
+    # tick length 5 + text offset 5 (pyqtgraph's defaults), the title, a little air
+    return max(LEFT_AXIS_WIDTH, math.ceil(widest + 10 + title_height + 6))
+
+
+def restyle(widget: pg.PlotWidget) -> None:
+    """Re-apply the title and axis-title sizes and the left axis width, after the text
+    scale or the application font changed."""
+    item = widget.getPlotItem()
+    if item.titleLabel.text:
+        item.setTitle(item.titleLabel.text, color=TEXT_COLOR, size=title_size())
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        if axis.labelText:
+            axis.setLabel(axis.labelText, color=TEXT_COLOR, **{"font-size": label_size()})
+    item.getAxis("left").setWidth(left_axis_width())
+    font = QApplication.font()
+    for text in labels_in(widget):
+        text.setFont(font)
+
+
+def set_text_scale(scale: float, widgets: Sequence[pg.PlotWidget]) -> None:
+    """Scale the plots' titles and labels (lecture mode: the lecture font's scale)."""
+    global _text_scale
+    _text_scale = scale
+    for widget in widgets:
+        restyle(widget)
+        placer = getattr(widget, "label_placer", None)
+        if placer is not None:
+            placer.place()
+
+
+# --- labels that avoid each other -----------------------------------------------------------
+
+LABEL_GAP = 2.0  # pixels between two labels
+
+
+def labels_in(widget: pg.PlotWidget) -> list[pg.TextItem]:
+    """Every text label in a plot (threshold labels included), visible or not."""
+    return [i for i in widget.scene().items() if isinstance(i, pg.TextItem)]
+
+
+def label_rect(item: pg.TextItem) -> QRectF:
+    """Where a label is drawn, in scene coordinates (its transform brought up to date)."""
+    item.updateTransform()
+    return item.sceneBoundingRect()
+
+
+def fit_title(widget: pg.PlotWidget) -> None:
+    """Wrap a plot's title to the plot's width: pyqtgraph makes a title's full width the
+    plot's minimum, which widens the plot past its window and cuts its right side off."""
+    label = widget.getPlotItem().titleLabel
+    if not label.isVisible() or not label.text:
+        return
+    left = widget.getPlotItem().getAxis("left")
+    # the title sits over the view box only, right of the left axis
+    room = max(widget.width() - (left.width() if left.isVisible() else 0) - 12, 40)
+    key = (label.text, room, label.opts.get("size"))
+    if getattr(label, "_fitted", None) == key:
+        return
+    label._fitted = key
+    item = label.item
+    item.setTextWidth(-1)
+    if item.boundingRect().width() > room:
+        item.setTextWidth(room)
+        option = item.document().defaultTextOption()
+        option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        item.document().setDefaultTextOption(option)
+    label.updateMin()
+    label.resizeEvent(None)
+    # pyqtgraph fixes the title's row at 30 px: as tall as the (wrapped) title instead
+    height = max(30.0, item.boundingRect().height())
+    label.setMaximumHeight(height)
+    widget.getPlotItem().layout.setRowFixedHeight(0, height)
+
+
+class LabelPlacer(QObject):
+    """Moves a plot's labels so that none covers another and all stay inside the plot.
+
+    Labels are placed in order of importance (``order()`` first, then any other label
+    of the plot); one that overlaps those already placed moves up or down (or sideways)
+    by as little as it takes, one pushed over an edge moves back in, and one that finds
+    no room at all is hidden until the next placement. Only existing items are moved:
+    placing creates nothing, so it can run on every frame of a drag."""
+
+    def __init__(
+        self, widget: pg.PlotWidget, order: Callable[[], Sequence[pg.TextItem]] = list
+    ) -> None:
+        super().__init__(widget)
+        self._widget, self._order = widget, order
+        self._moved: dict[pg.TextItem, tuple[QPointF, QPointF]] = {}  # base, placed
+        self._hidden: list[pg.TextItem] = []
+        widget.label_placer = self
+        # After a resize or a new range the layout and the view's transform settle once
+        # control returns to the event loop: place the labels then.
+        self._later = QTimer(widget, singleShot=True, interval=0)
+        self._later.timeout.connect(self.place)
+        view = widget.getPlotItem().getViewBox()
+        view.sigResized.connect(self._later.start)
+        view.sigRangeChanged.connect(self._later.start)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize:
+            fit_title(self._widget)
+            self._later.start()
+        return False
+
+    def labels(self) -> list[pg.TextItem]:
+        first = [i for i in self._order() if i is not None]
+        rest = [i for i in labels_in(self._widget) if i not in first]
+        return [i for i in (*first, *rest) if i.isVisible()]
+
+    def place(self, *_) -> None:
+        fit_title(self._widget)
+        for item in self._hidden:
+            item.setVisible(True)
+        self._hidden = []
+        for item, (base, placed) in self._moved.items():
+            if item.pos() == placed:  # the plot did not move it since: start from its base
+                item.setPos(base)
+        self._moved = {}
+        view = self._widget.getPlotItem().getViewBox()
+        view.updateMatrix()  # labels are measured through the view's current transform
+        bounds = view.sceneBoundingRect().adjusted(1, 1, -1, -1)
+        if bounds.width() < 4 or bounds.height() < 4:  # no room for any label
+            for item in self.labels():
+                item.setVisible(False)
+                self._hidden.append(item)
+            return
+        placed: list[QRectF] = []
+        for item in self.labels():
+            rect = label_rect(item)
+            shift = _free_shift(rect, placed, bounds)
+            if shift is None:
+                item.setVisible(False)
+                self._hidden.append(item)
+                continue
+            if shift != QPointF(0, 0):
+                parent = item.parentItem()
+                base = item.pos()
+                target = parent.mapFromScene(item.scenePos() + shift) if parent else base + shift
+                item.setPos(target)
+                self._moved[item] = (base, item.pos())
+                if hasattr(item, "_at"):
+                    item._at = None  # the plot's next _move sets its position again
+            placed.append(rect.translated(shift))
+
+
+def _free_shift(rect: QRectF, placed: list[QRectF], bounds: QRectF) -> QPointF | None:
+    """The smallest move that puts ``rect`` inside ``bounds`` clear of every placed rect;
+    None when there is none."""
+    if rect.width() > bounds.width() or rect.height() > bounds.height():
+        return None
+    # first back inside the bounds
+    dx = max(bounds.left() - rect.left(), 0.0) + min(bounds.right() - rect.right(), 0.0)
+    dy = max(bounds.top() - rect.top(), 0.0) + min(bounds.bottom() - rect.bottom(), 0.0)
+    inside = rect.translated(dx, dy)
+
+    def fits(r: QRectF) -> bool:
+        return bounds.contains(r) and not any(r.intersects(p) for p in placed)
+
+    if fits(inside):
+        return QPointF(dx, dy)
+    candidates = []
+    for p in placed:
+        for ddy in (p.bottom() - inside.top() + LABEL_GAP, p.top() - inside.bottom() - LABEL_GAP):
+            candidates.append((abs(ddy), 0.0, ddy))
+        for ddx in (p.right() - inside.left() + LABEL_GAP, p.left() - inside.right() - LABEL_GAP):
+            candidates.append((abs(ddx) * 1.5, ddx, 0.0))  # sideways moves a label further
+    for _, ddx, ddy in sorted(candidates):
+        if fits(inside.translated(ddx, ddy)):
+            return QPointF(dx + ddx, dy + ddy)
+    return None

@@ -21,9 +21,9 @@ from ..theme import NEGATIVE_COLOR, POSITIVE_COLOR, mode_color, on_white, qcolor
 from .axes import DecadeAxis, ProbabilityAxis
 from .common import (
     DRAG_THROTTLE_MS,
-    LEFT_AXIS_WIDTH,
     LINE_MARGIN,
     TEXT_COLOR,
+    LabelPlacer,
     _decade_as_power,
     _edge_anchor,
     _model_identity,
@@ -35,10 +35,12 @@ from .common import (
     densities,
     empirical,
     expit,
+    left_axis_width,
     logit,
     nice_threshold,
     score_range,
     scores_of,
+    title_size,
 )
 
 
@@ -132,7 +134,7 @@ class QtScoreDistributions(pg.PlotWidget):
             "share of events (log scale)",
             "score (probability of a positive)",
         )
-        left.setWidth(LEFT_AXIS_WIDTH)
+        left.setWidth(left_axis_width())
         self.plot_item = plot
 
         self.band_regions = _Pool(plot, self._make_region)
@@ -167,6 +169,16 @@ class QtScoreDistributions(pg.PlotWidget):
         # The labels' places depend on the plot's size in pixels: found again when it changes.
         plot.getViewBox().sigTransformChanged.connect(self._replace_break_even_labels)
 
+        # Thresholds first (they move under the hand), then the band names, then the rest.
+        self.label_placer = LabelPlacer(
+            self,
+            lambda: [
+                *self._labels,
+                *self.band_labels.items,
+                self.positive_text,
+                self.negative_text,
+            ],
+        )
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
@@ -322,6 +334,7 @@ class QtScoreDistributions(pg.PlotWidget):
             tip = threshold_tooltip(scores, thresholds[i])
             if line.toolTip() != tip:
                 line.setToolTip(tip)
+        self.label_placer.place()  # the break-even labels are placed around the others
         self._show_break_evens(analysis)
 
     def _show_break_evens(self, analysis: Analysis) -> None:
@@ -395,7 +408,7 @@ class QtScoreDistributions(pg.PlotWidget):
             if emp is not None
             else "The synthetic binormal model, exact"
         )
-        self.plot_item.setTitle(title, color=TEXT_COLOR, size="10pt")
+        self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
 
     # -- view -> model
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -24,13 +26,15 @@ from ..theme import COST_COLOR, VALUE_COLOR, mode_color, on_white
 from .axes import MoneyAxis
 from .common import (
     AXIS_COLOR,
-    LEFT_AXIS_WIDTH,
+    LabelPlacer,
     _anchor,
     _money_tick,
     _move,
     _set_range,
     _set_text,
     _style,
+    label_size,
+    left_axis_width,
 )
 
 # The parts of value added, as the chart's x axis names them.
@@ -39,6 +43,7 @@ PART_LABELS = {
     "wrong": "wrong:\nfalse alarms acted on",
     "attention": "attention\n(time)",
 }
+SHORT_PART_LABELS = {"correct": "correct", "wrong": "wrong", "attention": "attention"}
 
 
 class QtOutcomeBreakdown(QWidget):
@@ -66,10 +71,11 @@ class QtOutcomeBreakdown(QWidget):
         self._money_axis = MoneyAxis("left")
         self.plot = pg.PlotWidget(axisItems={"left": self._money_axis})
         plot = _style(self.plot, "Value added by outcome", "per day vs. feature off", "")
-        self._money_axis.setWidth(LEFT_AXIS_WIDTH)
+        self._money_axis.setWidth(left_axis_width())
         self.plot_item = plot
         bottom = plot.getAxis("bottom")
-        bottom.setTicks([[(i, PART_LABELS[c]) for i, c in enumerate(ADDED_PARTS)]])
+        self._part_labels: dict[str, str] = {}
+        self._name_parts(PART_LABELS)
         bottom.setHeight(44)
         bottom.setLabel("")
 
@@ -86,6 +92,8 @@ class QtOutcomeBreakdown(QWidget):
             plot.addItem(band, ignoreBounds=True)
         self.value_text = pg.TextItem("value of correct ▲", color=VALUE_COLOR, anchor=(0, 0))
         self.cost_text = pg.TextItem("cost of wrong ▼", color=COST_COLOR, anchor=(0, 1))
+        for item in (self.value_text, self.cost_text):
+            item.setZValue(10)  # over the bars, which may reach the plot's edge
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(AXIS_COLOR, width=1))
         self.zero_line.setZValue(5)  # over the bars' white outlines
         for item in (self.value_text, self.cost_text, self.zero_line):
@@ -106,6 +114,9 @@ class QtOutcomeBreakdown(QWidget):
         for item in self.totals:
             item.setZValue(10)
             plot.addItem(item, ignoreBounds=True)
+        self.label_placer = LabelPlacer(
+            self.plot, lambda: [*self.totals, self.value_text, self.cost_text]
+        )
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         # The legend names the figures too: it wraps rather than widen the plot's column.
@@ -126,6 +137,28 @@ class QtOutcomeBreakdown(QWidget):
         self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
+
+    def _name_parts(self, labels: dict[str, str]) -> None:
+        if labels != self._part_labels:
+            self._part_labels = labels
+            ticks = [(i, labels[c]) for i, c in enumerate(ADDED_PARTS)]
+            self.plot_item.getAxis("bottom").setTicks([ticks])
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        """No: the wrapped legend would make a grid give this cell all the height it has
+        and the plots beside and above it none (the legend wraps within the cell)."""
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """The bars' long names where each has room, else the short ones (never two names
+        running into each other)."""
+        super().resizeEvent(event)
+        fm = QFontMetrics(QApplication.font())
+        widest = max(
+            fm.horizontalAdvance(line) for v in PART_LABELS.values() for line in v.splitlines()
+        )
+        per_bar = self.plot.width() / (len(ADDED_PARTS) + 1)
+        self._name_parts(PART_LABELS if widest + 12 <= per_bar else SHORT_PART_LABELS)
 
     @property
     def stakeholder(self) -> str:
@@ -205,7 +238,8 @@ class QtOutcomeBreakdown(QWidget):
             f' − <span style="color:{COST_COLOR}">cost of wrong {money(wrong, currency)}</span>'
             f" = value added {money(correct - wrong, currency)}/day"
         )
-        legend = f'<span style="font-size:9pt">{figures}&nbsp;&nbsp; {legend}</span>'
+        self.label_placer.place()
+        legend = f'<span style="font-size:{label_size()}">{figures}&nbsp;&nbsp; {legend}</span>'
         if legend != self.legend.text():
             self.legend.setText(legend)
 

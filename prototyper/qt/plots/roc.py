@@ -17,8 +17,8 @@ from ..document import Document
 from ..theme import CURRENT_COLOR, mode_color
 from .axes import DecadeAxis, PercentAxis
 from .common import (
-    LEFT_AXIS_WIDTH,
     TEXT_COLOR,
+    LabelPlacer,
     _anchor,
     _brush,
     _decade_as_share,
@@ -29,8 +29,10 @@ from .common import (
     _set_text,
     _style,
     fpr_where_recall,
+    left_axis_width,
     roc_points,
     scores_of,
+    title_size,
 )
 
 
@@ -81,7 +83,7 @@ class QtRoc(pg.PlotWidget):
             "positives caught (TPR)",
             "negatives flagged (FPR, log scale)",
         )
-        self.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+        self.getAxis("left").setWidth(left_axis_width())
         self.plot_item = plot
         self._document = document
         self.chance_curve = pg.PlotDataItem(
@@ -101,6 +103,7 @@ class QtRoc(pg.PlotWidget):
         self._point_labels = _Pool(plot, lambda _: pg.TextItem(anchor=(-0.08, -0.1)))
         self.gradient = (math.nan, math.nan)
         self._model_key: tuple = ()
+        self.label_placer = LabelPlacer(self, lambda: self._point_labels.items)
 
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
@@ -177,4 +180,5 @@ class QtRoc(pg.PlotWidget):
             )
         if title != self.title_html:
             self.title_html = title
-            self.plot_item.setTitle(title, color=TEXT_COLOR, size="10pt")
+            self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
+        self.label_placer.place()

@@ -16,9 +16,9 @@ from ..theme import BEST_COLOR, CURRENT_COLOR, mode_color
 from .axes import MoneyAxis, ProbabilityAxis
 from .common import (
     AXIS_COLOR,
-    LEFT_AXIS_WIDTH,
     TEXT_COLOR,
     THIN_BINS,
+    LabelPlacer,
     _anchor,
     _brush,
     _edge_anchor,
@@ -28,8 +28,10 @@ from .common import (
     _set_range,
     _set_text,
     _style,
+    left_axis_width,
     logit,
     score_range,
+    title_size,
 )
 
 
@@ -43,7 +45,7 @@ class QtValueCurve(pg.PlotWidget):
         axes = {"left": self._money_axis, "bottom": ProbabilityAxis("bottom")}
         super().__init__(parent, axisItems=axes)
         plot = _style(self, "Value added as a threshold moves", "value added per day", "threshold")
-        self._money_axis.setWidth(LEFT_AXIS_WIDTH)
+        self._money_axis.setWidth(left_axis_width())
         self.plot_item = plot
         self._document = document
 
@@ -83,6 +85,9 @@ class QtValueCurve(pg.PlotWidget):
             item.setZValue(9)  # under the markers
             plot.addItem(item, ignoreBounds=True)
 
+        self.label_placer = LabelPlacer(
+            self, lambda: [self.current_label, self.best_label, self.off_line.label]
+        )
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
 
@@ -202,7 +207,8 @@ class QtValueCurve(pg.PlotWidget):
         title = f"Value added as a threshold moves: {' '.join(entries)}"
         if title != self._title:
             self._title = title
-            self.plot_item.setTitle(title, color=TEXT_COLOR, size="10pt")
+            self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
+        self.label_placer.place()
 
 
 def thin(
