@@ -436,6 +436,13 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .core.preset.json_schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .core.evaluation.analysis import analyse
     from .core.evaluation.html_report import Design, build_report
@@ -636,6 +643,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the file")
     add_trust_options(p)
     p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the preset format (for editors)")
+    p.set_defaults(run=cmd_schema)
 
     p = sub.add_parser("models", help="the bundled scenario models")
     models = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
