@@ -35,6 +35,7 @@ from ..core.model.model_paths import (
 from ..core.model.model_sources import ModelCache, default_cache, score_model
 from ..core.preset.preset_io import (
     MAX_BYTES,
+    Original,
     PresetError,
     Problem,
     dumps_preset,
@@ -134,6 +135,24 @@ def read_preset(path: Path) -> tuple[Preset, DiskStamp]:
     return loads_preset(raw, str(path)), DiskStamp.of(info, raw)
 
 
+def read_original(
+    path: Path | None, stamp: DiskStamp | None, preset: Preset | None = None
+) -> Original | None:
+    """The text of ``path`` and the preset it holds (``preset`` if known, as just read), if
+    it still holds what ``stamp`` says (so that a save rewrites only what changed in it);
+    None otherwise."""
+    if path is None or stamp is None:
+        return None
+    try:
+        with open_regular(path, MAX_BYTES, "too big") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if hashlib.sha256(raw).hexdigest() != stamp.sha256:
+            return None
+        return Original(raw.decode("utf-8"), preset or loads_preset(raw, str(path)))
+    except (OSError, Refused, PresetError, UnicodeDecodeError):
+        return None
+
+
 # While dragging, a real model's sweeps are drawn from this many of its distinct scores (a
 # 100,000-row model has as many): the value plot shows ~600 pixels' worth of them anyway.
 # The exact sweeps come when the drag ends.
@@ -201,6 +220,8 @@ class Document(QObject):
         self.load_in_background: Callable[[Preset, str], None] | None = None
         self._waiting: Preset | None = None  # a change handed there, not yet shown
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
+        # The file's own text: a save changes only the fields edited since (comments kept).
+        self.original = read_original(self._path, disk_stamp, preset)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -278,6 +299,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self._path = path
         self.disk_stamp = stamp
+        self.original = read_original(path, stamp, preset)
         self._show(analysis)
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)
@@ -299,6 +321,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self._path = Path(path) if path else None
         self.disk_stamp = disk_stamp
+        self.original = read_original(self._path, disk_stamp)
         self._show(analysis)
         if dirty:
             self.undo_stack.resetClean()  # never clean until saved
@@ -318,8 +341,9 @@ class Document(QObject):
             preset, consent = self._copy_model_files(target)
         preset = rebase_paths(preset, self.base_dir, target.resolve().parent)
         written = target.resolve()
-        payload = save_preset(preset, target)
+        payload = save_preset(preset, target, self.original)
         self.disk_stamp = DiskStamp.of(os.stat(written), payload)
+        self.original = Original(payload.decode("utf-8"), preset)
         self._path = target
         self.consent = consent
         if preset != self.preset:

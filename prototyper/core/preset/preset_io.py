@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..limits import Refused, read_regular
+from .roundtrip import reemit, splice_scalars
 from .schema import OUTCOMES, SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
@@ -372,7 +373,22 @@ _Dumper.add_representer(str, _text)
 _Dumper.add_representer(dict, _mapping)
 
 
-def dumps_preset(preset: Preset) -> str:
+@dataclass(frozen=True)
+class Original:
+    """A preset file's text as read (or last written) and the preset it holds: a save
+    writes only what changed since into that text (see :mod:`.roundtrip`)."""
+
+    text: str
+    preset: Preset
+
+
+def dumps_preset(preset: Preset, original: Original | None = None) -> str:
+    """The preset as YAML: ``original``'s text with only the changed fields rewritten if
+    given (comments, key order and quotes kept), else a new file."""
+    if original is not None:
+        kept = _keep_text(preset, original)
+        if kept is not None:
+            return kept
     return yaml.dump(
         preset_to_data(preset),
         Dumper=_Dumper,
@@ -383,9 +399,35 @@ def dumps_preset(preset: Preset) -> str:
     )
 
 
-def save_preset(preset: Preset, path: str | os.PathLike) -> bytes:
-    """Write the preset atomically; return the bytes written (to notice later changes)."""
-    payload = dumps_preset(preset).encode("utf-8")
+def _keep_text(preset: Preset, original: Original) -> str | None:
+    """``original``'s text changed to hold ``preset``, or None if that cannot be done
+    faithfully (then the preset is written anew: an edit is never lost for a comment)."""
+    new = preset_to_data(preset)
+    top = {"schema_version": SCHEMA_VERSION}
+    text, now = original.text, original.preset
+    try:
+        # Numbers and words changed in place first (one line each)...
+        spliced = splice_scalars(text, preset_to_data(now), new)
+        data, lines = parse_yaml(spliced, "<saved>")
+        text, now = spliced, preset_from_data(data, "<saved>", lines)
+        if now == preset and data.get("schema_version") == SCHEMA_VERSION:
+            return text
+    except (PresetError, yaml.YAMLError):
+        pass  # half a change of structure (a band's values without its new neighbour)
+    try:
+        # ...then what changes the structure (a band added, a section that appears)
+        # through the round-trip tree.
+        text = reemit(text, preset_to_data(now), new, top)
+        same = loads_preset(text) == preset  # read back exactly as the safe loader reads
+    except Exception:  # noqa: BLE001 - whatever re-emitting the old text hits, write anew
+        return None
+    return text if same else None
+
+
+def save_preset(preset: Preset, path: str | os.PathLike, original: Original | None = None) -> bytes:
+    """Write the preset atomically (into ``original``'s text when given, see
+    :func:`dumps_preset`); return the bytes written (to notice later changes)."""
+    payload = dumps_preset(preset, original).encode("utf-8")
     write_atomic(Path(path), payload)
     return payload
 
