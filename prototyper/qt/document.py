@@ -33,6 +33,7 @@ from ..core.model.model_paths import (
     resolve_path,
 )
 from ..core.model.model_sources import ModelCache, default_cache, score_model
+from ..core.model.scores import BinormalScores
 from ..core.preset.preset_io import (
     MAX_BYTES,
     Original,
@@ -44,7 +45,7 @@ from ..core.preset.preset_io import (
     with_values,
     writable_target,
 )
-from ..core.preset.schema import ModelSource, Preset, SklearnModel
+from ..core.preset.schema import ModelSource, Preset, SklearnModel, SyntheticModel
 from ..core.preset.structure import get_path
 from .forms.metadata import change_label
 
@@ -82,6 +83,13 @@ def analyse(
     ``previous`` lends the sweeps that cannot have changed, ``coarse_points`` thins a real
     model's sweeps (see the core's analyse)."""
     start = time.perf_counter()
+    if missing_files(preset, base_dir):
+        # The design stays open and editable: a described model with the AUC last measured
+        # for the missing one stands in until its file is located (see stand_in).
+        shown = replace(preset, model=stand_in(preset.model))
+        scores = score_model(shown.model, preset.scenario.base_rate, base_dir)
+        analysis = replace(core_analyse(shown, scores, previous, coarse_points), preset=preset)
+        return replace(analysis, seconds=time.perf_counter() - start)
     scores = score_model(
         preset.model,
         preset.scenario.base_rate,
@@ -91,6 +99,36 @@ def analyse(
     )
     analysis = core_analyse(preset, scores, previous, coarse_points)
     return replace(analysis, seconds=time.perf_counter() - start)  # the load counts too
+
+
+def missing_files(preset: Preset, base_dir: Path | None) -> list[Problem]:
+    """A problem for each file of the preset's model that is not there (one line each)."""
+    try:
+        existing_files(preset.model, base_dir, Origin())
+    except PresetError as exc:
+        return exc.problems
+    return []
+
+
+def stand_in(model: ModelSource) -> SyntheticModel:
+    """The described model shown for a real one whose files are missing: its recorded AUC,
+    or the described model's default."""
+    auc = getattr(model, "measured_auc", None)
+    return SyntheticModel() if auc is None or not 0.5 < auc < 1 else SyntheticModel(auc=auc)
+
+
+def with_measured_auc(preset: Preset, analysis: Analysis) -> Preset:
+    """The preset with its real model's AUC recorded as measured in ``analysis`` (rounded:
+    a re-measured model does not change the file for noise)."""
+    model = preset.model  # (the analysed model, maybe with its paths rewritten)
+    if isinstance(model, SyntheticModel) or isinstance(analysis.preset.model, SyntheticModel):
+        return preset
+    if isinstance(analysis.scores, BinormalScores):  # a stand-in: nothing measured
+        return preset
+    auc = round(float(analysis.scores.roc_auc()), 4)
+    if model.measured_auc == auc or not 0 <= auc <= 1:
+        return preset
+    return replace(preset, model=dataclasses.replace(model, measured_auc=auc))
 
 
 @dataclass(frozen=True)
@@ -340,14 +378,17 @@ class Document(QObject):
         if copy_model_files:
             preset, consent = self._copy_model_files(target)
         preset = rebase_paths(preset, self.base_dir, target.resolve().parent)
+        moved = preset != self.preset
+        preset = with_measured_auc(preset, self._analysis)
         written = target.resolve()
         payload = save_preset(preset, target, self.original)
         self.disk_stamp = DiskStamp.of(os.stat(written), payload)
         self.original = Original(payload.decode("utf-8"), preset)
         self._path = target
         self.consent = consent
-        if preset != self.preset:
+        if moved:
             self.undo_stack.clear()
+        if preset != self.preset:  # (a recorded AUC alone keeps the history)
             self._show(replace(self._analysis, preset=preset))
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)

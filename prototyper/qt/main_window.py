@@ -36,6 +36,7 @@ from ..core.preset.schema import MODES, Preset
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
+from .missing_files import QtMissingFilesBar
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
 from .plots.distributions import QtScoreDistributions
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self.simulation_status = QtSimulationStatus(self.simulation)
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
+        self.missing_files_bar = QtMissingFilesBar(self.document, self.model_loader, self)
         self.recompute_label = QLabel()
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
 
@@ -163,6 +165,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.missing_files_bar)
         column.addWidget(self.goals)
         today = QWidget()
         grid = QGridLayout(today)
