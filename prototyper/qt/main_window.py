@@ -34,7 +34,7 @@ from ..core.preset import recovery
 from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
 from ..core.preset.schema import MODES, Preset
 from .design_panel import QtDesignPanel
-from .document import Analysis, DiskStamp, Document, read_preset
+from .document import Analysis, DiskStamp, Document, missing_files, read_preset
 from .goals import QtGoalsDashboard
 from .missing_files import QtMissingFilesBar
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self._action(menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self._action(menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
         self._action(menu, "&Export Report…", self.export_report)
+        self._action(menu, "Export &Bundle…", self.export_bundle)
         menu.addSeparator()
         self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -277,6 +278,50 @@ class MainWindow(QMainWindow):
             return None
         self.show_status(f"Report written to {written}", 5000)
         return written
+
+    def export_bundle(self) -> Path | None:
+        """What ``prototyper pack`` writes: the saved preset, its model and its data in one
+        .zip, with the same checks. Model files outside the preset's folder go in only if
+        the person says so (``--include``), each named in the question."""
+        from ..core.bundle import outside_files, pack
+
+        doc = self.document
+        if (doc.dirty or doc.path is None) and not self.save():
+            return None  # a bundle holds the file as saved
+        assert doc.path is not None
+        if missing_files(doc.preset, doc.base_dir):
+            self.tell("Cannot export the bundle", self.missing_files_bar.label.toolTip())
+            return None
+        include = []
+        outside = outside_files(doc.preset, doc.path)
+        if outside:
+            files = {p.path: resolve_path(doc.value(p.path), doc.base_dir) for p in outside}
+            listed = "\n".join(f"  {path}" for path in files.values())
+            answer = self.ask(
+                "Include files from outside the preset's folder?",
+                "The model uses files outside the preset's folder:\n"
+                f"{listed}\nInclude them in the bundle? Only include files you mean to share.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+            include = list(files.values())
+        start = doc.path.with_suffix(".zip")
+        if self._is_bundled(start):
+            start = Path.home() / start.name
+        path = self.choose_save("Export Bundle", start, "Bundles (*.zip)")
+        if path is None:
+            return None
+        if path.suffix.lower() != ".zip":
+            path = path.with_suffix(".zip")
+        try:
+            members = pack(doc.path, path, include=include)
+        except PresetError as exc:
+            self.tell("Cannot export the bundle", str(exc))
+            return None
+        self.show_status(f"Bundle written to {path}: {', '.join(members)}", 8000)
+        return path
 
     def copy_dashboard(self) -> None:
         """The goals and the plots, as on screen, to the clipboard: ready to paste in slides."""
