@@ -41,6 +41,7 @@ from ..core.preset.preset_io import (
     Problem,
     dumps_preset,
     loads_preset,
+    not_a_preset,
     save_preset,
     with_values,
     writable_target,
@@ -170,7 +171,11 @@ def read_preset(path: Path) -> tuple[Preset, DiskStamp]:
         raise PresetError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
     if len(raw) > MAX_BYTES:
         raise PresetError([Problem(str(path), None, "", too_big)])
-    return loads_preset(raw, str(path)), DiskStamp.of(info, raw)
+    try:
+        preset = loads_preset(raw, str(path))
+    except PresetError as exc:
+        raise not_a_preset(path, exc) from None
+    return preset, DiskStamp.of(info, raw)
 
 
 def read_original(

@@ -49,6 +49,7 @@ from .simulation import SimulationController
 log = logging.getLogger("prototyper")
 
 MAX_RECENT = 8
+MAX_LINES = 15  # lines of an error shown at once; the rest under Show Details
 BUNDLE_FOLDER_PREFIX = "prototyper-bundle-"  # the temporary folders bundles unpack into
 AUTOSAVE_MS = 2000
 LECTURE_FONT_SCALE = 1.3
@@ -244,7 +245,21 @@ class MainWindow(QMainWindow):
         return QMessageBox.question(self, title, text, buttons, default)
 
     def tell(self, title: str, text: str) -> None:
-        QMessageBox.warning(self, title, text)
+        self.message_box(title, text).exec()
+
+    def message_box(self, title: str, text: str) -> QMessageBox:
+        """A warning that fits on the screen however many problems it lists: the first
+        lines, "and N more", and the whole text under Show Details."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, "", QMessageBox.StandardButton.Ok, self)
+        lines = text.splitlines() or [""]
+        shown = [line if len(line) <= 300 else line[:297] + "..." for line in lines[:MAX_LINES]]
+        if len(lines) > MAX_LINES:
+            shown.append(f"… and {len(lines) - MAX_LINES} more (Show Details…)")
+        box.setText("\n".join(shown))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        if shown != lines:
+            box.setDetailedText(text)
+        return box
 
     def choose_open(self, title: str, start: Path, filters: str) -> Path | None:
         name, _ = QFileDialog.getOpenFileName(self, title, str(start), filters)
@@ -332,7 +347,7 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         start = self.document.path.parent if self.document.path else assets.asset_dir("presets")
-        filters = "Presets and bundles (*.yaml *.yml *.zip);;All files (*)"
+        filters = "Presets and bundles (*.yaml *.yml *.zip);;Score files (*.csv);;All files (*)"
         chosen = self.choose_open("Open preset", start, filters)
         if chosen:
             self.open_file(chosen)
@@ -340,6 +355,8 @@ class MainWindow(QMainWindow):
     def open_file(self, path: Path) -> bool:
         """Open a preset or a bundle (.zip); a bad file shows one line and changes nothing.
         A bundle, or a preset with a real model, opens in the background (True: started)."""
+        if Path(path).suffix.lower() == ".csv":
+            return self._open_csv(Path(path))
         if not self.maybe_save():
             return False
         if self.model_loader.open_in_background(Path(path)):
@@ -351,6 +368,17 @@ class MainWindow(QMainWindow):
             return False
         self.opened(Path(path))
         return True
+
+    def _open_csv(self, path: Path) -> bool:
+        """A CSV is not a preset: offer to load it as the open design's scores."""
+        answer = self.ask(
+            "Open as scores?",
+            f"{path.name} is a CSV file, not a preset. Load it as the model's scores "
+            "(columns label and score) in the design that is open?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes and self.model_loader.load_score_file(path)
 
     def opened(self, path: Path) -> None:
         """A preset or bundle is open (here or by the model loader)."""

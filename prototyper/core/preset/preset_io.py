@@ -97,7 +97,31 @@ def load_preset(path: str | os.PathLike) -> Preset:
         raw = read_regular(path, MAX_BYTES, f"file is over {MAX_BYTES // 1000} kB; not a preset")
     except Refused as exc:
         raise PresetError([Problem(str(path), None, "", str(exc))]) from None
-    return loads_preset(raw, str(path))
+    try:
+        return loads_preset(raw, str(path))
+    except PresetError as exc:
+        raise not_a_preset(path, exc) from None
+
+
+PRESET_SUFFIXES = (".yaml", ".yml")
+
+
+def not_a_preset(path: str | os.PathLike, exc: PresetError) -> PresetError:
+    """A file that failed to load as a preset and is not named like one (a CSV, a text
+    file, an image) gets one plain line instead of the parser's findings; a preset file
+    keeps them (they point at its typo)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in PRESET_SUFFIXES:
+        return exc
+    message = (
+        f"{path.name} is not a preset (expected a YAML file with a scenario, a model and an "
+        "experience)"
+    )
+    if suffix == ".csv":
+        message += "; to use it as a model's scores, name it in a preset (model: source: "
+        message += "score_file, path: ...) or load it in the window's model section"
+    return PresetError([Problem(str(path), None, "", message)])
 
 
 def loads_preset(text: str | bytes, filename: str = "<preset>") -> Preset:
