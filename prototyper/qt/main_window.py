@@ -245,7 +245,10 @@ class MainWindow(QMainWindow):
         return QMessageBox.question(self, title, text, buttons, default)
 
     def tell(self, title: str, text: str) -> None:
-        self.message_box(title, text).exec()
+        if len(text.splitlines()) <= MAX_LINES and len(text) <= 300 * MAX_LINES:
+            QMessageBox.warning(self, title, text)
+        else:
+            self.message_box(title, text).exec()
 
     def message_box(self, title: str, text: str) -> QMessageBox:
         """A warning that fits on the screen however many problems it lists: the first
