@@ -207,7 +207,12 @@ def best_threshold_line(best: BestThreshold, currency: str, off: float = 0.0) ->
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     with open_preset(args.file, args.set) as doc:
-        loaded = real_model(doc, args)
+        if args.described is not None:
+            doc = replace(doc, preset=described_instead(doc.preset, args.described))
+        try:
+            loaded = real_model(doc, args)
+        except PresetError as exc:
+            raise PresetError([_missing_hint(p, args.file) for p in exc.problems]) from None
     e = evaluate(doc.preset, loaded)
     best = best_single_threshold(doc.preset, loaded)
     metrics = metrics_of(loaded, doc.preset) if loaded is not None else None
@@ -233,6 +238,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             say()
             say(metrics.text())
     return 0
+
+
+def described_instead(preset: Preset, auc: float) -> Preset:
+    """The preset with a described model (``auc``, or if negative the AUC its section
+    records as last measured) instead of its real one, at the scenario's base rate."""
+    if auc < 0:
+        auc = getattr(preset.model, "measured_auc", None) or -1.0
+        if auc < 0:
+            raise UsageError(
+                "--described: the preset records no measured AUC for its model; give one, "
+                "e.g. --described 0.85"
+            )
+    if not 0.5 < auc < 1:
+        raise UsageError(f"--described: expected an ROC AUC between 0.5 and 1, got {auc:g}")
+    return replace(preset, model=SyntheticModel(auc=auc))
+
+
+def _missing_hint(problem: Problem, name: str) -> Problem:
+    """A model file that is not there: say how to go on, still on one line."""
+    if not problem.path.startswith("model.") or "no such file" not in problem.message:
+        return problem
+    return replace(
+        problem,
+        message=f"{problem.message}; point to it with `--set {problem.path}=PATH`, or use a "
+        f"described model with the same AUC: `prototyper evaluate {name} --described`",
+    )
 
 
 MAX_POINTS = 100_000
@@ -471,6 +502,13 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .core.preset.json_schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .core.evaluation.analysis import analyse
     from .core.evaluation.compare import MAX_VARIANTS
@@ -696,6 +734,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="a preset file or a bundled preset's name")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help=set_help)
     p.add_argument("--json", action="store_true", help="print a JSON document")
+    p.add_argument(
+        "--described",
+        nargs="?",
+        type=float,
+        const=-1.0,
+        metavar="AUC",
+        help="evaluate with a described model instead of the real one: the ROC AUC given, or "
+        "the one the preset records as last measured (e.g. when its files are missing)",
+    )
     add_trust_options(p)
     p.set_defaults(run=cmd_evaluate)
 
@@ -828,6 +875,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON document")
     add_trust_options(p)
     p.set_defaults(run=cmd_sensitivity)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the preset format (for editors)")
+    p.set_defaults(run=cmd_schema)
 
     p = sub.add_parser("models", help="the bundled scenario models")
     models = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)

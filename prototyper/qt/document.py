@@ -33,17 +33,20 @@ from ..core.model.model_paths import (
     resolve_path,
 )
 from ..core.model.model_sources import ModelCache, default_cache, score_model
+from ..core.model.scores import BinormalScores
 from ..core.preset.preset_io import (
     MAX_BYTES,
+    Original,
     PresetError,
     Problem,
     dumps_preset,
     loads_preset,
+    not_a_preset,
     save_preset,
     with_values,
     writable_target,
 )
-from ..core.preset.schema import ModelSource, Preset, SklearnModel
+from ..core.preset.schema import ModelSource, Preset, SklearnModel, SyntheticModel
 from ..core.preset.structure import get_path
 from .forms.metadata import change_label
 
@@ -81,6 +84,13 @@ def analyse(
     ``previous`` lends the sweeps that cannot have changed, ``coarse_points`` thins a real
     model's sweeps (see the core's analyse)."""
     start = time.perf_counter()
+    if missing_files(preset, base_dir):
+        # The design stays open and editable: a described model with the AUC last measured
+        # for the missing one stands in until its file is located (see stand_in).
+        shown = replace(preset, model=stand_in(preset.model))
+        scores = score_model(shown.model, preset.scenario.base_rate, base_dir)
+        analysis = replace(core_analyse(shown, scores, previous, coarse_points), preset=preset)
+        return replace(analysis, seconds=time.perf_counter() - start)
     scores = score_model(
         preset.model,
         preset.scenario.base_rate,
@@ -90,6 +100,36 @@ def analyse(
     )
     analysis = core_analyse(preset, scores, previous, coarse_points)
     return replace(analysis, seconds=time.perf_counter() - start)  # the load counts too
+
+
+def missing_files(preset: Preset, base_dir: Path | None) -> list[Problem]:
+    """A problem for each file of the preset's model that is not there (one line each)."""
+    try:
+        existing_files(preset.model, base_dir, Origin())
+    except PresetError as exc:
+        return exc.problems
+    return []
+
+
+def stand_in(model: ModelSource) -> SyntheticModel:
+    """The described model shown for a real one whose files are missing: its recorded AUC,
+    or the described model's default."""
+    auc = getattr(model, "measured_auc", None)
+    return SyntheticModel() if auc is None or not 0.5 < auc < 1 else SyntheticModel(auc=auc)
+
+
+def with_measured_auc(preset: Preset, analysis: Analysis) -> Preset:
+    """The preset with its real model's AUC recorded as measured in ``analysis`` (rounded:
+    a re-measured model does not change the file for noise)."""
+    model = preset.model  # (the analysed model, maybe with its paths rewritten)
+    if isinstance(model, SyntheticModel) or isinstance(analysis.preset.model, SyntheticModel):
+        return preset
+    if isinstance(analysis.scores, BinormalScores):  # a stand-in: nothing measured
+        return preset
+    auc = round(float(analysis.scores.roc_auc()), 4)
+    if model.measured_auc == auc or not 0 <= auc <= 1:
+        return preset
+    return replace(preset, model=dataclasses.replace(model, measured_auc=auc))
 
 
 @dataclass(frozen=True)
@@ -131,7 +171,29 @@ def read_preset(path: Path) -> tuple[Preset, DiskStamp]:
         raise PresetError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
     if len(raw) > MAX_BYTES:
         raise PresetError([Problem(str(path), None, "", too_big)])
-    return loads_preset(raw, str(path)), DiskStamp.of(info, raw)
+    try:
+        preset = loads_preset(raw, str(path))
+    except PresetError as exc:
+        raise not_a_preset(path, exc) from None
+    return preset, DiskStamp.of(info, raw)
+
+
+def read_original(
+    path: Path | None, stamp: DiskStamp | None, preset: Preset | None = None
+) -> Original | None:
+    """The text of ``path`` and the preset it holds (``preset`` if known, as just read), if
+    it still holds what ``stamp`` says (so that a save rewrites only what changed in it);
+    None otherwise."""
+    if path is None or stamp is None:
+        return None
+    try:
+        with open_regular(path, MAX_BYTES, "too big") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if hashlib.sha256(raw).hexdigest() != stamp.sha256:
+            return None
+        return Original(raw.decode("utf-8"), preset or loads_preset(raw, str(path)))
+    except (OSError, Refused, PresetError, UnicodeDecodeError):
+        return None
 
 
 # While dragging, a real model's sweeps are drawn from this many of its distinct scores (a
@@ -212,6 +274,8 @@ class Document(QObject):
         self._handing_over = False  # a load replaced by the next one: not an end
         self.undo_stack.indexChanged.connect(self._on_index_changed)
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
+        # The file's own text: a save changes only the fields edited since (comments kept).
+        self.original = read_original(self._path, disk_stamp, preset)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -291,6 +355,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self._path = path
         self.disk_stamp = stamp
+        self.original = read_original(path, stamp, preset)
         self._show(analysis)
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)
@@ -312,6 +377,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self._path = Path(path) if path else None
         self.disk_stamp = disk_stamp
+        self.original = read_original(self._path, disk_stamp)
         self._show(analysis)
         if dirty:
             self.undo_stack.resetClean()  # never clean until saved
@@ -330,13 +396,17 @@ class Document(QObject):
         if copy_model_files:
             preset, consent = self._copy_model_files(target)
         preset = rebase_paths(preset, self.base_dir, target.resolve().parent)
+        moved = preset != self.preset
+        preset = with_measured_auc(preset, self._analysis)
         written = target.resolve()
-        payload = save_preset(preset, target)
+        payload = save_preset(preset, target, self.original)
         self.disk_stamp = DiskStamp.of(os.stat(written), payload)
+        self.original = Original(payload.decode("utf-8"), preset)
         self._path = target
         self.consent = consent
-        if preset != self.preset:
+        if moved:
             self.undo_stack.clear()
+        if preset != self.preset:  # (a recorded AUC alone keeps the history)
             self._show(replace(self._analysis, preset=preset))
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)

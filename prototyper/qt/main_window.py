@@ -44,8 +44,9 @@ from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, writ
 from ..core.preset.schema import MODES, Preset
 from .compare_view import QtCompareView
 from .design_panel import QtDesignPanel
-from .document import Analysis, DiskStamp, Document, read_preset
+from .document import Analysis, DiskStamp, Document, missing_files, read_preset
 from .goals import GoalsArea, QtGoalsDashboard
+from .missing_files import QtMissingFilesBar
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
 from .plots.common import set_text_scale
@@ -61,6 +62,7 @@ from .window_chrome import add_help_menu, restore_window, save_window, set_minim
 log = logging.getLogger("prototyper")
 
 MAX_RECENT = 8
+MAX_LINES = 15  # lines of an error shown at once; the rest under Show Details
 BUNDLE_FOLDER_PREFIX = "prototyper-bundle-"  # the temporary folders bundles unpack into
 AUTOSAVE_MS = 2000
 LECTURE_FONT_SCALE = 1.3
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
         self.optimize_view = None  # the Optimize… dialog, once opened
+        self.missing_files_bar = QtMissingFilesBar(self.document, self.model_loader, self)
         self.recompute_label = QLabel()
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
 
@@ -184,6 +187,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.missing_files_bar)
         column.addWidget(GoalsArea(self.goals, central))  # scrolls rather than crowd the plots
         today = QWidget()
         grid = QGridLayout(today)
@@ -223,6 +227,7 @@ class MainWindow(QMainWindow):
         self._action(menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self._action(menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
         self._action(menu, "&Export Report…", self.export_report)
+        self._action(menu, "Export &Bundle…", self.export_bundle)
         menu.addSeparator()
         self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -281,7 +286,24 @@ class MainWindow(QMainWindow):
         return QMessageBox.question(self, title, text, buttons, default)
 
     def tell(self, title: str, text: str) -> None:
-        QMessageBox.warning(self, title, text)
+        if len(text.splitlines()) <= MAX_LINES and len(text) <= 300 * MAX_LINES:
+            QMessageBox.warning(self, title, text)
+        else:
+            self.message_box(title, text).exec()
+
+    def message_box(self, title: str, text: str) -> QMessageBox:
+        """A warning that fits on the screen however many problems it lists: the first
+        lines, "and N more", and the whole text under Show Details."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, "", QMessageBox.StandardButton.Ok, self)
+        lines = text.splitlines() or [""]
+        shown = [line if len(line) <= 300 else line[:297] + "..." for line in lines[:MAX_LINES]]
+        if len(lines) > MAX_LINES:
+            shown.append(f"… and {len(lines) - MAX_LINES} more (Show Details…)")
+        box.setText("\n".join(shown))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        if shown != lines:
+            box.setDetailedText(text)
+        return box
 
     def choose_open(self, title: str, start: Path, filters: str) -> Path | None:
         name, _ = QFileDialog.getOpenFileName(self, title, str(start), filters)
@@ -316,6 +338,50 @@ class MainWindow(QMainWindow):
         self.show_status(f"Report written to {written}", 5000)
         return written
 
+    def export_bundle(self) -> Path | None:
+        """What ``prototyper pack`` writes: the saved preset, its model and its data in one
+        .zip, with the same checks. Model files outside the preset's folder go in only if
+        the person says so (``--include``), each named in the question."""
+        from ..core.bundle import outside_files, pack
+
+        doc = self.document
+        if (doc.dirty or doc.path is None) and not self.save():
+            return None  # a bundle holds the file as saved
+        assert doc.path is not None
+        if missing_files(doc.preset, doc.base_dir):
+            self.tell("Cannot export the bundle", self.missing_files_bar.label.toolTip())
+            return None
+        include = []
+        outside = outside_files(doc.preset, doc.path)
+        if outside:
+            files = {p.path: resolve_path(doc.value(p.path), doc.base_dir) for p in outside}
+            listed = "\n".join(f"  {path}" for path in files.values())
+            answer = self.ask(
+                "Include files from outside the preset's folder?",
+                "The model uses files outside the preset's folder:\n"
+                f"{listed}\nInclude them in the bundle? Only include files you mean to share.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+            include = list(files.values())
+        start = doc.path.with_suffix(".zip")
+        if self._is_bundled(start):
+            start = Path.home() / start.name
+        path = self.choose_save("Export Bundle", start, "Bundles (*.zip)")
+        if path is None:
+            return None
+        if path.suffix.lower() != ".zip":
+            path = path.with_suffix(".zip")
+        try:
+            members = pack(doc.path, path, include=include)
+        except PresetError as exc:
+            self.tell("Cannot export the bundle", str(exc))
+            return None
+        self.show_status(f"Bundle written to {path}: {', '.join(members)}", 8000)
+        return path
+
     def copy_dashboard(self) -> None:
         """The goals and the plots, as on screen, to the clipboard: ready to paste in slides."""
         QApplication.clipboard().setImage(self.centralWidget().grab().toImage())
@@ -325,7 +391,7 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         start = self.document.path.parent if self.document.path else assets.asset_dir("presets")
-        filters = "Presets and bundles (*.yaml *.yml *.zip);;All files (*)"
+        filters = "Presets and bundles (*.yaml *.yml *.zip);;Score files (*.csv);;All files (*)"
         chosen = self.choose_open("Open preset", start, filters)
         if chosen:
             self.open_file(chosen)
@@ -333,6 +399,8 @@ class MainWindow(QMainWindow):
     def open_file(self, path: Path) -> bool:
         """Open a preset or a bundle (.zip); a bad file shows one line and changes nothing.
         A bundle, or a preset with a real model, opens in the background (True: started)."""
+        if Path(path).suffix.lower() == ".csv":
+            return self._open_csv(Path(path))
         if not self.maybe_save():
             return False
         if self.model_loader.open_in_background(Path(path)):
@@ -344,6 +412,17 @@ class MainWindow(QMainWindow):
             return False
         self.opened(Path(path))
         return True
+
+    def _open_csv(self, path: Path) -> bool:
+        """A CSV is not a preset: offer to load it as the open design's scores."""
+        answer = self.ask(
+            "Open as scores?",
+            f"{path.name} is a CSV file, not a preset. Load it as the model's scores "
+            "(columns label and score) in the design that is open?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes and self.model_loader.load_score_file(path)
 
     def opened(self, path: Path) -> None:
         """A preset or bundle is open (here or by the model loader)."""

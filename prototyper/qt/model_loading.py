@@ -71,7 +71,7 @@ from ..core.preset.schema import (
     SyntheticModel,
 )
 from .dialogs import Dialogs
-from .document import Consent, Document
+from .document import Consent, Document, missing_files
 from .forms.metadata import change_label
 from .workers import Worker
 
@@ -341,10 +341,13 @@ class QtModelLoader(QObject):
             if path.suffix.lower() not in PRESET_SUFFIXES:
                 return False
             try:
-                if isinstance(load_preset(path).model, SyntheticModel):
-                    return False
+                preset = load_preset(path)
             except PresetError:
                 return False  # the window's own open tells what is wrong
+            if isinstance(preset.model, SyntheticModel):
+                return False
+            if missing_files(preset, path.resolve().parent):
+                return False  # opened at once, a described model standing in
         self._begin(_Load(path.name, f"Open {path.name}", open_path=path))
         return True
 

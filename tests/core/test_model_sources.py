@@ -180,7 +180,8 @@ def test_model_section_problems_name_field_and_line():
         loads_preset(text, "p.yaml")
     assert [str(p) for p in info.value.problems] == [
         "p.yaml:15: model.colour: unknown key 'colour'; expected one of source, model, data, "
-        "label_column, feature_columns, weight_column, group_column, trusted_types, allow_pickle",
+        "label_column, feature_columns, weight_column, group_column, trusted_types, allow_pickle, "
+        "measured_auc",
         "p.yaml:9: model.model: must be a .skops file (or a .pkl or .joblib pickle), got "
         "'model.h5'",
         "p.yaml:13: model.weight_column: is the same column as label_column ('label')",

@@ -102,7 +102,10 @@ def test_every_leaf_has_a_control_showing_its_value(qtbot, path):
     preset = document.preset
     numeric = 0
     for leaf in leaf_paths(preset):
-        _, tp = field_spec(Preset, leaf)
+        md, tp = field_spec(Preset, leaf)
+        if md.get("widget") == "recorded":  # written by the app (a measured AUC): no control
+            assert leaf not in panel.paths(), leaf
+            continue
         if re.search(r"\[\d+\]$", leaf):  # an item of a list of texts: one box for the list
             assert isinstance(panel.control(leaf[: leaf.rindex("[")]), QtTextLine)
             continue

@@ -526,6 +526,10 @@ def monkey_window(qtbot, tmp_path, monkeypatch):
 
     for method in ("question", "warning", "information", "critical"):
         monkeypatch.setattr(QMessageBox, method, staticmethod(question))
+    # a long error's box (its first lines, the rest under Show Details) is built and shown
+    monkeypatch.setattr(
+        QMessageBox, "exec", lambda box: question(box.parent(), box.windowTitle(), box.text())
+    )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(open_name))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..limits import Refused, read_regular
+from .roundtrip import reemit, splice_scalars
 from .schema import OUTCOMES, SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
@@ -96,7 +97,31 @@ def load_preset(path: str | os.PathLike) -> Preset:
         raw = read_regular(path, MAX_BYTES, f"file is over {MAX_BYTES // 1000} kB; not a preset")
     except Refused as exc:
         raise PresetError([Problem(str(path), None, "", str(exc))]) from None
-    return loads_preset(raw, str(path))
+    try:
+        return loads_preset(raw, str(path))
+    except PresetError as exc:
+        raise not_a_preset(path, exc) from None
+
+
+PRESET_SUFFIXES = (".yaml", ".yml")
+
+
+def not_a_preset(path: str | os.PathLike, exc: PresetError) -> PresetError:
+    """A file that failed to load as a preset and is not named like one (a CSV, a text
+    file, an image) gets one plain line instead of the parser's findings; a preset file
+    keeps them (they point at its typo)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in PRESET_SUFFIXES:
+        return exc
+    message = (
+        f"{path.name} is not a preset (expected a YAML file with a scenario, a model and an "
+        "experience)"
+    )
+    if suffix == ".csv":
+        message += "; to use it as a model's scores, name it in a preset (model: source: "
+        message += "score_file, path: ...) or load it in the window's model section"
+    return PresetError([Problem(str(path), None, "", message)])
 
 
 def loads_preset(text: str | bytes, filename: str = "<preset>") -> Preset:
@@ -374,7 +399,22 @@ _Dumper.add_representer(str, _text)
 _Dumper.add_representer(dict, _mapping)
 
 
-def dumps_preset(preset: Preset) -> str:
+@dataclass(frozen=True)
+class Original:
+    """A preset file's text as read (or last written) and the preset it holds: a save
+    writes only what changed since into that text (see :mod:`.roundtrip`)."""
+
+    text: str
+    preset: Preset
+
+
+def dumps_preset(preset: Preset, original: Original | None = None) -> str:
+    """The preset as YAML: ``original``'s text with only the changed fields rewritten if
+    given (comments, key order and quotes kept), else a new file."""
+    if original is not None:
+        kept = _keep_text(preset, original)
+        if kept is not None:
+            return kept
     return yaml.dump(
         preset_to_data(preset),
         Dumper=_Dumper,
@@ -385,9 +425,35 @@ def dumps_preset(preset: Preset) -> str:
     )
 
 
-def save_preset(preset: Preset, path: str | os.PathLike) -> bytes:
-    """Write the preset atomically; return the bytes written (to notice later changes)."""
-    payload = dumps_preset(preset).encode("utf-8")
+def _keep_text(preset: Preset, original: Original) -> str | None:
+    """``original``'s text changed to hold ``preset``, or None if that cannot be done
+    faithfully (then the preset is written anew: an edit is never lost for a comment)."""
+    new = preset_to_data(preset)
+    top = {"schema_version": SCHEMA_VERSION}
+    text, now = original.text, original.preset
+    try:
+        # Numbers and words changed in place first (one line each)...
+        spliced = splice_scalars(text, preset_to_data(now), new)
+        data, lines = parse_yaml(spliced, "<saved>")
+        text, now = spliced, preset_from_data(data, "<saved>", lines)
+        if now == preset and data.get("schema_version") == SCHEMA_VERSION:
+            return text
+    except (PresetError, yaml.YAMLError):
+        pass  # half a change of structure (a band's values without its new neighbour)
+    try:
+        # ...then what changes the structure (a band added, a section that appears)
+        # through the round-trip tree.
+        text = reemit(text, preset_to_data(now), new, top)
+        same = loads_preset(text) == preset  # read back exactly as the safe loader reads
+    except Exception:  # noqa: BLE001 - whatever re-emitting the old text hits, write anew
+        return None
+    return text if same else None
+
+
+def save_preset(preset: Preset, path: str | os.PathLike, original: Original | None = None) -> bytes:
+    """Write the preset atomically (into ``original``'s text when given, see
+    :func:`dumps_preset`); return the bytes written (to notice later changes)."""
+    payload = dumps_preset(preset, original).encode("utf-8")
     write_atomic(Path(path), payload)
     return payload
 

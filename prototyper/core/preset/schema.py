@@ -262,6 +262,17 @@ class SklearnModel:
             "CLI needs --trust-pickle): a shared file cannot grant that.",
         ),
     )
+    measured_auc: float | None = field(
+        default=None,
+        metadata=meta(
+            "Measured ROC AUC",
+            "The ROC AUC last measured for this model (written when the app saves it): if its "
+            "files go missing, a described model with this AUC stands in for it.",
+            minimum=0.0,
+            maximum=1.0,
+            widget="recorded",
+        ),
+    )
 
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
@@ -329,6 +340,17 @@ class ScoreFileModel:
     )
     group_column: str | None = _column(
         "Group column", "Optional group of each row; metrics are also shown per group.", None
+    )
+    measured_auc: float | None = field(
+        default=None,
+        metadata=meta(
+            "Measured ROC AUC",
+            "The ROC AUC last measured for this model (written when the app saves it): if its "
+            "files go missing, a described model with this AUC stands in for it.",
+            minimum=0.0,
+            maximum=1.0,
+            widget="recorded",
+        ),
     )
 
     def check(self) -> list[tuple[str, str]]:

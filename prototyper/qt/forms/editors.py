@@ -273,9 +273,12 @@ def make_editor(path: str, md: dict, tp: Any, widget: str = "") -> QWidget | Non
     other str (``None`` when empty)         -> :class:`QtTextLine`
     tuple of str                            -> :class:`QtTextList` (comma-separated)
     mapping of texts                        -> :class:`QtMappingView` (read-only)
+    ``widget="recorded"``                   -> None (the app writes it)
     """
     base, optional = optional_type(tp)
     widget = widget or md.get("widget", "")
+    if widget == "recorded":  # written by the app (a measured AUC), never edited by hand
+        return None
     if base is bool:
         return QtCheck(path, md)
     if base is float:
