@@ -107,6 +107,34 @@ def _ref(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
     return {"$ref": f"#/$defs/{name}"}
 
 
+# One input's distribution in ``uncertainty`` (checked in full by core/preset/uncertainty.py):
+# uniform {low, high}, or a triangular or beta shape, a beta optionally scaled by low and high.
+_NUMBER = {"type": "number"}
+_DISTRIBUTION: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "low": _NUMBER,
+        "high": _NUMBER,
+        "triangular": {"type": "array", "items": _NUMBER, "minItems": 3, "maxItems": 3},
+        "beta": {"type": "array", "items": _NUMBER, "minItems": 2, "maxItems": 2},
+    },
+    "additionalProperties": False,
+    "oneOf": [
+        {
+            "required": ["low", "high"],
+            "not": {"anyOf": [{"required": ["triangular"]}, {"required": ["beta"]}]},
+        },
+        {
+            "required": ["triangular"],
+            "not": {
+                "anyOf": [{"required": ["low"]}, {"required": ["high"]}, {"required": ["beta"]}]
+            },
+        },
+        {"required": ["beta"], "not": {"required": ["triangular"]}},
+    ],
+}
+
+
 def _type(tp: Any, md: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union):
@@ -122,6 +150,8 @@ def _type(tp: Any, md: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
         return _ref(tp, defs)
     if origin is tuple:
         return {"type": "array", "items": _type(typing.get_args(tp)[0], {}, defs)}
+    if tp is types.MappingProxyType and md.get("widget") == "distributions":
+        return {"type": ["object", "null"], "additionalProperties": _DISTRIBUTION}
     if tp is types.MappingProxyType:  # sources and assumptions: text by dotted path
         return {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
     if tp is bool:
