@@ -366,6 +366,8 @@ def preset_to_data(preset: Preset) -> dict:
                 del line["modes"]
     if not data["uncertainty"]:  # optional: a preset without one is written as before
         del data["uncertainty"]
+    if data["model"].get("measured_auc", 0) is None:  # recorded only once a model is measured
+        del data["model"]["measured_auc"]
     return data
 
 
