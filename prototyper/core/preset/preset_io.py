@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..limits import Refused, read_regular
+from .scenes import scene_problems
 from .schema import OUTCOMES, SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
@@ -310,7 +311,7 @@ def preset_from_data(data: Any, filename: str, lines: dict[str, int] | None = No
     body = {k: v for k, v in data.items() if k != "schema_version"}
     try:
         preset = from_data(Preset, body)
-        problems = citation_problems(preset)
+        problems = citation_problems(preset) or scene_problems(preset, citation_problems)
     except Problems as exc:
         problems = exc.problems
     if problems:
