@@ -291,7 +291,11 @@ def migrate(data: dict, filename: str, migrations: dict[int, Migration] | None =
     return data
 
 
-def preset_from_data(data: Any, filename: str, lines: dict[str, int] | None = None) -> Preset:
+def preset_from_data(
+    data: Any, filename: str, lines: dict[str, int] | None = None, *, scenes: bool = True
+) -> Preset:
+    """A preset from plain data, checked whole; ``scenes`` False leaves out the check that its
+    lecture scenes apply (see :func:`with_values`)."""
     lines = lines or {}
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else repr(data)
@@ -311,7 +315,9 @@ def preset_from_data(data: Any, filename: str, lines: dict[str, int] | None = No
     body = {k: v for k, v in data.items() if k != "schema_version"}
     try:
         preset = from_data(Preset, body)
-        problems = citation_problems(preset) or scene_problems(preset, citation_problems)
+        problems = citation_problems(preset)
+        if scenes and not problems:
+            problems = scene_problems(preset, citation_problems)
     except Problems as exc:
         problems = exc.problems
     if problems:
@@ -485,7 +491,10 @@ def with_values(preset: Preset, assignments: dict[str, Any], origin: str = "--se
     """A new, validated preset with the dotted paths set to the given values (with none,
     the preset checked whole, as if read from a file)."""
     if not assignments:
-        return preset_from_data(preset_to_data(preset), origin)
+        # The scenes are steps from the preset as its file was written; an edit (a step
+        # shown, a band added) may leave some behind. A file read is checked with them;
+        # saving keeps the ones that still apply (scenes.applicable_scenes).
+        return preset_from_data(preset_to_data(preset), origin, scenes=False)
     problems: list[tuple[str, str]] = []
     for path, value in assignments.items():
         try:

@@ -8,6 +8,7 @@ that field, and the preset with all steps up to it applied is a valid preset.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .schema import Preset
@@ -52,6 +53,20 @@ def scene_problems(preset: Preset, check: Check | None = None) -> list[tuple[str
     except Problems as exc:
         return exc.problems
     return []
+
+
+def applicable_scenes(
+    preset: Preset, check: Check | None = None
+) -> tuple[Preset, tuple[str, str] | None]:
+    """The preset with only its first scenes that still apply (an edited design may have
+    left the later ones behind), and the first problem of the ones dropped (None: all kept)."""
+    states = [preset]
+    for i in range(len(preset.scenes)):
+        try:
+            states.append(_apply(states[-1], i, check))
+        except Problems as exc:
+            return replace(preset, scenes=preset.scenes[:i]), exc.problems[0]
+    return preset, None
 
 
 def _covered(path: str, others: set[str]) -> bool:
