@@ -32,10 +32,12 @@ from ..core.model.model_paths import model_files, rebase_paths, resolve_path
 from ..core.model.trust_check import ConsentNeeded
 from ..core.preset import recovery
 from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
+from ..core.preset.scenes import applicable_scenes
 from ..core.preset.schema import MODES, Preset
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
 from .goals import QtGoalsDashboard
+from .lecture import LectureController
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
 from .plots.distributions import QtScoreDistributions
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
 
         self._build_layout()
         self._build_actions()
+        self.lecture = LectureController(self)  # scenes, caption, course (qt/lecture.py)
         self.setAcceptDrops(True)
         self.statusBar().addPermanentWidget(self.model_loader.progress)
         self.statusBar().addPermanentWidget(self.simulation_status)
@@ -338,6 +341,8 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         self.design_panel.commit_pending()  # text still being typed belongs in the file
+        if not self.lecture.scenes_may_be_saved():
+            return False
         doc = self.document
         same_file = doc.path is not None and Path(path).resolve() == doc.path.resolve()
         if same_file and doc.changed_on_disk() and not self._overwrite_outside_changes(path):
@@ -468,7 +473,8 @@ class MainWindow(QMainWindow):
             record.update(bundle=str(bundle.archive.resolve()), folder=str(bundle.directory))
         if doc.disk_stamp is not None:
             record["stamp"] = dataclasses.astuple(doc.disk_stamp)
-        preset = rebase_paths(doc.preset, doc.base_dir, self.recovery_dir)
+        kept, _ = applicable_scenes(doc.preset)  # read back as a file: scenes that apply
+        preset = rebase_paths(kept, doc.base_dir, self.recovery_dir)
         text = recovery.header(record) + dumps_preset(preset)
         try:
             write_atomic(self._recovery_file, text.encode("utf-8"))
@@ -646,6 +652,9 @@ class MainWindow(QMainWindow):
         """Full screen, larger bold type, black on white, the plots and goals only (the
         design panel comes back with F9); keys step through presets and modes."""
         on = not self.isFullScreen()
+        if not on and not self.lecture.may_leave():  # presets changed during the lecture
+            self.lecture_action.setChecked(True)
+            return
         app = QApplication.instance()
         if on:
             font = QFont(self._normal_font)
@@ -666,6 +675,9 @@ class MainWindow(QMainWindow):
         self.design_dock.setVisible(not self.design_dock.isVisible())
 
     def step_preset(self, step: int) -> None:
+        if self.lecture.active:  # the course's order, each preset as the lecturer left it
+            self.lecture.step_course(step)
+            return
         presets = assets.bundled_presets()
         here = self.document.path.resolve() if self.document.path else None
         names = [p.resolve() for p in presets]
