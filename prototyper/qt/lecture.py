@@ -47,8 +47,8 @@ STEP_MS = 400  # how long a step's numbers take to reach their new values
 # A value spanning more than this factor glides on a log scale (a threshold from 0.05 to
 # 0.00001 would otherwise sit at 0 for most of the way).
 LOG_SPAN = 10.0
-CAPTION_TITLE_PX = 26  # readable from the back of a lecture hall at 1280x720
-CAPTION_TEXT_PX = 21
+CAPTION_TITLE_PX = 24  # readable from the back of a lecture hall at 1280x720
+CAPTION_TEXT_PX = 19
 
 
 # --- stepping through scenes ----------------------------------------------------------------

@@ -38,7 +38,32 @@ def render_all(out_dir: Path) -> list[Path]:
         written.append(target)
         window.close()
         window.deleteLater()
+    written.append(render_lecture_scene(out_dir, settings, scratch))
     return written
+
+
+LECTURE_SIZE = (1280, 720)  # a projector's
+
+
+def render_lecture_scene(
+    out_dir: Path, settings: QSettings, scratch: Path, preset: str = "safe_browsing", step: int = 6
+) -> Path:
+    """Lecture mode at a projector's size, at one scene of a preset, its caption showing."""
+    app = QApplication.instance()
+    window = MainWindow(assets.preset_path(preset), settings=settings, recovery_dir=scratch / "r")
+    window.show()
+    window.toggle_lecture_mode()
+    window.showNormal()  # full screen would take the offscreen screen's size
+    window.resize(*LECTURE_SIZE)
+    window.lecture.stepper.go(step, animate=False)
+    for _ in range(5):
+        app.processEvents()
+    target = out_dir / "lecture_scene.png"
+    window.grab().save(str(target))
+    window.document.undo_stack.setClean()  # a picture, not an edit to keep
+    window.close()
+    window.deleteLater()
+    return target
 
 
 def main() -> int:
