@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from .. import assets
 from ..core.model.trust_check import ConsentNeeded
 from ..core.preset.course import Course, load_course
-from ..core.preset.preset_io import PresetError, save_preset, with_values
+from ..core.preset.preset_io import PresetError, citation_problems, save_preset, with_values
 from ..core.preset.scenes import applicable_scenes, scene_states, step_changes
 from ..core.preset.schema import Preset
 from ..core.preset.structure import Problems, get_path, to_data
@@ -101,7 +101,7 @@ class SceneStepper(QObject):
         self._animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self._animation.valueChanged.connect(self._on_q_frame)
         self._animation.finished.connect(self._on_q_finished)
-        document.pathChanged.connect(lambda _path: self.reset())
+        document.pathChanged.connect(self._on_path_changed)
         document.changed.connect(self._on_document_changed)
         self.reset()
 
@@ -140,6 +140,9 @@ class SceneStepper(QObject):
         self.states, self.index = states, index
         self.scenesChanged.emit()
         self.stepChanged.emit(index)
+
+    def _on_path_changed(self, _path: Any) -> None:
+        self.reset()
 
     def _on_document_changed(self, _analysis: Any) -> None:
         if self._glide is None and self.document.preset.scenes != self.states[0].scenes:
@@ -251,8 +254,11 @@ class QtCaption(QFrame):
         layout.addWidget(self.narration)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         stepper.stepChanged.connect(self.show_step)
-        stepper.scenesChanged.connect(lambda: self.show_step(stepper.index))
+        stepper.scenesChanged.connect(self._on_scenes_changed)
         self.show_step(stepper.index)
+
+    def _on_scenes_changed(self) -> None:
+        self.show_step(self._stepper.index)
 
     def show_step(self, k: int) -> None:
         s = self._stepper
@@ -283,8 +289,11 @@ class QtPresenterView(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.next)
         stepper.stepChanged.connect(self.show_step)
-        stepper.scenesChanged.connect(lambda: self.show_step(stepper.index))
+        stepper.scenesChanged.connect(self._on_scenes_changed)
         self.show_step(stepper.index)
+
+    def _on_scenes_changed(self) -> None:
+        self.show_step(self._stepper.index)
 
     def show_step(self, k: int) -> None:
         s = self._stepper
@@ -377,15 +386,15 @@ class LectureController(QObject):
         w = self.window
         self.next_action = QAction("Next Scene", w)
         self.next_action.setShortcut(QKeySequence(Qt.Key.Key_Right))
-        self.next_action.triggered.connect(lambda: self.stepper.step(1))
+        self.next_action.triggered.connect(self._on_next)
         self.previous_action = QAction("Previous Scene", w)
         self.previous_action.setShortcut(QKeySequence(Qt.Key.Key_Left))
-        self.previous_action.triggered.connect(lambda: self.stepper.step(-1))
+        self.previous_action.triggered.connect(self._on_previous)
         for action in (self.next_action, self.previous_action):
             action.setEnabled(False)  # the arrows belong to the editors outside a lecture
             w.addAction(action)
         self.open_course_action = QAction("Open &Course…", w)
-        self.open_course_action.triggered.connect(lambda: self.open_course_dialog())
+        self.open_course_action.triggered.connect(self._on_open_course)
         menus = {a.text(): a.menu() for a in w.menuBar().actions() if a.menu() is not None}
         if "&View" in menus:
             menus["&View"].addSeparator()
@@ -397,6 +406,15 @@ class LectureController(QObject):
             after = file_menu.actions()
             at = after[after.index(bundled) + 1] if bundled in after[:-1] else None
             file_menu.insertAction(at, self.open_course_action)
+
+    def _on_next(self) -> None:
+        self.stepper.step(1)
+
+    def _on_previous(self) -> None:
+        self.stepper.step(-1)
+
+    def _on_open_course(self) -> None:
+        self.open_course_dialog()
 
     # --- lecture mode ----------------------------------------------------------------------
 
@@ -419,7 +437,7 @@ class LectureController(QObject):
         if screen is None:
             return
         if self.presenter is None:
-            self.presenter = QtPresenterView(self.stepper)
+            self.presenter = QtPresenterView(self.stepper, self.window)  # closes with it
         self.presenter.setScreen(screen)
         self.presenter.setGeometry(screen.availableGeometry())
         self.presenter.show()
@@ -547,9 +565,9 @@ class LectureController(QObject):
 
     def scenes_may_be_saved(self) -> bool:
         """Before a save: a design edited so that some scenes no longer apply keeps the
-        ones that do, with the user's agreement (a file is checked with its scenes)."""
+        ones that do (a file is checked with its scenes), with the user's agreement."""
         doc = self.window.document
-        kept, problem = applicable_scenes(doc.preset)
+        kept, problem = applicable_scenes(doc.preset, citation_problems)
         if problem is None:
             return True
         dropped = len(doc.preset.scenes) - len(kept.scenes)

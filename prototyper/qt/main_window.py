@@ -32,7 +32,6 @@ from ..core.model.model_paths import model_files, rebase_paths, resolve_path
 from ..core.model.trust_check import ConsentNeeded
 from ..core.preset import recovery
 from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
-from ..core.preset.scenes import applicable_scenes
 from ..core.preset.schema import MODES, Preset
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, read_preset
@@ -473,8 +472,7 @@ class MainWindow(QMainWindow):
             record.update(bundle=str(bundle.archive.resolve()), folder=str(bundle.directory))
         if doc.disk_stamp is not None:
             record["stamp"] = dataclasses.astuple(doc.disk_stamp)
-        kept, _ = applicable_scenes(doc.preset)  # read back as a file: scenes that apply
-        preset = rebase_paths(kept, doc.base_dir, self.recovery_dir)
+        preset = rebase_paths(doc.preset, doc.base_dir, self.recovery_dir)
         text = recovery.header(record) + dumps_preset(preset)
         try:
             write_atomic(self._recovery_file, text.encode("utf-8"))

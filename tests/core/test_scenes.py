@@ -258,6 +258,8 @@ def test_an_edit_may_leave_scenes_behind_and_saving_keeps_those_that_apply():
     assert kept.scenes == ()
     assert problem is not None and problem[0] == "scenes[0].set.experience.bands[1].threshold"
     assert loads_preset(dumps_preset(kept)) == kept
+    # a file written from it reads back: it holds only the scenes that apply
+    assert loads_preset(dumps_preset(edited)) == kept
     # a design where the first two steps still apply keeps them
     moved = with_values(preset, {"experience.bands[2].threshold": 0.0, "scenario.users": 7})
     assert applicable_scenes(moved) == (moved, None)

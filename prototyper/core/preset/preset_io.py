@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..limits import Refused, read_regular
-from .scenes import scene_problems
+from .scenes import applicable_scenes, scene_problems
 from .schema import OUTCOMES, SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
@@ -380,6 +380,9 @@ _Dumper.add_representer(dict, _mapping)
 
 
 def dumps_preset(preset: Preset) -> str:
+    """The preset as YAML that reads back: with only the scenes that still apply to it (an
+    edit may have left later ones behind; the window asks before a save drops any)."""
+    preset, _ = applicable_scenes(preset, citation_problems)
     return yaml.dump(
         preset_to_data(preset),
         Dumper=_Dumper,
