@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import assets
+from ..core.model.model_paths import rebase_paths
 from ..core.model.trust_check import ConsentNeeded
 from ..core.preset.course import Course, load_course
 from ..core.preset.preset_io import PresetError, citation_problems, save_preset, with_values
@@ -425,9 +426,10 @@ class LectureController(QObject):
         self._show_caption()
         if on:
             self._show_presenter()
-        elif self.presenter is not None:
+            return
+        self.kept.clear()  # may_leave() asked about them
+        if self.presenter is not None:
             self.presenter.close()
-            self.kept.clear()
 
     def _show_caption(self) -> None:
         self.caption.setVisible(self.active and self.stepper.count > 0)
@@ -476,7 +478,10 @@ class LectureController(QObject):
         index = presets.index(here) if here in presets else (-1 if step > 0 else 0)
         target = presets[(index + step) % len(presets)]
         self.stepper.finish_now()
-        if here is not None:
+        if here is None:  # untitled work has no place in the course to come back to
+            if not w.maybe_save():
+                return False
+        else:
             self._keep(here)
         doc.undo_stack.setClean()  # kept above: moving on asks nothing
         kept = self.kept.get(target)
@@ -532,8 +537,6 @@ class LectureController(QObject):
         return answer == Button.Discard
 
     def _save_copies(self, changed: list[Path]) -> bool:
-        from ..core.model.model_paths import rebase_paths
-
         w = self.window
         first = changed[0]
         chosen = w.choose_save(

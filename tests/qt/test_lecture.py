@@ -27,6 +27,14 @@ def make_window(make_window):
     return functools.partial(make_window, answer=Button.Discard)
 
 
+@pytest.fixture(autouse=True)
+def _normal_type(qapp):
+    """Lecture mode's large type does not outlive a test that ends in it."""
+    font = qapp.font()
+    yield
+    qapp.setFont(font)
+
+
 def _lecture(window, qtbot):
     window.show()
     window.activateWindow()  # shortcuts need the focus inside the window
@@ -247,3 +255,14 @@ def test_the_presenter_view_opens_on_a_second_screen(make_window, qtbot, monkeyp
     assert window.lecture.presenter is not None and window.lecture.presenter.isVisible()
     window.toggle_lecture_mode()
     assert not window.lecture.presenter.isVisible()
+
+
+def test_untitled_work_is_not_dropped_by_page_down(make_window, qtbot):
+    window = make_window(answer=Button.Cancel)  # the default preset, no file
+    _lecture(window, qtbot)
+    window.document.set_value("experience.modes.prompt.forcefulness", 0.3)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert window.asked and window.asked[0].startswith("Unsaved changes")
+    assert window.document.path is None  # cancelled: still there
+    assert window.document.preset.experience.modes.prompt.forcefulness == 0.3
+    _done(window)
