@@ -35,7 +35,7 @@ from .. import assets
 from ..core.model.model_paths import rebase_paths
 from ..core.model.trust_check import ConsentNeeded
 from ..core.preset.course import Course, load_course
-from ..core.preset.preset_io import PresetError, citation_problems, save_preset, with_values
+from ..core.preset.preset_io import PresetError, save_preset, with_values
 from ..core.preset.scenes import applicable_scenes, scene_states, step_changes
 from ..core.preset.schema import Preset
 from ..core.preset.structure import Problems, get_path, to_data
@@ -570,7 +570,7 @@ class LectureController(QObject):
         """Before a save: a design edited so that some scenes no longer apply keeps the
         ones that do (a file is checked with its scenes), with the user's agreement."""
         doc = self.window.document
-        kept, problem = applicable_scenes(doc.preset, citation_problems)
+        kept, problem = applicable_scenes(doc.preset)
         if problem is None:
             return True
         dropped = len(doc.preset.scenes) - len(kept.scenes)
@@ -579,10 +579,10 @@ class LectureController(QObject):
             "Scenes that no longer apply",
             f"{dropped} of the preset's {len(doc.preset.scenes)} scenes no longer apply to the "
             f"design as it stands ({problem[0]}: {problem[1]}). Save without them?",
-            Button.Save | Button.Cancel,
-            Button.Cancel,
+            Button.Yes | Button.No,
+            Button.Yes,
         )
-        if answer != Button.Save:
+        if answer != Button.Yes:
             return False
         return doc.set_preset(kept, "Drop the scenes that no longer apply")
 

@@ -223,7 +223,7 @@ def test_open_course_follows_its_order_and_refuses_a_bad_one(make_window, qtbot,
 def test_saving_a_design_its_scenes_no_longer_fit_asks_and_keeps_the_rest(make_window, tmp_path):
     path = tmp_path / "mine.yaml"
     shutil.copy(SB, path)
-    window = make_window(path, answer=Button.Save)
+    window = make_window(path, answer=Button.Yes)
     doc = window.document
     window.lecture.stepper.go(5, animate=False)  # the block band deleted: two bands left
     assert window.save()
