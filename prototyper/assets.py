@@ -45,9 +45,17 @@ def guide_files() -> list[Path]:
     return found
 
 
+COURSE_FILE = "course.yaml"  # beside the presets: their order in a lecture, not a preset
+
+
 def bundled_presets() -> list[Path]:
     """Return the shipped preset files, sorted by name."""
-    return sorted(asset_dir("presets").glob("*.yaml"))
+    return sorted(p for p in asset_dir("presets").glob("*.yaml") if p.name != COURSE_FILE)
+
+
+def bundled_course() -> Path:
+    """Return the shipped course file: the bundled presets in lecture order."""
+    return asset_dir("presets") / COURSE_FILE
 
 
 def preset_path(stem_or_name: str) -> Path:

@@ -266,6 +266,32 @@ def _missing_hint(problem: Problem, name: str) -> Problem:
     )
 
 
+def cmd_scenes(args: argparse.Namespace) -> int:
+    from .core.evaluation.scenes import scene_steps, steps_text, steps_to_dict
+    from .core.model.model_sources import score_model
+
+    with open_preset(args.file) as doc:
+        real_model(doc, args)  # checks a real model's files and records the trust given
+
+        def scores_for(state: Preset) -> Any:
+            if isinstance(state.model, SyntheticModel):
+                return None
+            return score_model(
+                state.model,
+                state.scenario.base_rate,
+                doc.base_dir,
+                trust=trusted_names(args),
+                allow_pickle=getattr(args, "trust_pickle", False),
+            )
+
+        steps = scene_steps(doc.preset, scores_for)
+    if args.json:
+        print(json.dumps(steps_to_dict(steps), indent=2, allow_nan=False, default=str))
+    else:
+        say(steps_text(steps))
+    return 0
+
+
 MAX_POINTS = 100_000
 
 
@@ -745,6 +771,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_trust_options(p)
     p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("scenes", help="a preset's lecture scenes and the value after each step")
+    p.add_argument("file", metavar="FILE", help="a preset file or a bundled preset's name")
+    p.add_argument("--json", action="store_true", help="print a JSON document")
+    add_trust_options(p)
+    p.set_defaults(run=cmd_scenes)
 
     p = sub.add_parser("sweep", help="net value as a function of one parameter")
     p.add_argument("file", metavar="FILE", help="a preset file or a bundled preset's name")

@@ -202,7 +202,8 @@ class QtDesignPanel(QWidget):
         # the document, to load it in the background.
         self.model_edit: Callable[[str, Any], Any] | None = None
 
-        self._claimed = {p for s in SECTIONS for p in s.paths}
+        # The scenes are listed by the lecture's own section (qt/lecture.py, add_section).
+        self._claimed = {p for s in SECTIONS for p in s.paths} | {"scenes"}
         self._unbuilt: dict[str, Section] = {}  # folded sections, built when first opened
         body = QWidget()
         column = QVBoxLayout(body)
@@ -250,6 +251,18 @@ class QtDesignPanel(QWidget):
         self.set_preset(document.preset)
 
     # --- public ----------------------------------------------------------------------------
+
+    def add_section(self, title: str, widget: QWidget, before: str = "Notes") -> QtSection:
+        """A folded section of another view's making (the lecture's scenes), placed before
+        the section titled ``before``."""
+        section = QtSection(title, expanded=False)
+        section.content.addWidget(widget)
+        column = self.scroll.widget().layout()
+        anchor = self.sections.get(before)
+        at = column.indexOf(anchor) if anchor is not None else column.count() - 1
+        column.insertWidget(at, section)
+        self.sections[title] = section
+        return section
 
     def control(self, path: str) -> QWidget:
         """The editor of the field at a dotted path (KeyError if none)."""

@@ -321,12 +321,14 @@ class Document(QObject):
             path if merge else "",
         )
 
-    def set_preset(self, preset: Preset, text: str) -> bool:
+    def set_preset(self, preset: Preset, text: str, *, merge: str = "") -> bool:
         """Replace the whole preset as one undoable step (add a band, load a model...);
-        validated like a file. False (and an ``error``) if it is invalid."""
+        validated like a file. False (and an ``error``) if it is invalid. ``merge`` folds it
+        into the previous change made with the same key (the frames of an animated lecture
+        step are one step of undo; :meth:`end_merge` ends it)."""
         if preset == self.preset:
             return True
-        return self._change({}, preset, text, "")
+        return self._change({}, preset, text, merge)
 
     def grant(self, consent: Consent) -> None:
         """Load model files with the user's consent from now on (types, pickles)."""

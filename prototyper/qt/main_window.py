@@ -46,6 +46,7 @@ from .compare_view import QtCompareView
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, missing_files, read_preset
 from .goals import GoalsArea, QtGoalsDashboard
+from .lecture import LectureController
 from .missing_files import QtMissingFilesBar
 from .model_loading import DROP_SUFFIXES, PRESET_SUFFIXES, QtModelLoader
 from .model_view import QtModelView
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
 
         self._build_layout()
         self._build_actions()
+        self.lecture = LectureController(self)  # scenes, caption, course (qt/lecture.py)
         self.setAcceptDrops(True)
         self.statusBar().addPermanentWidget(self.model_loader.progress)
         self.statusBar().addPermanentWidget(self.simulation_status)
@@ -469,6 +471,8 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         self.design_panel.commit_pending()  # text still being typed belongs in the file
+        if not self.lecture.scenes_may_be_saved():
+            return False
         doc = self.document
         same_file = doc.path is not None and Path(path).resolve() == doc.path.resolve()
         if same_file and doc.changed_on_disk() and not self._overwrite_outside_changes(path):
@@ -791,6 +795,9 @@ class MainWindow(QMainWindow):
         and the window state as they were before, whatever F9 did meanwhile."""
         if on == self.lecture_mode:
             return
+        if not on and not self.lecture.may_leave():  # presets changed during the lecture
+            self.lecture_action.setChecked(True)
+            return
         app = QApplication.instance()
         self.lecture_mode = on
         if on:
@@ -831,6 +838,9 @@ class MainWindow(QMainWindow):
             )
 
     def step_preset(self, step: int) -> None:
+        if self.lecture.active:  # the course's order, each preset as the lecturer left it
+            self.lecture.step_course(step)
+            return
         presets = assets.bundled_presets()
         here = self.document.path.resolve() if self.document.path else None
         names = [p.resolve() for p in presets]

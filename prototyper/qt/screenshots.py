@@ -111,6 +111,31 @@ def render_compare(out_dir: Path) -> Path:
     return target
 
 
+LECTURE_SIZE = (1280, 720)  # a projector's
+
+
+def render_lecture_scene(out_dir: Path, preset: str = "safe_browsing", step: int = 6) -> Path:
+    """Lecture mode at a projector's size, at one scene of a preset, its caption showing."""
+    app = QApplication.instance() or QApplication([])
+    scratch = Path(tempfile.mkdtemp(prefix="prototyper-shots-"))
+    settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(assets.preset_path(preset), settings=settings, recovery_dir=scratch / "r")
+    window.show()
+    window.toggle_lecture_mode()
+    window.showNormal()  # full screen would take the offscreen screen's size
+    window.resize(*LECTURE_SIZE)
+    window.lecture.stepper.go(step, animate=False)
+    for _ in range(5):
+        app.processEvents()
+    target = out_dir / "lecture_scene.png"
+    window.grab().save(str(target))
+    window.document.undo_stack.setClean()  # a picture, not an edit to keep
+    window.toggle_lecture_mode()  # the application font is shared: restore it
+    window.close()
+    window.deleteLater()
+    return target
+
+
 def render_optimize(out_dir: Path) -> Path:
     """The Optimize… dialog with a result: safe browsing, interruptions held to 2 a year."""
     import time
@@ -174,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.preset or args.size or args.lecture or args.panel):  # the default set
         print(render_compare(args.out))
         print(render_optimize(args.out))
+        print(render_lecture_scene(args.out))
     return 0
 
 

@@ -6,6 +6,10 @@ the figure goes, how the engine computes that figure (formatted as the app forma
 the change a "what to try" makes, applied to a copy of the preset. Every other number in the
 notes must be an input: a value of the preset itself or a number its ``sources`` or
 ``assumptions`` give, or the value a what-if sets.
+
+``SCENE_QUOTES`` does the same for the scenes' narrations (the steps a lecture goes
+through): each figure is computed at its scene's step, the preset with the scenes up to it
+applied, so a narration says what the window shows when the lecturer gets there.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from prototyper.core.evaluation.report import acts_when_shown
 from prototyper.core.evaluation.value import MODE, STAKEHOLDER
 from prototyper.core.model.model_sources import score_model
 from prototyper.core.preset.preset_io import load_preset, with_values
+from prototyper.core.preset.scenes import scene_states
 from prototyper.core.preset.structure import get_path, leaf_paths
 from prototyper.core.simulation.feedback import allocation_value
 from prototyper.core.simulation.simulate import simulate
@@ -41,6 +46,14 @@ class Quote:
     text: str  # as in the notes, "{}" where the figure goes
     figure: Callable[[Any], str]  # from the Evaluation (or the Simulation) to the text
     settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # 0: the words are in the notes; k: in scene k's narration, the figure taken at step k
+    # (the preset with scenes 1 to k applied) unless ``at`` names another step
+    scene: int = 0
+    at: int | None = None
+
+    @property
+    def step(self) -> int:
+        return self.scene if self.at is None else self.at
 
 
 # --- figures, formatted as the app shows them -------------------------------------------------
@@ -303,22 +316,6 @@ LC = "legal_chatbot"
 ST = "smart_toaster"
 PP = "predictive_policing"
 
-NO_BLOCK = {
-    "experience.bands": [{"threshold": 0.05, "mode": "prompt"}, {"threshold": 0.0, "mode": "none"}]
-}
-
-KANGAS = {"experience.bands[0].threshold": 0.000153}  # 80% caught, 0.049 false alarms an hour
-FD_AUTOMATE = {"experience.bands[0].mode": "automate"}
-FORCE_0 = {"experience.modes.prompt.forcefulness": 0.0}
-FORCE_1 = {"experience.modes.prompt.forcefulness": 1.0}
-FD_TWO_BANDS = {
-    "experience.bands": [
-        {"threshold": 0.1, "mode": "automate"},
-        {"threshold": 0.005, "mode": "prompt"},
-        {"threshold": 0.0, "mode": "none"},
-    ]
-}
-
 SBM_AS_SB = {
     "model": {"source": "synthetic", "auc": 0.99979},
     "experience.bands": [
@@ -327,58 +324,10 @@ SBM_AS_SB = {
         {"threshold": 0.0, "mode": "none"},
     ],
 }
-SBM_WIDE = {
-    "experience.bands": [
-        {"threshold": 0.02, "mode": "automate"},
-        {"threshold": 0.01, "mode": "prompt"},
-        {"threshold": 0.0, "mode": "none"},
-    ]
-}
-SBM_WARN_001 = {"experience.bands[1].threshold": 0.001}
-SBM_BLOCK_05 = {"experience.bands[0].threshold": 0.5}
 SBM_09 = {"experience.bands[0].threshold": 0.9}
 
-AR_UPSELL = {
-    "experience.bands": [
-        {"threshold": 0.003, "mode": "prompt"},
-        {"threshold": 0.002, "mode": "annotate"},
-        {"threshold": 0.0, "mode": "none"},
-    ]
-}
-AR_TICKED = {"experience.bands[0].mode": "automate"}
-AR_ALL = {"experience.bands": [{"threshold": 0.0, "mode": "automate"}]}
-
-LC_CAREFUL = {"experience.bands[1].threshold": 0.3, "experience.bands[0].threshold": 0.4}
-LC_OFFER = {"experience.bands[1].threshold": 0.05}
-LC_HAND_OFF = {
-    "experience.bands": [
-        {"threshold": 0.1, "mode": "automate"},
-        {"threshold": 0.05, "mode": "prompt"},
-        {"threshold": 0.0, "mode": "none"},
-    ]
-}
-
 ST_OFF = {"experience.bands": [{"threshold": 0.0, "mode": "none"}]}
-ST_NO_FUSE = {"guardrails.harm_limit.enabled": False}
-ST_BEEP = {"experience.bands[0].mode": "prompt"}
-ST_BEEP_BAND = {
-    "experience.bands": [
-        {"threshold": 0.2, "mode": "automate"},
-        {"threshold": 0.1, "mode": "prompt"},
-        {"threshold": 0.0, "mode": "none"},
-    ]
-}
 
-PP_CORRECTED = {SIMULATE: True, "feedback.correction": True}
-PP_HIGHER_A = {SIMULATE: True, "feedback.regions[0].incident_rate": 0.4}
-PP_UNBIASED = {
-    SIMULATE: True,
-    "feedback.regions[0].initial_discoveries": 50,
-    "feedback.regions[1].initial_discoveries": 50,
-}
-
-FDM_003 = {"experience.bands[0].threshold": 0.003}
-FDM_PUBLISHED = {"experience.bands[0].threshold": 0.0005}  # 0.027 false alarms an hour
 FDM_50 = {"experience.bands[0].threshold": 0.5}
 
 QUOTES: list[Quote] = [
@@ -393,36 +342,6 @@ QUOTES: list[Quote] = [
     Quote(SB, "trust in the warning is {}", mode_figure("trust", "prompt")),
     Quote(SB, "so {} of warned users act", mode_figure("acted", "prompt")),
     Quote(SB, "measured (0.9) would be heeded {} of the time", response_at("prompt")),
-    Quote(SB, "At 0.005: {} a day", added_day, {"experience.bands[1].threshold": 0.005}),
-    Quote(
-        SB, "trust {},", mode_figure("trust", "prompt"), {"experience.bands[1].threshold": 0.005}
-    ),
-    Quote(SB, "and {} harms avoided", harms, {"experience.bands[1].threshold": 0.005}),
-    Quote(SB, "At 0.00001: {} a day", added_day, {"experience.bands[1].threshold": 0.00001}),
-    Quote(
-        SB,
-        "habituation {} for the",
-        mode_figure("habituation", "prompt"),
-        {"experience.bands[1].threshold": 0.00001},
-    ),
-    Quote(SB, "UP to 0.3: {} a day", added_day, {"experience.bands[1].threshold": 0.3}),
-    Quote(SB, "and {} harms avoided,", harms, {"experience.bands[1].threshold": 0.3}),
-    Quote(
-        SB,
-        "trusted more ({})",
-        mode_figure("trust", "prompt"),
-        {"experience.bands[1].threshold": 0.3},
-    ),
-    Quote(SB, "(annotate): {} a day", added_day, {"experience.bands[1].mode": "annotate"}),
-    Quote(SB, "Delete the block band: {} a day", added_day, NO_BLOCK),
-    Quote(SB, "block from 0.3: {} a day", added_day, {"experience.bands[0].threshold": 0.3}),
-    Quote(SB, "beats a warning that {} act on", mode_figure("acted", "prompt")),
-    Quote(
-        SB,
-        "its blocks are right {} of the time",
-        mode_figure("precision", "automate"),
-        {"experience.bands[0].threshold": 0.3},
-    ),
     # fall detection
     Quote(FD, "The design adds {} a day against the feature off", added_day),
     Quote(FD, "({} per wearer-year):", added_year),
@@ -435,18 +354,6 @@ QUOTES: list[Quote] = [
     Quote(FD, "{} of alarms are real falls", mode_figure("precision", "prompt")),
     Quote(FD, "{} more falls answered per wearer-year", harms),
     Quote(FD, "{} of alarms go through", mode_figure("acted", "prompt")),
-    Quote(FD, "operating point, 0.000153: {} false alarms a wearer-day", false_alarms_day, KANGAS),
-    Quote(FD, "({} of falls caught)", recall(0), KANGAS),
-    Quote(FD, "Value added: {} a day", added_day, KANGAS),
-    Quote(FD, "(habituation factor {})", mode_figure("habituation", "prompt"), KANGAS),
-    Quote(FD, "At 0.002: {} a day;", added_day, {"experience.bands[0].threshold": 0.002}),
-    Quote(FD, "at 0.01: {} a day", added_day, {"experience.bands[0].threshold": 0.01}),
-    Quote(FD, "every false alarm sends an ambulance: {} a day", added_day, FD_AUTOMATE),
-    Quote(FD, "Forcefulness 0 (a 60 s countdown, easy to cancel): {} a day;", added_day, FORCE_0),
-    Quote(FD, "1 (a 10 s countdown): {} a day", added_day, FORCE_1),
-    Quote(FD, "above the prompt: {} a day", added_day, FD_TWO_BANDS),
-    Quote(FD, "Bliss's 0.9: {} a day", added_day, {"response.trust_matching": 0.9}),
-    Quote(FD, "false-alarm rate: {} a day", added_day, {"model.auc": 0.9023}),
     Quote(FD, "only about {} still wear it", sim_active, {SIMULATE: True}),
     Quote(FD, "the year adds about {} (seed 1)", sim_added, {SIMULATE: True}),
     Quote(FD, "instead of the static 365 days x {}", added_day),
@@ -463,13 +370,6 @@ QUOTES: list[Quote] = [
     Quote(FDM, "{} more falls answered per wearer-year", harms),
     Quote(FDM, "In the scenario {} of prompts are real falls", mode_figure("precision", "prompt")),
     Quote(FDM, "threshold of 0.5 selects {}.", nothing_selected("nothing"), FDM_50),
-    Quote(FDM, "DOWN to 0.003: {} of falls caught", recall(0), FDM_003),
-    Quote(FDM, "at {} false alarms an hour, and", fpr_at(0), FDM_003),
-    Quote(FDM, "value added {} a day, most of it", added_day, FDM_003),
-    Quote(FDM, "the service's lost subscriptions{}", costs_most("business"), FDM_003),
-    Quote(FDM, "about the published operating point: {} a day", added_day, FDM_PUBLISHED),
-    Quote(FDM, "direct dispatch: {} a day", added_day, FD_AUTOMATE),
-    Quote(FDM, "here its {} means a 1% chance", raw_score(FDM, 0)),
     # safe browsing with the bundled model
     Quote(SBM, "(the model's raw score {});", raw_score(SBM, 0)),
     Quote(SBM, "from 0.02 (raw {});", raw_score(SBM, 1)),
@@ -484,18 +384,6 @@ QUOTES: list[Quote] = [
     Quote(SBM, "(trust {})", mode_figure("trust", "prompt")),
     Quote(SBM, "a calibrated 0.9 is a score {} reaches", nothing_selected("no URL"), SBM_09),
     Quote(SBM, "The block band catches {} of phishing", recall(0)),
-    Quote(SBM, "DOWN to 0.001: recall {}", recall(1), SBM_WARN_001),
-    Quote(SBM, "but precision {},", precision_at(1), SBM_WARN_001),
-    Quote(SBM, "trust {}:", mode_figure("trust", "prompt"), SBM_WARN_001),
-    Quote(SBM, "{} a day. - Raise", added_day, SBM_WARN_001),
-    Quote(SBM, "an even chance: it catches {} of", recall(0), SBM_BLOCK_05),
-    Quote(SBM, "the value falls to {} a day", added_day, SBM_BLOCK_05),
-    Quote(SBM, "{} harms avoided per user-year", harms, SBM_WIDE),
-    Quote(SBM, "and {} a day, but", added_day, SBM_WIDE),
-    Quote(
-        SBM, "only {} of blocked pages are phishing", mode_figure("precision", "automate"), SBM_WIDE
-    ),
-    Quote(SBM, "(annotate): {} a day", added_day, {"experience.bands[1].mode": "annotate"}),
     # audit-risk meter
     Quote(AR, "The design adds {} a day against the feature off", added_day),
     Quote(AR, "customer-year the user {}", added_for("user", "year")),
@@ -506,26 +394,6 @@ QUOTES: list[Quote] = [
     ),
     Quote(AR, "(the top {} of returns)", lambda e: fmt.percent(share_above(e, 0))),
     Quote(AR, "(the next {})", lambda e: fmt.percent(share_above(e, 1) - share_above(e, 0))),
-    Quote(AR, "business {},", added_for("business", "year"), AR_UPSELL),
-    Quote(AR, "users {} per customer-year.", added_for("user", "year"), AR_UPSELL),
-    Quote(AR, "cart): business {},", added_for("business", "year"), AR_TICKED),
-    Quote(AR, "users {}.", added_for("user", "year"), AR_TICKED),
-    Quote(
-        AR,
-        "everyone (one band, automate from 0): business {},",
-        added_for("business", "year"),
-        AR_ALL,
-    ),
-    Quote(AR, "users {} per customer-year,", added_for("user", "year"), AR_ALL),
-    Quote(AR, "and the value added rises to {} a day", added_day, AR_ALL),
-    Quote(AR, "the upsell's take-up falls from {}", mode_figure("acted", "prompt")),
-    Quote(AR, "to {} and", mode_figure("acted", "prompt"), {"response.trust_matching": 0.9}),
-    Quote(
-        AR,
-        "the business gains {} per customer-year",
-        added_for("business", "year"),
-        {"response.trust_matching": 0.9},
-    ),
     Quote(AR, "pays only above a {} audit chance", break_even("prompt")),
     Quote(AR, "($49 against {} saved if audited)", saved_if_positive("prompt")),
     # legal chatbot
@@ -536,17 +404,6 @@ QUOTES: list[Quote] = [
     Quote(LC, "lawyer {} per conversation", added_for("operator", "event")),
     Quote(LC, "{} of conversations end with a lawyer", lambda e: fmt.percent(acted_share(e))),
     Quote(LC, "{} of them did not need one", acted_on_negatives),
-    Quote(LC, "offer from 0.3: {} a day", added_day, LC_CAREFUL),
-    Quote(LC, "({} per conversation);", added_event, LC_CAREFUL),
-    Quote(LC, "user {},", added_for("user", "event"), LC_CAREFUL),
-    Quote(LC, "lawyer {},", added_for("operator", "event"), LC_CAREFUL),
-    Quote(LC, "business {}.", added_for("business", "event"), LC_CAREFUL),
-    Quote(LC, "the business gains a little more ({})", added_for("business", "event"), LC_OFFER),
-    Quote(LC, "while users lose more ({})", added_for("user", "event"), LC_OFFER),
-    Quote(LC, "the value added turns negative ({} per conversation)", added_event, LC_HAND_OFF),
-    Quote(LC, "although the business still gains {}", added_for("business", "event"), LC_HAND_OFF),
-    Quote(LC, "are right {} of the time", mode_figure("precision", "prompt")),
-    Quote(LC, "cuts their take-up to {}", mode_figure("acted", "prompt")),
     # smart toaster
     Quote(ST, "The design adds {} a day against the feature off", added_day),
     Quote(ST, "({} per toaster-year)", added_year),
@@ -559,17 +416,7 @@ QUOTES: list[Quote] = [
     Quote(ST, "it still lets {} of burns through", missed_share),
     Quote(ST, "about {} kitchen fires a year", fires_per_year),
     Quote(ST, "({} without the feature;", fires_per_year, ST_OFF),
-    Quote(ST, "DOWN to 0.05: {} a day", added_day, {"experience.bands[0].threshold": 0.05}),
-    Quote(ST, "UP to 0.5: {} a day", added_day, {"experience.bands[0].threshold": 0.5}),
-    Quote(ST, "(mode prompt): {} a day", added_day, {"experience.bands[0].mode": "prompt"}),
-    Quote(ST, "a beep that is right {} of the time", mode_figure("precision", "prompt"), ST_BEEP),
-    Quote(ST, "is heeded less (trust {})", mode_figure("trust", "prompt"), ST_BEEP),
-    Quote(ST, "a beep band from 0.1 below the stop: {} a day", added_day, ST_BEEP_BAND),
     Quote(ST, "the fire cost the model leaves behind, {} a day", fire_cost_day),
-    Quote(
-        ST, "value added {} a day. The model", added_day, {"guardrails.harm_limit.enabled": False}
-    ),
-    Quote(ST, "A better model (AUC 0.97): {} a day", added_day, {"model.auc": 0.97}),
     # predictive policing
     Quote(PP, "The rule adds {} a day over no forecast", added_day),
     Quote(PP, "dispatched to {} of the beats a day", lambda e: fmt.percent(share_above(e, 0))),
@@ -580,11 +427,167 @@ QUOTES: list[Quote] = [
     Quote(PP, "value added is about {} lower than", split_loss_year, {SIMULATE: True}),
     Quote(PP, "(about {} a day by the end,", split_loss_last_day, {SIMULATE: True}),
     Quote(PP, "against the static engine's {} a day)", added_day),
-    Quote(PP, "The split now converges to the truth ({} to A)", patrols_to_a, PP_CORRECTED),
-    Quote(PP, "its true share is then {})", truth_a, PP_HIGHER_A),
-    Quote(PP, "A ends with about {} of the patrols", patrols_to_a, PP_HIGHER_A),
-    Quote(PP, "with it, about {}", patrols_to_a, {**PP_HIGHER_A, "feedback.correction": True}),
-    Quote(PP, "the urn still wanders, but around {}", patrols_to_a, PP_UNBIASED),
+]
+
+
+def at_scene(k: int, *quotes: tuple, **options: Any) -> list[Quote]:
+    """Quotes from scene k's narration: (preset, text, figure[, settings])."""
+    return [Quote(q[0], q[1], q[2], q[3] if len(q) > 3 else {}, scene=k, **options) for q in quotes]
+
+
+SIM = {SIMULATE: True}
+
+
+def rarely_shown(e: Evaluation) -> str:
+    """Empty when fewer than 1 event in 1,000 reaches the top band, else a marker that the
+    narration's "almost never" no longer holds."""
+    return "" if share_above(e, 0) < 1e-3 else " (NOT rarely)"
+
+
+# The "what to try" steps: each scene's figures at that scene's step.
+SCENE_QUOTES: list[Quote] = [
+    # safe browsing
+    *at_scene(
+        1,
+        (SB, "DOWN to 0.005: {} a day", added_day),
+        (SB, "trust {},", mode_figure("trust", "prompt")),
+        (SB, "and {} harms avoided", harms),
+    ),
+    *at_scene(
+        2,
+        (SB, "At 0.00001: {} a day", added_day),
+        (SB, "habituation {} for the", mode_figure("habituation", "prompt")),
+    ),
+    *at_scene(
+        3,
+        (SB, "UP to 0.3: {} a day", added_day),
+        (SB, "and {} harms avoided,", harms),
+        (SB, "trusted more ({})", mode_figure("trust", "prompt")),
+    ),
+    *at_scene(4, (SB, "(annotate): {} a day", added_day)),
+    *at_scene(5, (SB, "Delete the block band: {} a day", added_day)),
+    *at_scene(
+        6,
+        (SB, "block from 0.3: {} a day", added_day),
+        (SB, "its blocks are right {} of the time", mode_figure("precision", "automate")),
+    ),
+    *at_scene(6, (SB, "warning, which {} act on", mode_figure("acted", "prompt")), at=0),
+    # fall detection
+    *at_scene(
+        1,
+        (FD, "operating point, 0.000153: {} false alarms a wearer-day", false_alarms_day),
+        (FD, "({} of falls caught)", recall(0)),
+        (FD, "Value added: {} a day", added_day),
+        (FD, "(habituation factor {})", mode_figure("habituation", "prompt")),
+    ),
+    *at_scene(2, (FD, "At 0.002: {} a day", added_day)),
+    *at_scene(3, (FD, "At 0.01: {} a day", added_day)),
+    *at_scene(4, (FD, "every false alarm sends an ambulance: {} a day", added_day)),
+    *at_scene(5, (FD, "easy to cancel): {} a day", added_day)),
+    *at_scene(6, (FD, "(a 10 s countdown): {} a day", added_day)),
+    *at_scene(7, (FD, "above the prompt: {} a day", added_day)),
+    *at_scene(8, (FD, "Bliss's 0.9: {} a day", added_day)),
+    *at_scene(9, (FD, "false-alarm rate: {} a day", added_day)),
+    # fall detection with the bundled model
+    *at_scene(1, (FDM, "here its {} means a 1% chance", raw_score(FDM, 0))),
+    *at_scene(
+        2,
+        (FDM, "DOWN to 0.003: {} of falls caught", recall(0)),
+        (FDM, "at {} false alarms an hour, and", fpr_at(0)),
+        (FDM, "value added {} a day, most of it", added_day),
+        (FDM, "the service's lost subscriptions{}", costs_most("business")),
+    ),
+    *at_scene(3, (FDM, "about the published operating point: {} a day", added_day)),
+    *at_scene(4, (FDM, "direct dispatch: {} a day", added_day)),
+    # safe browsing with the bundled model
+    *at_scene(
+        1,
+        (SBM, "DOWN to 0.001: recall {}", recall(1)),
+        (SBM, "but precision {},", precision_at(1)),
+        (SBM, "trust {}:", mode_figure("trust", "prompt")),
+        (SBM, "{} a day.", added_day),
+    ),
+    *at_scene(
+        2,
+        (SBM, "an even chance: it catches {} of", recall(0)),
+        (SBM, "the value falls to {} a day", added_day),
+    ),
+    *at_scene(
+        3,
+        (SBM, "{} harms avoided per user-year", harms),
+        (SBM, "and {} a day, but", added_day),
+        (SBM, "only {} of blocked pages are phishing", mode_figure("precision", "automate")),
+    ),
+    *at_scene(5, (SBM, "(annotate): {} a day", added_day)),
+    # audit-risk meter
+    *at_scene(
+        1,
+        (AR, "business {},", added_for("business", "year")),
+        (AR, "users {} per customer-year.", added_for("user", "year")),
+    ),
+    *at_scene(
+        2,
+        (AR, "cart): business {},", added_for("business", "year")),
+        (AR, "users {}.", added_for("user", "year")),
+    ),
+    *at_scene(
+        3,
+        (AR, "automate from 0): business {},", added_for("business", "year")),
+        (AR, "users {} per customer-year,", added_for("user", "year")),
+        (AR, "and the value added rises to {} a day", added_day),
+    ),
+    *at_scene(4, (AR, "almost never shows{}", rarely_shown)),
+    *at_scene(5, (AR, "take-up falls from the default's {}", mode_figure("acted", "prompt")), at=0),
+    *at_scene(
+        5,
+        (AR, "to {} and", mode_figure("acted", "prompt")),
+        (AR, "the business gains {} per customer-year", added_for("business", "year")),
+    ),
+    # legal chatbot
+    *at_scene(
+        1,
+        (LC, "offer from 0.3: {} a day", added_day),
+        (LC, "({} per conversation);", added_event),
+        (LC, "user {},", added_for("user", "event")),
+        (LC, "lawyer {},", added_for("operator", "event")),
+        (LC, "business {}.", added_for("business", "event")),
+    ),
+    *at_scene(
+        2,
+        (LC, "the business gains a little more ({})", added_for("business", "event")),
+        (LC, "while users lose more ({})", added_for("user", "event")),
+    ),
+    *at_scene(
+        3,
+        (LC, "the value added turns negative ({} per conversation)", added_event),
+        (LC, "although the business still gains {}", added_for("business", "event")),
+    ),
+    *at_scene(
+        4,
+        (LC, "are right {} of the time", mode_figure("precision", "prompt")),
+        (LC, "cuts their take-up to {}", mode_figure("acted", "prompt")),
+    ),
+    # smart toaster
+    *at_scene(1, (ST, "DOWN to 0.05: {} a day", added_day)),
+    *at_scene(2, (ST, "UP to 0.5: {} a day", added_day)),
+    *at_scene(
+        3,
+        (ST, "(mode prompt): {} a day", added_day),
+        (ST, "a beep that is right {} of the time", mode_figure("precision", "prompt")),
+        (ST, "is heeded less (trust {})", mode_figure("trust", "prompt")),
+    ),
+    *at_scene(4, (ST, "a beep band from 0.1 below the stop: {} a day", added_day)),
+    *at_scene(5, (ST, "(AUC 0.97): {} a day", added_day)),
+    *at_scene(6, (ST, "value added {} a day. The model", added_day)),
+    # predictive policing (seed 1)
+    *at_scene(1, (PP, "The split now converges to the truth ({} to A)", patrols_to_a, SIM)),
+    *at_scene(
+        2,
+        (PP, "its true share is then {})", truth_a, SIM),
+        (PP, "A ends with about {} of the patrols", patrols_to_a, SIM),
+    ),
+    *at_scene(3, (PP, "with it, about {}", patrols_to_a, SIM)),
+    *at_scene(4, (PP, "the urn still wanders, but around {}", patrols_to_a, SIM)),
 ]
 
 
@@ -603,10 +606,16 @@ def _frozen(settings: Mapping[str, Any]) -> str:
 
 
 @cache
-def _result(name: str, frozen: str) -> Any:
+def _states(name: str) -> tuple:
+    return tuple(scene_states(_preset(name)))
+
+
+@cache
+def _result(name: str, frozen: str, step: int = 0) -> Any:
     settings = yaml.safe_load(frozen)
     run_simulation = settings.pop(SIMULATE, False)
-    preset = with_values(_preset(name), settings) if settings else _preset(name)
+    preset = _states(name)[step]
+    preset = with_values(preset, settings) if settings else preset
     scores = score_model(preset.model, preset.scenario.base_rate, preset_path(name).parent)
     if run_simulation:
         return simulate(preset, seed=1, scores=scores)
@@ -614,19 +623,37 @@ def _result(name: str, frozen: str) -> Any:
 
 
 def rendered(quote: Quote) -> str:
-    return quote.text.format(quote.figure(_result(quote.preset, _frozen(quote.settings))))
+    result = _result(quote.preset, _frozen(quote.settings), quote.step)
+    return quote.text.format(quote.figure(result))
+
+
+def _where(quote: Quote) -> str:
+    """The text the quote is in: the notes, or its scene's narration."""
+    preset = _preset(quote.preset)
+    return _flat(preset.scenes[quote.scene - 1].narration if quote.scene else preset.notes)
 
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+ALL_QUOTES = QUOTES + SCENE_QUOTES
+
+
 @pytest.mark.parametrize(
-    "quote", QUOTES, ids=[f"{q.preset}:{q.text}:{sorted(q.settings)}" for q in QUOTES]
+    "quote",
+    ALL_QUOTES,
+    ids=[f"{q.preset}:{q.scene}:{q.text}:{sorted(q.settings)}" for q in ALL_QUOTES],
 )
 def test_the_notes_quote_the_engine(quote):
     assert quote.text.count("{}") == 1
-    assert rendered(quote) in _flat(_preset(quote.preset).notes)
+    assert rendered(quote) in _where(quote)
+
+
+def test_scene_quotes_name_real_scenes():
+    for quote in SCENE_QUOTES:
+        assert 1 <= quote.scene <= len(_preset(quote.preset).scenes), quote
+        assert not set(quote.settings) - {SIMULATE}, "a scene's figure comes from its step"
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -651,6 +678,7 @@ def _inputs(name: str) -> set[str]:
     found = _numbers(words)
     values = [get_path(preset, leaf) for leaf in leaf_paths(preset)]
     values += [v for q in QUOTES if q.preset == name for v in _scalars(q.settings)]
+    values += [v for scene in preset.scenes for v in _scalars(dict(scene.set))]
     for x in values:
         if isinstance(x, int | float) and not isinstance(x, bool):
             found |= _numbers(f"{x:g} {fmt.format_number(x)} {x * 100:g}")
@@ -666,6 +694,21 @@ def test_every_number_in_the_notes_is_checked_or_an_input(name):
             notes = notes.replace(rendered(quote), " ")
     unchecked = sorted(_numbers(notes) - _inputs(name))
     assert unchecked == [], f"{name}: numbers neither computed nor inputs: {unchecked}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_number_in_a_scene_is_checked_or_an_input(name):
+    scenes = _preset(name).scenes
+    assert scenes, f"{name}: no scenes"
+    for k, scene in enumerate(scenes, start=1):
+        narration = _flat(scene.narration)
+        for quote in SCENE_QUOTES:
+            if quote.preset == name and quote.scene == k:
+                narration = narration.replace(rendered(quote), " ")
+        unchecked = sorted(_numbers(narration) - _inputs(name))
+        assert unchecked == [], (
+            f"{name} scene {k}: numbers neither computed nor inputs: {unchecked}"
+        )
 
 
 MONEY = (added_day, added_year, added_event, sim_added, static_year)

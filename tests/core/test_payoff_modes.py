@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from prototyper import cli
+from prototyper.assets import bundled_presets
 from prototyper.core.evaluation import value
 from prototyper.core.evaluation.engine import evaluate
 from prototyper.core.evaluation.value import MODE, OUTCOME, STAKEHOLDER, UNIT
@@ -45,7 +46,7 @@ V1_NAMES = sorted(p.stem for p in V1.glob("*.yaml"))
 
 
 def test_the_fixture_holds_every_bundled_preset_in_version_1():
-    assert V1_NAMES == sorted(p.stem for p in (ROOT / "presets").glob("*.yaml"))
+    assert V1_NAMES == sorted(p.stem for p in bundled_presets())
     for name in V1_NAMES:
         assert yaml.safe_load((V1 / f"{name}.yaml").read_text("utf-8"))["schema_version"] == 1
 

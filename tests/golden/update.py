@@ -34,7 +34,7 @@ COMMANDS = (
 
 def preset_names() -> list[str]:
     """The bundled presets, by name."""
-    return sorted(p.stem for p in (ROOT / "presets").glob("*.yaml"))
+    return sorted(p.stem for p in (ROOT / "presets").glob("*.yaml") if p.name != "course.yaml")
 
 
 def argv(name: str, command: tuple[str, ...]) -> list[str]:

@@ -102,6 +102,8 @@ def test_every_leaf_has_a_control_showing_its_value(qtbot, path):
     preset = document.preset
     numeric = 0
     for leaf in leaf_paths(preset):
+        if leaf.startswith("scenes["):  # listed by the lecture's Scenes section (test_lecture)
+            continue
         md, tp = field_spec(Preset, leaf)
         if md.get("widget") == "recorded":  # written by the app (a measured AUC): no control
             assert leaf not in panel.paths(), leaf

@@ -16,6 +16,7 @@ import yaml
 
 from ..limits import Refused, read_regular
 from .roundtrip import reemit, splice_scalars
+from .scenes import applicable_scenes, scene_problems
 from .schema import OUTCOMES, SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
 
@@ -315,7 +316,11 @@ def migrate(data: dict, filename: str, migrations: dict[int, Migration] | None =
     return data
 
 
-def preset_from_data(data: Any, filename: str, lines: dict[str, int] | None = None) -> Preset:
+def preset_from_data(
+    data: Any, filename: str, lines: dict[str, int] | None = None, *, scenes: bool = True
+) -> Preset:
+    """A preset from plain data, checked whole; ``scenes`` False leaves out the check that its
+    lecture scenes apply (see :func:`with_values`)."""
     lines = lines or {}
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else repr(data)
@@ -336,6 +341,8 @@ def preset_from_data(data: Any, filename: str, lines: dict[str, int] | None = No
     try:
         preset = from_data(Preset, body)
         problems = citation_problems(preset)
+        if scenes and not problems:
+            problems = scene_problems(preset, citation_problems)
     except Problems as exc:
         problems = exc.problems
     if problems:
@@ -412,7 +419,10 @@ class Original:
 
 def dumps_preset(preset: Preset, original: Original | None = None) -> str:
     """The preset as YAML: ``original``'s text with only the changed fields rewritten if
-    given (comments, key order and quotes kept), else a new file."""
+    given (comments, key order and quotes kept), else a new file; with only the scenes that
+    still apply to it (an edit may have left later ones behind; the window asks before a save
+    drops any)."""
+    preset, _ = applicable_scenes(preset, citation_problems)
     if original is not None:
         kept = _keep_text(preset, original)
         if kept is not None:
@@ -554,7 +564,10 @@ def with_values(preset: Preset, assignments: dict[str, Any], origin: str = "--se
     """A new, validated preset with the dotted paths set to the given values (with none,
     the preset checked whole, as if read from a file)."""
     if not assignments:
-        return preset_from_data(preset_to_data(preset), origin)
+        # The scenes are steps from the preset as its file was written; an edit (a step
+        # shown, a band added) may leave some behind. A file read is checked with them;
+        # saving keeps the ones that still apply (scenes.applicable_scenes).
+        return preset_from_data(preset_to_data(preset), origin, scenes=False)
     problems: list[tuple[str, str]] = []
     for path, value in assignments.items():
         try:

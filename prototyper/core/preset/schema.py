@@ -1106,6 +1106,29 @@ class Feedback:
         return problems
 
 
+@dataclass(frozen=True)
+class Scene:
+    """One step of a lecture: what the lecturer says and the fields it sets. Steps are
+    cumulative: step k is the preset with steps 1 to k applied (see core/preset/scenes.py)."""
+
+    title: str = field(metadata=meta("Title", "A few words, shown as the step's name."))
+    narration: str = field(
+        default="",
+        metadata=meta("Narration", "What the lecturer says at this step.", widget="text"),
+    )
+    set: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({}),
+        metadata=meta(
+            "Sets",
+            "Dotted field paths (as in evaluate --set) and the values this step gives them.",
+            widget="assignments",
+        ),
+    )
+
+    def check(self) -> list[tuple[str, str]]:
+        return [] if self.title.strip() else [("title", "must name the step")]
+
+
 # --- the preset ---------------------------------------------------------------------------
 
 
@@ -1149,6 +1172,15 @@ class Preset:
         ),
     )
     notes: str = field(default="", metadata=meta("Notes", widget="text"))
+    scenes: tuple[Scene, ...] = field(
+        default=(),
+        metadata=meta(
+            "Scenes",
+            "Steps of a lecture, each setting some fields; cumulative, from the preset as "
+            "written (step 0).",
+            empty="no scenes",
+        ),
+    )
     sources: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({}),
         metadata=meta("Sources", "Where a number comes from, keyed by its dotted field path."),

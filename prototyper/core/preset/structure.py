@@ -79,6 +79,8 @@ def _convert(tp: Any, value: Any, path: str, problems: list[tuple[str, str]], md
     if tp is types.MappingProxyType:
         if md.get("widget") == "distributions":  # checked whole by the owner's check()
             return _plain_mapping(value, path, problems)
+        if md.get("widget") == "assignments":
+            return _assignments(value, path, problems)
         return _text_mapping(value, path, problems)
     if tp is bool:
         if not isinstance(value, bool):
@@ -161,6 +163,29 @@ def _plain_mapping(value: Any, path: str, problems: list[tuple[str, str]]) -> An
     if not isinstance(value, dict):
         problems.append((path, f"expected a mapping, got {describe(value)}"))
         return types.MappingProxyType({})
+    return types.MappingProxyType(dict(value))
+
+
+def _assignments(value: Any, path: str, problems: list[tuple[str, str]]) -> Any:
+    """Dotted field paths and plain values (as ``evaluate --set`` takes them); whether a path
+    exists and its value fits is checked against the whole preset (core/preset/scenes.py)."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        problems.append(
+            (path, f"expected a mapping of field paths to values, got {describe(value)}")
+        )
+        return types.MappingProxyType({})
+    for key in value:
+        if not isinstance(key, str):
+            problems.append((join(path, str(key)), "expected a dotted field path as the key"))
+            continue
+        try:
+            parse_path(key)
+        except Problems:
+            problems.append(
+                (join(path, key), "is not a dotted field path like experience.bands[0].mode")
+            )
     return types.MappingProxyType(dict(value))
 
 
