@@ -152,6 +152,9 @@ def _type(tp: Any, md: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "array", "items": _type(typing.get_args(tp)[0], {}, defs)}
     if tp is types.MappingProxyType and md.get("widget") == "distributions":
         return {"type": ["object", "null"], "additionalProperties": _DISTRIBUTION}
+    if tp is types.MappingProxyType and md.get("widget") == "assignments":  # a scene's values
+        # a value as the field takes it (a number, a word, a list of bands…): any JSON value
+        return {"type": ["object", "null"], "additionalProperties": True}
     if tp is types.MappingProxyType:  # sources and assumptions: text by dotted path
         return {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
     if tp is bool:
