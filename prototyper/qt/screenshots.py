@@ -31,6 +31,7 @@ def render_all(out_dir: Path) -> list[Path]:
         window = MainWindow(path, settings=settings, recovery_dir=scratch / "recovery")
         window.resize(*SIZE)
         window.show()
+        window.wait_ready()  # the figures, not the "computing…" of the first paint
         for _ in range(3):
             app.processEvents()
         target = out_dir / f"{path.stem}.png"

@@ -125,7 +125,8 @@ class QtOutcomeBreakdown(QWidget):
 
         self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else empty until the first analysis comes with ``changed``
+            self.set_analysis(document.analysis)
 
     @property
     def stakeholder(self) -> str:

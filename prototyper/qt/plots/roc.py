@@ -103,7 +103,8 @@ class QtRoc(pg.PlotWidget):
         self._model_key: tuple = ()
 
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else empty until the first analysis comes with ``changed``
+            self.set_analysis(document.analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
         scores = scores_of(analysis)

@@ -82,7 +82,8 @@ class QtValueCurve(pg.PlotWidget):
             plot.addItem(item, ignoreBounds=True)
 
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else empty until the first analysis comes with ``changed``
+            self.set_analysis(document.analysis)
 
     @property
     def curves(self) -> list[pg.PlotDataItem]:
