@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
     dialog goes through ``ask``/``tell``/``choose_open``/``choose_save``, so tests can answer."""
 
     lectureModeChanged = Signal(bool)
+    _painted = False  # the first analysis waits for the first paint (see event)
 
     def __init__(
         self,
@@ -110,9 +111,11 @@ class MainWindow(QMainWindow):
             start = None if later else path
             if start:
                 preset, stamp = read_preset(Path(start))
-                self.document = Document(preset, start, parent=self, disk_stamp=stamp)
+                self.document = Document(
+                    preset, start, parent=self, disk_stamp=stamp, deferred=True
+                )
             else:
-                self.document = Document(load_preset(default), None, parent=self)
+                self.document = Document(load_preset(default), None, parent=self, deferred=True)
         except ConsentNeeded:  # its model needs the user's consent: ask once the window is up
             self.document = Document(load_preset(default), None, parent=self)
             later = Path(path)
@@ -176,6 +179,18 @@ class MainWindow(QMainWindow):
         restore_window(self, self.settings)  # within the screen; ignored if of another version
         if later is not None:
             QTimer.singleShot(0, lambda: self.open_file(later))
+
+    def event(self, event: QEvent) -> bool:
+        if not self._painted and event.type() == QEvent.Type.Paint:
+            # Painted with empty cards and plots: the figures come right after, so the
+            # window appears without waiting for them.
+            self._painted = True
+            QTimer.singleShot(0, self.document.wait_ready)
+        return super().event(event)
+
+    def wait_ready(self) -> None:
+        """Compute the first analysis now if it is still due (the views then show it)."""
+        self.document.wait_ready()
 
     # --- layout ----------------------------------------------------------------------------
 

@@ -141,7 +141,12 @@ class QtModelActions(QWidget):
         self.scores.clicked.connect(self._on_q_scores)
         self.details.clicked.connect(self.detailsRequested)
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:
+            self.set_analysis(document.analysis)
+        else:  # the summary comes with the first analysis
+            self._show_kind(document.preset.model.source)
+            self.summary.hide()
+            self.details.setEnabled(False)
 
     def set_analysis(self, analysis: Analysis) -> None:
         self._show_kind(analysis.preset.model.source)

@@ -136,7 +136,8 @@ class QtOutcomeBreakdown(QWidget):
 
         self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else empty until the first analysis comes with ``changed``
+            self.set_analysis(document.analysis)
 
     def _name_parts(self, labels: dict[str, str]) -> None:
         if labels != self._part_labels:
