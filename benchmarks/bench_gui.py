@@ -108,7 +108,6 @@ def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs:
     window = MainWindow(preset, settings=settings, recovery_dir=scratch / "r")
     window.resize(1600, 1000)
     window.show()
-    window.wait_ready()  # the first analysis, which the window computes after its first paint
     app.processEvents()
     views = [
         window.score_plot,

@@ -253,8 +253,6 @@ class Document(QObject):
         parent: QObject | None = None,
         disk_stamp: DiskStamp | None = None,
         model_cache: ModelCache | None = None,
-        *,
-        deferred: bool = False,
     ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
@@ -275,21 +273,7 @@ class Document(QObject):
         self._quiet = False  # taking them back: show nothing, load nothing
         self._handing_over = False  # a load replaced by the next one: not an end
         self.undo_stack.indexChanged.connect(self._on_index_changed)
-        self._first: Preset | None = None  # deferred: analysed by wait_ready
-        self._analysis: Analysis | None = None
-        if deferred:
-            # The model is loaded now, so that a file that cannot load fails here as before;
-            # the analysis (the slow part) waits, so that a window can paint first.
-            score_model(
-                preset.model,
-                preset.scenario.base_rate,
-                self.base_dir,
-                cache=self.model_cache,
-                **self.consent.options(preset.model, self.base_dir),
-            )
-            self._first = preset
-        else:
-            self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
+        self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
         # The file's own text: a save changes only the fields edited since (comments kept).
         self.original = read_original(self._path, disk_stamp, preset)
 
@@ -299,30 +283,11 @@ class Document(QObject):
     def preset(self) -> Preset:
         """The latest change: edits build on it, even while its model's files are read and
         :attr:`analysis` still shows the one before."""
-        if self._waiting is not None:
-            return self._waiting
-        return self._first if self._analysis is None else self._analysis.preset
+        return self._analysis.preset if self._waiting is None else self._waiting
 
     @property
     def analysis(self) -> Analysis:
-        """The analysis shown; a deferred first one is computed now if it is still due."""
-        if self._analysis is None:
-            self.wait_ready()
-        assert self._analysis is not None
         return self._analysis
-
-    @property
-    def ready(self) -> bool:
-        """Whether the first analysis exists (a deferred document starts without one; views
-        show "computing…" until ``changed`` brings it)."""
-        return self._analysis is not None
-
-    def wait_ready(self) -> None:
-        """Compute a deferred first analysis now (and announce it with ``changed``); nothing
-        if it exists already."""
-        if self._analysis is None and self._first is not None:
-            first, self._first = self._first, None
-            self._show(analyse(first, self.base_dir, self.consent, self.model_cache))
 
     @property
     def path(self) -> Path | None:
@@ -381,7 +346,7 @@ class Document(QObject):
             command = self.undo_stack.command(count - 1)
             if isinstance(command, PresetEdit):
                 command.key = ""
-        if self.analysis.coarse:  # at rest, every figure is exact
+        if self._analysis.coarse:  # at rest, every figure is exact
             self._show_preset(self.preset)
 
     def open(self, path: Path) -> None:
@@ -434,7 +399,7 @@ class Document(QObject):
             preset, consent = self._copy_model_files(target)
         preset = rebase_paths(preset, self.base_dir, target.resolve().parent)
         moved = preset != self.preset
-        preset = with_measured_auc(preset, self.analysis)
+        preset = with_measured_auc(preset, self._analysis)
         written = target.resolve()
         payload = save_preset(preset, target, self.original)
         self.disk_stamp = DiskStamp.of(os.stat(written), payload)
@@ -444,7 +409,7 @@ class Document(QObject):
         if moved:
             self.undo_stack.clear()
         if preset != self.preset:  # (a recorded AUC alone keeps the history)
-            self._show(replace(self.analysis, preset=preset))
+            self._show(replace(self._analysis, preset=preset))
         self.undo_stack.setClean()
         self.pathChanged.emit(self._path)
         return target
@@ -551,7 +516,7 @@ class Document(QObject):
                 self.base_dir,
                 self.consent,
                 self.model_cache,
-                self.analysis,  # a drag changes one field: most sweeps stay
+                self._analysis,  # a drag changes one field: most sweeps stay
                 DRAG_SWEEP_POINTS if key else None,  # merged: a drag, exact at its end
             )
         except PresetError as exc:
@@ -571,7 +536,7 @@ class Document(QObject):
             return
         try:
             analysis = analyse(
-                preset, self.base_dir, self.consent, self.model_cache, previous=self.analysis
+                preset, self.base_dir, self.consent, self.model_cache, previous=self._analysis
             )
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
@@ -579,6 +544,6 @@ class Document(QObject):
         self._show(analysis)
 
     def _show(self, analysis: Analysis) -> None:
-        self._analysis, self._waiting, self._first = analysis, None, None
+        self._analysis, self._waiting = analysis, None
         self._shown_index = self.undo_stack.index()  # (a push or an undo sets it after)
         self.changed.emit(analysis)

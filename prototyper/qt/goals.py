@@ -59,7 +59,6 @@ LAYERS = (  # key, title, columns of figures, share of the width
     ("leading_indicators", "Leading indicators", 2, 6),
 )
 NOT_MODELLED = "not modelled"
-COMPUTING = "computing…"
 
 
 @dataclass(frozen=True)
@@ -347,14 +346,6 @@ def acted_caption(mode: str) -> str:
     return row.caption or f"of {row.plural} acted on"
 
 
-def computing_figures(columns: int) -> list[Figure]:
-    """What a card shows before the first analysis: two rows of "…", their captions as many
-    lines as the tallest card's usually take at the window's size (three, then two), so that
-    the plots below do not jump when the figures arrive."""
-    first, second = Figure("…", COMPUTING + "\n\n", MUTED_COLOR), Figure("…", "\n", MUTED_COLOR)
-    return [first] * columns + [second] * columns
-
-
 # --- widgets ------------------------------------------------------------------------------
 # The cards paint their text themselves: some 45 styled QLabels took ~5 ms to repaint, a
 # painter drawing the same strings well under 1 ms. The cards draw their own background, so
@@ -442,8 +433,6 @@ class GoalCard(QWidget):
     def show_figures(self, figures: list[Figure]) -> None:
         if figures == self.figures:
             return
-        if [f.caption for f in figures] != [f.caption for f in self.figures]:
-            self.updateGeometry()  # (a drag changes the numbers, seldom the captions)
         self.figures = list(figures)
         self.setToolTip("\n".join(f.tooltip or f"{f.text} {f.caption}" for f in self.figures))
         self.setAccessibleDescription(self.text())
@@ -755,11 +744,7 @@ class QtGoalsDashboard(QWidget):
         self.figures: dict[str, list[Figure]] = {}
         self.notes: dict[str, str] = {}
         document.changed.connect(self.set_analysis)
-        if document.ready:
-            self.set_analysis(document.analysis)
-        else:  # the window paints before its first analysis: hold the cards' places
-            for card in self.cards.values():
-                card.show_figures(computing_figures(card.columns))
+        self.set_analysis(document.analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
         doc = summary(analysis.evaluation, analysis.scores)

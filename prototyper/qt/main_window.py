@@ -86,7 +86,6 @@ class MainWindow(QMainWindow):
     dialog goes through ``ask``/``tell``/``choose_open``/``choose_save``, so tests can answer."""
 
     lectureModeChanged = Signal(bool)
-    _painted = False  # the first analysis waits for the first paint (see event)
 
     def __init__(
         self,
@@ -111,11 +110,9 @@ class MainWindow(QMainWindow):
             start = None if later else path
             if start:
                 preset, stamp = read_preset(Path(start))
-                self.document = Document(
-                    preset, start, parent=self, disk_stamp=stamp, deferred=True
-                )
+                self.document = Document(preset, start, parent=self, disk_stamp=stamp)
             else:
-                self.document = Document(load_preset(default), None, parent=self, deferred=True)
+                self.document = Document(load_preset(default), None, parent=self)
         except ConsentNeeded:  # its model needs the user's consent: ask once the window is up
             self.document = Document(load_preset(default), None, parent=self)
             later = Path(path)
@@ -179,18 +176,6 @@ class MainWindow(QMainWindow):
         restore_window(self, self.settings)  # within the screen; ignored if of another version
         if later is not None:
             QTimer.singleShot(0, lambda: self.open_file(later))
-
-    def event(self, event: QEvent) -> bool:
-        if not self._painted and event.type() == QEvent.Type.Paint:
-            # Painted with empty cards and plots: the figures come right after, so the
-            # window appears without waiting for them.
-            self._painted = True
-            QTimer.singleShot(0, self.document.wait_ready)
-        return super().event(event)
-
-    def wait_ready(self) -> None:
-        """Compute the first analysis now if it is still due (the views then show it)."""
-        self.document.wait_ready()
 
     # --- layout ----------------------------------------------------------------------------
 

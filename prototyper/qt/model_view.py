@@ -141,12 +141,7 @@ class QtModelActions(QWidget):
         self.scores.clicked.connect(self._on_q_scores)
         self.details.clicked.connect(self.detailsRequested)
         document.changed.connect(self.set_analysis)
-        if document.ready:
-            self.set_analysis(document.analysis)
-        else:  # the summary comes with the first analysis
-            self._show_kind(document.preset.model.source)
-            self.summary.hide()
-            self.details.setEnabled(False)
+        self.set_analysis(document.analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
         self._show_kind(analysis.preset.model.source)

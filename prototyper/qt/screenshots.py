@@ -57,7 +57,6 @@ def render_all(
     for path in chosen:
         window = MainWindow(path, settings=settings, recovery_dir=scratch / "recovery")
         window.show()
-        window.wait_ready()  # the figures, not the "computing…" of the first paint
         _settle(app)
         if lecture:
             window.toggle_lecture_mode()
@@ -95,7 +94,6 @@ def render_compare(out_dir: Path) -> Path:
     )
     window.resize(*SIZE)
     window.show()
-    window.wait_ready()
     view = window.compare_view
     view.pin_design("as shipped")
     window.document.set_value("experience.bands[1].threshold", 0.2)
@@ -123,7 +121,6 @@ def render_lecture_scene(out_dir: Path, preset: str = "safe_browsing", step: int
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(assets.preset_path(preset), settings=settings, recovery_dir=scratch / "r")
     window.show()
-    window.wait_ready()
     window.toggle_lecture_mode()
     window.showNormal()  # full screen would take the offscreen screen's size
     window.resize(*LECTURE_SIZE)

@@ -99,23 +99,18 @@ def recovery_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def make_window(qtbot, tmp_path, recovery_dir):
-    """``make_window(path=None, answer=Button.Yes, instance=None, ready=True)``: a window
-    whose settings and recovery files are under ``tmp_path`` and whose dialogs the test
-    answers: ``answer``
+    """``make_window(path=None, answer=Button.Yes, instance=None)``: a window whose settings
+    and recovery files are under ``tmp_path`` and whose dialogs the test answers: ``answer``
     for every question (a button, or a function of the title), ``window.chosen`` for the files
     the file dialogs return. What it asked and told is in ``window.asked`` ("title: text")
-    and ``window.told``; ``instance`` stands for another running app (default: this test's);
-    ``ready`` computes its first analysis at once (a window otherwise waits for its first
-    paint, and its views show "computing…" until then)."""
+    and ``window.told``; ``instance`` stands for another running app (default: this test's)."""
     from prototyper.qt.main_window import MainWindow
 
     made = []
 
-    def make(path=None, answer=Button.Yes, instance=None, ready=True):
+    def make(path=None, answer=Button.Yes, instance=None):
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(path, settings=settings, recovery_dir=recovery_dir, instance=instance)
-        if ready:
-            window.wait_ready()
         window.asked, window.told, window.chosen = [], [], []
 
         def ask(title, text, buttons, default):

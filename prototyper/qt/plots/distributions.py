@@ -181,8 +181,7 @@ class QtScoreDistributions(pg.PlotWidget):
         )
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
         document.changed.connect(self.set_analysis)
-        if document.ready:  # else empty until the first analysis comes with ``changed``
-            self.set_analysis(document.analysis)
+        self.set_analysis(document.analysis)
 
     @property
     def threshold_lines(self) -> list[pg.InfiniteLine]:

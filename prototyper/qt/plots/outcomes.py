@@ -136,8 +136,7 @@ class QtOutcomeBreakdown(QWidget):
 
         self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
         document.changed.connect(self.set_analysis)
-        if document.ready:  # else empty until the first analysis comes with ``changed``
-            self.set_analysis(document.analysis)
+        self.set_analysis(document.analysis)
 
     def _name_parts(self, labels: dict[str, str]) -> None:
         if labels != self._part_labels:

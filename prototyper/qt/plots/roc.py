@@ -106,8 +106,7 @@ class QtRoc(pg.PlotWidget):
         self.label_placer = LabelPlacer(self, lambda: self._point_labels.items)
 
         document.changed.connect(self.set_analysis)
-        if document.ready:  # else empty until the first analysis comes with ``changed``
-            self.set_analysis(document.analysis)
+        self.set_analysis(document.analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
         scores = scores_of(analysis)

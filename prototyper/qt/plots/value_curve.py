@@ -89,8 +89,7 @@ class QtValueCurve(pg.PlotWidget):
             self, lambda: [self.current_label, self.best_label, self.off_line.label]
         )
         document.changed.connect(self.set_analysis)
-        if document.ready:  # else empty until the first analysis comes with ``changed``
-            self.set_analysis(document.analysis)
+        self.set_analysis(document.analysis)
 
     @property
     def curves(self) -> list[pg.PlotDataItem]:
