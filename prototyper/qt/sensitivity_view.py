@@ -134,8 +134,9 @@ class SensitivityController(QObject):
 
     @property
     def stale(self) -> bool:
-        request = request_for(self._document, self.draws, self.seed)
-        return self._result is not None and self._result_key != request.key()
+        if self._result is None:  # nothing shown yet (and no analysis needed to say so)
+            return False
+        return self._result_key != request_for(self._document, self.draws, self.seed).key()
 
     def start(self) -> None:
         """Analyse the current design (a run in progress is cancelled first)."""

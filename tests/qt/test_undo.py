@@ -7,7 +7,7 @@ import numpy as np
 from prototyper import assets
 from prototyper.core.model import model_sources
 from prototyper.core.preset.preset_io import load_preset
-from prototyper.qt.document import UNDO_LIMIT, Analysis, Document, PresetEdit
+from prototyper.qt.document import UNDO_LIMIT, Analysis, Document, PresetEdit, missing_files
 from prototyper.qt.model_loading import replace_model, score_file_model
 
 FIELD = "experience.bands[0].threshold"
@@ -88,7 +88,7 @@ def test_the_history_is_bounded(qapp):
     assert doc.preset == presets[15]  # the oldest steps are gone; the rest undo exactly
 
 
-def test_undo_to_a_model_that_no_longer_loads_is_told(qapp, tmp_path, fresh_model_cache):
+def test_undo_to_a_model_whose_file_is_gone_keeps_the_design(qapp, tmp_path, fresh_model_cache):
     rng = np.random.default_rng(11)
     labels = rng.random(400) < 0.3
     scores = np.clip(rng.normal(0.35 + 0.3 * labels, 0.15), 0.0, 1.0)
@@ -99,13 +99,16 @@ def test_undo_to_a_model_that_no_longer_loads_is_told(qapp, tmp_path, fresh_mode
     doc = Document(base)
     assert doc.set_preset(replace_model(base, score_file_model(csv, None)), "Load scores")
     assert doc.set_value("experience.modes.prompt.forcefulness", 0.3)
-    shown, told = doc.preset, []
+    told: list[str] = []
     doc.error.connect(told.append)
     csv.unlink()
     model_sources.clear_cache()
     doc.undo_stack.undo()  # back to the score file's first step: its file is gone
-    assert len(told) == 1 and "scores.csv" in told[0], told
-    assert doc.preset == shown  # what is shown stays whole
+    # The design opens with a stand-in model (the missing-files bar offers Locate…): the
+    # step is taken, nothing is lost, and the missing file is named.
+    assert told == []
+    assert doc.preset.experience.modes.prompt.forcefulness != 0.3
+    assert [p.path for p in missing_files(doc.preset, doc.base_dir)] == ["model.path"]
     doc.undo_stack.undo()  # back to the described model: needs no file
     assert doc.preset == base
 
