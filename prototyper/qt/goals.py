@@ -870,7 +870,22 @@ class GoalsArea(QScrollArea):
     def sizeHint(self) -> QSize:  # noqa: N802
         room = int(self.parentWidget().height() * self.MAX_SHARE)
         need = self.goals.sizeHint().height()
+        if need > room:
+            room = self.whole_rows_height(room)
         return QSize(self.goals.sizeHint().width(), max(min(need, room), 40))
+
+    def whole_rows_height(self, room: int) -> int:
+        """The height of the rows of cards that fit in ``room`` whole: a scrolled area that
+        ends at a card's edge shows no row cut in half (the first row always shows whole)."""
+        goals = self.goals
+        edges = [row.geometry().bottom() + 1 for row in goals.rows if row.count()]
+        if goals.horizon.isVisibleTo(goals):
+            edges.append(goals.horizon.geometry().bottom() + 1)
+        edges = [e for e in edges if e > 0]
+        if not edges:
+            return room
+        fitting = [e for e in edges if e <= room]
+        return max(fitting) if fitting else edges[0]
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(0, 40)
