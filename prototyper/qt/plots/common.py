@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QTextDocument
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QGraphicsScene
 
 from ...core.evaluation.analysis import Analysis
@@ -370,11 +370,10 @@ def set_axis_title(widget: pg.PlotWidget, name: str, text: str, short: str = "")
 
 def _title_width(axis: pg.AxisItem, text: str) -> float:
     """How long ``text`` is drawn as the axis' title, margins included."""
-    doc = QTextDocument()
-    doc.setDefaultFont(axis.label.font())
-    doc.setDocumentMargin(axis.label.document().documentMargin())
+    doc = axis.label.document().clone()  # its font and margins
     style = ";".join(f"{k}: {v}" for k, v in {**axis.labelStyle, "font-size": label_size()}.items())
-    doc.setHtml(f"<span style='{style}'>{html.escape(text)}</span>")
+    # pyqtgraph writes the title followed by a space (and its units, none here)
+    doc.setHtml(f"<span style='{style}'>{html.escape(text)} </span>")
     return doc.size().width()
 
 
