@@ -5,10 +5,12 @@ card's edge."""
 from __future__ import annotations
 
 import functools
+import itertools
 
 import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from prototyper import assets
 from prototyper.qt.goals import GoalsArea
@@ -140,4 +142,24 @@ def test_scrolled_goal_cards_end_at_a_cards_edge(make_window, qapp, qtbot):
     assert any(card.geometry().bottom() < shown for card in cards)
     edges = [row.geometry().bottom() + 1 for row in goals.rows if row.count()]
     assert shown in edges
+    window.toggle_lecture_mode()
+
+
+@pytest.mark.parametrize("preset", ["audit_risk", "fall_detection_model"])
+def test_tick_labels_of_a_short_plot_stay_apart(make_window, qapp, qtbot, preset):
+    window = make_window(assets.preset_path(preset))
+    window.show()
+    if window.model_loader.busy:  # a real model loads in the background
+        qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    lecture_at(window, QSize(1280, 720), True, qapp, qtbot)
+    line = QFontMetricsF(QApplication.font()).height()
+    for name in ("value", "outcome", "roc"):
+        plot = today_plots(window)[name].getPlotItem()
+        axis = plot.getAxis("left")
+        lo, hi = plot.getViewBox().viewRange()[1]
+        (_, values), *_ = axis.tickValues(lo, hi, axis.height())
+        pixels = sorted((v - lo) / (hi - lo) * axis.height() for v in values)
+        assert all(b - a >= line for a, b in itertools.pairwise(pixels)), (name, values)
+    outcome = today_plots(window)["outcome"].getPlotItem()
+    assert outcome.getAxis("left").height() < 6 * line  # the case that overlapped
     window.toggle_lecture_mode()
