@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QLayout,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -868,17 +869,46 @@ class GoalsArea(QScrollArea):
         parent.installEventFilter(self)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        room = int(self.parentWidget().height() * self.MAX_SHARE)
+        parent = self.parentWidget()
+        room = int(parent.height() * self.MAX_SHARE)
+        if parent.layout() is not None:  # what the plots below need at the least
+            room = min(room, parent.height() - self._others_minimum(parent.layout()))
         need = self.goals.sizeHint().height()
+        if need > room:
+            room = self.whole_rows_height(room)
         return QSize(self.goals.sizeHint().width(), max(min(need, room), 40))
+
+    def _others_minimum(self, layout: QLayout) -> int:
+        """The least height the rest of ``layout`` (a column) takes, spacing and margins
+        included (not the layout's own minimum: that asks this area's size hint)."""
+        items = [layout.itemAt(i) for i in range(layout.count())]
+        others = [i for i in items if i.widget() is not self and not i.isEmpty()]
+        margins = layout.contentsMargins()
+        spacing = max(layout.spacing(), 0) * len(others)
+        least = sum(i.minimumSize().height() for i in others)
+        return least + spacing + margins.top() + margins.bottom()
+
+    def whole_rows_height(self, room: int) -> int:
+        """The height of the rows of cards that fit in ``room`` whole: a scrolled area that
+        ends at a card's edge shows no row cut in half (the first row always shows whole)."""
+        goals = self.goals
+        edges = [row.geometry().bottom() + 1 for row in goals.rows if row.count()]
+        if goals.horizon.isVisibleTo(goals):
+            edges.append(goals.horizon.geometry().bottom() + 1)
+        edges = [e for e in edges if e > 0]
+        if not edges:
+            return room
+        fitting = [e for e in edges if e <= room]
+        return max(fitting) if fitting else edges[0]
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(0, 40)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()
-        if (watched is self.goals and kind == QEvent.Type.LayoutRequest) or (
+        if (watched is self.goals and kind in (QEvent.Type.LayoutRequest, QEvent.Type.Resize)) or (
             watched is self.parentWidget() and kind == QEvent.Type.Resize
         ):
-            self.updateGeometry()  # the cards' height or the room for them changed
+            # the cards' height or rows (where a row ends), or the room for them changed
+            self.updateGeometry()
         return False

@@ -90,15 +90,41 @@ class DecadeAxis(pg.AxisItem):
         return [self._label(v) for v in values]
 
 
+def _apart(levels: list, minVal: float, maxVal: float, size: float) -> list:  # noqa: N803
+    """Tick levels thinned so that no two labels on a vertical axis overlap: a plot a few
+    text lines tall keeps every second or third tick (zero among them when shown)."""
+    line = QFontMetricsF(QApplication.font()).height() + 2
+    if size <= 0 or maxVal <= minVal:
+        return levels
+    out = []
+    for spacing, values in levels:
+        values = list(values)
+        step = max(1, math.ceil(line / (spacing / (maxVal - minVal) * size)))
+        if step > 1 and values:
+            zero = min(range(len(values)), key=lambda i: abs(values[i]))
+            values = [v for i, v in enumerate(values) if (i - zero) % step == 0]
+            spacing *= step
+        out.append((spacing, values))
+    return out
+
+
 class MoneyAxis(pg.AxisItem):
     """Amounts of money as $1.5M, -$200k."""
 
     currency = "USD"
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
+        levels = super().tickValues(minVal, maxVal, size)
+        return _apart(levels, minVal, maxVal, size) if self.orientation == "left" else levels
 
     def tickStrings(self, values: list, scale: float, spacing: float) -> list:  # noqa: N802
         return [_money_tick(v, self.currency) for v in values]
 
 
 class PercentAxis(pg.AxisItem):
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
+        levels = super().tickValues(minVal, maxVal, size)
+        return _apart(levels, minVal, maxVal, size) if self.orientation == "left" else levels
+
     def tickStrings(self, values: list, scale: float, spacing: float) -> list:  # noqa: N802
         return [f"{v * 100:.0f}%" for v in values]

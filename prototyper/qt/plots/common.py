@@ -3,6 +3,7 @@ a plot, and the score model's curves in logit(score) units."""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Sequence
 
@@ -360,6 +361,48 @@ def fit_title(widget: pg.PlotWidget) -> None:
     widget.getPlotItem().layout.setRowFixedHeight(0, height)
 
 
+def set_axis_title(widget: pg.PlotWidget, name: str, text: str, short: str = "") -> None:
+    """Give an axis its title and a short form of it (or none: then a title too long for
+    its axis is hidden; the plot's title names the quantity)."""
+    widget.getPlotItem().getAxis(name).title_forms = (text, short)
+    fit_axis_titles(widget)
+
+
+def _title_width(axis: pg.AxisItem, text: str) -> float:
+    """How long ``text`` is drawn as the axis' title, margins included."""
+    doc = axis.label.document().clone()  # its font and margins
+    style = ";".join(f"{k}: {v}" for k, v in {**axis.labelStyle, "font-size": label_size()}.items())
+    # pyqtgraph writes the title followed by a space (and its units, none here)
+    doc.setHtml(f"<span style='{style}'>{html.escape(text)} </span>")
+    return doc.size().width()
+
+
+def fit_axis_titles(widget: pg.PlotWidget) -> None:
+    """Show each axis' title whole or not at all: its full form when it fits along the axis,
+    else its short form, else none (a rotated title longer than a short plot is cut)."""
+    plot = widget.getPlotItem()
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        forms = getattr(axis, "title_forms", None)
+        if forms is None:
+            if not axis.labelText:
+                continue
+            forms = axis.title_forms = (axis.labelText, "")
+        length = axis.height() if name == "left" else axis.width()
+        chosen = next((t for t in forms if t and _title_width(axis, t) <= length), "")
+        changed = False
+        if chosen and (
+            chosen != axis.labelText or axis.labelStyle.get("font-size") != label_size()
+        ):
+            axis.setLabel(chosen, color=TEXT_COLOR, **{"font-size": label_size()})
+            changed = True
+        if axis.label.isVisible() != bool(chosen):
+            axis.showLabel(bool(chosen))
+            changed = True
+        if changed:
+            axis.resizeEvent()  # pyqtgraph centres its title there only
+
+
 class LabelPlacer(QObject):
     """Moves a plot's labels so that none covers another and all stay inside the plot.
 
@@ -399,6 +442,7 @@ class LabelPlacer(QObject):
 
     def place(self, *_) -> None:
         fit_title(self._widget)
+        fit_axis_titles(self._widget)
         for item in self._hidden:
             item.setVisible(True)
         self._hidden = []

@@ -40,6 +40,7 @@ from .common import (
     nice_threshold,
     score_range,
     scores_of,
+    set_axis_title,
     title_size,
 )
 
@@ -135,6 +136,8 @@ class QtScoreDistributions(pg.PlotWidget):
             "score (probability of a positive)",
         )
         left.setWidth(left_axis_width())
+        set_axis_title(self, "left", "share of events (log scale)", "events (log)")
+        set_axis_title(self, "bottom", "score (probability of a positive)", "score")
         self.plot_item = plot
 
         self.band_regions = _Pool(plot, self._make_region)

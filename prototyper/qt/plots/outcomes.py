@@ -35,6 +35,7 @@ from .common import (
     _style,
     label_size,
     left_axis_width,
+    set_axis_title,
 )
 
 # The parts of value added, as the chart's x axis names them.
@@ -72,6 +73,7 @@ class QtOutcomeBreakdown(QWidget):
         self.plot = pg.PlotWidget(axisItems={"left": self._money_axis})
         plot = _style(self.plot, "Value added by outcome", "per day vs. feature off", "")
         self._money_axis.setWidth(left_axis_width())
+        set_axis_title(self.plot, "left", "per day vs. feature off", "per day")
         self.plot_item = plot
         bottom = plot.getAxis("bottom")
         self._part_labels: dict[str, str] = {}

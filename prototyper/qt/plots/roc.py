@@ -32,6 +32,7 @@ from .common import (
     left_axis_width,
     roc_points,
     scores_of,
+    set_axis_title,
     title_size,
 )
 
@@ -84,6 +85,8 @@ class QtRoc(pg.PlotWidget):
             "negatives flagged (FPR, log scale)",
         )
         self.getAxis("left").setWidth(left_axis_width())
+        set_axis_title(self, "left", "positives caught (TPR)", "TPR")
+        set_axis_title(self, "bottom", "negatives flagged (FPR, log scale)", "FPR (log)")
         self.plot_item = plot
         self._document = document
         self.chance_curve = pg.PlotDataItem(

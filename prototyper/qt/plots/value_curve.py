@@ -31,6 +31,7 @@ from .common import (
     left_axis_width,
     logit,
     score_range,
+    set_axis_title,
     title_size,
 )
 
@@ -129,8 +130,8 @@ class QtValueCurve(pg.PlotWidget):
         currency = preset.payoffs.currency
         self._money_axis.currency = currency
         label = f"value added per day vs. feature off ({currency})"
-        if self.getAxis("left").labelText != label:
-            self.getAxis("left").setLabel(label)
+        if getattr(self.getAxis("left"), "title_forms", ("",))[0] != label:
+            set_axis_title(self, "left", label, f"{currency}/day")
         lo, hi = score_range(analysis)
         bands = preset.experience.bands
         sweeps = analysis.threshold_sweeps
