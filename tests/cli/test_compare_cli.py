@@ -149,13 +149,13 @@ def test_the_psa_block_in_text_json_and_csv(capsys, two_files):
     assert (code, err) == (0, "")
     rows = {r["key"]: r for r in json.loads(out)["rows"]}
     beats = rows["psa.p_beats_reference"]
-    assert beats["label"] == "P(adds more than a.yaml)"
+    assert beats["label"] == "P(adds more than the reference)"
     assert beats["values"] == [0.0, 1.0]  # b gains more on every draw; a tie is not more
     mean = rows["psa.mean"]["values"]
     assert rows["psa.low"]["values"][0] < mean[0] < rows["psa.high"]["values"][0]
     code, out, err = run(capsys, "compare", a, b, "--csv")
     line = next(r for r in csv.reader(io.StringIO(out)) if r[0] == "psa.p_beats_reference")
-    assert line[1:] == ["psa", "P(adds more than a.yaml)", "%", "0.0", "1.0", "1.0"]
+    assert line[1:] == ["psa", "P(adds more than the reference)", "%", "0.0", "1.0", "1.0"]
     code, out, err = run(capsys, "compare", a, b)
     lines = out.splitlines()
     title = lines.index("PSA: 2,000 common draws of the uncertain inputs, seed 1")
