@@ -652,14 +652,14 @@ def _psa_rows(
         if any(dist != found[0][1] for _, dist in found[1:])
     ]
     note = (
-        f"PSA: {PSA_DRAWS:,} draws (seed {PSA_SEED}) of every input any design holds uncertain, "
-        "the same draws for every design; a design keeps its point value for an input it does "
-        "not hold uncertain; a tie does not count as adding more"
+        f"PSA: {PSA_DRAWS:,} draws (seed {PSA_SEED}) of each input any design holds uncertain, "
+        "the same for every design; an input a design holds certain stays at its value; "
+        "a tie is not adding more"
     )
     if differ:
         note += (
             f"; designs give {', '.join(differ)} different distributions: each design draws "
-            "from its own, at the same quantiles"
+            "from its own at the same quantiles"
         )
     return rows, note
 
