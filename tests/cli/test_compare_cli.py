@@ -33,7 +33,8 @@ def test_text_names_the_designs_and_writes_signs(capsys, two_files):
     lines = out.splitlines()
     assert lines[0] == "A: b.yaml — Small (reference)"
     assert lines[1] == "B: a.yaml — Small"
-    assert not any(line.startswith("note:") for line in lines)  # the scenario is shared
+    notes = [line for line in lines if line.startswith("note:")]
+    assert [n[:10] for n in notes] == ["note: PSA:"]  # the scenario is shared
     value_added = next(line for line in lines if "value added vs. feature off" in line)
     assert "USD per day" in value_added and " -$" in value_added
 
@@ -44,7 +45,8 @@ def test_json_has_evaluates_figures_and_their_differences(capsys, two_files):
     assert (code, err) == (0, "")
     doc = json.loads(out)
     assert [v["name"] for v in doc["variants"]] == ["a.yaml", "b.yaml"]
-    assert doc["reference"] == 0 and doc["shared_scenario"] and doc["notes"] == []
+    assert doc["reference"] == 0 and doc["shared_scenario"]
+    assert [n[:4] for n in doc["notes"]] == ["PSA:"]  # no scenario note
     rows = {r["key"]: r for r in doc["rows"]}
     first, second = (evaluate_json(capsys, f)["layers"] for f in (a, b))
     added = [x["system"]["value_added_per_day"] for x in (first, second)]
@@ -139,3 +141,29 @@ def test_a_bundle_is_named_after_its_archive(capsys, tmp_path):
     assert [v["name"] for v in doc["variants"]] == ["fall_detection.yaml", "shared.zip"]
     value_added = next(r for r in doc["rows"] if r["key"] == "system.value_added")
     assert value_added["differences"] == [None, 0.0]  # the same design, packed
+
+
+def test_the_psa_block_in_text_json_and_csv(capsys, two_files):
+    a, b = two_files
+    code, out, err = run(capsys, "compare", a, b, "--json")
+    assert (code, err) == (0, "")
+    rows = {r["key"]: r for r in json.loads(out)["rows"]}
+    beats = rows["psa.p_beats_reference"]
+    assert beats["label"] == "P(adds more than the reference)"
+    assert beats["values"] == [0.0, 1.0]  # b gains more on every draw; a tie is not more
+    mean = rows["psa.mean"]["values"]
+    assert rows["psa.low"]["values"][0] < mean[0] < rows["psa.high"]["values"][0]
+    code, out, err = run(capsys, "compare", a, b, "--csv")
+    line = next(r for r in csv.reader(io.StringIO(out)) if r[0] == "psa.p_beats_reference")
+    assert line[1:] == ["psa", "P(adds more than the reference)", "%", "0.0", "1.0", "1.0"]
+    code, out, err = run(capsys, "compare", a, b)
+    lines = out.splitlines()
+    title = lines.index("PSA: 2,000 common draws of the uncertain inputs, seed 1")
+    assert lines[title + 5].split()[-4:] == ["0.0%", "100.0%", "+100.0", "pp"]
+
+
+def test_designs_without_uncertain_inputs_say_so(capsys):
+    code, out, err = run(capsys, "compare", "predictive_policing", "predictive_policing")
+    assert (code, err) == (0, "")
+    assert "note: no uncertain inputs: no PSA" in out.splitlines()
+    assert "PSA:" not in out

@@ -9,6 +9,9 @@ import pytest
 from prototyper import assets
 from prototyper.core.evaluation.compare import (
     MAX_VARIANTS,
+    NO_PSA,
+    PSA_DRAWS,
+    PSA_SEED,
     Variant,
     compare,
     csv_rows,
@@ -17,9 +20,11 @@ from prototyper.core.evaluation.compare import (
 )
 from prototyper.core.evaluation.engine import evaluate
 from prototyper.core.evaluation.report import summary
+from prototyper.core.evaluation.sensitivity import psa
+from prototyper.core.model.model_sources import load_scores
 from prototyper.core.preset.preset_io import load_preset, loads_preset
 
-from .small_preset import SMALL
+from .small_preset import HAND, SMALL
 
 
 def small(user_gain: int = 200) -> Variant:
@@ -27,6 +32,11 @@ def small(user_gain: int = 200) -> Variant:
         "{stakeholder: user, amount: 200}", f"{{stakeholder: user, amount: {user_gain}}}"
     )
     return Variant(f"gain {user_gain}", loads_preset(text))
+
+
+def scenario_notes(c) -> list[str]:
+    """The notes other than the PSA's (what was drawn, or why there is no PSA)."""
+    return [n for n in c.notes if not n.startswith(("PSA: ", "no PSA", NO_PSA))]
 
 
 def test_one_payoff_apart_the_difference_is_evaluates():
@@ -95,7 +105,7 @@ def test_the_reference_can_be_any_variant():
 def test_the_same_scenario_has_no_note_and_a_different_one_says_what_differs():
     a = small()
     assert compare([a, small(300)]).shared_scenario
-    assert compare([a, small(300)]).notes == ()
+    assert scenario_notes(compare([a, small(300)])) == []
     sc = a.preset.scenario
     other = dataclasses.replace(a.preset, scenario=dataclasses.replace(sc, base_rate=0.2))
     renamed = dataclasses.replace(a.preset, scenario=dataclasses.replace(sc, name="Copy"))
@@ -153,3 +163,91 @@ def test_one_to_four_variants():
 
 def test_repeated_names_are_told_apart():
     assert unique_names(["a", "a", "b", "a"]) == ["a", "a (2)", "b", "a (3)"]
+
+
+# --- the PSA block ----------------------------------------------------------------------------
+
+PSA_KEYS = ["psa.mean", "psa.low", "psa.high", "psa.p_adds_value", "psa.p_beats_reference"]
+
+
+def hand(harm_high: int = 40, gain: int = 20) -> Variant:
+    text = HAND.replace("{low: 0, high: 40}", f"{{low: 0, high: {harm_high}}}")
+    text = text.replace("amount: 20, label", f"amount: {gain}, label")
+    return Variant(f"high {harm_high} gain {gain}", loads_preset(text, "hand.yaml"))
+
+
+def test_the_psa_rows_are_psas_on_the_same_draws():
+    variants = [small(200), hand(), small(300)]
+    c = compare(variants, reference=1)
+    assert [r.key for r in c.rows if r.layer == "psa"] == PSA_KEYS
+    r = psa(
+        [v.preset for v in variants],
+        [None] * 3,
+        draws=PSA_DRAWS,
+        seed=PSA_SEED,
+        names=[v.name for v in variants],
+    )
+    beats = r.p_beats()
+    assert c.row("psa.p_beats_reference").values == tuple(float(beats[i, 1]) for i in range(3))
+    assert c.row("psa.mean").values == tuple(d.mean for d in r.designs)
+    assert c.row("psa.low").values == tuple(d.low for d in r.designs)
+    assert c.row("psa.high").values == tuple(d.high for d in r.designs)
+    assert c.row("psa.p_adds_value").values == tuple(d.p_adds_value for d in r.designs)
+    assert c.row("psa.mean").differences[0] == pytest.approx(r.designs[0].mean - r.designs[1].mean)
+    assert c.notes[-1].startswith(f"PSA: {PSA_DRAWS:,} draws (seed {PSA_SEED})")
+
+
+def test_a_design_never_beats_itself_a_tie_is_not_adding_more():
+    a = small(200)
+    c = compare([a, Variant("copy", a.preset)])
+    assert c.row("psa.p_beats_reference").values == (0.0, 0.0)
+    assert c.row("psa.mean").differences[1] == 0.0
+    # 100 more per positive acted on adds value on every draw: it always adds more
+    up = compare([a, small(300)]).row("psa.p_beats_reference").values
+    assert up == (0.0, 1.0)
+    down = compare([a, small(300)], reference=1).row("psa.p_beats_reference").values
+    assert down == (0.0, 0.0)
+
+
+def test_a_design_that_holds_an_input_certain_keeps_its_point_value():
+    # HAND's harm avoided is uniform on 0..40 around 20; without the section it stays at
+    # 20 while both designs share the false-block draws: each adds more on about half
+    uncertain = hand()
+    certain = Variant("certain", loads_preset(HAND.split("uncertainty:")[0], "hand.yaml"))
+    ab = compare([uncertain, certain]).row("psa.p_beats_reference").values[1]
+    ba = compare([uncertain, certain], reference=1).row("psa.p_beats_reference").values[0]
+    assert ab is not None and ba is not None
+    assert 0.45 < ab < 0.55
+    assert ab + ba == pytest.approx(1.0)  # ties have probability 0 here
+    assert ab * PSA_DRAWS == pytest.approx(round(ab * PSA_DRAWS))  # a share of the draws
+
+
+def test_different_distributions_of_one_input_are_named_in_the_note():
+    c = compare([hand(), hand(harm_high=60)])
+    assert "designs give harm avoided different distributions: each design draws" in c.notes[-1]
+    assert "different distributions" not in compare([hand(), hand(gain=30)]).notes[-1]
+
+
+def test_no_uncertain_inputs_no_psa_block():
+    policing = load_preset(assets.preset_path("predictive_policing"))
+    c = compare([Variant("a", policing), Variant("b", policing)])
+    assert not [r for r in c.rows if r.layer == "psa"]
+    assert NO_PSA in c.notes
+    assert NO_PSA not in text_table(c).split("note: ", 1)[0]
+    assert f"note: {NO_PSA}" in text_table(c)
+
+
+def test_a_real_models_uncertain_base_rate_gives_no_psa_with_a_note():
+    path = assets.preset_path("safe_browsing_model")
+    preset = load_preset(path)
+    scores = load_scores(preset.model, path.parent)
+    real = Variant("real", preset, scores, path.parent)
+    # the response ranges only: one evaluation of the real model serves every draw
+    c = compare([real, Variant("described", load_preset(assets.preset_path("safe_browsing")))])
+    assert c.row("psa.p_beats_reference").values[0] == 0.0
+    uncertain = dataclasses.replace(
+        preset, uncertainty={"scenario.base_rate": {"low": 0.05, "high": 0.2}}
+    )
+    c = compare([Variant("real", uncertain, scores, path.parent)])
+    assert not [r for r in c.rows if r.layer == "psa"]
+    assert c.notes[-1].startswith("no PSA: base rate is uncertain with a real model (real)")

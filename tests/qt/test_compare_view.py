@@ -7,7 +7,7 @@ import json
 import pytest
 
 from prototyper import assets, cli
-from prototyper.core.format import money
+from prototyper.core.format import money, percent
 from prototyper.core.preset.preset_io import save_preset
 from tests.core.small_preset import SMALL
 
@@ -49,6 +49,33 @@ def test_the_window_shows_the_numbers_of_prototyper_compare(two_pins, tmp_path, 
     added = next(r for r in expected["rows"] if r["key"] == "system.value_added")
     assert cells["value added vs. feature off"][:2] == [money(v) for v in added["values"]]
     assert cells["value added vs. feature off"][2].startswith("+$")  # 0.2 adds more
+    # the PSA block: the same rows, P(adds more) as the command line's share of draws
+    assert [r["key"] for r in shown["rows"] if r["layer"] == "psa"] == [
+        "psa.mean",
+        "psa.low",
+        "psa.high",
+        "psa.p_adds_value",
+        "psa.p_beats_reference",
+    ]
+    beats = next(r for r in expected["rows"] if r["key"] == "psa.p_beats_reference")
+    assert cells["P(adds more than the reference)"][:2] == [percent(v) for v in beats["values"]]
+    assert shown["notes"] == expected["notes"]
+    assert "PSA: 2,000 draws" in view.status.text()
+
+
+def test_a_pin_without_uncertain_inputs_shows_no_psa(make_window):
+    window = make_window(assets.preset_path("predictive_policing"))
+    view = window.compare_view
+    pinned(window, "policing")
+    assert "P(adds more than the reference)" not in view.cell_texts()
+    assert "No uncertain inputs: no PSA" in view.status.text()
+    window.document.set_value("uncertainty", {"scenario.base_rate": {"low": 0.05, "high": 0.2}})
+    pinned(window, "uncertain base rate")
+    # the base rate's draws move the second design only (the first holds it certain)
+    p = view.comparison.row("psa.p_beats_reference").values[1]
+    assert p is not None and 0.0 < p < 1.0
+    assert view.cell_texts()["P(adds more than the reference)"][:2] == ["0.0%", percent(p)]
+    assert "No uncertain inputs" not in view.status.text()
 
 
 def test_a_pin_is_a_snapshot(two_pins):

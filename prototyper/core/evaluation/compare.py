@@ -21,8 +21,11 @@ from ..model.model_paths import model_files, resolve_path
 from ..model.scores import ScoreModel
 from ..preset import modes
 from ..preset.schema import ACTIVE_MODES, SHOWN_MODES, STAKEHOLDERS, Preset
+from ..preset.uncertainty import label as input_label
+from ..preset.uncertainty import uncertain_inputs
 from .engine import evaluate
 from .report import NOT_MODELLED, summary
+from .sensitivity import psa
 
 MAX_VARIANTS = 4
 # Sections a design is free to change; every other one is the scenario the designs share.
@@ -525,14 +528,9 @@ def compare(variants: Sequence[Variant], reference: int = 0) -> Comparison:
     rows = []
     for key, layer, label, unit, kind, better, read in specs:
         values = tuple(_finite(read(d)) for d in docs)
-        ref = values[reference]
-        comparable = same_currency or kind != MONEY
-        differences = tuple(
-            None if i == reference or v is None or ref is None or not comparable else v - ref
-            for i, v in enumerate(values)
-        )
-        missing = NOT_MODELLED if layer == "organization" else "n/a"
-        rows.append(Row(key, layer, label, unit, kind, better, values, differences, missing))
+        rows.append(_row(key, layer, label, unit, kind, better, values, reference, same_currency))
+    psa_rows, psa_note = _psa_rows(variants, reference, currency, same_currency)
+    rows += psa_rows
     notes = []
     differ = scenario_differences(variants, reference)
     if differ:
@@ -548,6 +546,7 @@ def compare(variants: Sequence[Variant], reference: int = 0) -> Comparison:
         notes.append(
             f"currencies differ ({', '.join(dict.fromkeys(currencies))}): no differences in money"
         )
+    notes.append(psa_note)
     return Comparison(
         names=tuple(v.name for v in variants),
         scenarios=tuple(v.preset.scenario.name for v in variants),
@@ -557,6 +556,112 @@ def compare(variants: Sequence[Variant], reference: int = 0) -> Comparison:
         shared_scenario=not differ,
         notes=tuple(notes),
     )
+
+
+def _row(
+    key: str,
+    layer: str,
+    label: str,
+    unit: str,
+    kind: str,
+    better: str,
+    values: tuple[float | None, ...],
+    reference: int,
+    same_currency: bool,
+) -> Row:
+    ref = values[reference]
+    comparable = same_currency or kind != MONEY
+    differences = tuple(
+        None if i == reference or v is None or ref is None or not comparable else v - ref
+        for i, v in enumerate(values)
+    )
+    missing = NOT_MODELLED if layer == "organization" else "n/a"
+    return Row(key, layer, label, unit, kind, better, values, differences, missing)
+
+
+# --- the PSA block: every design on the same draws of the uncertain inputs --------------------
+
+PSA_DRAWS = 2_000  # a few milliseconds a design for a described model; P to about ±1 pp
+PSA_SEED = 1
+NO_PSA = "no uncertain inputs: no PSA"
+
+
+def psa_inputs(variants: Sequence[Variant]) -> dict[str, list[tuple[int, Any]]]:
+    """The union of the designs' uncertain inputs: each path, with (design, distribution)
+    for every design that declares it, first seen first."""
+    out: dict[str, list[tuple[int, Any]]] = {}
+    for i, v in enumerate(variants):
+        for item in uncertain_inputs(v.preset):
+            out.setdefault(item.path, []).append((i, item.distribution))
+    return out
+
+
+def _psa_rows(
+    variants: Sequence[Variant], reference: int, currency: str, same_currency: bool
+) -> tuple[list[Row], str]:
+    """The PSA's rows (none when no design has an uncertain input, or when a real model's
+    operating points would move with the draws) and the note that says what was drawn."""
+    inputs = psa_inputs(variants)
+    if not inputs:
+        return [], NO_PSA
+    # A real model is recalibrated once per draw of its own base rate, AUC or thresholds:
+    # too slow for a table the window redraws on every change.
+    moving = [
+        (v.name, input_label(v.preset, path))
+        for i, v in enumerate(variants)
+        if v.scores is not None
+        for path, found in inputs.items()
+        if any(j == i for j, _ in found)
+        and (path in ("scenario.base_rate", "model.auc") or path.startswith("experience.bands["))
+    ]
+    if moving:
+        name, what = moving[0]
+        return [], (
+            f"no PSA: {what} is uncertain with a real model ({name}); "
+            "'prototyper sensitivity FILE --compare B' runs it"
+        )
+    result = psa(
+        [v.preset for v in variants],
+        [v.scores for v in variants],
+        draws=PSA_DRAWS,
+        seed=PSA_SEED,
+        names=[v.name for v in variants],
+    )
+    beats = result.p_beats()
+    designs = result.designs
+    day = f"{currency} per day"
+    specs: list[tuple[str, str, str, str, str, tuple[float | None, ...]]] = [
+        ("psa.mean", "mean value added", day, MONEY, "higher", tuple(d.mean for d in designs)),
+        ("psa.low", "value added, 90% interval low end", day, MONEY, "higher",
+         tuple(d.low for d in designs)),
+        ("psa.high", "value added, 90% interval high end", day, MONEY, "higher",
+         tuple(d.high for d in designs)),
+        ("psa.p_adds_value", "P(adds value)", "%", SHARE, "higher",
+         tuple(d.p_adds_value for d in designs)),
+        ("psa.p_beats_reference", "P(adds more than the reference)", "%", SHARE,
+         "higher", tuple(float(beats[i, reference]) for i in range(len(designs)))),
+    ]  # fmt: skip
+    rows = [
+        _row(key, "psa", text, unit, kind, better, tuple(_finite(x) for x in values), reference,
+             same_currency)
+        for key, text, unit, kind, better, values in specs
+    ]  # fmt: skip
+    differ = [
+        input_label(variants[found[0][0]].preset, path)
+        for path, found in inputs.items()
+        if any(dist != found[0][1] for _, dist in found[1:])
+    ]
+    note = (
+        f"PSA: {PSA_DRAWS:,} draws (seed {PSA_SEED}) of each input any design holds uncertain, "
+        "the same for every design; an input a design holds certain stays at its value; "
+        "a tie is not adding more"
+    )
+    if differ:
+        note += (
+            f"; designs give {', '.join(differ)} different distributions: each design draws "
+            "from its own at the same quantiles"
+        )
+    return rows, note
 
 
 def _finite(x: Any) -> float | None:
@@ -586,6 +691,7 @@ LAYER_TITLES = {
     "user": "user",
     "model": "model",
     "leading_indicators": "leading indicators",
+    "psa": f"PSA: {PSA_DRAWS:,} common draws of the uncertain inputs, seed {PSA_SEED}",
 }
 
 
