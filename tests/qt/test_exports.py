@@ -136,3 +136,33 @@ def test_the_report_draws_in_the_windows_colours():
     assert html_report.MODE_COLORS == theme.COLORS
     for name in ("POSITIVE_COLOR", "NEGATIVE_COLOR", "VALUE_COLOR", "COST_COLOR", "BEST_COLOR"):
         assert getattr(html_report, name) == getattr(theme, name)
+
+
+def test_a_report_being_worked_out_can_be_cancelled(make_window, tmp_path, monkeypatch):
+    """The window stays live while a slow sensitivity analysis runs; Cancel writes nothing."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    from prototyper.qt import report_export
+
+    release = threading.Event()
+
+    def slow(designs):
+        release.wait(10)  # a real model recalibrating for every draw
+        return "<!DOCTYPE html>"
+
+    monkeypatch.setattr(report_export, "build_report", slow)
+    window = make_window()  # safe browsing: uncertain inputs
+    target = tmp_path / "report.html"
+    window.chosen.append(target)
+
+    def cancel():
+        (dialog,) = window.findChildren(QProgressDialog)
+        dialog.canceled.emit()  # what its Cancel button does
+        release.set()
+
+    QTimer.singleShot(50, cancel)
+    assert window.export_report() is None
+    assert not target.exists()
