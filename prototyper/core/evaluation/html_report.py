@@ -1,13 +1,14 @@
 """One self-contained HTML file of a design, for slides, a wiki or a hand-out: the design,
 every goal layer led by value added against the feature off, the plots as inline SVG, the
-assumptions and sources, the notes, and a side-by-side table when designs are compared.
+assumptions and sources, the notes, a side-by-side table when designs are compared, and the
+sensitivity analysis (tornado, break-even, PSA, EVPPI) when a design has uncertain inputs.
 
 The file fetches nothing: no external style, script, font or image, and a
 Content-Security-Policy that forbids any load. Every string from a preset is escaped (a
 received preset may be hostile). The command line and the window both write it from here, so
 the same preset gives the same bytes.
 
-It is one module of about 650 lines because it is one document: the page's sections, its three
+It is one module of about 800 lines because it is one document: the page's sections, its four
 SVG plots and its style are read top to bottom as the reader sees them; the SVG primitives live
 in core/svg.py.
 """
@@ -769,14 +770,13 @@ def _figure_signed(x: float, cur: str) -> str:
     return f"<td{_css_class(x) or ' class=num'}>{_e(_signed(x, cur))}</td>"
 
 
-def build_report(designs: Sequence[Design], sensitivity: SensitivityReport | None = None) -> str:
+def build_report(designs: Sequence[Design]) -> str:
     """The report of one design, or several side by side (the first is the reference), with
-    the sensitivity analysis when a design has uncertain inputs (``sensitivity``: that
-    analysis, already computed by :func:`sensitivity_of`)."""
+    the sensitivity analysis of ``prototyper sensitivity`` when a design has uncertain
+    inputs."""
     if not designs:
         raise ValueError("a report needs at least one design")
-    if sensitivity is None:
-        sensitivity = sensitivity_of(designs)
+    sensitivity = sensitivity_of(designs)
     first = designs[0].analysis.preset.scenario.name
     title = first if len(designs) == 1 else f"{first} and {len(designs) - 1} more"
     contents = ""
