@@ -322,7 +322,8 @@ class MainWindow(QMainWindow):
 
     def export_report(self) -> Path | None:
         """The report the command line's ``report`` writes for this design, as it stands."""
-        from ..core.evaluation.html_report import Design, build_report
+        from ..core.evaluation.html_report import Design
+        from .report_export import report_html
 
         doc = self.document
         start = (doc.path or Path.home() / "design").with_suffix(".html")
@@ -331,7 +332,9 @@ class MainWindow(QMainWindow):
             return None
         if not path.suffix:
             path = path.with_suffix(".html")
-        html = build_report([Design(doc.analysis, doc.path.name if doc.path else "")])
+        html = report_html(self, [Design(doc.analysis, doc.path.name if doc.path else "")])
+        if html is None:  # cancelled while the sensitivity analysis ran
+            return None
         try:
             written = write_atomic(path, html.encode("utf-8"))
         except OSError as exc:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from html import escape
 
 from prototyper import assets
 from prototyper.core.evaluation.analysis import analyse
 from prototyper.core.evaluation.html_report import Design, build_report
+from prototyper.core.format import money
 from prototyper.core.preset.preset_io import load_preset
 
 from ..core.small_preset import SMALL
@@ -39,7 +43,7 @@ def test_report_with_set_and_compare(capsys, tmp_path, small_file):
     )
     assert (code, err) == (0, "")
     html = out.read_text(encoding="utf-8")
-    assert "Side by side" in html and html.count("<section") == 3
+    assert "Side by side" in html and html.count("<section class=") == 3
     assert "0.3 to 0.5" in html  # the --set applies to the first design
     assert "0.2 to 0.5" in html  # and not to the compared copy of the same file
 
@@ -77,3 +81,78 @@ def test_the_output_is_written_through_a_link_and_keeps_its_mode(capsys, tmp_pat
     assert link.is_symlink()
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert os.stat(target).st_mode & 0o777 == 0o640
+
+
+def test_the_reports_sensitivity_is_the_sensitivity_commands(capsys, tmp_path):
+    code, text, _ = run(capsys, "sensitivity", "fall_detection", "--json")
+    assert code == 0
+    data = json.loads(text)
+    out = tmp_path / "report.html"
+    assert run(capsys, "report", "fall_detection", "-o", out)[0] == 0
+    html = out.read_text(encoding="utf-8")
+    section = html[html.index('<section id="sensitivity">') :]
+    section = re.sub(r"<svg.*?</svg>", "", section, flags=re.S)  # the tables only
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", section)
+    cur = data["currency"]
+
+    def signed(x):
+        return ("+" if x > 0 else "") + money(x, cur)
+
+    rows = [cells[i : i + 6] for i in range(0, 6 * len(data["tornado"]["inputs"]), 6)]
+    for row, bar in zip(rows, data["tornado"]["inputs"], strict=True):
+        assert row[0].startswith(escape(bar["label"])) and escape(bar["path"]) in row[0]
+        assert row[3:] == [
+            signed(bar["value_at_low"]),
+            signed(bar["value_at_high"]),
+            money(bar["swing"], cur),
+        ]
+    for even in data["break_even"]:
+        assert (
+            f"<td><code>{escape(even['path'])}</code></td><td>{escape(even['message'])}</td>"
+            in section
+        )
+    (design,) = data["psa"]["designs"]
+    low, high = design["interval_90"]
+    assert [
+        design["name"],
+        signed(design["mean"]),
+        f"{signed(low)} to {signed(high)}",
+        f"{design['p_adds_value']:.1%}",
+    ] == cells[cells.index(design["name"]) :][:4]
+    beats = next(b for b in data["psa"]["p_beats"] if b["a"] == "fall_detection")
+    assert (
+        f"<td>fall_detection</td><td>{beats['b']}</td><td class=num>{beats['p']:.1%}</td>"
+        in section
+    )
+    assert f"{data['psa']['draws']:,} draws, seed {data['psa']['seed']}" in section
+    assert f"perfect knowledge of all: {money(data['evppi']['evpi'], cur)}/day" in section
+    for row in data["evppi"]["inputs"]:
+        assert (
+            f"<td>{escape(row['label'])}</td><td class=num>{money(row['value'], cur)}</td>"
+            in section
+        )
+
+
+def test_compared_designs_share_the_sensitivitys_draws(capsys, tmp_path):
+    code, text, _ = run(
+        capsys, "sensitivity", "fall_detection", "--compare", "smart_toaster", "--json"
+    )
+    assert code == 0
+    data = json.loads(text)
+    out = tmp_path / "report.html"
+    assert run(capsys, "report", "fall_detection", "--compare", "smart_toaster", "-o", out)[0] == 0
+    section = out.read_text(encoding="utf-8")
+    section = section[section.index('<section id="sensitivity">') :]
+    cur = data["currency"]
+    for design in data["psa"]["designs"]:
+        mean = ("+" if design["mean"] > 0 else "") + money(design["mean"], cur)
+        assert f'<td>{design["name"]}</td><td class="num gain">{mean}</td>' in section or (
+            f'<td>{design["name"]}</td><td class="num cost">{mean}</td>' in section
+        )
+    pair = next(
+        b for b in data["psa"]["p_beats"] if (b["a"], b["b"]) == ("fall_detection", "smart_toaster")
+    )
+    assert (
+        f"<td>fall_detection</td><td>smart_toaster</td><td class=num>{pair['p']:.1%}</td>"
+        in section
+    )

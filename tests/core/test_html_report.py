@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from prototyper import assets
 from prototyper.core.evaluation.analysis import analyse
-from prototyper.core.evaluation.html_report import CSP, Design, build_report
+from prototyper.core.evaluation.html_report import CSP, Design, build_report, sensitivity_of
 from prototyper.core.evaluation.report import summary
 from prototyper.core.format import money
 from prototyper.core.preset.preset_io import load_preset, loads_preset
@@ -70,7 +70,8 @@ def test_the_design_sources_assumptions_and_notes_are_in_it():
 def test_the_three_plots_are_inline_svg_with_their_marks():
     html = report_of(load_preset(assets.preset_path("safe_browsing")))
     plots = figures(html)
-    assert len(plots) == 3
+    assert len(plots) == 4  # and the tornado of its uncertain inputs
+    plots = plots[:3]
     ns = "{http://www.w3.org/2000/svg}"
     texts = [[t.text for t in svg.iter(f"{ns}text")] for svg in plots]
     value_curve, split, scores = texts
@@ -94,7 +95,10 @@ def test_every_preset_string_is_escaped():
     assert "<script" not in html.lower()
     assert "<img" not in html.lower()
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
-    assert len(figures(html)) == 6  # still well-formed
+    assert len(figures(html)) == 7  # still well-formed: three plots each, and the tornado
+    section = html[html.index('<section id="sensitivity">') :]
+    # The compared file's name and the first design's scenario name, in the PSA's tables
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</td>" in section
 
 
 def test_the_same_design_gives_the_same_bytes():
@@ -114,4 +118,35 @@ def test_compared_designs_side_by_side_with_the_difference_from_the_first():
     assert money(first) in side and money(second) in side
     assert ("+" if diff > 0 else "") + money(diff) in side
     assert "a.yaml" in side and "b.yaml" in side
-    assert html.count("<section") == 2
+    assert html.count("<section class=") == 2  # one a design
+
+
+def test_a_preset_without_uncertain_inputs_has_no_sensitivity_section():
+    preset = load_preset(assets.preset_path("predictive_policing"))
+    design = Design(analyse(preset))
+    assert sensitivity_of([design]) is None
+    html = build_report([design])
+    assert "Which assumptions matter" not in html and 'id="sensitivity"' not in html
+    assert len(figures(html)) == 3
+
+
+def test_the_tornado_shows_each_input_with_its_minus_signs():
+    preset = load_preset(assets.preset_path("fall_detection"))
+    html = report_of(preset, names=["fall_detection.yaml"])
+    ns = "{http://www.w3.org/2000/svg}"
+    tornado = figures(html)[3]
+    texts = [t.text for t in tornado.iter(f"{ns}text")]
+    report = sensitivity_of([Design(analyse(preset), "fall_detection.yaml")])
+    assert report is not None
+    assert texts[0] == "Value added a day as each assumption moves"
+    for bar in report.tornado.bars:
+        assert bar.label in texts
+    assert any(t.startswith("-$") for t in texts)  # a loss keeps its minus sign
+    assert "feature off" in texts
+    # two bars an input, each with its value a day in its tip
+    tips = [
+        r.find(f"{ns}title").text
+        for r in tornado.iter(f"{ns}rect")
+        if r.find(f"{ns}title") is not None
+    ]
+    assert len(tips) == 2 * len(report.tornado.bars)

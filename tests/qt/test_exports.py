@@ -3,6 +3,7 @@ each plot to PNG or SVG from its right-click menu, the dashboard to the clipboar
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -10,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QImage
 from PySide6.QtWidgets import QApplication, QMenu
 
-from prototyper import cli
+from prototyper import assets, cli
 from prototyper.qt.plots import export
 from prototyper.qt.plots.time_panels import PANELS, TimePanel
 
@@ -32,15 +33,23 @@ def colours(image: QImage) -> int:
     )
 
 
-def test_the_windows_report_is_the_command_lines(make_window, preset_copy, tmp_path):
-    window = make_window(preset_copy)
+@pytest.mark.parametrize(
+    ("preset", "sensitivity"),
+    [("safe_browsing", True), ("fall_detection", True), ("predictive_policing", False)],
+)
+def test_the_windows_report_is_the_command_lines(make_window, tmp_path, preset, sensitivity):
+    path = tmp_path / "mine.yaml"
+    shutil.copy(assets.preset_path(preset), path)
+    window = make_window(path)
     ours = tmp_path / "window.html"
     window.chosen.append(ours)
     assert window.export_report() == ours
     theirs = tmp_path / "cli.html"
-    assert cli.main(["report", str(preset_copy), "-o", str(theirs)]) == 0
+    assert cli.main(["report", str(path), "-o", str(theirs)]) == 0
     assert ours.read_bytes() == theirs.read_bytes()
     assert b"Value added against the feature off" in ours.read_bytes()
+    # The sensitivity analysis comes with the uncertain inputs, and only with them.
+    assert (b"<h2>Which assumptions matter</h2>" in ours.read_bytes()) == sensitivity
 
 
 def test_a_report_that_cannot_be_written_is_told(make_window, tmp_path):
@@ -127,3 +136,33 @@ def test_the_report_draws_in_the_windows_colours():
     assert html_report.MODE_COLORS == theme.COLORS
     for name in ("POSITIVE_COLOR", "NEGATIVE_COLOR", "VALUE_COLOR", "COST_COLOR", "BEST_COLOR"):
         assert getattr(html_report, name) == getattr(theme, name)
+
+
+def test_a_report_being_worked_out_can_be_cancelled(make_window, tmp_path, monkeypatch):
+    """The window stays live while a slow sensitivity analysis runs; Cancel writes nothing."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    from prototyper.qt import report_export
+
+    release = threading.Event()
+
+    def slow(designs):
+        release.wait(10)  # a real model recalibrating for every draw
+        return "<!DOCTYPE html>"
+
+    monkeypatch.setattr(report_export, "build_report", slow)
+    window = make_window()  # safe browsing: uncertain inputs
+    target = tmp_path / "report.html"
+    window.chosen.append(target)
+
+    def cancel():
+        (dialog,) = window.findChildren(QProgressDialog)
+        dialog.canceled.emit()  # what its Cancel button does
+        release.set()
+
+    QTimer.singleShot(50, cancel)
+    assert window.export_report() is None
+    assert not target.exists()

@@ -1,13 +1,14 @@
 """One self-contained HTML file of a design, for slides, a wiki or a hand-out: the design,
 every goal layer led by value added against the feature off, the plots as inline SVG, the
-assumptions and sources, the notes, and a side-by-side table when designs are compared.
+assumptions and sources, the notes, a side-by-side table when designs are compared, and the
+sensitivity analysis (tornado, break-even, PSA, EVPPI) when a design has uncertain inputs.
 
 The file fetches nothing: no external style, script, font or image, and a
 Content-Security-Policy that forbids any load. Every string from a preset is escaped (a
 received preset may be hostile). The command line and the window both write it from here, so
 the same preset gives the same bytes.
 
-It is one module of about 650 lines because it is one document: the page's sections, its three
+It is one module of about 800 lines because it is one document: the page's sections, its four
 SVG plots and its style are read top to bottom as the reader sees them; the SVG primitives live
 in core/svg.py.
 """
@@ -18,6 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,12 +27,15 @@ import numpy as np
 from ..format import auc_text, duration, format_probability, money, percent, rate_phrase
 from ..model.scores import LOGIT_CEILING, LOGIT_FLOOR
 from ..preset import modes
-from ..preset.schema import ACTIVE_MODES, MODES
+from ..preset.preset_io import printable
+from ..preset.schema import ACTIVE_MODES, MODES, SyntheticModel
+from ..preset.uncertainty import uncertain_inputs
 from ..svg import Chart, nice_ticks
 from . import value
 from .analysis import Analysis, single_threshold_mode
 from .compare import LAYER_TITLES, Variant, compare, unique_names
 from .report import NOT_MODELLED, organization_text, summary
+from .sensitivity_report import SensitivityReport, sensitivity_report
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -574,10 +579,204 @@ def _comparison(designs: Sequence[Design]) -> str:
     return f'<h2>Side by side</h2><div class="wide">{table}</div>{notes}'
 
 
+# --- which assumptions matter --------------------------------------------------------------
+
+LOW_COLOR = "#3a7dc9"
+HIGH_COLOR = "#e6820e"
+
+
+def sensitivity_of(designs: Sequence[Design]) -> SensitivityReport | None:
+    """What ``prototyper sensitivity`` prints for these designs, with its default draws and
+    seed (so the numbers are the same), or None when no design has an uncertain input."""
+    presets = [d.analysis.preset for d in designs]
+    if not any(uncertain_inputs(p) for p in presets):
+        return None
+    # A synthetic model goes in as None, as on the command line: its draws then move the
+    # binormal rates at once instead of recalibrating one draw at a time.
+    models = [
+        None if isinstance(d.analysis.preset.model, SyntheticModel) else d.analysis.scores
+        for d in designs
+    ]
+    names = [
+        printable(Path(d.name).stem) if d.name else d.analysis.preset.scenario.name for d in designs
+    ]
+    return sensitivity_report(presets, models, names=names)
+
+
+def _signed(x: float, cur: str) -> str:
+    return ("+" if x > 0 else "") + money(x, cur)
+
+
+def _clip(text: str, width: int) -> str:
+    text = printable(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def tornado_svg(s: SensitivityReport) -> str:
+    """Each uncertain input of the first design as a bar: value added a day with the input at
+    its low end (blue) and its high end (orange), the others as in the design; the widest
+    swing on top."""
+    cur, t = s.currency, s.tornado
+    bars = t.bars
+    ends = [t.base, 0.0] + [v for b in bars for v in (b.value_at_low, b.value_at_high)]
+    finite = [v for v in ends if math.isfinite(v)]
+    lo, hi = min(finite), max(finite)
+    span = hi - lo or max(abs(hi), 1.0)
+    lo, hi = lo - 0.22 * span, hi + 0.22 * span  # room for the end labels
+    n = max(len(bars), 1)
+    chart = Chart(
+        900,
+        90 + 30 * n,
+        (lo, hi),
+        (0.0, float(n)),
+        title="Value added a day as each assumption moves",
+        margin=(46, 20, 46, 300),  # the inputs' names on the left
+    )
+    ticks = nice_ticks(lo, hi)
+    chart.axes(
+        ticks, [], lambda v: money(v, cur), str, f"value added per day vs. feature off ({cur})"
+    )
+    # The two lines' labels sit side by side at the top, each on its own side of the pair.
+    right = t.base >= 0.0
+    chart.vline(0.0, AXIS_COLOR, width=1.0)
+    chart.vline(t.base, "#212121", width=1.0)
+    top = float(n)
+    off_anchor, base_anchor = ("end", "start") if right else ("start", "end")
+    chart.text(0.0, top, "feature off", AXIS_COLOR, off_anchor, dx=-4 if right else 4, dy=-6)
+    chart.text(
+        t.base,
+        top,
+        f"this design {_signed(t.base, cur)}",
+        "#212121",
+        base_anchor,
+        dx=4 if right else -4,
+        dy=-6,
+    )
+    for i, bar in enumerate(bars):
+        y = float(n - i)
+        y0, y1 = y - 0.8, y - 0.2
+        chart.text(lo, y - 0.5, _clip(bar.label, 44), anchor="end", dx=-8, dy=4)
+        for v, color, end in (
+            (bar.value_at_low, LOW_COLOR, "low"),
+            (bar.value_at_high, HIGH_COLOR, "high"),
+        ):
+            chart.bar(
+                min(t.base, v),
+                max(t.base, v),
+                y0,
+                y1,
+                color,
+                f"{bar.label} at its {end} end: {_signed(v, cur)}/day",
+            )
+        for v, color in ((bar.value_at_low, LOW_COLOR), (bar.value_at_high, HIGH_COLOR)):
+            if v != t.base:
+                right = v > t.base
+                chart.text(
+                    v,
+                    y - 0.5,
+                    _signed(v, cur),
+                    color,
+                    anchor="start" if right else "end",
+                    dx=4 if right else -4,
+                    dy=4,
+                    size=11,
+                )
+    if not bars:
+        chart.text((lo + hi) / 2, 0.5, "the first design has no uncertain input", AXIS_COLOR)
+    # The key under the inputs' names, clear of the title and the axis.
+    chart.text(lo, 0.0, "■ input at its low end", LOW_COLOR, "start", dx=-290, dy=20)
+    chart.text(lo, 0.0, "■ input at its high end", HIGH_COLOR, "start", dx=-290, dy=36)
+    return chart.svg()
+
+
+def _sensitivity(s: SensitivityReport) -> str:
+    """The section of ``prototyper sensitivity``: tornado, break-even, PSA and EVPPI."""
+    cur = s.currency
+
+    def shown(x: float, unit: str) -> str:
+        if unit == "money":
+            return money(x, cur)
+        return f"{x:.4g} min" if unit == "minutes" else f"{x:.4g}"
+
+    t = s.tornado
+    rows = [
+        [
+            _e(_clip(b.label, 60)) + f"<br><code class=muted>{_e(b.path)}</code>",
+            _e(shown(b.low, unit)),
+            _e(shown(b.high, unit)),
+            _figure_signed(b.value_at_low, cur),
+            _figure_signed(b.value_at_high, cur),
+            _e(money(b.swing, cur)),
+        ]
+        for b, unit in zip(t.bars, s.units, strict=True)
+    ]
+    tornado_table = _table(["input", "low", "high", "at low", "at high", "swing"], rows)
+    evens = _table(
+        ["input", "where value added crosses 0"],
+        [[f"<code>{_e(e.path)}</code>", _e(e.message)] for e in s.break_evens],
+        9,
+    )
+    r = s.psa
+    psa_rows = [
+        [
+            _e(d.name),
+            _figure_signed(d.mean, cur),
+            _e(f"{_signed(d.low, cur)} to {_signed(d.high, cur)}"),
+            _e(f"{d.p_adds_value:.1%}"),
+        ]
+        for d in r.designs
+    ]
+    psa_table = _table(["design", "mean a day", "90% interval", "P(adds value)"], psa_rows)
+    beats, opts = r.p_beats(), r.options
+    beat_rows = [
+        [_e(opts[a]), _e(opts[b]), _e(f"{beats[a, b]:.1%}")]
+        for a in range(len(opts))
+        for b in range(a + 1, len(opts))
+    ]
+    beat_table = _table(["A", "B", "P(A beats B)"], beat_rows, 2)
+    e = s.evppi
+    evppi_table = _table(
+        ["input", "EVPPI a day"], [[_e(row.label), _e(money(row.value, cur))] for row in e.rows]
+    )
+    over = " (each a short simulation over time)" if s.over_time else ""
+    return "".join(
+        [
+            '<section id="sensitivity"><h2>Which assumptions matter</h2>',
+            "<p class=muted>The numbers of <code>prototyper sensitivity</code>: value added "
+            "against the feature off, per day for all users, with the uncertain inputs of the "
+            "preset's <code>uncertainty:</code> section and response ranges.</p>",
+            f"<h3>Tornado: {_e(s.names[0])}</h3>",
+            f"<p>Each input at its low and high end, the others as in the design "
+            f"({_e(_signed(t.base, cur))}/day).</p>",
+            f"<figure>{tornado_svg(s)}</figure>" if t.bars else "",
+            tornado_table if t.bars else "<p class=muted>no uncertain inputs</p>",
+            "<h3>Break-even</h3><p>Where value added crosses 0, over each field's whole range.</p>",
+            evens if s.break_evens else "<p class=muted>no uncertain inputs</p>",
+            f"<h3>Probabilistic sensitivity analysis</h3><p>{_e(f'{r.draws:,}')} draws, seed "
+            f"{_e(r.seed)}, the same draws for every design{_e(over)}.</p>",
+            psa_table,
+            "<p>P(A beats B): the chance A adds more value than B.</p>",
+            beat_table,
+            "<h3>EVPPI: which assumption to study first</h3>",
+            f"<p>What knowing an input exactly is worth a day; perfect knowledge of all: "
+            f"{_e(money(e.evpi, cur))}/day; best choice now: {_e(e.best_now)}.</p>",
+            evppi_table if e.rows else "<p class=muted>no uncertain inputs</p>",
+            "</section>",
+        ]
+    )
+
+
+def _figure_signed(x: float, cur: str) -> str:
+    return f"<td{_css_class(x) or ' class=num'}>{_e(_signed(x, cur))}</td>"
+
+
 def build_report(designs: Sequence[Design]) -> str:
-    """The report of one design, or several side by side (the first is the reference)."""
+    """The report of one design, or several side by side (the first is the reference), with
+    the sensitivity analysis of ``prototyper sensitivity`` when a design has uncertain
+    inputs."""
     if not designs:
         raise ValueError("a report needs at least one design")
+    sensitivity = sensitivity_of(designs)
     first = designs[0].analysis.preset.scenario.name
     title = first if len(designs) == 1 else f"{first} and {len(designs) - 1} more"
     contents = ""
@@ -590,6 +789,7 @@ def build_report(designs: Sequence[Design]) -> str:
         )
         contents = _comparison(designs) + f"<ul>{links}</ul>"
     body = contents + "".join(_design_section(d, i) for i, d in enumerate(designs))
+    body += _sensitivity(sensitivity) if sensitivity is not None else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
