@@ -53,6 +53,14 @@ def bundled_presets() -> list[Path]:
     return sorted(p for p in asset_dir("presets").glob("*.yaml") if p.name != COURSE_FILE)
 
 
+def bundled_or_none(stem_or_name: str) -> Path | None:
+    """The shipped preset called ``stem_or_name``, or None when there is none."""
+    try:
+        return preset_path(stem_or_name)
+    except FileNotFoundError:
+        return None
+
+
 def bundled_course() -> Path:
     """Return the shipped course file: the bundled presets in lecture order."""
     return asset_dir("presets") / COURSE_FILE

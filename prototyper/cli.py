@@ -28,6 +28,7 @@ from .core.evaluation.engine import evaluate
 from .core.evaluation.report import summary, text_summary
 from .core.evaluation.sweep import sweep
 from .core.format import money
+from .core.preset.course import is_course, load_course
 from .core.preset.preset_io import (
     PresetError,
     Problem,
@@ -188,10 +189,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     )
                 say(f"{printable(name)}: ok{extra}")
         except PresetError as exc:
+            if is_course(name):  # a lecture's order of presets, checked as a course
+                failed = not _validate_course(name, args) or failed
+                continue
             failed = True
             for problem in exc.problems:
                 say(problem, file=sys.stderr)
     return 2 if failed else 0
+
+
+def _validate_course(name: str, args: argparse.Namespace) -> bool:
+    """Check a course file and every preset it lists; True if all are valid."""
+    try:
+        course = load_course(name, assets.bundled_or_none)
+    except PresetError as exc:
+        for problem in exc.problems:
+            say(problem, file=sys.stderr)
+        return False
+    valid = True
+    for path in course.presets:
+        try:
+            with open_preset(str(path)) as doc:
+                real_model(doc, args)
+        except PresetError as exc:
+            valid = False
+            for problem in exc.problems:
+                say(problem, file=sys.stderr)
+    if valid and not args.quiet:
+        say(f"{printable(name)}: ok (a course of {len(course.presets)} presets)")
+    return valid
 
 
 def best_threshold_line(best: BestThreshold, currency: str, off: float = 0.0) -> str:

@@ -353,13 +353,6 @@ class _Kept:
     index: int
 
 
-def _bundled(name: str) -> Path | None:
-    try:
-        return assets.preset_path(name)
-    except FileNotFoundError:
-        return None
-
-
 class LectureController(QObject):
     """Scenes and the course in the main window (see the module's docstring)."""
 
@@ -376,7 +369,9 @@ class LectureController(QObject):
         window.design_panel.add_section("Scenes", self.scenes_list)
         self.kept: dict[Path, _Kept] = {}
         try:
-            self.course: Course | None = load_course(assets.bundled_course(), _bundled)
+            self.course: Course | None = load_course(
+                assets.bundled_course(), assets.bundled_or_none
+            )
         except PresetError:
             self.course = None  # a broken installation: Page Down steps through the presets
         self._build_actions()
@@ -453,7 +448,7 @@ class LectureController(QObject):
 
     def open_course(self, path: Path) -> bool:
         try:
-            self.course = load_course(path, _bundled)
+            self.course = load_course(path, assets.bundled_or_none)
         except PresetError as exc:
             self.window.tell("Cannot open course", str(exc))
             return False

@@ -73,3 +73,28 @@ def test_a_bad_scene_is_exit_2_with_one_line(capsys, tmp_path):
     assert err.strip() == (
         f"{bad}:{line}: scenes[1].set.experience.bands[0].threshold: must be in [0, 1], got 1.5"
     )
+
+
+def test_validate_checks_the_bundled_course_and_every_preset_it_lists(capsys):
+    from prototyper import assets
+
+    code, out, err = run(capsys, "validate", assets.bundled_course())
+    assert code == 0 and err == ""
+    assert out.strip().endswith(f"ok (a course of {len(assets.bundled_presets())} presets)")
+
+
+def test_validate_names_a_course_entry_that_is_not_there(capsys, tmp_path):
+    course = tmp_path / "course.yaml"
+    course.write_text("title: x\npresets:\n  - safe_browsing\n  - nope\n", encoding="utf-8")
+    code, out, err = run(capsys, "validate", course)
+    assert code == 2 and out == ""
+    assert err.strip() == f"{course}:4: presets[1]: no bundled preset named 'nope'"
+
+
+def test_validate_names_a_broken_preset_a_course_lists(capsys, tmp_path):
+    (tmp_path / "mine.yaml").write_text("scenario: 1\n", encoding="utf-8")
+    course = tmp_path / "course.yaml"
+    course.write_text("title: x\npresets: [mine.yaml]\n", encoding="utf-8")
+    code, out, err = run(capsys, "validate", course)
+    assert code == 2 and out == ""
+    assert "mine.yaml" in err and len(err.strip().splitlines()) >= 1

@@ -50,7 +50,7 @@ def _done(window):
 
 
 def _course():
-    return list(load_course(assets.bundled_course(), lecture._bundled).presets)
+    return list(load_course(assets.bundled_course(), assets.bundled_or_none).presets)
 
 
 def test_between_glides_numbers_and_jumps_the_rest():

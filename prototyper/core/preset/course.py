@@ -46,6 +46,17 @@ def load_course(path: str | os.PathLike, bundled: Callable[[str], Path | None]) 
     return loads_course(raw, path, bundled)
 
 
+def is_course(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds a course rather than a preset: a mapping with a ``presets``
+    list, a key no preset has."""
+    try:
+        raw = read_regular(Path(path), MAX_BYTES, "")
+        data, _ = parse_yaml(raw, str(path))
+    except (Refused, OSError, PresetError):
+        return False
+    return isinstance(data, dict) and "presets" in data and "schema_version" not in data
+
+
 def loads_course(text: str | bytes, path: Path, bundled: Callable[[str], Path | None]) -> Course:
     filename = str(path)
     data, lines = parse_yaml(text, filename)

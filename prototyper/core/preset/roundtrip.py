@@ -205,11 +205,8 @@ def _apply_list(node: Any, old: list, new: list) -> None:
         del node[len(node) - 1]
 
 
-class _Missing:
-    pass
-
-
-_MISSING = _Missing()
+# A key or item the old text did not have: unlike None (YAML's null), it equals no value.
+_MISSING = object()
 
 
 def _same_kind(a: Any, b: Any) -> bool:
