@@ -198,6 +198,25 @@ class _InputAxis(pg.AxisItem):
         self.setWidth(widest + 16)
 
 
+def _marker(
+    plot: pg.PlotItem, label: str, position: float, *, design: bool = False
+) -> pg.InfiniteLine:
+    """A vertical line labelled near the top: the feature off (solid, label on its left) or
+    a design's figure (dashed, label on its right)."""
+    color = CURRENT_COLOR if design else AXIS_COLOR
+    style = Qt.PenStyle.DashLine if design else Qt.PenStyle.SolidLine
+    anchor = (0, 0) if design else (1, 0)
+    line = pg.InfiniteLine(
+        0.0,
+        angle=90,
+        pen=pg.mkPen(color, width=1, style=style),
+        label=label,
+        labelOpts={"position": position, "color": color, "anchors": [anchor, anchor]},
+    )
+    plot.addItem(line, ignoreBounds=True)
+    return line
+
+
 class QtTornado(pg.PlotWidget):
     """Value added with each uncertain input at its low end and at its high end, the others
     as in the design: one row per input, the widest swing on top, zero (the feature off) and
@@ -214,22 +233,8 @@ class QtTornado(pg.PlotWidget):
         )
         for item in (self.low_bars, self.high_bars):
             self.plot_item.addItem(item)
-        self.zero_line = pg.InfiniteLine(
-            0.0,
-            angle=90,
-            pen=pg.mkPen(AXIS_COLOR, width=1),
-            label="feature off",
-            labelOpts={"position": 0.98, "color": AXIS_COLOR, "anchors": [(1, 0), (1, 0)]},
-        )
-        self.base_line = pg.InfiniteLine(
-            0.0,
-            angle=90,
-            pen=pg.mkPen(CURRENT_COLOR, width=1, style=Qt.PenStyle.DashLine),
-            label="this design",
-            labelOpts={"position": 0.98, "color": CURRENT_COLOR, "anchors": [(0, 0), (0, 0)]},
-        )
-        for line in (self.zero_line, self.base_line):
-            self.plot_item.addItem(line, ignoreBounds=True)
+        self.zero_line = _marker(self.plot_item, "feature off", 0.98)
+        self.base_line = _marker(self.plot_item, "this design", 0.98, design=True)
         self.value_texts: list[pg.TextItem] = []
         self.report: SensitivityReport | None = None
 
@@ -299,22 +304,8 @@ class QtPSAHistogram(pg.PlotWidget):
             stepMode="center", fillLevel=0, brush=qcolor(PSA_COLOR, 150), pen=pg.mkPen(PSA_COLOR)
         )
         self.plot_item.addItem(self.curve)
-        self.zero_line = pg.InfiniteLine(
-            0.0,
-            angle=90,
-            pen=pg.mkPen(AXIS_COLOR, width=1),
-            label="feature off",
-            labelOpts={"position": 0.95, "color": AXIS_COLOR, "anchors": [(1, 0), (1, 0)]},
-        )
-        self.mean_line = pg.InfiniteLine(
-            0.0,
-            angle=90,
-            pen=pg.mkPen(CURRENT_COLOR, width=1, style=Qt.PenStyle.DashLine),
-            label="mean",
-            labelOpts={"position": 0.87, "color": CURRENT_COLOR, "anchors": [(0, 0), (0, 0)]},
-        )
-        for line in (self.zero_line, self.mean_line):
-            self.plot_item.addItem(line, ignoreBounds=True)
+        self.zero_line = _marker(self.plot_item, "feature off", 0.95)
+        self.mean_line = _marker(self.plot_item, "mean", 0.87, design=True)
         self.summary = ""
 
     def show_report(self, report: SensitivityReport | None) -> None:

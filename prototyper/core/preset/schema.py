@@ -163,6 +163,21 @@ def _column(title: str, description: str, default: str | None) -> Any:
     return field(default=default, metadata=meta(title, description))
 
 
+def _measured_auc() -> Any:
+    """A real model's last measured ROC AUC, recorded by the app (no control for it)."""
+    return field(
+        default=None,
+        metadata=meta(
+            "Measured ROC AUC",
+            "The ROC AUC last measured for this model (written when the app saves it): if its "
+            "files go missing, a described model with this AUC stands in for it.",
+            minimum=0.0,
+            maximum=1.0,
+            widget="recorded",
+        ),
+    )
+
+
 def _column_problems(
     named: dict[str, str | None], features: tuple[str, ...] = ()
 ) -> list[tuple[str, str]]:
@@ -262,17 +277,7 @@ class SklearnModel:
             "CLI needs --trust-pickle): a shared file cannot grant that.",
         ),
     )
-    measured_auc: float | None = field(
-        default=None,
-        metadata=meta(
-            "Measured ROC AUC",
-            "The ROC AUC last measured for this model (written when the app saves it): if its "
-            "files go missing, a described model with this AUC stands in for it.",
-            minimum=0.0,
-            maximum=1.0,
-            widget="recorded",
-        ),
-    )
+    measured_auc: float | None = _measured_auc()
 
     def check(self) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []
@@ -341,17 +346,7 @@ class ScoreFileModel:
     group_column: str | None = _column(
         "Group column", "Optional group of each row; metrics are also shown per group.", None
     )
-    measured_auc: float | None = field(
-        default=None,
-        metadata=meta(
-            "Measured ROC AUC",
-            "The ROC AUC last measured for this model (written when the app saves it): if its "
-            "files go missing, a described model with this AUC stands in for it.",
-            minimum=0.0,
-            maximum=1.0,
-            widget="recorded",
-        ),
-    )
+    measured_auc: float | None = _measured_auc()
 
     def check(self) -> list[tuple[str, str]]:
         problems = [("path", "must name the score file")] if not self.path.strip() else []
