@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 # The built wheel, installed outside the checkout, runs its commands (as CI does).
 wheel-check:

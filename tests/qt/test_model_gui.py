@@ -705,8 +705,10 @@ def test_loading_keeps_the_window_responsive_and_cancel_changes_nothing(
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start()
     assert window.model_loader.load_score_file(csv)
-    qtbot.wait(300)  # the load is stuck in the worker; the event loop runs on
-    assert window.model_loader.busy and len(ticks) >= 10
+    # The load is stuck in the worker until released; the event loop runs on meanwhile
+    # (waited for, not timed: a loaded machine may give the timer fewer turns).
+    qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=5_000)
+    assert window.model_loader.busy
     progress = window.model_loader.progress
     assert not progress.isHidden() and "scores.csv" in progress.label.text()
     click(qtbot, progress.cancel)
