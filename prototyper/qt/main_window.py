@@ -58,12 +58,12 @@ from .plots.outcomes import QtOutcomeBreakdown
 from .plots.over_time import QtSimulationStatus, QtTimePlots
 from .plots.roc import QtRoc
 from .plots.value_curve import QtValueCurve
+from .sensitivity_view import QtSensitivityView, SensitivityController
 from .simulation import SimulationController
 from .window_chrome import add_help_menu, restore_window, save_window, set_minimum_size
 
 if TYPE_CHECKING:
     from .compare_view import QtCompareView
-    from .sensitivity_view import QtSensitivityView, SensitivityController
 
 log = logging.getLogger("prototyper")
 
@@ -134,10 +134,11 @@ class MainWindow(QMainWindow):
         self.simulation = SimulationController(self.document, parent=self)  # over time
         self.time_plots = QtTimePlots(self.simulation)
         self.simulation_status = QtSimulationStatus(self.simulation)
-        # Tabs the first paint does not show are built when first shown (see _lazy_tab).
+        # A tab the first paint does not show is built when first shown (see _lazy_tab).
         self._compare_view: QtCompareView | None = None
-        self._sensitivity: SensitivityController | None = None
-        self._sensitivity_view: QtSensitivityView | None = None
+        self.sensitivity = SensitivityController(self.document, parent=self)  # in a worker
+        # Made now: its minimum size is what keeps the plots above from being squeezed.
+        self.sensitivity_view = QtSensitivityView(self.sensitivity)
         self._lazy_tabs: dict[QWidget, tuple[str, Callable[[], QWidget]]] = {}
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
@@ -217,7 +218,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
         self._lazy_tab("Compare", lambda: self.compare_view)
-        self._lazy_tab("Sensitivity", lambda: self.sensitivity_view)
+        self.tabs.addTab(self.sensitivity_view, "Sensitivity")
         self.tabs.currentChanged.connect(self._on_tab_shown)
         column.addWidget(self.tabs, stretch=1)
         self.setCentralWidget(central)
@@ -256,24 +257,6 @@ class MainWindow(QMainWindow):
             self._compare_view = QtCompareView(self.document, self)
             self._place_tab("Compare", self._compare_view)
         return self._compare_view
-
-    @property
-    def sensitivity(self) -> SensitivityController:
-        """The sensitivity analysis, run in a worker (made on first use, with its tab)."""
-        return self._sensitivity_tab()[0]
-
-    @property
-    def sensitivity_view(self) -> QtSensitivityView:
-        return self._sensitivity_tab()[1]
-
-    def _sensitivity_tab(self) -> tuple[SensitivityController, QtSensitivityView]:
-        if self._sensitivity is None or self._sensitivity_view is None:
-            from .sensitivity_view import QtSensitivityView, SensitivityController
-
-            self._sensitivity = SensitivityController(self.document, parent=self)
-            self._sensitivity_view = QtSensitivityView(self._sensitivity)
-            self._place_tab("Sensitivity", self._sensitivity_view)
-        return self._sensitivity, self._sensitivity_view
 
     def _build_actions(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -611,8 +594,7 @@ class MainWindow(QMainWindow):
                 self._compare_view.shutdown()
             if self.optimize_view is not None:
                 self.optimize_view.shutdown()
-            if self._sensitivity is not None:
-                self._sensitivity.shutdown()
+            self.sensitivity.shutdown()
             event.accept()
         else:
             event.ignore()
