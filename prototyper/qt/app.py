@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import assets
 from ..core.bundle import is_bundle, load_bundle
-from ..core.preset.preset_io import PresetError, Problem, load_preset
+from ..core.preset.preset_io import PresetError, Problem
+from ..core.preset.schema import Preset
+from .document import DiskStamp, read_preset
 from .main_window import MainWindow, app_data_dir, install_exception_hook
 from .window_chrome import apply_theme
 
@@ -64,12 +66,13 @@ def gc_guard_active() -> bool:
     return _gc_guard is not None and _gc_guard.timer.isActive() and not gc.isenabled()
 
 
-def _check_opens(target: Path) -> None:
-    """Raise PresetError if the preset or bundle at ``target`` does not load."""
+def _check_opens(target: Path) -> tuple[Preset, DiskStamp] | None:
+    """Raise PresetError if the preset or bundle at ``target`` does not load; a preset's
+    contents as read, for the window to use rather than read (and parse) the file again."""
     if is_bundle(target):
         load_bundle(target).close()
-    else:
-        load_preset(target)
+        return None
+    return read_preset(target)
 
 
 def run(path: str | None = None, started: float | None = None) -> int:
@@ -86,11 +89,11 @@ def run(path: str | None = None, started: float | None = None) -> int:
     apply_theme(app)  # the icon and the style sheet in ui/
     target = Path(path) if path else assets.preset_path("safe_browsing")
     try:  # fail with the CLI's one line before any window exists
-        _check_opens(target)
+        read = _check_opens(target)
     except PresetError as exc:
         print(exc, file=sys.stderr)
         return 2
-    window = MainWindow(target)
+    window = MainWindow(target, read=read)
     install_exception_hook(lambda: window)
     if os.environ.get(QUIT_AFTER_FIRST_PAINT):
         first_paint = _FirstPaint(started or time.perf_counter())

@@ -8,12 +8,15 @@ import shutil
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QSettings,
+    QSignalBlocker,
     QStandardPaths,
     Qt,
     QTimer,
@@ -42,7 +45,6 @@ from ..core.model.trust_check import ConsentNeeded
 from ..core.preset import recovery
 from ..core.preset.preset_io import PresetError, dumps_preset, load_preset, write_atomic
 from ..core.preset.schema import MODES, Preset
-from .compare_view import QtCompareView
 from .design_panel import QtDesignPanel
 from .document import Analysis, DiskStamp, Document, missing_files, read_preset
 from .goals import GoalsArea, QtGoalsDashboard
@@ -59,6 +61,9 @@ from .plots.value_curve import QtValueCurve
 from .sensitivity_view import QtSensitivityView, SensitivityController
 from .simulation import SimulationController
 from .window_chrome import add_help_menu, restore_window, save_window, set_minimum_size
+
+if TYPE_CHECKING:
+    from .compare_view import QtCompareView
 
 log = logging.getLogger("prototyper")
 
@@ -94,6 +99,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         recovery_dir: Path | None = None,
         instance: recovery.Instance | None = None,
+        read: tuple[Preset, DiskStamp] | None = None,
     ):
         super().__init__()
         self.settings = settings or QSettings()
@@ -109,7 +115,7 @@ class MainWindow(QMainWindow):
         try:
             start = None if later else path
             if start:
-                preset, stamp = read_preset(Path(start))
+                preset, stamp = read or read_preset(Path(start))  # ``read``: just read there
                 self.document = Document(preset, start, parent=self, disk_stamp=stamp)
             else:
                 self.document = Document(load_preset(default), None, parent=self)
@@ -128,9 +134,12 @@ class MainWindow(QMainWindow):
         self.simulation = SimulationController(self.document, parent=self)  # over time
         self.time_plots = QtTimePlots(self.simulation)
         self.simulation_status = QtSimulationStatus(self.simulation)
-        self.compare_view = QtCompareView(self.document, self)  # pinned designs side by side
+        # A tab the first paint does not show is built when first shown (see _lazy_tab).
+        self._compare_view: QtCompareView | None = None
         self.sensitivity = SensitivityController(self.document, parent=self)  # in a worker
+        # Made now: its minimum size is what keeps the plots above from being squeezed.
         self.sensitivity_view = QtSensitivityView(self.sensitivity)
+        self._lazy_tabs: dict[QWidget, tuple[str, Callable[[], QWidget]]] = {}
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
         self.optimize_view = None  # the Optimize… dialog, once opened
@@ -208,10 +217,46 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(documentMode=True)  # the static view, and the simulation's
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
-        self.tabs.addTab(self.compare_view, "Compare")
+        self._lazy_tab("Compare", lambda: self.compare_view)
         self.tabs.addTab(self.sensitivity_view, "Sensitivity")
+        self.tabs.currentChanged.connect(self._on_tab_shown)
         column.addWidget(self.tabs, stretch=1)
         self.setCentralWidget(central)
+
+    def _lazy_tab(self, text: str, build: Callable[[], QWidget]) -> None:
+        """A tab whose view (and its module) is made when the tab is first shown or the view
+        first used: an empty stand-in until then, replaced in place."""
+        stand_in = QWidget()
+        self._lazy_tabs[stand_in] = (text, build)
+        self.tabs.addTab(stand_in, text)
+
+    def _on_tab_shown(self, index: int) -> None:
+        build = self._lazy_tabs.get(self.tabs.widget(index))
+        if build is not None:
+            build[1]()
+
+    def _place_tab(self, text: str, view: QWidget) -> None:
+        """Put a view just made in place of its tab's stand-in (same index, still current)."""
+        stand_in = next(w for w, (t, _) in self._lazy_tabs.items() if t == text)
+        del self._lazy_tabs[stand_in]
+        index = self.tabs.indexOf(stand_in)
+        current = self.tabs.currentIndex()
+        blocker = QSignalBlocker(self.tabs)  # the same tab stays shown: no change to announce
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, view, text)
+        self.tabs.setCurrentIndex(current)
+        del blocker
+        stand_in.deleteLater()
+
+    @property
+    def compare_view(self) -> QtCompareView:
+        """The pinned designs side by side (made on first use)."""
+        if self._compare_view is None:
+            from .compare_view import QtCompareView
+
+            self._compare_view = QtCompareView(self.document, self)
+            self._place_tab("Compare", self._compare_view)
+        return self._compare_view
 
     def _build_actions(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -545,7 +590,8 @@ class MainWindow(QMainWindow):
             self.clear_recovery()
             self.model_loader.shutdown()
             self.simulation.shutdown()
-            self.compare_view.shutdown()
+            if self._compare_view is not None:
+                self._compare_view.shutdown()
             if self.optimize_view is not None:
                 self.optimize_view.shutdown()
             self.sensitivity.shutdown()
