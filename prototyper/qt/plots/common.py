@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF
-from PySide6.QtWidgets import QApplication, QGraphicsScene
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsScene
 
 from ...core.evaluation.analysis import Analysis
 from ...core.format import money_short
@@ -114,6 +114,16 @@ def _set_text(item: pg.TextItem, text: str, color: str | None = None) -> None:
             item.setText(text, color=color)
         else:
             item.setText(text)
+
+
+def keep_drawn(*items: pg.GraphicsObject) -> None:
+    """Keep items that change with the model only, not with the design (the score
+    densities, the ROC curve), drawn as images between their changes: every frame of a drag
+    repaints the plot around them, and filling a curve the size of the plot again costs
+    more than copying it. Exports draw them afresh, as vectors (see export.drawn_afresh)."""
+    for item in items:
+        drawn = item.curve if isinstance(item, pg.PlotDataItem) else item
+        drawn.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def _style(widget: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.PlotItem:
