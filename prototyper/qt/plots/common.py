@@ -460,19 +460,20 @@ class LabelPlacer(QObject):
         return False
 
     def labels(self) -> list[pg.TextItem]:
-        first = [i for i in self._order() if i is not None]
-        rest = [i for i in labels_in(self._widget) if i not in first]
-        return [i for i in (*first, *rest) if i.isVisible()]
+        return [i for i in self._candidates() if i.isVisible()]
 
-    def _state(self) -> tuple:
+    def _candidates(self) -> list[pg.TextItem]:
+        """Every label of the plot, the ones of ``order()`` first."""
+        first = [i for i in self._order() if i is not None]
+        return [*first, *(i for i in labels_in(self._widget) if i not in first)]
+
+    def _state(self, candidates: list[pg.TextItem]) -> tuple:
         """What placing depends on: the view's place and range, and each label's size,
         anchor and place before it was moved (its text only through its size)."""
         view = self._widget.getPlotItem().getViewBox()
         (x0, x1), (y0, y1) = view.viewRange()
-        first = [i for i in self._order() if i is not None]
-        rest = [i for i in labels_in(self._widget) if i not in first]
         state: list[tuple] = [(view.sceneBoundingRect().getRect(), x0, x1, y0, y1)]
-        for item in (*first, *rest):
+        for item in candidates:
             if not (item.isVisible() or item in self._hidden):
                 state.append((id(item),))
                 continue
@@ -492,7 +493,8 @@ class LabelPlacer(QObject):
         fit_axis_titles(self._widget)
         view = self._widget.getPlotItem().getViewBox()
         view.updateMatrix()  # labels are measured through the view's current transform
-        state = self._state()
+        candidates = self._candidates()
+        state = self._state(candidates)
         if state == self._placed_for:
             # Nothing it depends on changed (most frames of a drag that moves no label):
             # the labels keep their places; one the plot put back at its base moves again.
@@ -511,13 +513,14 @@ class LabelPlacer(QObject):
                 item.setPos(base)
         self._moved = {}
         bounds = view.sceneBoundingRect().adjusted(1, 1, -1, -1)
+        shown = [i for i in candidates if i.isVisible()]
         if bounds.width() < 4 or bounds.height() < 4:  # no room for any label
-            for item in self.labels():
+            for item in shown:
                 item.setVisible(False)
                 self._hidden.append(item)
             return
         placed: list[QRectF] = []
-        for item in self.labels():
+        for item in shown:
             rect = label_rect(item)
             shift = _free_shift(rect, placed, bounds)
             if shift is None:

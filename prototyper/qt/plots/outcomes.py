@@ -66,9 +66,8 @@ class _Legend(QWidget):
     def set_text(self, text: str) -> None:
         if text == self.label.text():
             return
-        before = self.label.heightForWidth(self.width())
         self.label.setText(text)
-        if self.label.heightForWidth(self.width()) != before:
+        if self.label.heightForWidth(self.width()) != self.label.height():
             self.updateGeometry()
 
     def sizeHint(self) -> QSize:  # noqa: N802
