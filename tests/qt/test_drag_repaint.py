@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QFont, QImage
 
 from prototyper import assets
 from prototyper.qt.goals import GoalCard
@@ -110,6 +110,11 @@ def test_the_outcome_legend_is_as_tall_as_its_text_after_every_change(make_windo
         assert "value of correct" in legend.text()
         assert legend.height() >= legend.heightForWidth(legend.width())
         assert legend.width() > 0
+    font = QFont(outcome.legend.font())
+    font.setPointSizeF(font.pointSizeF() * 2.5)  # larger type: more lines
+    outcome.legend.setFont(font)
+    qapp.processEvents()
+    assert outcome.legend.height() >= outcome.legend.heightForWidth(outcome.legend.width())
 
 
 def test_a_plot_kept_as_an_image_exports_as_vectors(windows, tmp_path):

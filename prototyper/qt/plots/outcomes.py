@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -56,6 +56,8 @@ class _Legend(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.label = QLabel(self)
+        self._height = -1  # the label's height for its text at this width, as last told
+        self._measured = False  # since the label last asked for a layout
         self.label.setTextFormat(Qt.TextFormat.RichText)
         # The legend names the figures too: it wraps rather than widen the plot's column.
         self.label.setWordWrap(True)
@@ -64,11 +66,25 @@ class _Legend(QWidget):
         self.setSizePolicy(policy)
 
     def set_text(self, text: str) -> None:
-        if text == self.label.text():
-            return
-        self.label.setText(text)
-        if self.label.heightForWidth(self.width()) != self.label.height():
+        if text != self.label.text():
+            self.label.setText(text)
+            self._measure()  # at once: measured later, the label would be drawn twice
+            self._measured = True
+
+    def _measure(self) -> None:
+        """The layouts above asked again only if the label's height changed."""
+        height = self.label.heightForWidth(self.width())
+        if height != self._height:
+            self._height = height
             self.updateGeometry()
+
+    def event(self, event: QEvent) -> bool:
+        # The label asks for a layout after a new text (measured then) or font.
+        if event.type() == QEvent.Type.LayoutRequest:
+            if not self._measured:
+                self._measure()
+            self._measured = False
+        return super().event(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return self.label.sizeHint()
