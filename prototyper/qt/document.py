@@ -258,6 +258,7 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)  # only while the stack is empty
         self._path = Path(path) if path else None
+        self._base_dir: tuple[Path, Path] | None = None  # (path, its folder resolved)
         self.consent = Consent()  # what the user accepted this session (see grant)
         self.disk_stamp = disk_stamp  # the file as last read or written (see changed_on_disk)
         # Real models load through this; the shared one by default, which the loader fills.
@@ -295,8 +296,14 @@ class Document(QObject):
 
     @property
     def base_dir(self) -> Path | None:
-        """The folder that relative paths in the preset start from."""
-        return self._path.resolve().parent if self._path else None
+        """The folder that relative paths in the preset start from (resolved once per
+        path: every edit asks for it several times, and resolving walks the file system)."""
+        if self._path is None:
+            return None
+        known = self._base_dir
+        if known is None or known[0] != self._path:
+            known = self._base_dir = (self._path, self._path.resolve().parent)
+        return known[1]
 
     @property
     def dirty(self) -> bool:
@@ -356,6 +363,7 @@ class Document(QObject):
         analysis = analyse(preset, path.resolve().parent, self.consent, self.model_cache)
         self.undo_stack.clear()
         self._path = path
+        self._base_dir = None  # resolved again: a file opened or saved anew
         self.disk_stamp = stamp
         self.original = read_original(path, stamp, preset)
         self._show(analysis)
@@ -379,6 +387,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self._path = Path(path) if path else None
         self.disk_stamp = disk_stamp
+        self._base_dir = None  # resolved again: a file opened or saved anew
         self.original = read_original(self._path, disk_stamp)
         self._show(analysis)
         if dirty:
@@ -405,6 +414,7 @@ class Document(QObject):
         self.disk_stamp = DiskStamp.of(os.stat(written), payload)
         self.original = Original(payload.decode("utf-8"), preset)
         self._path = target
+        self._base_dir = None  # resolved again: a file opened or saved anew
         self.consent = consent
         if moved:
             self.undo_stack.clear()

@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QResizeEvent,
     QStaticText,
 )
@@ -357,6 +358,7 @@ HORIZON_FIGURES = 5
 STALE_COLOR = "#bdbdbd"  # figures of a simulation of an earlier design
 STALE_NOTE_COLOR = "#b26a00"
 CAPTION_LINES = 2  # at most; a longer caption is a defect (see overflowing())
+SHARE_SLACK = 0.15  # a card's share of its row follows its minimum width within this much
 
 
 # A number too wide for its cell is drawn smaller, down to this share of its size, then
@@ -405,6 +407,7 @@ class GoalCard(QWidget):
         self._texts: dict[tuple, QStaticText] = {}
         self._lines: dict[tuple[str, int], int] = {}  # caption lines per (caption, width)
         self._widths: dict[tuple, int] = {}  # min_width per figures shown
+        self._image: tuple[tuple, QPixmap] | None = None  # (what it shows, the card drawn)
         self.recomputing = False  # figures of the state before a change still being loaded
         self.lecture = False  # black captions and titles, captions at the body text's size
         self.max_columns = columns  # more when the card is wide (the goals in two rows)
@@ -650,8 +653,42 @@ class GoalCard(QWidget):
         return QSize(200, bottom + PAD_Y + 2)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        f = self.fonts()
+        # The card as last drawn, kept as an image: a window repaints a card far more often
+        # than its figures change (a neighbour's update, an expose), and a copy of the image
+        # costs a fraction of laying out and drawing its texts again.
+        ratio = self.devicePixelRatioF()
+        key = (
+            self.width(),
+            self.height(),
+            ratio,
+            self.fonts(),  # a new object after a font change
+            tuple(self.figures),
+            self.title,
+            self.note,
+            self.note_color,
+            self.recomputing,
+            self.lecture,
+            self.max_columns,
+        )
+        cached = self._image
+        if (
+            cached is None
+            or len(cached[0]) != len(key)
+            or any(a is not b and a != b for a, b in zip(cached[0], key, strict=True))
+        ):
+            image = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+            image.setDevicePixelRatio(ratio)
+            image.fill(Qt.GlobalColor.transparent)  # the rounded corners show what is behind
+            painter = QPainter(image)
+            self._paint(painter)
+            painter.end()
+            cached = self._image = (key, image)
         p = QPainter(self)
+        p.drawPixmap(0, 0, cached[1])
+        p.end()
+
+    def _paint(self, p: QPainter) -> None:
+        f = self.fonts()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(QColor(BORDER_COLOR), 1))
         p.setBrush(QColor(CARD_COLOR))
@@ -680,7 +717,6 @@ class GoalCard(QWidget):
             p.setPen(muted)
             self._draw(p, caption, figure.caption, f.small, True, used)
         self._texts = used  # only what is on the card now
-        p.end()
 
 
 def _bottom(cells: list) -> int:
@@ -773,7 +809,8 @@ class QtGoalsDashboard(QWidget):
 
     def _arrange(self, width: int) -> None:
         """Cards in order, in as few rows as their minimum widths allow; each card's share
-        of its row in proportion to its minimum width, so every one gets at least that.
+        of its row in proportion to its minimum width (within SHARE_SLACK), so every one
+        gets at least that.
         A card alone in a row and still too narrow shrinks its numbers, then wraps them."""
         spacing = self.rows[0].spacing()
         rows: list[list[str]] = [[]]
@@ -789,7 +826,7 @@ class QtGoalsDashboard(QWidget):
         for card in self.cards.values():
             card.set_max_columns(FIGURES_PER_CARD if several else card.columns)
         stretches = [[needs[key] for key in row] for row in rows]
-        if rows == self.arrangement and stretches == getattr(self, "_stretches", None):
+        if rows == self.arrangement and self._shares_hold(stretches, width, spacing):
             return
         self.arrangement, self._stretches = rows, stretches
         for key in self.cards:
@@ -801,6 +838,23 @@ class QtGoalsDashboard(QWidget):
         for card in self.cards.values():
             card.updateGeometry()
         self.layout().activate()  # the cards take their places now, not at the next event
+
+    def _shares_hold(self, needs: list[list[int]], width: int, spacing: int) -> bool:
+        """Whether the cards' current shares of their rows still suit their minimum widths
+        ``needs``: each card still gets at least its need, and no need moved more than
+        SHARE_SLACK from the share it was given. A drag changes a figure's width by a few
+        pixels on every step; moving every card and laying out its figures again for that
+        would cost more than the rest of the step."""
+        old = getattr(self, "_stretches", None)
+        if old is None or [len(r) for r in old] != [len(r) for r in needs]:
+            return False
+        for shares, wants in zip(old, needs, strict=True):
+            room = width - spacing * (len(shares) - 1)
+            total = sum(shares)
+            for given, want in zip(shares, wants, strict=True):
+                if room * given / total < want or abs(want - given) > SHARE_SLACK * given:
+                    return False
+        return True
 
     @property
     def recomputing(self) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF
-from PySide6.QtWidgets import QApplication, QGraphicsScene
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsScene
 
 from ...core.evaluation.analysis import Analysis
 from ...core.format import money_short
@@ -114,6 +114,16 @@ def _set_text(item: pg.TextItem, text: str, color: str | None = None) -> None:
             item.setText(text, color=color)
         else:
             item.setText(text)
+
+
+def keep_drawn(*items: pg.GraphicsObject) -> None:
+    """Keep items that change with the model only, not with the design (the score
+    densities, the ROC curve), drawn as images between their changes: every frame of a drag
+    repaints the plot around them, and filling a curve the size of the plot again costs
+    more than copying it. Exports draw them afresh, as vectors (see export.drawn_afresh)."""
+    for item in items:
+        drawn = item.curve if isinstance(item, pg.PlotDataItem) else item
+        drawn.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def _style(widget: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.PlotItem:
@@ -368,13 +378,26 @@ def set_axis_title(widget: pg.PlotWidget, name: str, text: str, short: str = "")
     fit_axis_titles(widget)
 
 
+# Titles measured, by (text, style, font, margin): a value change re-fits every plot's axis
+# titles, and laying out a text document for each costs more than the rest of the fit.
+_TITLE_WIDTHS: dict[tuple, float] = {}
+
+
 def _title_width(axis: pg.AxisItem, text: str) -> float:
     """How long ``text`` is drawn as the axis' title, margins included."""
-    doc = axis.label.document().clone()  # its font and margins
     style = ";".join(f"{k}: {v}" for k, v in {**axis.labelStyle, "font-size": label_size()}.items())
-    # pyqtgraph writes the title followed by a space (and its units, none here)
-    doc.setHtml(f"<span style='{style}'>{html.escape(text)} </span>")
-    return doc.size().width()
+    source = axis.label.document()
+    key = (text, style, axis.label.font().key(), source.documentMargin())
+    width = _TITLE_WIDTHS.get(key)
+    if width is None:
+        doc = source.clone()  # its font and margins
+        # pyqtgraph writes the title followed by a space (and its units, none here)
+        doc.setHtml(f"<span style='{style}'>{html.escape(text)} </span>")
+        width = _TITLE_WIDTHS[key] = doc.size().width()
+        if len(_TITLE_WIDTHS) > 512:  # fonts and scales seen before
+            _TITLE_WIDTHS.clear()
+            _TITLE_WIDTHS[key] = width
+    return width
 
 
 def fit_axis_titles(widget: pg.PlotWidget) -> None:
@@ -419,6 +442,7 @@ class LabelPlacer(QObject):
         self._widget, self._order = widget, order
         self._moved: dict[pg.TextItem, tuple[QPointF, QPointF]] = {}  # base, placed
         self._hidden: list[pg.TextItem] = []
+        self._placed_for: tuple = ()  # the state the labels were last placed in
         widget.label_placer = self
         # After a resize or a new range the layout and the view's transform settle once
         # control returns to the event loop: place the labels then.
@@ -436,13 +460,51 @@ class LabelPlacer(QObject):
         return False
 
     def labels(self) -> list[pg.TextItem]:
+        return [i for i in self._candidates() if i.isVisible()]
+
+    def _candidates(self) -> list[pg.TextItem]:
+        """Every label of the plot, the ones of ``order()`` first."""
         first = [i for i in self._order() if i is not None]
-        rest = [i for i in labels_in(self._widget) if i not in first]
-        return [i for i in (*first, *rest) if i.isVisible()]
+        return [*first, *(i for i in labels_in(self._widget) if i not in first)]
+
+    def _state(self, candidates: list[pg.TextItem]) -> tuple:
+        """What placing depends on: the view's place and range, and each label's size,
+        anchor and place before it was moved (its text only through its size)."""
+        view = self._widget.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        state: list[tuple] = [(view.sceneBoundingRect().getRect(), x0, x1, y0, y1)]
+        for item in candidates:
+            if not (item.isVisible() or item in self._hidden):
+                state.append((id(item),))
+                continue
+            pos = item.pos()
+            moved = self._moved.get(item)
+            if moved is not None and pos == moved[1]:
+                pos = moved[0]
+            parent = item.parentItem()
+            at = parent.pos() if parent is not None else QPointF()
+            size = item.textItem.boundingRect()
+            anchor = (float(item.anchor[0]), float(item.anchor[1]))
+            state.append((id(item), pos.x(), pos.y(), at.x(), at.y(), anchor, size.size()))
+        return tuple(state)
 
     def place(self, *_) -> None:
         fit_title(self._widget)
         fit_axis_titles(self._widget)
+        view = self._widget.getPlotItem().getViewBox()
+        view.updateMatrix()  # labels are measured through the view's current transform
+        candidates = self._candidates()
+        state = self._state(candidates)
+        if state == self._placed_for:
+            # Nothing it depends on changed (most frames of a drag that moves no label):
+            # the labels keep their places; one the plot put back at its base moves again.
+            for item, (base, placed) in self._moved.items():
+                if item.pos() == base and base != placed:
+                    item.setPos(placed)
+                    if hasattr(item, "_at"):
+                        item._at = None
+            return
+        self._placed_for = state
         for item in self._hidden:
             item.setVisible(True)
         self._hidden = []
@@ -450,16 +512,15 @@ class LabelPlacer(QObject):
             if item.pos() == placed:  # the plot did not move it since: start from its base
                 item.setPos(base)
         self._moved = {}
-        view = self._widget.getPlotItem().getViewBox()
-        view.updateMatrix()  # labels are measured through the view's current transform
         bounds = view.sceneBoundingRect().adjusted(1, 1, -1, -1)
+        shown = [i for i in candidates if i.isVisible()]
         if bounds.width() < 4 or bounds.height() < 4:  # no room for any label
-            for item in self.labels():
+            for item in shown:
                 item.setVisible(False)
                 self._hidden.append(item)
             return
         placed: list[QRectF] = []
-        for item in self.labels():
+        for item in shown:
             rect = label_rect(item)
             shift = _free_shift(rect, placed, bounds)
             if shift is None:

@@ -35,6 +35,7 @@ from .common import (
     densities,
     empirical,
     expit,
+    keep_drawn,
     left_axis_width,
     logit,
     nice_threshold,
@@ -155,6 +156,7 @@ class QtScoreDistributions(pg.PlotWidget):
         for item in (self.negative_fill, self.positive_fill):
             item.setZValue(4)
             plot.addItem(item)
+        keep_drawn(self.negative_curve, self.positive_curve, self.negative_fill, self.positive_fill)
         self._model_key: tuple = ()
         fill = (255, 255, 255, 170)
         self.negative_text = pg.TextItem(color=NEGATIVE_COLOR, anchor=(0.0, 1.0), fill=fill)

@@ -3,8 +3,9 @@ sharp on a slide) or SVG, or copies it to the clipboard as an image."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -12,7 +13,14 @@ from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QGraphicsItem,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from ...core.preset.preset_io import write_atomic
 
@@ -45,11 +53,27 @@ def plot_name(widget: pg.PlotWidget) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "plot"
 
 
+@contextlib.contextmanager
+def drawn_afresh(widget: pg.PlotWidget) -> Iterator[None]:
+    """Items the plot keeps drawn as images on screen (see common.keep_drawn) drawn as
+    vectors, at the export's own size, while exporting."""
+    none = QGraphicsItem.CacheMode.NoCache
+    cached = [(i, i.cacheMode()) for i in widget.scene().items() if i.cacheMode() != none]
+    for item, _ in cached:
+        item.setCacheMode(none)
+    try:
+        yield
+    finally:
+        for item, mode in cached:
+            item.setCacheMode(mode)
+
+
 def plot_image(widget: pg.PlotWidget, scale: int = PNG_SCALE) -> QImage:
     exporter = ImageExporter(widget.getPlotItem())
     exporter.parameters()["width"] = int(widget.getPlotItem().sceneBoundingRect().width() * scale)
     exporter.parameters()["antialias"] = True
-    return exporter.export(toBytes=True)
+    with drawn_afresh(widget):
+        return exporter.export(toBytes=True)
 
 
 def png_bytes(image: QImage) -> bytes:
@@ -79,7 +103,8 @@ def svg_bytes(widget: pg.PlotWidget) -> bytes:
     generator.setTitle(plot_name(widget).replace("_", " "))
     painter = QPainter(generator)
     try:
-        widget.render(painter)
+        with drawn_afresh(widget):
+            widget.render(painter)
     finally:
         painter.end()
     buffer.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -45,6 +45,62 @@ PART_LABELS = {
     "attention": "attention\n(time)",
 }
 SHORT_PART_LABELS = {"correct": "correct", "wrong": "wrong", "attention": "attention"}
+
+
+class _Legend(QWidget):
+    """The legend's label in a box of its own, without a layout: a new text (every frame of
+    a drag: it names the figures) then lays out nothing but the label, unless the text
+    needs another number of lines. (A label in a layout has every layout up to the window
+    done again, and the window repainted around it, at each new text.)"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.label = QLabel(self)
+        self._height = -1  # the label's height for its text at this width, as last told
+        self._measured = False  # since the label last asked for a layout
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        # The legend names the figures too: it wraps rather than widen the plot's column.
+        self.label.setWordWrap(True)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def set_text(self, text: str) -> None:
+        if text != self.label.text():
+            self.label.setText(text)
+            self._measure()  # at once: measured later, the label would be drawn twice
+            self._measured = True
+
+    def _measure(self) -> None:
+        """The layouts above asked again only if the label's height changed."""
+        height = self.label.heightForWidth(self.width())
+        if height != self._height:
+            self._height = height
+            self.updateGeometry()
+
+    def event(self, event: QEvent) -> bool:
+        # The label asks for a layout after a new text (measured then) or font.
+        if event.type() == QEvent.Type.LayoutRequest:
+            if not self._measured:
+                self._measure()
+            self._measured = False
+        return super().event(event)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self.label.minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self.label.heightForWidth(width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.label.setGeometry(self.rect())
 
 
 class QtOutcomeBreakdown(QWidget):
@@ -119,15 +175,12 @@ class QtOutcomeBreakdown(QWidget):
         self.label_placer = LabelPlacer(
             self.plot, lambda: [*self.totals, self.value_text, self.cost_text]
         )
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        # The legend names the figures too: it wraps rather than widen the plot's column.
-        self.legend.setWordWrap(True)
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._legend_box = _Legend()
+        self.legend = self._legend_box.label
 
         top = QHBoxLayout()
         top.setContentsMargins(4, 0, 4, 0)
-        top.addWidget(self.legend, stretch=1)
+        top.addWidget(self._legend_box, stretch=1)
         top.addWidget(QLabel("Show:"))
         top.addWidget(self.stakeholder_combo)
         layout = QVBoxLayout(self)
@@ -242,8 +295,7 @@ class QtOutcomeBreakdown(QWidget):
         )
         self.label_placer.place()
         legend = f'<span style="font-size:{label_size()}">{figures}&nbsp;&nbsp; {legend}</span>'
-        if legend != self.legend.text():
-            self.legend.setText(legend)
+        self._legend_box.set_text(legend)
 
     @staticmethod
     def amounts(analysis: Analysis, stakeholder: str = "all") -> np.ndarray:

@@ -29,6 +29,7 @@ from .common import (
     _set_text,
     _style,
     fpr_where_recall,
+    keep_drawn,
     left_axis_width,
     roc_points,
     scores_of,
@@ -102,6 +103,7 @@ class QtRoc(pg.PlotWidget):
         ):
             item.setZValue(z)
             plot.addItem(item)
+        keep_drawn(self.chance_curve, self.roc_curve)
         self.title_html = ""
         self._point_labels = _Pool(plot, lambda _: pg.TextItem(anchor=(-0.08, -0.1)))
         self.gradient = (math.nan, math.nan)

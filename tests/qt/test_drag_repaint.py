@@ -1,0 +1,178 @@
+"""What the drag path keeps between frames (the cards' images, the labels' places, the
+outcome legend's height, plot curves kept as images) never shows anything stale: after a
+drag, the window draws what a window opened on the final design draws."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtGui import QFont, QImage
+
+from prototyper import assets
+from prototyper.qt.goals import GoalCard
+from prototyper.qt.plots import export
+
+PRESET = assets.preset_path("safe_browsing")
+FORCEFULNESS = "experience.modes.prompt.forcefulness"
+
+
+def shown(window, app) -> None:
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+
+
+def drag(window, app, values) -> None:
+    """The forcefulness slider dragged through ``values`` (the mouse down), then released;
+    each step painted, as on screen."""
+    slider = window.design_panel.control(FORCEFULNESS)
+    slider.setSliderDown(True)
+    for value in values:
+        slider.setValue(value)
+        window.design_panel.commit_pending()  # what the next frame's timer would do
+        app.processEvents()
+    slider.setSliderDown(False)
+    app.processEvents()
+
+
+def same_image(a: QImage, b: QImage) -> bool:
+    return a.size() == b.size() and a.convertToFormat(b.format()) == b
+
+
+def label_rects(plot) -> dict[str, tuple]:
+    """Each visible label of a plot: its text and where it is drawn (scene pixels)."""
+    from prototyper.qt.plots.common import label_rect, labels_in
+
+    out = {}
+    for item in labels_in(plot):
+        if item.isVisible() and item.textItem.toPlainText():
+            r = label_rect(item)
+            out[item.textItem.toPlainText()] = tuple(round(v, 3) for v in r.getRect())
+    return out
+
+
+@pytest.fixture
+def windows(make_window, qapp):
+    """A window dragged to a new forcefulness and one opened on the design it ends on."""
+    dragged = make_window(PRESET)
+    shown(dragged, qapp)
+    drag(dragged, qapp, [0.2 + 0.04 * step for step in range(12)])
+    fresh = make_window(PRESET)
+    fresh.document.set_value(FORCEFULNESS, dragged.document.value(FORCEFULNESS))
+    shown(fresh, qapp)
+    assert fresh.document.preset == dragged.document.preset
+    return dragged, fresh
+
+
+def test_every_card_draws_the_figures_it_holds_after_a_drag(windows, qapp):
+    dragged, _ = windows
+    assert dragged.goals.figures != {}
+    for key, card in dragged.goals.cards.items():
+        card.repaint()  # from the image kept of it, if still valid
+        again = GoalCard(card.title, card.columns)
+        again.set_max_columns(card.max_columns)
+        again.show_figures(card.figures)
+        again.show_note(card.note)
+        again.resize(card.size())
+        assert same_image(card.grab().toImage(), again.grab().toImage()), key
+
+
+def test_a_card_draws_a_change_of_currency_at_once(windows, qapp):
+    dragged, _ = windows
+    card = dragged.goals.cards["system"]
+    before = card.grab().toImage()
+    dragged.document.set_value("payoffs.currency", "EUR")
+    qapp.processEvents()
+    after = card.grab().toImage()
+    assert not same_image(before, after)
+    assert "€" in card.text() or "EUR" in card.text()
+
+
+def test_labels_after_a_drag_sit_where_a_fresh_window_places_them(windows, qapp):
+    dragged, fresh = windows
+    for name in ("score_plot", "roc_plot"):  # ranges that depend on the model alone
+        a, b = getattr(dragged, name), getattr(fresh, name)
+        assert a.size() == b.size()
+        assert label_rects(a) == label_rects(b), name
+
+
+def test_the_outcome_legend_is_as_tall_as_its_text_after_every_change(make_window, qapp):
+    window = make_window(PRESET)
+    shown(window, qapp)
+    outcome = window.outcome_plot
+    height = window.height()
+    for width in (1400, 900):  # a narrow plot wraps the legend over more lines
+        window.resize(width, height)
+        qapp.processEvents()
+        drag(window, qapp, [0.3, 0.55, 0.8])
+        legend = outcome.legend
+        assert "value of correct" in legend.text()
+        assert legend.height() >= legend.heightForWidth(legend.width())
+        assert legend.width() > 0
+    font = QFont(outcome.legend.font())
+    font.setPointSizeF(font.pointSizeF() * 2.5)  # larger type: more lines
+    outcome.legend.setFont(font)
+    qapp.processEvents()
+    assert outcome.legend.height() >= outcome.legend.heightForWidth(outcome.legend.width())
+
+
+def test_a_plot_kept_as_an_image_exports_as_vectors(windows, tmp_path):
+    dragged, _ = windows
+    svg = export.svg_bytes(dragged.score_plot).decode("utf-8")
+    assert "<image" not in svg  # no curve went into the file as pixels
+    assert len(re.findall(r"<path", svg)) >= 4  # the two densities and their fills
+
+
+@pytest.fixture
+def two_labels(qtbot):
+    """A plot with two labels and a placer for them."""
+    import pyqtgraph as pg
+
+    from prototyper.qt.plots.common import LabelPlacer
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    plot = widget.getPlotItem()
+    plot.setXRange(0, 10, padding=0)
+    plot.setYRange(0, 10, padding=0)
+    a, b = pg.TextItem("first", anchor=(0, 0)), pg.TextItem("second", anchor=(0, 0))
+    for item in (a, b):
+        plot.addItem(item, ignoreBounds=True)
+    a.setPos(1, 8)
+    b.setPos(5, 3)
+    placer = LabelPlacer(widget, lambda: [a, b])
+    qtbot.waitExposed(widget)
+    placer.place()
+    return placer, a, b
+
+
+def apart(a, b) -> bool:
+    from prototyper.qt.plots.common import label_rect
+
+    return not label_rect(a).intersects(label_rect(b))
+
+
+def test_the_placer_moves_a_label_put_onto_another(two_labels):
+    placer, a, b = two_labels
+    assert apart(a, b)
+    b.setPos(1.1, 8)  # the plot puts it onto the first
+    assert not apart(a, b)
+    placer.place()
+    assert apart(a, b)
+
+
+def test_the_placer_moves_a_label_that_grew_onto_another(two_labels):
+    from prototyper.qt.plots.common import label_rect
+
+    placer, a, b = two_labels
+    right = label_rect(a).right()
+    b.setPos(float(a.getViewBox().mapSceneToView(label_rect(a).topRight()).x()) + 0.2, 8)
+    placer.place()
+    assert apart(a, b) and label_rect(b).left() > right  # beside it: no move needed
+    a.setText("first, and now much longer than the room beside it")
+    assert not apart(a, b)
+    placer.place()
+    assert apart(a, b)
