@@ -23,7 +23,6 @@ from .csv_table import GROUP, LABEL, NUMBER, Table, read_csv
 from .loaded_model import LoadedModel, read_groups, read_labels, read_weights, wanted_columns
 from .model_paths import fail, first_line
 from .scores import EmpiricalScores
-from .skops_schema import root_class
 from .trust import file_digest
 from .trust_check import (
     PickleConsent,
@@ -106,20 +105,18 @@ def _cached_scores(
     file that needs the user's consent, or that cannot be checked without skops, is never
     served from the cache. The caller checks that there is one score per row."""
     try:
-        check = quick_file_trust(model, paths["model"], trust)
+        quick = quick_file_trust(model, paths["model"], trust)
     except PresetError:
         return None  # reported by the full load, in its order (the evaluation file first)
-    if check is None:
+    if quick is None or not quick[1]:
         return None
+    check, name = quick
     try:
         key = _cache_key(model, paths, check.untrusted)
     except OSError:
         return None
     hit = score_cache.load(key)
     if hit is None:
-        return None
-    name = root_class(paths["model"])
-    if not name:
         return None
     return hit[0], hit[1], check.untrusted, name
 
