@@ -137,6 +137,21 @@ def read_groups(table: Table, column: str | None) -> Groups | None:
 # --- the loaded model ----------------------------------------------------------------------
 
 
+def calibrated_scores(
+    labels: np.ndarray, raw: np.ndarray, weights: np.ndarray | None, *, probability: bool
+) -> tuple[EmpiricalScores, Calibration]:
+    """A real model's empirical scores and their calibration (what :class:`LoadedModel`
+    makes when not given ``fit``), in the order that holds the least memory at once: the
+    calibration first, then the sorted scores, while the calibration's own copy of the
+    distinct scores is dropped; it shares the sorted scores' instead, the same values."""
+    fit = calibrate(raw, labels, weights, probability=probability)
+    distinct = len(fit.values)
+    fit = replace(fit, values=np.empty(0))
+    scores = EmpiricalScores(labels, raw, weights)
+    assert len(scores.distinct) == distinct  # both are the rows' distinct scores, sorted
+    return scores, replace(fit, values=scores.distinct)
+
+
 @dataclass(frozen=True, eq=False)
 class LoadedModel:
     """Empirical scores of a real model on its evaluation set, with what the user should

@@ -20,9 +20,15 @@ from ..preset.preset_io import PresetError, Problem
 from ..preset.schema import SklearnModel
 from . import score_cache
 from .csv_table import GROUP, LABEL, NUMBER, Table, read_csv
-from .loaded_model import LoadedModel, read_groups, read_labels, read_weights, wanted_columns
+from .loaded_model import (
+    LoadedModel,
+    calibrated_scores,
+    read_groups,
+    read_labels,
+    read_weights,
+    wanted_columns,
+)
 from .model_paths import fail, first_line
-from .scores import EmpiricalScores
 from .trust import file_digest
 from .trust_check import (
     PickleConsent,
@@ -65,6 +71,7 @@ def load_sklearn(
         del X  # the features are not needed past scoring
         notes += more
         estimator_name = type(estimator).__name__
+        del estimator  # nor the estimator, while the scores are calibrated
         if not notes and not is_pickle(paths["model"]):  # a load that warned is done again
             _keep_scores(model, paths, trusted, method, raw)
     if method == "decision_function":
@@ -72,9 +79,14 @@ def load_sklearn(
             f"the {estimator_name} has no predict_proba: its decision_function values "
             "are the raw scores, calibrated to probabilities like any model's"
         )
+    del table  # its columns live on in the arrays above; nothing else of it is needed
+    empirical, fit = calibrated_scores(
+        labels, raw, weights, probability=method != "decision_function"
+    )
     return LoadedModel(
         model=model,
-        scores=EmpiricalScores(labels, raw, weights),
+        scores=empirical,
+        fit=fit,
         files=(paths["model"], paths["data"]),
         score_method=method,
         trusted_types=trusted,
