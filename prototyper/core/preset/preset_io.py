@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -541,6 +540,8 @@ def write_atomic(path: str | os.PathLike, payload: bytes) -> Path:
 
 
 def _temp_name(target: Path) -> Path:
+    import secrets  # (with hmac and hashlib: only a save pays for them)
+
     name = target.name[:100]  # room for the rest within the usual 255-byte limit
     return target.parent / f"{TEMP_PREFIX}{name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
 
