@@ -37,7 +37,7 @@ def version(name: str) -> str | None:
 
     try:
         return metadata.version(name)
-    except metadata.PackageNotFoundError:
+    except (metadata.PackageNotFoundError, KeyError):  # (KeyError: no Version, some finders)
         return None
 
 
