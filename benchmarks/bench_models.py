@@ -33,6 +33,7 @@ from results import json_output, record, section
 from prototyper import assets
 from prototyper.core.evaluation.sweep import sweep
 from prototyper.core.model import model_build, model_sources, score_cache
+from prototyper.core.model.calibration import calibrate
 from prototyper.core.model.csv_table import FEATURE, LABEL, read_csv
 from prototyper.core.model.model_sources import load_scores
 from prototyper.core.model.sklearn_estimators import load_estimator
@@ -133,6 +134,14 @@ def bench_model(name: str, rows: int, repeats: int, folder: Path) -> None:
                 lambda: load_estimator(model, work / "model.skops", (), False),
                 repeats,
             ),
+            base,
+        )
+    )
+    scores = loaded.scores
+    print(
+        row(
+            "    calibrate (cross-fitted, 5 folds)",
+            timings(lambda: calibrate(scores.scores, scores.labels, scores.weights), repeats),
             base,
         )
     )

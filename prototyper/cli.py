@@ -17,16 +17,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from . import assets
-from .core.evaluation.analysis import BestThreshold, best_single_threshold
-from .core.evaluation.break_even import break_even_document, break_even_lines
-from .core.evaluation.engine import evaluate
-from .core.evaluation.report import summary, text_summary
-from .core.evaluation.sweep import sweep
 from .core.format import money
 from .core.preset.course import is_course, load_course
 from .core.preset.preset_io import (
@@ -46,6 +39,14 @@ from .core.simulation.limits import (
     size_problems,
     slots_problem,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .core.evaluation.analysis import BestThreshold
+
+# Each command imports what it alone needs (numpy, the engine, the model loaders...), so that
+# `validate` of a described model reads its preset without paying for the evaluation.
 
 STARTED = time.perf_counter()
 
@@ -232,6 +233,13 @@ def best_threshold_line(best: BestThreshold, currency: str, off: float = 0.0) ->
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .core.evaluation.analysis import best_single_threshold
+    from .core.evaluation.break_even import break_even_document, break_even_lines
+    from .core.evaluation.engine import evaluate
+    from .core.evaluation.report import summary, text_summary
+
     with open_preset(args.file, args.set) as doc:
         if args.described is not None:
             doc = replace(doc, preset=described_instead(doc.preset, args.described))
@@ -322,6 +330,8 @@ MAX_POINTS = 100_000
 
 
 def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
+    import numpy as np
+
     if text is not None:
         try:
             values = np.array([float(v) for v in text.split(",")])
@@ -351,6 +361,10 @@ def parse_values(text: str | None, range_text: str | None) -> np.ndarray | None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .core.evaluation.sweep import sweep
+
     with open_preset(args.file, args.set) as doc:
         loaded = real_model(doc, args)
     preset = doc.preset
@@ -440,6 +454,8 @@ def _sweep_model(loaded: Any, preset: Preset) -> dict[str, Any]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from .core.simulation.simulate import simulate, simulation_problems
     from .core.simulation.summary import simulation_document, simulation_table, text_simulation
 

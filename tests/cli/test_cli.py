@@ -158,7 +158,8 @@ def test_internal_error_is_one_line_with_a_pointer_to_debug(capsys, small_file, 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(cli, "evaluate", broken)
+    # the engine itself: the command imports it when it runs
+    monkeypatch.setattr("prototyper.core.evaluation.engine.evaluate", broken)
     code, _, err = run(capsys, "evaluate", small_file)
     assert code == 1
     assert err.strip() == (

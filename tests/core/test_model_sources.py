@@ -308,6 +308,26 @@ def test_metrics_match_sklearn_and_numpy(tmp_path):
     assert "group 'a'" in m.text() and "base rate 0.25" in m.text()
 
 
+@pytest.mark.parametrize("groups", [3, 300, 70_000])
+def test_each_rows_group_is_kept_however_many_groups(tmp_path, groups):
+    # (one byte a row up to 256 groups, two up to 65,536, four beyond)
+    rng = np.random.default_rng(groups)
+    n = 80_000
+    y = rng.random(n) < 0.3
+    s = np.round(rng.random(n), 4)
+    g = np.array([f"g{i}" for i in rng.integers(0, groups, n)])
+    g[:groups] = [f"g{i}" for i in range(groups)]  # every group has a row
+    rows = zip(y.astype(int), s, g, strict=True)
+    write_rows(tmp_path / "s.csv", ["label", "score", "g"], rows)
+    loaded = load_scores(ScoreFileModel(path="s.csv", group_column="g"), tmp_path)
+    assert loaded.groups is not None and len(loaded.groups) == n
+    assert list(loaded.groups) == g.tolist()
+    names, index = loaded.groups.sorted()
+    expected_names, expected_index = np.unique(g, return_inverse=True)
+    np.testing.assert_array_equal(names, expected_names)
+    np.testing.assert_array_equal(index, expected_index)
+
+
 def test_a_score_file_needs_no_sklearn_skops_or_scipy_optimize(tmp_path):
     write_score_file(tmp_path)
     (tmp_path / "p.yaml").write_text(preset_text(SCORE_MODEL))

@@ -124,6 +124,7 @@ def calibrate(
     x = np.asarray(raw, dtype=float)
     y = np.asarray(labels).astype(bool, copy=False)
     n = len(x)
+    w: np.ndarray | None = None
     if weights is None:  # every weight 1: sums of ones are the counts
         mean = None
         base_rate = int(np.count_nonzero(y)) / n
@@ -136,7 +137,7 @@ def calibrate(
 
     def weights_of(rows: np.ndarray | slice) -> np.ndarray:
         """The normalised weights of some rows (a mask, indices or all)."""
-        if mean is None:
+        if mean is None or w is None:
             if isinstance(rows, slice):
                 return np.ones(n)
             return np.ones(int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows))
@@ -153,27 +154,29 @@ def calibrate(
     fold = _stratified_folds(y, k, seed)
     order = _index(np.argsort(x))  # once: each fold's rows, taken in this order, are sorted too
     sorted_fold = fold[order]
+    if isotonic:
+        del fold  # (the sorted copy serves)
+    fits = []  # each a few numbers per block: all fitted before the rows' scores take room
+    for f in range(k):
+        if isotonic:
+            fits.append(_fit_isotonic(*_train_sums(x, y, w, mean, order, sorted_fold, f, k)))
+        else:
+            train_rows = fold != f if k > 1 else slice(None)
+            fits.append(_fit_platt(z[train_rows], y[train_rows], weights_of(train_rows)))
     # Each row's out-of-fold score, in no particular row order: only their sorted values are
     # used (the rearrangement below), so the predictions are written in the sorted rows' order.
     out = np.empty(n)
-    for f in range(k):
-        if isotonic:
-            train = sorted_fold != f if k > 1 else slice(None)
-            rows = order[train]
-            del train
-            # in a list that the fit empties: it frees each array once it has its sums
-            columns = [x[rows], y[rows], weights_of(rows)]
-            del rows
-            fit = _fit_isotonic(columns)
-        else:
-            train_rows = fold != f if k > 1 else slice(None)
-            fit = _fit_platt(z[train_rows], y[train_rows], weights_of(train_rows))
+    for f, fit in enumerate(fits):
         test = np.flatnonzero(sorted_fold == f)
         at = order[test]
         out[test] = fit(x[at] if isotonic else z[at])
-        del fit, test, at
-    del sorted_fold, fold
-    distinct, mapped = _monotone_in(x, out, order, pooled=k > 1, values=values)
+        del test, at
+    del fits, sorted_fold
+    start = _sorted_runs(x, order)
+    if values is None or len(values) != len(start):
+        values = x[order[start]]
+    del order  # the runs and the distinct values are all the rearrangement needs of it
+    distinct, mapped = values, _monotone_in(out, start, pooled=k > 1)
     return Calibration(
         method="isotonic regression" if isotonic else "Platt scaling",
         folds=k,
@@ -213,31 +216,89 @@ def _runs(sorted_x: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
 
 
-def _fit_isotonic(columns: list[np.ndarray]):
+_STEP = 1 << 16  # sorted rows per step of the passes over them: small temporaries
+
+
+def _sorted_runs(x: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """:func:`_runs` of ``x[order]`` (``order`` sorts ``x``), found a step at a time: no
+    sorted copy of the rows. As intp: np.add.reduceat would copy smaller indices to it."""
+    parts, last = [], None
+    for a in range(0, len(order), _STEP):
+        s = x[order[a : a + _STEP]]
+        first = np.empty(len(s), dtype=bool)
+        first[0] = last is None or s[0] != last
+        np.not_equal(s[1:], s[:-1], out=first[1:])
+        parts.append(np.flatnonzero(first) + a)
+        last = s[-1]
+    return np.concatenate(parts)
+
+
+def _train_sums(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    mean: float | None,
+    order: np.ndarray,
+    sorted_fold: np.ndarray,
+    f: int,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the distinct raw scores of the rows with weight outside fold ``f`` (every row if
+    ``k`` is 1), rising; the sum of those rows' normalised weights at each; of their
+    positives' weights): all the isotonic fit needs of them. Taken a step at a time along
+    the sorted rows rather than from copies of the rows: each run of equal scores is held
+    back until it is whole and summed at once, so every sum adds the same numbers in the
+    same order as one np.add.reduceat over all the rows would (the same bits)."""
+    out: tuple[list, list, list] = ([], [], [])
+    held: tuple[np.ndarray, ...] = ()  # the last run of the step before, maybe unfinished
+    n = len(order)
+    for a in range(0, n, _STEP):
+        rows = order[a : a + _STEP]
+        if k > 1:
+            rows = rows[sorted_fold[a : a + _STEP] != f]
+        xs, ys = x[rows], y[rows]
+        if w is None:
+            ws = np.ones(len(rows))
+        else:
+            ws = w[rows]
+            ws /= mean
+        del rows
+        if held:
+            xs, ys, ws = (np.concatenate(pair) for pair in zip(held, (xs, ys, ws), strict=True))
+        keep = ws > 0
+        if not keep.all():
+            xs, ys, ws = xs[keep], ys[keep], ws[keep]
+        del keep
+        held = ()
+        if a + _STEP < n and len(xs):  # the last run may go on in the next step
+            cut = int(np.searchsorted(xs, xs[-1], side="left"))
+            held = (xs[cut:], ys[cut:], ws[cut:])
+            xs, ys, ws = xs[:cut], ys[:cut], ws[:cut]
+        if not len(xs):
+            continue
+        start = _runs(xs)
+        out[0].append(xs[start])
+        out[1].append(np.add.reduceat(ws, start))
+        ws *= ys
+        out[2].append(np.add.reduceat(ws, start))
+    # One array at a time, its parts freed as it is joined: at most one extra copy at once.
+    joined = []
+    for parts in out:
+        joined.append(np.concatenate(parts) if parts else np.empty(0))
+        parts.clear()
+    return joined[0], joined[1], joined[2]
+
+
+def _fit_isotonic(values: np.ndarray, wsum: np.ndarray, psum: np.ndarray):
     """The weighted isotonic fit of y on x as a map, linear between the blocks' centres
     (centred isotonic regression, Oron & Flournoy 2017): strictly increasing between the
     first and the last centre, so rows the model ranks apart stay apart and every raw
     score keeps its operating point. Each block's rate is smoothed by half a positive in
     one row, (positives + 1/2) / (rows + 1), so that a block of positives only is not
-    certainty, which the prior shift would keep at any base rate. ``columns`` holds the
-    rows' x (sorted), y and w, and is emptied."""
-    x, y, w = columns
-    columns.clear()
-    keep = w > 0
-    if not keep.all():
-        x, y, w = x[keep], y[keep], w[keep]
-    del keep
-    if not len(x):  # a fold with no weight: nothing to learn, the uninformative map
+    certainty, which the prior shift would keep at any base rate. The rows come summed
+    per distinct x (:func:`_train_sums`)."""
+    if not len(values):  # a fold with no weight: nothing to learn, the uninformative map
         return lambda v: np.full(np.shape(v), 0.5)
-    # Freed as soon as used: the rows' own copies, of which only the sums are kept.
-    start = _index(_runs(x))
-    values = x[start]
-    del x
-    wsum = np.add.reduceat(w, start)
-    w *= y
-    del y
-    psum = np.add.reduceat(w, start)
-    del w, start
     first = pav(psum, wsum)
     rows = np.add.reduceat(wsum, first)
     positives = np.add.reduceat(psum, first)
@@ -293,33 +354,25 @@ def pav(sums: np.ndarray, weights: np.ndarray, passes: int = 16) -> np.ndarray:
     return np.array(B, dtype=np.int64)
 
 
-def _monotone_in(
-    x: np.ndarray,
-    c: np.ndarray,
-    order: np.ndarray,
-    pooled: bool = True,
-    values: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct values of ``x`` rising, the score of each): ``c`` made non-decreasing in
-    ``x`` by monotone rearrangement (Chernozhukov, Fernandez-Val & Galichon, Econometrica
-    2010): the out-of-fold scores, sorted, given back to the rows in the raw scores' order;
-    rows with equal raw scores get their mean. Folds' maps cross at fine scale, so pooling
-    them (an isotonic pass) would tie most rows; the rearrangement keeps every value and the
-    model's ranking, and is never further from a monotone truth than ``c`` is. ``order``
-    sorts ``x``; ``c`` (in any row order) is sorted in place. Not ``pooled``: ``c`` is one
-    monotone map's, in ``order``, and each distinct value keeps its own score."""
-    xs = x[order]
-    start = _runs(xs)
-    if values is None or len(values) != len(start):
-        values = xs[start]
-    del xs
+def _monotone_in(c: np.ndarray, start: np.ndarray, pooled: bool = True) -> np.ndarray:
+    """The score of each distinct raw score ``x`` (their runs among the sorted rows start at
+    ``start``): ``c`` made non-decreasing in ``x`` by monotone rearrangement (Chernozhukov,
+    Fernandez-Val & Galichon, Econometrica 2010): the out-of-fold scores, sorted, given back
+    to the rows in the raw scores' order; rows with equal raw scores get their mean. Folds'
+    maps cross at fine scale, so pooling them (an isotonic pass) would tie most rows; the
+    rearrangement keeps every value and the model's ranking, and is never further from a
+    monotone truth than ``c`` is. ``c`` (in any row order) is sorted in place. Not
+    ``pooled``: ``c`` is one monotone map's, in the sorted rows' order, and each distinct
+    value keeps its own score."""
     if not pooled:
-        return values, c[start]
-    counts = np.diff(np.r_[start, len(x)])
+        return c[start]
+    counts = np.empty(len(start), dtype=np.int32 if len(c) < 1 << 31 else np.intp)
+    np.subtract(start[1:], start[:-1], out=counts[:-1])
+    counts[-1] = len(c) - start[-1]
     c.sort()
     means = np.add.reduceat(c, start)
     means /= counts
-    return values, np.maximum.accumulate(means, out=means)  # (rounding)
+    return np.maximum.accumulate(means, out=means)  # (rounding)
 
 
 def platt(

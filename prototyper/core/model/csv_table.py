@@ -430,7 +430,8 @@ class _Columns:
                 f"expected {self.width} fields like the header, got {counts[i] + 1}",
             )
         fields = ",".join(lines).split(",")
-        if max(map(len, fields)) > MAX_CELL_CHARS:
+        # a cell is never longer than its line: the cells are measured only after a long line
+        if max(map(len, lines)) > MAX_CELL_CHARS and max(map(len, fields)) > MAX_CELL_CHARS:
             i = next(k for k, c in enumerate(fields) if len(c) > MAX_CELL_CHARS) // self.width
             raise _too_long(self.path, line_at(i))
         self._count(len(lines), line_at)

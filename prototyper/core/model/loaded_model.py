@@ -103,10 +103,10 @@ def read_weights(
 
 @dataclass(frozen=True, eq=False)
 class Groups:
-    """Each evaluation row's group, as a code into ``names``: 4 bytes a row, where the names
-    themselves would take a pointer each."""
+    """Each evaluation row's group, as a code into ``names``: one byte a row for up to 256
+    groups (else two or four), where the names themselves would take a pointer each."""
 
-    codes: np.ndarray  # int32, one per row
+    codes: np.ndarray  # unsigned or int32 integers, one per row
     names: tuple[str, ...]  # each distinct group once, in no particular order
 
     def __len__(self) -> int:
@@ -131,10 +131,29 @@ class Groups:
 def read_groups(table: Table, column: str | None) -> Groups | None:
     if column is None:
         return None
-    return Groups(*table.group_codes(column, "model.group_column"))
+    codes, names = table.group_codes(column, "model.group_column")
+    for small in (np.uint8, np.uint16):  # the table's int32 copy goes with the table
+        if len(names) <= np.iinfo(small).max + 1:
+            return Groups(codes.astype(small), names)
+    return Groups(codes, names)
 
 
 # --- the loaded model ----------------------------------------------------------------------
+
+
+def calibrated_scores(
+    labels: np.ndarray, raw: np.ndarray, weights: np.ndarray | None, *, probability: bool
+) -> tuple[EmpiricalScores, Calibration]:
+    """A real model's empirical scores and their calibration (what :class:`LoadedModel`
+    makes when not given ``fit``), in the order that holds the least memory at once: the
+    calibration first, then the sorted scores, while the calibration's own copy of the
+    distinct scores is dropped; it shares the sorted scores' instead, the same values."""
+    fit = calibrate(raw, labels, weights, probability=probability)
+    distinct = len(fit.values)
+    fit = replace(fit, values=np.empty(0))
+    scores = EmpiricalScores(labels, raw, weights)
+    assert len(scores.distinct) == distinct  # both are the rows' distinct scores, sorted
+    return scores, replace(fit, values=scores.distinct)
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,9 +26,16 @@ import numpy as np
 from ..preset.preset_io import PresetError
 from ..preset.schema import ModelSource, ScoreFileModel, SklearnModel, SyntheticModel
 from .csv_table import GROUP, LABEL, NUMBER, Table, read_csv
-from .loaded_model import LoadedModel, read_groups, read_labels, read_weights, wanted_columns
+from .loaded_model import (
+    LoadedModel,
+    calibrated_scores,
+    read_groups,
+    read_labels,
+    read_weights,
+    wanted_columns,
+)
 from .model_paths import Origin, existing_files, fail
-from .scores import BinormalScores, EmpiricalScores, ScoreModel
+from .scores import BinormalScores, ScoreModel
 from .sklearn_estimators import load_sklearn
 
 _CACHE_SIZE = 8
@@ -194,12 +201,16 @@ def _load_score_file(model: ScoreFileModel, path: Path) -> LoadedModel:
     scores = table.numbers(model.score_column, "model.score_column")
     _check_scores(table, model.score_column, scores)
     weights = read_weights(table, model.weight_column, labels, model.label_column)
+    groups = read_groups(table, model.group_column)
+    del table  # its columns live on in the arrays above; nothing else of it is needed
+    empirical, fit = calibrated_scores(labels, scores, weights, probability=True)
     return LoadedModel(
         model=model,
-        scores=EmpiricalScores(labels, scores, weights),
+        scores=empirical,
         files=(path,),
         score_method="the score file",
-        groups=read_groups(table, model.group_column),
+        groups=groups,
+        fit=fit,
     )
 
 

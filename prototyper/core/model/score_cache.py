@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import limits
 from ..preset.preset_io import write_atomic
+from . import installed
 from .csv_table import MAX_ROWS
 
 CACHE_ENV = "PROTOTYPER_CACHE_DIR"
@@ -51,14 +52,7 @@ def cache_dir() -> Path:
 
 def entry_key(model_digest: str, data_digest: str, trusted: tuple[str, ...], columns: dict) -> str:
     """The key of the scores of a model file on an evaluation file."""
-    from importlib import metadata  # here: only a real model pays for its import
-
-    versions = {}
-    for name in _VERSIONED:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = ""
+    versions = {name: installed.version(name) or "" for name in _VERSIONED}
     text = json.dumps(
         [FORMAT, model_digest, data_digest, sorted(trusted), columns, versions], sort_keys=True
     )

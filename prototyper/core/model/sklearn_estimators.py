@@ -20,10 +20,15 @@ from ..preset.preset_io import PresetError, Problem
 from ..preset.schema import SklearnModel
 from . import score_cache
 from .csv_table import GROUP, LABEL, NUMBER, Table, read_csv
-from .loaded_model import LoadedModel, read_groups, read_labels, read_weights, wanted_columns
+from .loaded_model import (
+    LoadedModel,
+    calibrated_scores,
+    read_groups,
+    read_labels,
+    read_weights,
+    wanted_columns,
+)
 from .model_paths import fail, first_line
-from .scores import EmpiricalScores
-from .skops_schema import root_class
 from .trust import file_digest
 from .trust_check import (
     PickleConsent,
@@ -66,6 +71,7 @@ def load_sklearn(
         del X  # the features are not needed past scoring
         notes += more
         estimator_name = type(estimator).__name__
+        del estimator  # nor the estimator, while the scores are calibrated
         if not notes and not is_pickle(paths["model"]):  # a load that warned is done again
             _keep_scores(model, paths, trusted, method, raw)
     if method == "decision_function":
@@ -73,9 +79,14 @@ def load_sklearn(
             f"the {estimator_name} has no predict_proba: its decision_function values "
             "are the raw scores, calibrated to probabilities like any model's"
         )
+    del table  # its columns live on in the arrays above; nothing else of it is needed
+    empirical, fit = calibrated_scores(
+        labels, raw, weights, probability=method != "decision_function"
+    )
     return LoadedModel(
         model=model,
-        scores=EmpiricalScores(labels, raw, weights),
+        scores=empirical,
+        fit=fit,
         files=(paths["model"], paths["data"]),
         score_method=method,
         trusted_types=trusted,
@@ -106,20 +117,18 @@ def _cached_scores(
     file that needs the user's consent, or that cannot be checked without skops, is never
     served from the cache. The caller checks that there is one score per row."""
     try:
-        check = quick_file_trust(model, paths["model"], trust)
+        quick = quick_file_trust(model, paths["model"], trust)
     except PresetError:
         return None  # reported by the full load, in its order (the evaluation file first)
-    if check is None:
+    if quick is None or not quick[1]:
         return None
+    check, name = quick
     try:
         key = _cache_key(model, paths, check.untrusted)
     except OSError:
         return None
     hit = score_cache.load(key)
     if hit is None:
-        return None
-    name = root_class(paths["model"])
-    if not name:
         return None
     return hit[0], hit[1], check.untrusted, name
 

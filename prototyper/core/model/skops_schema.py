@@ -19,7 +19,8 @@ import json
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+
+from . import installed
 
 DISTRIBUTIONS = ("skops", "scikit-learn", "numpy", "scipy")
 _NODE_KEYS = ("__loader__", "__module__", "__class__")
@@ -27,52 +28,57 @@ _NODE_KEYS = ("__loader__", "__module__", "__class__")
 
 @lru_cache(maxsize=1)
 def _versions_match() -> bool:
-    from importlib import metadata  # here: only a real model pays for these imports
+    from . import skops_defaults  # here: only a real model pays for its import
 
-    from . import skops_defaults
-
-    try:
-        return all(metadata.version(d) == skops_defaults.VERSIONS[d] for d in DISTRIBUTIONS)
-    except (metadata.PackageNotFoundError, KeyError):
-        return False
+    return all(
+        d in skops_defaults.VERSIONS and installed.version(d) == skops_defaults.VERSIONS[d]
+        for d in DISTRIBUTIONS
+    )
 
 
 def untrusted_types(schema_bytes: bytes) -> tuple[str, ...] | None:
     """The types of a skops ``schema.json`` that skops does not trust by default, sorted, as
     ``skops.io.get_untrusted_types`` gives them; None if that cannot be told without skops."""
+    return audit(schema_bytes)[0]
+
+
+def audit(schema_bytes: bytes) -> tuple[tuple[str, ...] | None, str]:
+    """(:func:`untrusted_types` of a skops ``schema.json``, the class name of the object it
+    holds: what ``type(estimator).__name__`` gives once loaded, "" if unknown), from one
+    parse of the schema; (None, "") whenever skops must tell."""
     if not _versions_match():
-        return None
+        return None, ""
     from . import skops_defaults
 
+    # Every object of the document is a node or holds some: collected while parsing, which
+    # visits each once, rather than by walking the parsed tree again.
+    nodes: list[dict] = []
+
+    def collect(item: dict) -> dict:
+        if "__loader__" in item:
+            nodes.append(item)
+        return item
+
     try:
-        schema = json.loads(schema_bytes)
+        schema = json.loads(schema_bytes, object_hook=collect)
     except (ValueError, RecursionError):
-        return None
+        return None, ""
     if not isinstance(schema, dict) or schema.get("protocol") != skops_defaults.PROTOCOL:
-        return None
+        return None, ""
     found: set[str] = set()
-    stack: list[Any] = [schema]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-            continue
-        if not isinstance(item, dict):
-            continue
-        stack.extend(item.values())
-        if "__loader__" not in item:
-            continue
+    for item in nodes:
         loader, module, name = (item.get(k) for k in _NODE_KEYS)
         if not all(isinstance(v, str) for v in (loader, module, name)):
-            return None
+            return None, ""
         if loader not in skops_defaults.TRUSTED:
-            return None  # a kind of node whose audit is not repeated here: ask skops
+            return None, ""  # a kind of node whose audit is not repeated here: ask skops
         if loader == "JsonNode":
             continue  # skops never reports a JSON value (its content is text, not nodes)
         full = f"{module}.{name}"
         if full not in skops_defaults.TRUSTED[loader]:
             found.add(full)
-    return tuple(sorted(found))
+    root = schema.get("__class__")
+    return tuple(sorted(found)), root if isinstance(root, str) and root.isidentifier() else ""
 
 
 def _schema(path: Path) -> bytes | None:
@@ -91,18 +97,6 @@ def read_untrusted_types(path: Path) -> tuple[str, ...] | None:
         return None
     data = _schema(path)
     return None if data is None else untrusted_types(data)
-
-
-def root_class(path: Path) -> str:
-    """The class name of the object a checked skops file holds ("" if unknown): what
-    ``type(estimator).__name__`` gives once it is loaded."""
-    data = _schema(path)
-    try:
-        schema = json.loads(data) if data is not None else None
-    except (ValueError, RecursionError):
-        return ""
-    name = schema.get("__class__") if isinstance(schema, dict) else None
-    return name if isinstance(name, str) and name.isidentifier() else ""
 
 
 # --- the lists, copied from the installed skops ---------------------------------------------

@@ -28,7 +28,7 @@ from .. import limits
 from ..preset.preset_io import PresetError, Problem
 from ..preset.schema import PICKLE_SUFFIXES, SklearnModel
 from .model_paths import Origin, existing_files, fail, first_line
-from .skops_schema import read_untrusted_types
+from .skops_schema import audit
 from .trust import SKLEARN_INTERNALS, allowed, file_digest, remember, remembered, runs_code
 
 MAX_MODEL_BYTES = 2 << 30  # what a skops file may unpack to
@@ -142,19 +142,22 @@ def check_file_trust(model: SklearnModel, path: Path, trust: tuple[str, ...]) ->
     return _decide(model, path, untrusted, trust)
 
 
-def quick_file_trust(model: SklearnModel, path: Path, trust: tuple[str, ...]) -> TrustCheck | None:
+def quick_file_trust(
+    model: SklearnModel, path: Path, trust: tuple[str, ...]
+) -> tuple[TrustCheck, str] | None:
     """The check of :func:`check_file_trust` when it can be made without importing skops or
-    scikit-learn and finds nothing to ask; None otherwise (make the full check then). The
-    same size and format checks run first; a preset's request is honoured here only for
-    the fixed scikit-learn internals of the allowlist (others need scikit-learn imported)."""
-    _check_model_file(path)
-    if is_pickle(path):
+    scikit-learn and finds nothing to ask, with the class name of the estimator the file
+    holds; None otherwise (make the full check then). The same size and format checks run
+    first; a preset's request is honoured here only for the fixed scikit-learn internals of
+    the allowlist (others need scikit-learn imported)."""
+    schema = _check_model_file(path)
+    if schema is None:  # a pickle, or a zip without a schema (skops says what is wrong)
         return None
-    untrusted = read_untrusted_types(path)
+    untrusted, estimator = audit(schema)
     if untrusted is None:
         return None
     check = _decide(model, path, untrusted, trust, lambda t: t in SKLEARN_INTERNALS)
-    return check if check.ok else None
+    return (check, estimator) if check.ok else None
 
 
 def _decide(
@@ -201,12 +204,13 @@ def untrusted_message(check: TrustCheck) -> str:
 # --- the model file, before anything reads it ----------------------------------------------
 
 
-def _check_model_file(path: Path) -> None:
+def _check_model_file(path: Path) -> bytes | None:
     """Before anything reads a model file: it must be a regular file of at most
     MAX_MODEL_BYTES, and a skops file a zip archive (not a pickle under a .skops name) whose
     members really unpack to at most MAX_MODEL_BYTES in all and ``schema.json`` (which skops
     parses whole) to at most MAX_SCHEMA_BYTES: measured by decompressing in chunks, never
-    kept, so a bomb is refused in little memory and before any consent question."""
+    kept but the schema, so a bomb is refused in little memory and before any consent
+    question. Returns the schema's bytes (None for a pickle, or a zip without one)."""
     try:  # the zip's own headers may make the file a little larger than what it unpacks to
         f = limits.open_regular(
             path,
@@ -217,7 +221,7 @@ def _check_model_file(path: Path) -> None:
         raise fail(Problem(str(path), None, "model.model", str(exc))) from None
     with f:
         if is_pickle(path):
-            return
+            return None
         head = f.read(8)
         if head.startswith(b"\x80") or head.startswith(b"\x00\x00\x00"):
             raise fail(
@@ -234,12 +238,12 @@ def _check_model_file(path: Path) -> None:
         f.seek(0)
         try:
             with zipfile.ZipFile(f) as zf:
-                _check_unpacked(path, zf)
+                return _check_unpacked(path, zf)
         except limits.ZIP_ERRORS as exc:
             raise fail(corrupt(path, f"{type(exc).__name__}: {first_line(exc)}")) from None
 
 
-def _check_unpacked(path: Path, zf: zipfile.ZipFile) -> None:
+def _check_unpacked(path: Path, zf: zipfile.ZipFile) -> bytes | None:
     def too_large(unpacked: int | None) -> PresetError:
         size = f"{unpacked >> 20:,} MB, more than" if unpacked is not None else "more than"
         return fail(
@@ -255,18 +259,20 @@ def _check_unpacked(path: Path, zf: zipfile.ZipFile) -> None:
     declared = sum(i.file_size for i in infos)
     if declared > MAX_MODEL_BYTES:  # the cheap check first; the header may lie, so stream too
         raise too_large(declared)
-    total = 0
+    total, schema = 0, None
     for info in sorted(infos, key=lambda i: i.filename != "schema.json"):  # the schema first
         if info.filename == "schema.json":
-            try:
-                total += limits.unpacked_size(zf, info, MAX_SCHEMA_BYTES, "its schema.json")
+            try:  # kept: the trust check reads it next, without unpacking it again
+                schema = limits.read_member(zf, info, MAX_SCHEMA_BYTES, "its schema.json")
             except limits.Refused as exc:
                 raise fail(Problem(str(path), None, "model.model", str(exc))) from None
+            total += len(schema)
             continue
         try:
             total += limits.unpacked_size(zf, info, MAX_MODEL_BYTES - total, info.filename)
         except limits.Refused:
             raise too_large(None) from None
+    return schema
 
 
 def corrupt(path: Path, why: str) -> Problem:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -15,7 +14,6 @@ from typing import Any
 import yaml
 
 from ..limits import Refused, read_regular
-from .roundtrip import reemit, splice_scalars
 from .scenes import applicable_scenes, scene_problems
 from .schema import OUTCOMES, SCHEMA_VERSION, Preset
 from .structure import Problems, describe, from_data, leaf_paths, replace_path, to_data
@@ -440,6 +438,8 @@ def dumps_preset(preset: Preset, original: Original | None = None) -> str:
 def _keep_text(preset: Preset, original: Original) -> str | None:
     """``original``'s text changed to hold ``preset``, or None if that cannot be done
     faithfully (then the preset is written anew: an edit is never lost for a comment)."""
+    from .roundtrip import reemit, splice_scalars  # ruamel: only a save over a file pays
+
     new = preset_to_data(preset)
     top = {"schema_version": SCHEMA_VERSION}
     text, now = original.text, original.preset
@@ -540,6 +540,8 @@ def write_atomic(path: str | os.PathLike, payload: bytes) -> Path:
 
 
 def _temp_name(target: Path) -> Path:
+    import secrets  # (with hmac and hashlib: only a save pays for them)
+
     name = target.name[:100]  # room for the rest within the usual 255-byte limit
     return target.parent / f"{TEMP_PREFIX}{name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
 

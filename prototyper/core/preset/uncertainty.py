@@ -23,9 +23,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .structure import (
     _FLOAT_TEXT,
@@ -36,6 +34,9 @@ from .structure import (
     parse_path,
     range_problem,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 KINDS = ("uniform", "triangular", "beta")
 RESPONSE_RANGES = ("act_if_positive", "act_if_negative")
@@ -59,6 +60,8 @@ class Distribution:
         """The value at each quantile ``u`` in [0, 1] (the inverse of the distribution
         function): draws of one uniform map to draws of any kind, so designs whose
         distributions differ still share their random numbers."""
+        import numpy as np  # here: reading a preset needs no numpy
+
         u = np.asarray(u, dtype=float)
         lo, hi = self.low, self.high
         if self.kind == "uniform":
