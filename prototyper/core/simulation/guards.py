@@ -34,9 +34,9 @@ class _Guards:
     last_cd: dict[int, np.ndarray]
     esc_truth: np.ndarray
     esc_mode: np.ndarray
-    abandon_day: np.ndarray
     hist: np.ndarray
     met: dict[int, np.ndarray]  # set each day by _limit
+    n: np.ndarray  # the day's events per user, set by the run
 
     def _limit(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
         """Cooldowns, design caps and the automation guardrail, most forceful mode first:
@@ -65,18 +65,18 @@ class _Guards:
         """The day's users (positions in M) with events of mode m, found once a day and
         kept up to date as caps and cooldowns move events between modes."""
         met = self.met.get(m)
-        if met is None:
-            met = self.met[m] = np.flatnonzero(M[0, m] + M[1, m] != 0)
+        if met is None:  # counts are never negative: either is nonzero
+            met = self.met[m] = np.flatnonzero(M[0, m] | M[1, m])
         return met
 
     def _cap(self, M, m, cap, target, rep, counter) -> None:
         """At most ``cap`` events of mode m per user-day; those over it are a uniformly
         random subset of the day's (the later ones), whatever their truth."""
         met = self._met(M, m)
-        if 4 * met.size > M.shape[-1]:  # most users: one pass beats gathers
-            over = np.flatnonzero(M[0, m] + M[1, m] > cap)
-        else:
-            over = met[M[0, m, met] + M[1, m, met] > cap]
+        # A user's events of one mode are at most all of the user's events of the day (n):
+        # only the few with more than the cap are looked at.
+        few = np.flatnonzero(self.n > cap)
+        over = few[M[0, m, few] + M[1, m, few] > cap]
         if not over.size:
             return
         self.met.pop(target, None)
@@ -132,27 +132,33 @@ class _Guards:
             handled, np.array([esc.act_if_positive, esc.act_if_negative])
         )
 
-    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray, tolerance: np.ndarray) -> None:
-        """Count false interruptions against each user's tolerance (what is left of it, per
-        user, updated in place); those who run out abandon the feature from the next day."""
+    def _false_alarms(
+        self, d: int, idx: np.ndarray, neg: np.ndarray, life: np.ndarray, rep: np.ndarray
+    ) -> None:
+        """Count false interruptions against each user's tolerance; those who run out abandon
+        the feature from the next day. ``life`` is the day's users' (abandonment day, false
+        alarms left), gathered once a day and updated in place (the run writes it back);
+        ``idx`` are the positions in it of the users whose negatives are ``neg``."""
         hit = neg != 0
         n_hit = np.count_nonzero(hit)
         if not n_hit:
             return
+        tolerance = life[:, 1]
         if 4 * n_hit > 3 * neg.size:  # nearly everyone: no index, users at 0 change nothing
-            users = s
+            users = idx
             left = tolerance[users] - neg
         else:
             hit = np.flatnonzero(hit)
-            users = s[hit]
+            users = idx[hit]
             left = tolerance[users] - neg[hit]
         tolerance[users] = left
         # Those already at 0 or below abandoned on an earlier day, or today in another mode.
         quit_ = users[left <= 0]
-        quit_ = quit_[self.abandon_day[quit_] > d + 1]
+        abandon_day = life[:, 0]
+        quit_ = quit_[abandon_day[quit_] > d + 1]
         if quit_.size:
-            r = quit_ // self.U
+            r = rep[quit_]
             flat = self.hist.reshape(-1)  # 1-D indices take np.add.at's fast path
-            np.add.at(flat, r * (self.D + 1) + self.abandon_day[quit_], -1)
+            np.add.at(flat, r * (self.D + 1) + abandon_day[quit_], -1)
             np.add.at(flat, r * (self.D + 1) + (d + 1), 1)
-            self.abandon_day[quit_] = d + 1
+            abandon_day[quit_] = d + 1

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 
@@ -50,7 +49,6 @@ from .draws import _Draws
 from .feedback import FeedbackResult, allocation_value, simulate_feedback
 from .guards import _Guards
 from .plan import (
-    _ABANDONING,
     _BIG,
     _INTERRUPTING,
     _NEG,
@@ -60,9 +58,9 @@ from .plan import (
     _SHOWN,
     _USER_ROWS,
     _CountingRng,
-    _segment_sums,
     _segments,
 )
+from .respond import _Respond
 from .results import SERIES, SUMMARY, Cancelled, DayTrace, Simulation, _series, _stat
 
 AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
@@ -76,12 +74,13 @@ def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float
     return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
 
 
-class _Run(_Guards, _Draws):
+class _Run(_Guards, _Draws, _Respond):
     def __init__(self, preset: Preset, seed: int, reps: int, users: int, scores: ScoreModel):
         self.p = preset
         sc, dyn, g, tel = preset.scenario, preset.dynamics, preset.guardrails, preset.telemetry
         self.seed, self.R, self.U, self.D = seed, reps, users, sc.horizon_days
         self.RU = reps * users
+        self.bounds = np.arange(reps + 1)  # where each replication's users begin, searched
         self.scale = sc.users / users
         self.pi, self.per_day = sc.base_rate, sc.events_per_user_per_day
         self.rng = _CountingRng(seed)
@@ -239,17 +238,24 @@ class _Run(_Guards, _Draws):
     def _init_state(self) -> None:
         R, U, D, RU = self.R, self.U, self.D, self.RU
         ab = self.p.dynamics.abandonment
-        self.abandon_day = np.full(RU, D, dtype=np.int32)
-        self.fa_left = None
+        # Per user, the day they abandon the feature (D: never) and the false alarms they
+        # tolerate before that, side by side: the day's users get both in one gather.
+        self.life = np.empty((RU, 2), np.int32)
+        abandon_day, fa_left = self.life[:, 0], self.life[:, 1]
+        abandon_day[:] = D
+        fa_left[:] = _BIG
+        self.fa_on = False
         if self.aband_on:
             if ab.per_day > 0:
                 g = self.rng.geometric(ab.per_day, RU)
-                self.abandon_day = np.minimum(g, D).astype(np.int32)
+                np.minimum(g, D, out=abandon_day, casting="unsafe")
             if ab.per_false_alarm > 0:
                 g = self.rng.geometric(ab.per_false_alarm, RU)
-                self.fa_left = np.minimum(g, _BIG).astype(np.int32)
+                np.minimum(g, _BIG, out=fa_left, casting="unsafe")
+                self.fa_on = True
+        self.life_flat = self.life.view(np.int64).ravel()
         rep = np.repeat(np.arange(R, dtype=np.int64), U)
-        flat = rep * (D + 1) + self.abandon_day
+        flat = rep * (D + 1) + abandon_day
         self.hist = np.bincount(flat, minlength=R * (D + 1)).reshape(R, D + 1)
         self.n_abandoned = np.zeros(R, dtype=np.int64)
         # Per mode, one flat array per state variable (1-D gathers are much faster than
@@ -312,7 +318,7 @@ class _Run(_Guards, _Draws):
         return self._result(feedback)
 
     def _day(self, d: int, on_day) -> None:
-        R, U = self.R, self.U
+        U = self.U
         rec = self.rec
         self.n_abandoned += self.hist[:, d]
         active = U - self.n_abandoned
@@ -326,11 +332,17 @@ class _Run(_Guards, _Draws):
         rec["auc"][d] = self.auc
 
         slots, rep = self._select()
+        life = None
         if self.aband_on and slots.size:
-            alive = self.abandon_day[slots] > d
-            slots, rep = slots[alive], rep[alive]
-        self.starts = np.searchsorted(rep, np.arange(R + 1))  # users are sorted by replication
-        rows = self._split(self._counts(rep), rep)
+            # one gather of the day's users' (abandonment day, false alarms left)
+            gathered = self.life_flat[slots]
+            alive = gathered.view(np.int32)[0::2] > d
+            slots, rep, gathered = slots[alive], rep[alive], gathered[alive]
+            if self.fa_on:
+                life = gathered.view(np.int32).reshape(-1, 2)
+        self.starts = np.searchsorted(rep, self.bounds)  # users are sorted by replication
+        self.n = self._counts(rep)
+        rows = self._split(self.n, rep)
         M = rows[:_USER_ROWS].reshape(2, _NM, -1)  # [truth, mode, user], a view
         if self.floor_share.any():
             floored = self.rng.binomial(self.class_per_rep, self.floor_share)
@@ -342,117 +354,12 @@ class _Run(_Guards, _Draws):
         if on_day is not None:
             on_day(DayTrace(d, slots.copy(), M.copy()))
 
-        self._respond(d, slots, rep, M)
+        self._respond(d, slots, rep, M, life)
+        if life is not None:
+            self.life_flat[slots] = gathered  # written back once
         self._silent(d, active, M)
         if self.tele_on:
             self._telemetry(d)
-
-    def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
-        """Users respond to what they are shown, and their state moves on; mode by mode, for
-        the users who met that mode today. Per-user arithmetic in float32."""
-        R = self.R
-        dyn = self.p.dynamics
-        rec = self.rec
-        u_pos, u_neg = self.u
-        bounds = np.arange(R + 1)
-        f32 = np.float32
-        sums = {k: np.zeros(R) for k in ("trust", "trust_den", "habit", "habit_den")}
-        comp_num = np.zeros(R)
-        comp_den = np.zeros(R)
-        for m in self.modes:
-            idx = self._met(M, m)
-            if not idx.size:
-                continue
-            s, r = slots[idx], rep[idx]
-            pos, neg = M[0, m, idx], M[1, m, idx]
-            starts = np.searchsorted(r, bounds)
-            # Per-user values summed per replication, all in one reduction at the end:
-            # row 0 the interactions, row 1 the positives (whole numbers, exact in float32
-            # at these sizes), then the interactions weighted by habituation, trust and both.
-            parts = np.empty((5, idx.size), f32)
-            total = np.add(pos, neg, out=parts[0])
-            np.copyto(parts[1], pos)
-            n_parts = 2
-            if m in self.state:
-                # One 16-byte gather per user: (day last seen, H, S, F), as float32.
-                packed = self.state[m]
-                st = packed[s].view(np.float32).reshape(-1, 4)
-                delta = (d - st[:, 0]).astype(np.intp)
-                new = np.empty_like(st)
-                new[:, 0] = d
-            moved: Any = None  # the compliance multiplier; None for 1
-            habit_row = trust_row = moved_row = 0  # rows of parts; 0: the interactions
-            if m in _SHOWN:
-                rate = self.habit_rate[m]
-                if rate > 0:
-                    carried = st[:, 1] * self.rho_pow[delta] if self.habit_on else None
-                    moved = _value.habituation_of_count(total, rate, carried)
-                    if carried is not None:
-                        carried += f32(1.0 - dyn.habituation.polymorphic) * total
-                        new[:, 1] = carried
-                    habit_row = moved_row = n_parts
-                    np.multiply(moved, total, out=parts[n_parts])
-                    n_parts += 1
-            trust: Any = None
-            if self.trust_on:
-                tr = dyn.trust
-                keep = self.keep_pow[delta]
-                S = st[:, 2] * keep
-                F = st[:, 3] * keep
-                trust = f32(tr.prior_weight * tr.initial_precision) + S
-                denom = S + F
-                denom += f32(tr.prior_weight)
-                if tr.prior_weight > 0:
-                    trust /= denom
-                else:  # no prior: the expectation only until the first alarm
-                    np.divide(trust, denom, out=trust, where=denom > 0)
-                    trust[denom <= 0] = tr.initial_precision
-                # a Python float keeps the per-user arithmetic in float32
-                measured = getattr(self.p.response.modes, MODES[m]).measured_at_precision
-                trust = _value.trust_multiplier(float(self.w), trust, measured)
-                S += pos
-                F += neg
-                new[:, 2] = S
-                new[:, 3] = F
-            elif m in self.static_trust:
-                trust = self.static_trust[m][r].astype(f32)
-            if trust is not None:
-                trust_row = moved_row = n_parts
-                np.multiply(trust, total, out=parts[n_parts])
-                n_parts += 1
-                if moved is None:
-                    moved = trust
-                else:
-                    moved *= trust
-                    moved_row = n_parts
-                    np.multiply(moved, total, out=parts[n_parts])
-                    n_parts += 1
-            summed = _segment_sums(parts[:n_parts], starts, R)
-            n_sum = summed[0]
-            if m in _SHOWN:
-                sums["habit"] += summed[habit_row]
-                sums["habit_den"] += n_sum
-            if trust is not None:
-                sums["trust"] += summed[trust_row]
-                sums["trust_den"] += n_sum
-            a_pos, a_neg = self.act[m]
-            # compliance: P(act | positive) averaged over the interactions
-            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, summed[moved_row])
-            comp_den += n_sum
-            pos_sum = summed[1]
-            self.rec_n[d, :, _POS, m] = pos_sum
-            self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
-            self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts)
-            self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, a_neg, moved, r, starts)
-            if m in self.state:
-                packed[s] = new.view(np.complex128).ravel()
-            if m in self.last_cd:
-                self.last_cd[m][s] = d
-            if self.fa_left is not None and m in _ABANDONING:
-                self._false_alarms(d, s, neg, self.fa_left)
-        rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
-        rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
-        rec["habit_num"][d], rec["habit_den"][d] = sums["habit"], sums["habit_den"]
 
     def _silent(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
         """Events no user's state depends on, drawn per replication: silent events of active
