@@ -32,8 +32,11 @@ class _Guards:
     cap: dict[int, int | None]
     cooldown: dict[int, int]
     last_cd: dict[int, np.ndarray]
+    esc_cols: list[int]
+    mixed: np.ndarray
     esc_truth: np.ndarray
     esc_mode: np.ndarray
+    abandon_day: np.ndarray
     hist: np.ndarray
     met: dict[int, np.ndarray]  # set each day by _limit
     n: np.ndarray  # the day's events per user, set by the run
@@ -100,7 +103,10 @@ class _Guards:
         capacity (a uniformly random subset of the day's when over it); the rest go on in
         their band's mode."""
         R = self.R
-        items = np.flatnonzero(E.any(axis=0))
+        # Users with nothing but the first class cannot have an eligible event unless the
+        # first class is eligible.
+        look = self.mixed if 0 not in self.esc_cols else np.arange(E.shape[1])
+        items = look[E[:, look].any(axis=0)]
         E = E[:, items].astype(np.int64)
         r = rep[items]
         ce, K = E.shape
@@ -132,33 +138,27 @@ class _Guards:
             handled, np.array([esc.act_if_positive, esc.act_if_negative])
         )
 
-    def _false_alarms(
-        self, d: int, idx: np.ndarray, neg: np.ndarray, life: np.ndarray, rep: np.ndarray
-    ) -> None:
-        """Count false interruptions against each user's tolerance; those who run out abandon
-        the feature from the next day. ``life`` is the day's users' (abandonment day, false
-        alarms left), gathered once a day and updated in place (the run writes it back);
-        ``idx`` are the positions in it of the users whose negatives are ``neg``."""
+    def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray, tolerance: np.ndarray) -> None:
+        """Count false interruptions against each user's tolerance (what is left of it, per
+        user, updated in place); those who run out abandon the feature from the next day."""
         hit = neg != 0
         n_hit = np.count_nonzero(hit)
         if not n_hit:
             return
-        tolerance = life[:, 1]
         if 4 * n_hit > 3 * neg.size:  # nearly everyone: no index, users at 0 change nothing
-            users = idx
+            users = s
             left = tolerance[users] - neg
         else:
             hit = np.flatnonzero(hit)
-            users = idx[hit]
+            users = s[hit]
             left = tolerance[users] - neg[hit]
         tolerance[users] = left
         # Those already at 0 or below abandoned on an earlier day, or today in another mode.
         quit_ = users[left <= 0]
-        abandon_day = life[:, 0]
-        quit_ = quit_[abandon_day[quit_] > d + 1]
+        quit_ = quit_[self.abandon_day[quit_] > d + 1]
         if quit_.size:
-            r = rep[quit_]
+            r = quit_ // self.U
             flat = self.hist.reshape(-1)  # 1-D indices take np.add.at's fast path
-            np.add.at(flat, r * (self.D + 1) + abandon_day[quit_], -1)
+            np.add.at(flat, r * (self.D + 1) + self.abandon_day[quit_], -1)
             np.add.at(flat, r * (self.D + 1) + (d + 1), 1)
-            abandon_day[quit_] = d + 1
+            self.abandon_day[quit_] = d + 1

@@ -6,8 +6,7 @@ draws of who acts, sums per replication, and the state brought up to date.
 
 Per-user arithmetic is float32. The user's state of a mode is packed as four float32 (the
 day it was last brought up to date, habituation carried H, alarms seen true S and false F)
-in one complex128, gathered once per user and day and updated in place in the gathered
-copy, which is written back once: no per-variable temporaries.
+in one complex128: one gather and one write per user and day.
 """
 
 from __future__ import annotations
@@ -22,17 +21,19 @@ from ..preset.schema import MODES
 from .plan import _ABANDONING, _NEG, _POS, _SHOWN, _segment_sums
 
 
-def _habituation(total: np.ndarray, rate: float, carried: np.ndarray | None) -> np.ndarray:
+def _habituation(
+    total: np.ndarray, rate: float, carried: np.ndarray | None, multi: np.ndarray
+) -> np.ndarray:
     """:func:`value.habituation_of_count` with one array fewer: the carried part first, then
-    the users with more than one exposure today multiplied by their within-day mean (the
-    same float32 products, so the same numbers)."""
+    the users with more than one exposure today (among ``multi``) multiplied by their
+    within-day mean (the same float32 products, so the same numbers)."""
     f32 = np.float32
     log_q = f32(math.log(1.0 - rate))
     if carried is None:
         return _value.habituation_of_count(total, rate)
     moved = np.multiply(carried, log_q)
     np.exp(moved, out=moved)
-    more = np.flatnonzero(total > 1)
+    more = multi[total[multi] > 1]
     if more.size:
         x = total[more]
         moved[more] *= -np.expm1(x * log_q) / (x * f32(rate))
@@ -53,6 +54,7 @@ class _Respond:
     habit_on: bool
     trust_on: bool
     state: dict[int, np.ndarray]
+    fa_left: np.ndarray | None
     static_trust: dict[int, np.ndarray]
     last_cd: dict[int, np.ndarray]
     rho_pow: np.ndarray
@@ -61,36 +63,44 @@ class _Respond:
     rec_n: np.ndarray
     rec_acted: np.ndarray
     bounds: np.ndarray
+    several: np.ndarray
     # provided by the other mixins
     _met: Any
     _act: Any
     _false_alarms: Any
 
-    def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray, life) -> None:
+    def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
         """Users respond to what they are shown, and their state moves on; mode by mode, for
-        the users who met that mode today. ``life`` holds the day's users' abandonment
-        state (see _false_alarms), or None."""
+        the users who met that mode today."""
         R = self.R
         sums = np.zeros((6, R))  # trust, its interactions, habituation, its, compliance, its
         for m in self.modes:
             idx = self._met(M, m)
             if idx.size:
-                self._respond_mode(d, m, idx, slots, rep, M, sums)
-                if life is not None and m in _ABANDONING:
-                    self._false_alarms(d, idx, M[1, m, idx], life, rep)
+                s = slots[idx]
+                self._respond_mode(d, m, idx, s, rep, M, sums)
+                if self.fa_left is not None and m in _ABANDONING:
+                    self._false_alarms(d, s, M[1, m, idx], self.fa_left)
         rec = self.rec
         rec["trust_num"][d], rec["trust_den"][d] = sums[0], sums[1]
         rec["habit_num"][d], rec["habit_den"][d] = sums[2], sums[3]
         rec["comp_num"][d], rec["comp_den"][d] = sums[4], sums[5]
 
-    def _respond_mode(self, d, m, idx, slots, rep, M, sums) -> None:
+    def _respond_mode(self, d, m, idx, s, rep, M, sums) -> None:
+        """One mode: the users at ``idx`` (positions in the day's arrays; ``s`` their slots)
+        respond, their sums per replication are added to ``sums``, their state moves on."""
         R = self.R
         dyn = self.p.dynamics
         u_pos, u_neg = self.u
         f32 = np.float32
-        s, r = slots[idx], rep[idx]
+        r = rep[idx]
         pos, neg = M[0, m, idx], M[1, m, idx]
         starts = np.searchsorted(r, self.bounds)
+        # Positions of the users with more than one event today: only their counts in a
+        # mode can exceed 1.
+        several = self.several
+        multi = np.searchsorted(idx, several)
+        multi = multi[idx[np.minimum(multi, idx.size - 1)] == several]
         # Per-user values summed per replication, all in one reduction at the end: row 0 the
         # interactions, row 1 the positives (whole numbers, exact in float32 at these
         # sizes), then the interactions weighted by habituation, trust and both.
@@ -100,22 +110,23 @@ class _Respond:
         n_parts = 2
         if m in self.state:
             packed = self.state[m]
-            new = packed[s]  # one 16-byte gather per user, brought up to date in place
-            st = new.view(f32).reshape(-1, 4)
+            # One 16-byte gather per user: (day last seen, H, S, F), as float32. Columns are
+            # read once into contiguous arrays (strided arithmetic is several times slower)
+            # and written once.
+            st = packed[s].view(f32).reshape(-1, 4)
             delta = (d - st[:, 0]).astype(np.intp)
-            st[:, 0] = d
+            new = np.empty_like(st)
+            new[:, 0] = d
         moved: Any = None  # the compliance multiplier; None for 1
         habit_row = trust_row = moved_row = 0  # rows of parts; 0: the interactions
         if m in _SHOWN:
             rate = self.habit_rate[m]
             if rate > 0:
-                carried = None
-                if self.habit_on:
-                    carried = st[:, 1]
-                    carried *= self.rho_pow[delta]
-                moved = _habituation(total, rate, carried)
+                carried = st[:, 1] * self.rho_pow[delta] if self.habit_on else None
+                moved = _habituation(total, rate, carried, multi)
                 if carried is not None:
                     carried += f32(1.0 - dyn.habituation.polymorphic) * total
+                    new[:, 1] = carried
                 habit_row = moved_row = n_parts
                 np.multiply(moved, total, out=parts[n_parts])
                 n_parts += 1
@@ -123,9 +134,8 @@ class _Respond:
         if self.trust_on:
             tr = dyn.trust
             keep = self.keep_pow[delta]
-            S, F = st[:, 2], st[:, 3]
-            S *= keep
-            F *= keep
+            S = st[:, 2] * keep
+            F = st[:, 3] * keep
             trust = f32(tr.prior_weight * tr.initial_precision) + S
             denom = S + F
             denom += f32(tr.prior_weight)
@@ -139,6 +149,8 @@ class _Respond:
             trust = _value.trust_multiplier(float(self.w), trust, measured)
             S += pos
             F += neg
+            new[:, 2] = S
+            new[:, 3] = F
         elif m in self.static_trust:
             trust = self.static_trust[m][r].astype(f32)
         if trust is not None:
@@ -167,9 +179,9 @@ class _Respond:
         pos_sum = summed[1]
         self.rec_n[d, :, _POS, m] = pos_sum
         self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
-        self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts)
-        self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, a_neg, moved, r, starts)
+        self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts, multi)
+        self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, a_neg, moved, r, starts, multi)
         if m in self.state:
-            packed[s] = new
+            packed[s] = new.view(np.complex128).ravel()
         if m in self.last_cd:
             self.last_cd[m][s] = d

@@ -27,9 +27,10 @@ How it is computed, so that cost does not grow with the number of events:
 The same preset, seed, replications and users give identical results everywhere.
 
 One class, :class:`_Run`, holds the state of the run (per-user arrays, the model's AUC, the
-day's counts) and steps it one day at a time; its steps share that state. Two mixins hold
-steps by job: the per-user draws (draws.py) and the day's limits, i.e. cooldowns, caps,
-guardrails, escalation and abandonment after false alarms (guards.py).
+day's counts) and steps it one day at a time; its steps share that state. Three mixins hold
+steps by job: the per-user draws (draws.py), the day's limits, i.e. cooldowns, caps,
+guardrails, escalation and abandonment after false alarms (guards.py), and the users'
+responses with their state moving on (respond.py).
 """
 
 from __future__ import annotations
@@ -238,24 +239,17 @@ class _Run(_Guards, _Draws, _Respond):
     def _init_state(self) -> None:
         R, U, D, RU = self.R, self.U, self.D, self.RU
         ab = self.p.dynamics.abandonment
-        # Per user, the day they abandon the feature (D: never) and the false alarms they
-        # tolerate before that, side by side: the day's users get both in one gather.
-        self.life = np.empty((RU, 2), np.int32)
-        abandon_day, fa_left = self.life[:, 0], self.life[:, 1]
-        abandon_day[:] = D
-        fa_left[:] = _BIG
-        self.fa_on = False
+        self.abandon_day = np.full(RU, D, dtype=np.int32)
+        self.fa_left = None
         if self.aband_on:
             if ab.per_day > 0:
                 g = self.rng.geometric(ab.per_day, RU)
-                np.minimum(g, D, out=abandon_day, casting="unsafe")
+                self.abandon_day = np.minimum(g, D).astype(np.int32)
             if ab.per_false_alarm > 0:
                 g = self.rng.geometric(ab.per_false_alarm, RU)
-                np.minimum(g, _BIG, out=fa_left, casting="unsafe")
-                self.fa_on = True
-        self.life_flat = self.life.view(np.int64).ravel()
+                self.fa_left = np.minimum(g, _BIG).astype(np.int32)
         rep = np.repeat(np.arange(R, dtype=np.int64), U)
-        flat = rep * (D + 1) + abandon_day
+        flat = rep * (D + 1) + self.abandon_day
         self.hist = np.bincount(flat, minlength=R * (D + 1)).reshape(R, D + 1)
         self.n_abandoned = np.zeros(R, dtype=np.int64)
         # Per mode, one flat array per state variable (1-D gathers are much faster than
@@ -332,14 +326,9 @@ class _Run(_Guards, _Draws, _Respond):
         rec["auc"][d] = self.auc
 
         slots, rep = self._select()
-        life = None
         if self.aband_on and slots.size:
-            # one gather of the day's users' (abandonment day, false alarms left)
-            gathered = self.life_flat[slots]
-            alive = gathered.view(np.int32)[0::2] > d
-            slots, rep, gathered = slots[alive], rep[alive], gathered[alive]
-            if self.fa_on:
-                life = gathered.view(np.int32).reshape(-1, 2)
+            alive = self.abandon_day[slots] > d
+            slots, rep = slots[alive], rep[alive]
         self.starts = np.searchsorted(rep, self.bounds)  # users are sorted by replication
         self.n = self._counts(rep)
         rows = self._split(self.n, rep)
@@ -354,9 +343,7 @@ class _Run(_Guards, _Draws, _Respond):
         if on_day is not None:
             on_day(DayTrace(d, slots.copy(), M.copy()))
 
-        self._respond(d, slots, rep, M, life)
-        if life is not None:
-            self.life_flat[slots] = gathered  # written back once
+        self._respond(d, slots, rep, M)
         self._silent(d, active, M)
         if self.tele_on:
             self._telemetry(d)
