@@ -70,6 +70,13 @@ AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
 
 
+def _steps(x: np.ndarray) -> np.ndarray:
+    """np.diff(x, axis=1, prepend=0.0), the same subtractions without the concatenation."""
+    out = x.copy()
+    np.subtract(x[:, 1:], x[:, :-1], out=out[:, 1:])
+    return out
+
+
 def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):
     """AUC after n (effective) labels: auc_max - (auc_max - auc0) * (n0 / (n0 + n))^k."""
     return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
@@ -121,6 +128,8 @@ class _Run(_Guards, _Draws, _Respond):
         self.none_pos = np.zeros(n_seg)
         self.none_neg = np.zeros(n_seg)
         self.floored = np.array([s.floored for s in self.segs], dtype=float)
+        self.any_floored = bool(self.floored.any())
+        self.rep_col = np.arange(reps)[:, None]
         for i, s in enumerate(self.segs):
             if s.mode == _NONE and not s.escalated:
                 self.none_pos[i] = self.none_neg[i] = 1.0
@@ -198,28 +207,33 @@ class _Run(_Guards, _Draws, _Respond):
         else:
             t, f = self.scores.rates_at(self.cuts)
             tpr, fpr = np.tile(t, (R, 1)), np.tile(f, (R, 1))
-        seg_pos = self.pi * np.diff(tpr, axis=1, prepend=0.0)
-        seg_neg = (1 - self.pi) * np.diff(fpr, axis=1, prepend=0.0)
+        seg_pos = self.pi * _steps(tpr)
+        seg_neg = (1 - self.pi) * _steps(fpr)
         pd = self.per_day
         self.lam = pd * (seg_pos @ self.a_pos + seg_neg @ self.a_neg)  # (R, C)
         self.lam_none = pd * np.stack([seg_pos @ self.none_pos, seg_neg @ self.none_neg], 1)
-        fl_pos, fl_neg = seg_pos * self.floored, seg_neg * self.floored
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fl = pd * (fl_pos @ self.a_pos + fl_neg @ self.a_neg)
-            self.floor_share = np.where(self.lam > 0, fl / self.lam, 0.0)
-            fl_none = pd * np.stack([fl_pos @ self.none_pos, fl_neg @ self.none_neg], 1)
-            self.floor_share_none = np.where(self.lam_none > 0, fl_none / self.lam_none, 0.0)
-        self.Lam = self.lam.sum(axis=1)
-        # Categorical split of one event, and the sequential-binomial split of several.
-        total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
-        self.cum = np.cumsum(self.lam / total, axis=1)
-        self.cum0 = self.cum[:, 0].copy()  # the largest class's share, gathered per user
-        tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
-        self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
-        # r + cumulative shares, one sorted array: one searchsorted picks every user's class
-        self.cum_flat = (np.arange(R)[:, None] + self.cum[:, :-1]).ravel()
-        # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
+        # One block for the day's rates: this runs every day while the AUC drifts.
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if self.any_floored:
+                fl_pos, fl_neg = seg_pos * self.floored, seg_neg * self.floored
+                fl = pd * (fl_pos @ self.a_pos + fl_neg @ self.a_neg)
+                self.floor_share = np.where(self.lam > 0, fl / self.lam, 0.0)
+                fl_none = pd * np.stack([fl_pos @ self.none_pos, fl_neg @ self.none_neg], 1)
+                self.floor_share_none = np.where(self.lam_none > 0, fl_none / self.lam_none, 0.0)
+            else:  # nothing below the confidence floor
+                self.floor_share = np.zeros_like(self.lam)
+                self.floor_share_none = np.zeros_like(self.lam_none)
+            self.Lam = self.lam.sum(axis=1)
+            # Categorical split of one event, and the sequential-binomial split of several.
+            total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
+            self.cum = np.cumsum(self.lam / total, axis=1)
+            self.cum0 = self.cum[:, 0].copy()  # the largest class's share, gathered per user
+            tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
+            self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
+            # r + cumulative shares, one sorted array: one searchsorted picks every user's
+            # class
+            self.cum_flat = (self.rep_col + self.cum[:, :-1]).ravel()
+            # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
             self.p_one = np.where(self.Lam > 0, self.Lam / np.expm1(self.Lam), 1.0)
         self.big_rep = self.Lam > 8.0
         self.static_trust = {}
