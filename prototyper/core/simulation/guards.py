@@ -76,10 +76,9 @@ class _Guards:
         """At most ``cap`` events of mode m per user-day; those over it are a uniformly
         random subset of the day's (the later ones), whatever their truth."""
         met = self._met(M, m)
-        # A user's events of one mode are at most all of the user's events of the day (n):
-        # only the few with more than the cap are looked at.
-        few = np.flatnonzero(self.n > cap)
-        over = few[M[0, m, few] + M[1, m, few] > cap]
+        # Only users with more than the cap of all their events today (n) can be over it.
+        look = np.flatnonzero(self.n > cap) if 4 * met.size > M.shape[-1] else met
+        over = look[M[0, m, look] + M[1, m, look] > cap]
         if not over.size:
             return
         self.met.pop(target, None)
