@@ -40,6 +40,8 @@ class _Draws:
     big_rep: np.ndarray
     starts: np.ndarray
     class_per_rep: np.ndarray
+    several: np.ndarray  # set each day by _split: positions of users with more than one event
+    mixed: np.ndarray  # and of those with a class other than the first, or several events
 
     def _select(self) -> tuple[np.ndarray, np.ndarray]:
         """Flat slots of the users with at least one event of a class today (abandoned or
@@ -133,8 +135,13 @@ class _Draws:
         if C == 1:
             rows[self.row_of[0]] = n
             self.class_per_rep[:, 0] = _by_rep(rep, n.astype(float), R)
+            self.several = np.flatnonzero(n > 1)
+            self.mixed = np.arange(K)
             return rows
-        one = np.flatnonzero(n == 1)
+        is_one = n == 1
+        one = np.flatnonzero(is_one)
+        several = np.flatnonzero(~is_one)
+        moved = several[:0]
         if one.size:
             # Classes are ordered by share, so most users are settled by the first compare.
             # Everyone goes to the first class, then the few who drew another move: two
@@ -142,7 +149,7 @@ class _Draws:
             r = rep[one]
             u = self.rng.random(one.size)
             rest = np.flatnonzero(u >= self.cum0[r])
-            rows[self.row_of[0], one] = 1
+            np.copyto(rows[self.row_of[0]], is_one)
             self.class_per_rep[:, 0] += np.diff(np.searchsorted(r, np.arange(R + 1)))
             if rest.size:
                 rr = r[rest]
@@ -153,7 +160,9 @@ class _Draws:
                 rows[self.row_of[c], moved] = 1
                 self.class_per_rep[:, 0] -= np.bincount(rr, minlength=R)
                 self.class_per_rep += np.bincount(rr * C + c, minlength=R * C).reshape(R, C)
-        several = np.flatnonzero(n > 1)
+        # The only users with a class other than the first, or with more than one event
+        self.mixed = np.sort(np.concatenate([moved, several]))
+        self.several = several
         few = several[n[several] <= _FEW]
         if few.size:
             # A few events each: every event picks its class (one uniform), which is the
@@ -186,35 +195,35 @@ class _Draws:
         return _segment_sums(np.asarray(x), self.starts, self.R)
 
     def _act(
-        self, counts: np.ndarray, unprompted: float, act: float, moved: Any, r, starts
+        self, counts: np.ndarray, unprompted: float, act: float, moved: Any, r, starts, multi
     ) -> np.ndarray:
         """Per replication, how many of the counted events are acted on, each with the
         chance of :func:`value.act_probability` (moved per user, or None for 1): a Bernoulli
         draw (one uniform) where a user met one event, more where more (see _successes).
         Dense counts draw a uniform for every user; sparse ones (positives, usually) only
-        where there is an event."""
+        where there is an event. ``multi``: the positions of the users who may have more
+        than one (a superset of those who do)."""
         K = counts.size
         nnz = np.count_nonzero(counts)
         if not nnz:
             return np.zeros(self.R)
         if nnz * 2 < K:
-            nz = np.flatnonzero(counts != 0)
+            nz = np.flatnonzero(counts)
             n = counts[nz]
             p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved[nz])
             acted = (self.rng.random(nz.size) < p).astype(float)
-            self._successes(acted, n, p)
+            self._successes(acted, n, p, np.flatnonzero(n > 1))
             return _by_rep(r[nz], acted, self.R)
         p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved)
         # a Bernoulli for one event (0 events: 0); several are drawn on below
         acted = np.multiply(self.rng.random(K) < p, counts, dtype=np.float32)
-        self._successes(acted, counts, p)
+        self._successes(acted, counts, p, multi[counts[multi] > 1])
         return _segment_sums(acted, starts, self.R)
 
-    def _successes(self, acted: np.ndarray, n: np.ndarray, p: Any) -> None:
-        """Where n > 1, replace acted (a Bernoulli draw with chance p, or n times it) by a
-        binomial(n, p) draw: for a few events the first Bernoulli and n - 1 more, one
-        uniform each; for many, numpy's binomial."""
-        more = np.flatnonzero(n > 1)
+    def _successes(self, acted: np.ndarray, n: np.ndarray, p: Any, more: np.ndarray) -> None:
+        """Where n > 1 (at ``more``), replace acted (a Bernoulli draw with chance p, or n
+        times it) by a binomial(n, p) draw: for a few events the first Bernoulli and n - 1
+        more, one uniform each; for many, numpy's binomial."""
         if not more.size:
             return
         k = n[more]

@@ -32,11 +32,14 @@ class _Guards:
     cap: dict[int, int | None]
     cooldown: dict[int, int]
     last_cd: dict[int, np.ndarray]
+    esc_cols: list[int]
+    mixed: np.ndarray
     esc_truth: np.ndarray
     esc_mode: np.ndarray
     abandon_day: np.ndarray
     hist: np.ndarray
     met: dict[int, np.ndarray]  # set each day by _limit
+    n: np.ndarray  # the day's events per user, set by the run
 
     def _limit(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
         """Cooldowns, design caps and the automation guardrail, most forceful mode first:
@@ -65,18 +68,17 @@ class _Guards:
         """The day's users (positions in M) with events of mode m, found once a day and
         kept up to date as caps and cooldowns move events between modes."""
         met = self.met.get(m)
-        if met is None:
-            met = self.met[m] = np.flatnonzero(M[0, m] + M[1, m] != 0)
+        if met is None:  # counts are never negative: either is nonzero
+            met = self.met[m] = np.flatnonzero(M[0, m] | M[1, m])
         return met
 
     def _cap(self, M, m, cap, target, rep, counter) -> None:
         """At most ``cap`` events of mode m per user-day; those over it are a uniformly
         random subset of the day's (the later ones), whatever their truth."""
         met = self._met(M, m)
-        if 4 * met.size > M.shape[-1]:  # most users: one pass beats gathers
-            over = np.flatnonzero(M[0, m] + M[1, m] > cap)
-        else:
-            over = met[M[0, m, met] + M[1, m, met] > cap]
+        # Only users with more than the cap of all their events today (n) can be over it.
+        look = np.flatnonzero(self.n > cap) if 4 * met.size > M.shape[-1] else met
+        over = look[M[0, m, look] + M[1, m, look] > cap]
         if not over.size:
             return
         self.met.pop(target, None)
@@ -100,7 +102,10 @@ class _Guards:
         capacity (a uniformly random subset of the day's when over it); the rest go on in
         their band's mode."""
         R = self.R
-        items = np.flatnonzero(E.any(axis=0))
+        # Users with nothing but the first class cannot have an eligible event unless the
+        # first class is eligible.
+        look = self.mixed if 0 not in self.esc_cols else np.arange(E.shape[1])
+        items = look[E[:, look].any(axis=0)]
         E = E[:, items].astype(np.int64)
         r = rep[items]
         ce, K = E.shape

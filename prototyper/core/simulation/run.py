@@ -27,9 +27,10 @@ How it is computed, so that cost does not grow with the number of events:
 The same preset, seed, replications and users give identical results everywhere.
 
 One class, :class:`_Run`, holds the state of the run (per-user arrays, the model's AUC, the
-day's counts) and steps it one day at a time; its steps share that state. Two mixins hold
-steps by job: the per-user draws (draws.py) and the day's limits, i.e. cooldowns, caps,
-guardrails, escalation and abandonment after false alarms (guards.py).
+day's counts) and steps it one day at a time; its steps share that state. Three mixins hold
+steps by job: the per-user draws (draws.py), the day's limits, i.e. cooldowns, caps,
+guardrails, escalation and abandonment after false alarms (guards.py), and the users'
+responses with their state moving on (respond.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 
@@ -50,7 +50,6 @@ from .draws import _Draws
 from .feedback import FeedbackResult, allocation_value, simulate_feedback
 from .guards import _Guards
 from .plan import (
-    _ABANDONING,
     _BIG,
     _INTERRUPTING,
     _NEG,
@@ -60,9 +59,9 @@ from .plan import (
     _SHOWN,
     _USER_ROWS,
     _CountingRng,
-    _segment_sums,
     _segments,
 )
+from .respond import _Respond
 from .results import SERIES, SUMMARY, Cancelled, DayTrace, Simulation, _series, _stat
 
 AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
@@ -71,17 +70,25 @@ AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
 
 
+def _steps(x: np.ndarray) -> np.ndarray:
+    """np.diff(x, axis=1, prepend=0.0), the same subtractions without the concatenation."""
+    out = x.copy()
+    np.subtract(x[:, 1:], x[:, :-1], out=out[:, 1:])
+    return out
+
+
 def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):
     """AUC after n (effective) labels: auc_max - (auc_max - auc0) * (n0 / (n0 + n))^k."""
     return auc_max - (auc_max - auc0) * (n0 / (n0 + np.asarray(n, dtype=float))) ** k
 
 
-class _Run(_Guards, _Draws):
+class _Run(_Guards, _Draws, _Respond):
     def __init__(self, preset: Preset, seed: int, reps: int, users: int, scores: ScoreModel):
         self.p = preset
         sc, dyn, g, tel = preset.scenario, preset.dynamics, preset.guardrails, preset.telemetry
         self.seed, self.R, self.U, self.D = seed, reps, users, sc.horizon_days
         self.RU = reps * users
+        self.bounds = np.arange(reps + 1)  # where each replication's users begin, searched
         self.scale = sc.users / users
         self.pi, self.per_day = sc.base_rate, sc.events_per_user_per_day
         self.rng = _CountingRng(seed)
@@ -121,6 +128,8 @@ class _Run(_Guards, _Draws):
         self.none_pos = np.zeros(n_seg)
         self.none_neg = np.zeros(n_seg)
         self.floored = np.array([s.floored for s in self.segs], dtype=float)
+        self.any_floored = bool(self.floored.any())
+        self.rep_col = np.arange(reps)[:, None]
         for i, s in enumerate(self.segs):
             if s.mode == _NONE and not s.escalated:
                 self.none_pos[i] = self.none_neg[i] = 1.0
@@ -198,28 +207,33 @@ class _Run(_Guards, _Draws):
         else:
             t, f = self.scores.rates_at(self.cuts)
             tpr, fpr = np.tile(t, (R, 1)), np.tile(f, (R, 1))
-        seg_pos = self.pi * np.diff(tpr, axis=1, prepend=0.0)
-        seg_neg = (1 - self.pi) * np.diff(fpr, axis=1, prepend=0.0)
+        seg_pos = self.pi * _steps(tpr)
+        seg_neg = (1 - self.pi) * _steps(fpr)
         pd = self.per_day
         self.lam = pd * (seg_pos @ self.a_pos + seg_neg @ self.a_neg)  # (R, C)
         self.lam_none = pd * np.stack([seg_pos @ self.none_pos, seg_neg @ self.none_neg], 1)
-        fl_pos, fl_neg = seg_pos * self.floored, seg_neg * self.floored
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fl = pd * (fl_pos @ self.a_pos + fl_neg @ self.a_neg)
-            self.floor_share = np.where(self.lam > 0, fl / self.lam, 0.0)
-            fl_none = pd * np.stack([fl_pos @ self.none_pos, fl_neg @ self.none_neg], 1)
-            self.floor_share_none = np.where(self.lam_none > 0, fl_none / self.lam_none, 0.0)
-        self.Lam = self.lam.sum(axis=1)
-        # Categorical split of one event, and the sequential-binomial split of several.
-        total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
-        self.cum = np.cumsum(self.lam / total, axis=1)
-        self.cum0 = self.cum[:, 0].copy()  # the largest class's share, gathered per user
-        tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
-        self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
-        # r + cumulative shares, one sorted array: one searchsorted picks every user's class
-        self.cum_flat = (np.arange(R)[:, None] + self.cum[:, :-1]).ravel()
-        # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
+        # One block for the day's rates: this runs every day while the AUC drifts.
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if self.any_floored:
+                fl_pos, fl_neg = seg_pos * self.floored, seg_neg * self.floored
+                fl = pd * (fl_pos @ self.a_pos + fl_neg @ self.a_neg)
+                self.floor_share = np.where(self.lam > 0, fl / self.lam, 0.0)
+                fl_none = pd * np.stack([fl_pos @ self.none_pos, fl_neg @ self.none_neg], 1)
+                self.floor_share_none = np.where(self.lam_none > 0, fl_none / self.lam_none, 0.0)
+            else:  # nothing below the confidence floor
+                self.floor_share = np.zeros_like(self.lam)
+                self.floor_share_none = np.zeros_like(self.lam_none)
+            self.Lam = self.lam.sum(axis=1)
+            # Categorical split of one event, and the sequential-binomial split of several.
+            total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
+            self.cum = np.cumsum(self.lam / total, axis=1)
+            self.cum0 = self.cum[:, 0].copy()  # the largest class's share, gathered per user
+            tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
+            self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
+            # r + cumulative shares, one sorted array: one searchsorted picks every user's
+            # class
+            self.cum_flat = (self.rep_col + self.cum[:, :-1]).ravel()
+            # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
             self.p_one = np.where(self.Lam > 0, self.Lam / np.expm1(self.Lam), 1.0)
         self.big_rep = self.Lam > 8.0
         self.static_trust = {}
@@ -312,7 +326,7 @@ class _Run(_Guards, _Draws):
         return self._result(feedback)
 
     def _day(self, d: int, on_day) -> None:
-        R, U = self.R, self.U
+        U = self.U
         rec = self.rec
         self.n_abandoned += self.hist[:, d]
         active = U - self.n_abandoned
@@ -329,8 +343,9 @@ class _Run(_Guards, _Draws):
         if self.aband_on and slots.size:
             alive = self.abandon_day[slots] > d
             slots, rep = slots[alive], rep[alive]
-        self.starts = np.searchsorted(rep, np.arange(R + 1))  # users are sorted by replication
-        rows = self._split(self._counts(rep), rep)
+        self.starts = np.searchsorted(rep, self.bounds)  # users are sorted by replication
+        self.n = self._counts(rep)
+        rows = self._split(self.n, rep)
         M = rows[:_USER_ROWS].reshape(2, _NM, -1)  # [truth, mode, user], a view
         if self.floor_share.any():
             floored = self.rng.binomial(self.class_per_rep, self.floor_share)
@@ -346,113 +361,6 @@ class _Run(_Guards, _Draws):
         self._silent(d, active, M)
         if self.tele_on:
             self._telemetry(d)
-
-    def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
-        """Users respond to what they are shown, and their state moves on; mode by mode, for
-        the users who met that mode today. Per-user arithmetic in float32."""
-        R = self.R
-        dyn = self.p.dynamics
-        rec = self.rec
-        u_pos, u_neg = self.u
-        bounds = np.arange(R + 1)
-        f32 = np.float32
-        sums = {k: np.zeros(R) for k in ("trust", "trust_den", "habit", "habit_den")}
-        comp_num = np.zeros(R)
-        comp_den = np.zeros(R)
-        for m in self.modes:
-            idx = self._met(M, m)
-            if not idx.size:
-                continue
-            s, r = slots[idx], rep[idx]
-            pos, neg = M[0, m, idx], M[1, m, idx]
-            starts = np.searchsorted(r, bounds)
-            # Per-user values summed per replication, all in one reduction at the end:
-            # row 0 the interactions, row 1 the positives (whole numbers, exact in float32
-            # at these sizes), then the interactions weighted by habituation, trust and both.
-            parts = np.empty((5, idx.size), f32)
-            total = np.add(pos, neg, out=parts[0])
-            np.copyto(parts[1], pos)
-            n_parts = 2
-            if m in self.state:
-                # One 16-byte gather per user: (day last seen, H, S, F), as float32.
-                packed = self.state[m]
-                st = packed[s].view(np.float32).reshape(-1, 4)
-                delta = (d - st[:, 0]).astype(np.intp)
-                new = np.empty_like(st)
-                new[:, 0] = d
-            moved: Any = None  # the compliance multiplier; None for 1
-            habit_row = trust_row = moved_row = 0  # rows of parts; 0: the interactions
-            if m in _SHOWN:
-                rate = self.habit_rate[m]
-                if rate > 0:
-                    carried = st[:, 1] * self.rho_pow[delta] if self.habit_on else None
-                    moved = _value.habituation_of_count(total, rate, carried)
-                    if carried is not None:
-                        carried += f32(1.0 - dyn.habituation.polymorphic) * total
-                        new[:, 1] = carried
-                    habit_row = moved_row = n_parts
-                    np.multiply(moved, total, out=parts[n_parts])
-                    n_parts += 1
-            trust: Any = None
-            if self.trust_on:
-                tr = dyn.trust
-                keep = self.keep_pow[delta]
-                S = st[:, 2] * keep
-                F = st[:, 3] * keep
-                trust = f32(tr.prior_weight * tr.initial_precision) + S
-                denom = S + F
-                denom += f32(tr.prior_weight)
-                if tr.prior_weight > 0:
-                    trust /= denom
-                else:  # no prior: the expectation only until the first alarm
-                    np.divide(trust, denom, out=trust, where=denom > 0)
-                    trust[denom <= 0] = tr.initial_precision
-                # a Python float keeps the per-user arithmetic in float32
-                measured = getattr(self.p.response.modes, MODES[m]).measured_at_precision
-                trust = _value.trust_multiplier(float(self.w), trust, measured)
-                S += pos
-                F += neg
-                new[:, 2] = S
-                new[:, 3] = F
-            elif m in self.static_trust:
-                trust = self.static_trust[m][r].astype(f32)
-            if trust is not None:
-                trust_row = moved_row = n_parts
-                np.multiply(trust, total, out=parts[n_parts])
-                n_parts += 1
-                if moved is None:
-                    moved = trust
-                else:
-                    moved *= trust
-                    moved_row = n_parts
-                    np.multiply(moved, total, out=parts[n_parts])
-                    n_parts += 1
-            summed = _segment_sums(parts[:n_parts], starts, R)
-            n_sum = summed[0]
-            if m in _SHOWN:
-                sums["habit"] += summed[habit_row]
-                sums["habit_den"] += n_sum
-            if trust is not None:
-                sums["trust"] += summed[trust_row]
-                sums["trust_den"] += n_sum
-            a_pos, a_neg = self.act[m]
-            # compliance: P(act | positive) averaged over the interactions
-            comp_num += _value.acted_sum(u_pos, a_pos, n_sum, summed[moved_row])
-            comp_den += n_sum
-            pos_sum = summed[1]
-            self.rec_n[d, :, _POS, m] = pos_sum
-            self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
-            self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts)
-            self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, a_neg, moved, r, starts)
-            if m in self.state:
-                packed[s] = new.view(np.complex128).ravel()
-            if m in self.last_cd:
-                self.last_cd[m][s] = d
-            if self.fa_left is not None and m in _ABANDONING:
-                self._false_alarms(d, s, neg, self.fa_left)
-        rec["comp_num"][d], rec["comp_den"][d] = comp_num, comp_den
-        rec["trust_num"][d], rec["trust_den"][d] = sums["trust"], sums["trust_den"]
-        rec["habit_num"][d], rec["habit_den"][d] = sums["habit"], sums["habit_den"]
 
     def _silent(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
         """Events no user's state depends on, drawn per replication: silent events of active

@@ -7,7 +7,8 @@ guardrails act per user and day; labels retrain the model while the world drifts
 predictive policing, the data feeds back into where patrols go (feedback.py). The model is
 written up in docs/MODEL.md, "Over time: the simulation"; how it is computed is in run.py
 (the day loop), draws.py (its per-user draws), guards.py (its caps, cooldowns, guardrails
-and abandonment), plan.py, results.py and summary.py.
+and abandonment), respond.py (the users' responses and state), plan.py, results.py and
+summary.py.
 """
 
 from __future__ import annotations
