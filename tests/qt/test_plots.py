@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
@@ -435,3 +436,38 @@ def test_the_outcome_chart_shows_value_added_and_the_curve_has_feature_off_as_ze
     assert value.off_line.value() == 0.0
     _, ys = value.current_marker.getData()
     assert np.allclose(ys, e.added_per_population_day)
+
+
+def test_a_narrow_outcome_legend_wraps_between_its_terms_never_inside_one(qtbot):
+    from PySide6.QtGui import QTextDocument
+
+    document = Document(load_preset(assets.preset_path("fall_detection")))
+    outcomes = QtOutcomeBreakdown(document)
+    qtbot.addWidget(outcomes)
+    wrapped = 0
+    for width in range(240, 700, 10):  # wider than any one term
+        text = QTextDocument()
+        text.setDefaultFont(outcomes.legend.font())
+        text.setHtml(outcomes.legend.text())
+        text.setTextWidth(width)
+        text.documentLayout().documentSize()  # lays the text out
+        plain = text.toPlainText()
+        lines = []
+        block = text.begin()
+        while block.isValid():
+            layout = block.layout()
+            for i in range(layout.lineCount()):
+                line = layout.lineAt(i)
+                start = block.position() + line.textStart()
+                lines.append(plain[start : start + line.textLength()])
+            block = block.next()
+        wrapped += len(lines) > 1
+        terms = re.split(r"\s[−=]\s", plain.split("■")[0].strip())
+        assert [t.split(" $")[0] for t in terms] == [
+            "value of correct",
+            "cost of wrong",
+            "value added",
+        ]
+        for term in terms:
+            assert any(term in line for line in lines), (width, term, lines)
+    assert wrapped > 10  # most of these widths are narrower than the legend

@@ -38,6 +38,8 @@ from .common import (
     set_axis_title,
 )
 
+NO_WRAP = "white-space:nowrap"  # no break at a space
+WORD_JOINER = "\u2060"  # no break after a slash, which Qt allows inside nowrap
 # The parts of value added, as the chart's x axis names them.
 PART_LABELS = {
     "correct": "correct:\npositives acted on",
@@ -288,10 +290,15 @@ class QtOutcomeBreakdown(QWidget):
 
         legend = " ".join(f'<span style="color:{mode_color(m)}">■</span>&nbsp;{m}' for m in used)
         correct, wrong = correct_and_wrong(per_stakeholder)
+        # Each term is kept whole on its line: a narrow legend wraps at the − and the =,
+        # never inside a figure such as "$10.7k/day" (spaces: nowrap; the slash: a joiner).
         figures = (
-            f'<span style="color:{VALUE_COLOR}">value of correct {money(correct, currency)}</span>'
-            f' − <span style="color:{COST_COLOR}">cost of wrong {money(wrong, currency)}</span>'
-            f" = value added {money(correct - wrong, currency)}/day"
+            f'<span style="color:{VALUE_COLOR};{NO_WRAP}">'
+            f"value of correct {money(correct, currency)}</span>"
+            f' − <span style="color:{COST_COLOR};{NO_WRAP}">'
+            f"cost of wrong {money(wrong, currency)}</span>"
+            f' = <span style="{NO_WRAP}">'
+            f"value added {money(correct - wrong, currency)}/{WORD_JOINER}day</span>"
         )
         self.label_placer.place()
         legend = f'<span style="font-size:{label_size()}">{figures}&nbsp;&nbsp; {legend}</span>'
