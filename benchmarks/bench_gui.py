@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from results import json_output, record, section
@@ -91,15 +92,13 @@ def model_preset(folder: Path, rows: int = 100_000) -> Path:
     return path
 
 
-def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs: int = 120) -> None:
+def open_window(preset: Path):
+    """The main window on ``preset``, shown at 1600x1000, with scratch settings."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from prototyper import assets
     from prototyper.qt.app import install_gc_guard
     from prototyper.qt.main_window import MainWindow
-
-    preset = preset or assets.preset_path("safe_browsing")
 
     app = QApplication.instance() or QApplication([])
     install_gc_guard()  # as in the app: garbage is collected in this thread only
@@ -109,25 +108,54 @@ def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs:
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
-    views = [
-        window.score_plot,
-        window.value_plot,
-        window.outcome_plot,
-        window.roc_plot,
-        window.goals,
-    ]
-    slider = window.design_panel.control("experience.modes.prompt.forcefulness")
+    return window
+
+
+def repainter(views: list) -> Callable[[], None]:
+    """Pending events handled, then ``views`` repainted at once: one finished frame."""
+    from PySide6.QtWidgets import QApplication
 
     def repaint_all() -> None:
-        app.processEvents()
+        QApplication.processEvents()
         for view in views:
             view.repaint()
 
-    idle = []
+    return repaint_all
+
+
+def idle_repaints(repaint_all: Callable[[], None], runs: int) -> list[float]:
+    times = []
     for _ in range(runs):
         start = time.perf_counter()
         repaint_all()
-        idle.append(time.perf_counter() - start)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def drag_steps(window, slider, repaint_all, runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU times of ``runs`` steps of ``slider`` dragged (its handle held)."""
+    drag_throttle = window.design_panel._commit_drag
+    wall, cpu_times = [], []
+    slider.setSliderDown(True)
+    for i in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
+        slider.setValue(0.2 + 0.6 * (i % 50) / 50)
+        drag_throttle.flush()  # the throttle would hold the step until the next frame
+        repaint_all()
+        wall.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu)
+    return wall, cpu_times
+
+
+def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs: int = 120) -> None:
+    from prototyper import assets
+
+    window = open_window(preset or assets.preset_path("safe_browsing"))
+    repaint_all = repainter(
+        [window.score_plot, window.value_plot, window.outcome_plot, window.roc_plot, window.goals]
+    )
+    slider = window.design_panel.control("experience.modes.prompt.forcefulness")
+    idle = idle_repaints(repaint_all, runs)
     changed, changed_cpu = [], []
     for i in range(runs):
         start, cpu = time.perf_counter(), time.process_time()
@@ -136,17 +164,7 @@ def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs:
         changed.append(time.perf_counter() - start)
         changed_cpu.append(time.process_time() - cpu)
     # The same slider dragged (the mouse holds its handle): each step is a move of the mouse.
-    drag_throttle = getattr(window.design_panel, "_commit_drag", None)
-    slid, slid_cpu = [], []
-    slider.setSliderDown(True)
-    for i in range(runs):
-        start, cpu = time.perf_counter(), time.process_time()
-        slider.setValue(0.2 + 0.6 * (i % 50) / 50)
-        if drag_throttle is not None:
-            drag_throttle.flush()  # the throttle would hold the step until the next frame
-        repaint_all()
-        slid.append(time.perf_counter() - start)
-        slid_cpu.append(time.process_time() - cpu)
+    slid, slid_cpu = drag_steps(window, slider, repaint_all, runs)
     start = time.perf_counter()
     slider.setSliderDown(False)  # released: the exact figures
     repaint_all()
@@ -184,51 +202,20 @@ def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs:
 
 def bench_pins(runs: int = 120) -> None:
     """Slider steps with four designs pinned and the Compare tab in front."""
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from prototyper import assets
-    from prototyper.qt.app import install_gc_guard
-    from prototyper.qt.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
-    install_gc_guard()
-    scratch = Path(tempfile.mkdtemp())
-    settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(
-        assets.preset_path("safe_browsing"), settings=settings, recovery_dir=scratch / "r"
-    )
-    window.resize(1600, 1000)
-    window.show()
-    app.processEvents()
+    window = open_window(assets.preset_path("safe_browsing"))
     slider = window.design_panel.control("experience.modes.prompt.forcefulness")
     for value in (0.3, 0.5, 0.7, 0.9):  # four designs, pinned as snapshots
         slider.setValue(value)
         window.pin_design()
     window.tabs.setCurrentWidget(window.compare_view)
-    app.processEvents()
-    views = [window.compare_view, window.goals]
-
-    def repaint_all() -> None:
-        app.processEvents()
-        for view in views:
-            view.repaint()
-
-    idle = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        repaint_all()
-        idle.append(time.perf_counter() - start)
-    drag_throttle = window.design_panel._commit_drag
-    slid, slid_cpu = [], []
-    slider.setSliderDown(True)
-    for i in range(runs):
-        start, cpu = time.perf_counter(), time.process_time()
-        slider.setValue(0.2 + 0.6 * (i % 50) / 50)
-        drag_throttle.flush()  # the throttle would hold the step until the next frame
-        repaint_all()
-        slid.append(time.perf_counter() - start)
-        slid_cpu.append(time.process_time() - cpu)
+    QApplication.processEvents()
+    repaint_all = repainter([window.compare_view, window.goals])
+    idle = idle_repaints(repaint_all, runs)
+    slid, slid_cpu = drag_steps(window, slider, repaint_all, runs)
     slider.setSliderDown(False)
     window.document.undo_stack.setClean()
     base = statistics.median(idle)
