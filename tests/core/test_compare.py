@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from types import MappingProxyType
 
 import pytest
 
@@ -113,6 +114,18 @@ def test_the_same_scenario_has_no_note_and_a_different_one_says_what_differs():
     assert not c.shared_scenario
     assert c.notes[0].startswith("scenarios differ: base rate 0.1 vs 0.2 vs 0.1")
     assert compare([a, Variant("renamed", renamed)]).shared_scenario  # a name is no scenario
+
+
+def test_a_lecture_s_scenes_and_uncertainty_ranges_are_no_scenario():
+    shipped = load_preset(assets.preset_path("safe_browsing"))
+    assert shipped.scenes  # the shipped preset has a lecture's steps
+    c = compare(
+        [Variant("shipped", shipped), Variant("no scenes", dataclasses.replace(shipped, scenes=()))]
+    )
+    assert c.shared_scenario and scenario_notes(c) == []
+    assert shipped.uncertainty  # and holds some inputs uncertain
+    certain = dataclasses.replace(shipped, uncertainty=MappingProxyType({}))
+    assert compare([Variant("shipped", shipped), Variant("certain", certain)]).shared_scenario
 
 
 def test_different_currencies_give_no_money_differences():

@@ -29,7 +29,17 @@ from .sensitivity import psa
 
 MAX_VARIANTS = 4
 # Sections a design is free to change; every other one is the scenario the designs share.
-DESIGN_SECTIONS = ("experience", "payoffs", "notes", "sources", "assumptions")
+# A lecture's scenes are steps through designs, and the uncertainty ranges change no figure
+# but the PSA block's, whose own note says how it treats inputs held certain by some designs.
+DESIGN_SECTIONS = (
+    "experience",
+    "payoffs",
+    "notes",
+    "sources",
+    "assumptions",
+    "scenes",
+    "uncertainty",
+)
 # Text that names or describes a scenario without changing a number.
 DESCRIPTIVE_FIELDS = ("scenario.name", "scenario.description")
 MAX_DIFFERENCES_NAMED = 4
