@@ -8,7 +8,6 @@ import shutil
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,12 +133,13 @@ class MainWindow(QMainWindow):
         self.simulation = SimulationController(self.document, parent=self)  # over time
         self.time_plots = QtTimePlots(self.simulation)
         self.simulation_status = QtSimulationStatus(self.simulation)
-        # A tab the first paint does not show is built when first shown (see _lazy_tab).
+        # The first paint does not show the Compare tab: an empty stand-in holds its place
+        # until the tab is first shown or the view first used (see compare_view).
         self._compare_view: QtCompareView | None = None
+        self._compare_stand_in = QWidget()
         self.sensitivity = SensitivityController(self.document, parent=self)  # in a worker
         # Made now: its minimum size is what keeps the plots above from being squeezed.
         self.sensitivity_view = QtSensitivityView(self.sensitivity)
-        self._lazy_tabs: dict[QWidget, tuple[str, Callable[[], QWidget]]] = {}
         self.model_loader = QtModelLoader(self.document, self, parent=self)  # loads in a worker
         self.model_view: QtModelView | None = None  # the model details window, once opened
         self.optimize_view = None  # the Optimize… dialog, once opened
@@ -217,45 +217,32 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(documentMode=True)  # the static view, and the simulation's
         self.tabs.addTab(today, "Today")
         self.tabs.addTab(self.time_plots, "Over time")
-        self._lazy_tab("Compare", lambda: self.compare_view)
+        self.tabs.addTab(self._compare_stand_in, "Compare")
         self.tabs.addTab(self.sensitivity_view, "Sensitivity")
         self.tabs.currentChanged.connect(self._on_tab_shown)
         column.addWidget(self.tabs, stretch=1)
         self.setCentralWidget(central)
 
-    def _lazy_tab(self, text: str, build: Callable[[], QWidget]) -> None:
-        """A tab whose view (and its module) is made when the tab is first shown or the view
-        first used: an empty stand-in until then, replaced in place."""
-        stand_in = QWidget()
-        self._lazy_tabs[stand_in] = (text, build)
-        self.tabs.addTab(stand_in, text)
-
     def _on_tab_shown(self, index: int) -> None:
-        build = self._lazy_tabs.get(self.tabs.widget(index))
-        if build is not None:
-            build[1]()
-
-    def _place_tab(self, text: str, view: QWidget) -> None:
-        """Put a view just made in place of its tab's stand-in (same index, still current)."""
-        stand_in = next(w for w, (t, _) in self._lazy_tabs.items() if t == text)
-        del self._lazy_tabs[stand_in]
-        index = self.tabs.indexOf(stand_in)
-        current = self.tabs.currentIndex()
-        blocker = QSignalBlocker(self.tabs)  # the same tab stays shown: no change to announce
-        self.tabs.removeTab(index)
-        self.tabs.insertTab(index, view, text)
-        self.tabs.setCurrentIndex(current)
-        del blocker
-        stand_in.deleteLater()
+        if self.tabs.widget(index) is self._compare_stand_in:
+            _ = self.compare_view  # made now, in the stand-in's place
 
     @property
     def compare_view(self) -> QtCompareView:
-        """The pinned designs side by side (made on first use)."""
+        """The pinned designs side by side, made on first use in place of the stand-in
+        (same index; the same tab stays current, with no change to announce)."""
         if self._compare_view is None:
             from .compare_view import QtCompareView
 
             self._compare_view = QtCompareView(self.document, self)
-            self._place_tab("Compare", self._compare_view)
+            index = self.tabs.indexOf(self._compare_stand_in)
+            current = self.tabs.currentIndex()
+            blocker = QSignalBlocker(self.tabs)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, self._compare_view, "Compare")
+            self.tabs.setCurrentIndex(current)
+            del blocker
+            self._compare_stand_in.deleteLater()
         return self._compare_view
 
     def _build_actions(self) -> None:
