@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.evaluation.analysis import Analysis
@@ -200,6 +200,9 @@ def read_original(
 # 100,000-row model has as many): the value plot shows ~600 pixels' worth of them anyway.
 # The exact sweeps come when the drag ends.
 DRAG_SWEEP_POINTS = 2000
+# A drag's frames are drafts (see Document.drafting): the views draw what the hand moves and
+# leave the rest (label placing, secondary plots) until the drag ends or holds still this long.
+SETTLE_MS = 150
 UNDO_LIMIT = 200  # steps kept; each holds two presets (a few kB), never an analysis
 
 
@@ -218,6 +221,7 @@ class PresetEdit(QUndoCommand):
         self.document, self.before, self.key = document, before, key
         self.after = after.preset if isinstance(after, Analysis) else after
         self._first = first  # shown by the push's redo, then dropped
+        self._draft = bool(key)  # a frame of a drag (redone later, it is shown exact)
 
     def id(self) -> int:
         return 1 if self.key else -1
@@ -231,7 +235,7 @@ class PresetEdit(QUndoCommand):
     def redo(self) -> None:
         first, self._first = self._first, None
         if first is not None:
-            self.document._show(first)
+            self.document._show(first, draft=self._draft)
         else:
             self.document._show_preset(self.after)
 
@@ -274,6 +278,9 @@ class Document(QObject):
         self._quiet = False  # taking them back: show nothing, load nothing
         self._handing_over = False  # a load replaced by the next one: not an end
         self.undo_stack.indexChanged.connect(self._on_index_changed)
+        self._drafting = False
+        self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle_timer.timeout.connect(self._settle)
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
         # The file's own text: a save changes only the fields edited since (comments kept).
         self.original = read_original(self._path, disk_stamp, preset)
@@ -289,6 +296,16 @@ class Document(QObject):
     @property
     def analysis(self) -> Analysis:
         return self._analysis
+
+    @property
+    def drafting(self) -> bool:
+        """Whether :attr:`analysis` is a frame of a drag in progress (a slider held, a
+        threshold line dragged, a lecture's glide): the views may draw it roughly, leaving
+        what is secondary (label placing, the ROC, break-evens, card layout) as it was. The
+        figures are exact all the same (a real model's sweeps aside, see ``coarse``). When
+        the drag ends (:meth:`end_merge`) or holds still for SETTLE_MS, ``changed`` is
+        emitted again with this false: every view then shows what a fresh one would."""
+        return self._drafting
 
     @property
     def path(self) -> Path | None:
@@ -355,6 +372,7 @@ class Document(QObject):
                 command.key = ""
         if self._analysis.coarse:  # at rest, every figure is exact
             self._show_preset(self.preset)
+        self._settle()
 
     def open(self, path: Path) -> None:
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
@@ -553,7 +571,20 @@ class Document(QObject):
             return
         self._show(analysis)
 
-    def _show(self, analysis: Analysis) -> None:
+    def _show(self, analysis: Analysis, draft: bool = False) -> None:
         self._analysis, self._waiting = analysis, None
         self._shown_index = self.undo_stack.index()  # (a push or an undo sets it after)
+        self._drafting = draft
+        if draft:  # restarted by every frame: it fires once the drag holds still
+            self._settle_timer.start()
+        else:
+            self._settle_timer.stop()
         self.changed.emit(analysis)
+
+    def _settle(self) -> None:
+        """The drag ended or holds still: the same analysis again, for every view to show
+        in full (a real model's exact sweeps come from end_merge, on release)."""
+        if self._drafting:
+            self._settle_timer.stop()
+            self._drafting = False
+            self.changed.emit(self._analysis)

@@ -118,12 +118,17 @@ def _set_text(item: pg.TextItem, text: str, color: str | None = None) -> None:
 
 def keep_drawn(*items: pg.GraphicsObject) -> None:
     """Keep items that change with the model only, not with the design (the score
-    densities, the ROC curve), drawn as images between their changes: every frame of a drag
-    repaints the plot around them, and filling a curve the size of the plot again costs
-    more than copying it. Exports draw them afresh, as vectors (see export.drawn_afresh)."""
+    densities, the ROC curve), or that a drag's frames leave alone (the best single
+    threshold's curve, star and label), drawn as images between their changes: every frame
+    of a drag repaints the plot around them, and drawing a curve, a symbol or a text again
+    costs more than copying it. Exports draw them afresh, as vectors (see
+    export.drawn_afresh)."""
+    cache = QGraphicsItem.CacheMode.DeviceCoordinateCache
     for item in items:
         drawn = item.curve if isinstance(item, pg.PlotDataItem) else item
-        drawn.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        drawn.setCacheMode(cache)
+        if isinstance(item, pg.TextItem):
+            item.textItem.setCacheMode(cache)  # the text is a child item of its own
 
 
 def _style(widget: pg.PlotWidget, title: str, left: str, bottom: str) -> pg.PlotItem:
@@ -433,13 +438,20 @@ class LabelPlacer(QObject):
     of the plot); one that overlaps those already placed moves up or down (or sideways)
     by as little as it takes, one pushed over an edge moves back in, and one that finds
     no room at all is hidden until the next placement. Only existing items are moved:
-    placing creates nothing, so it can run on every frame of a drag."""
+    placing creates nothing, so it can run on every frame of a drag.
+
+    While ``rough()`` is true (a drag's frame, see Document.drafting) nothing is placed
+    anew: a label moved before keeps its offset, a hidden one stays hidden, and the next
+    placement after the drag starts from where the plot put each label."""
 
     def __init__(
-        self, widget: pg.PlotWidget, order: Callable[[], Sequence[pg.TextItem]] = list
+        self,
+        widget: pg.PlotWidget,
+        order: Callable[[], Sequence[pg.TextItem]] = list,
+        rough: Callable[[], bool] = lambda: False,
     ) -> None:
         super().__init__(widget)
-        self._widget, self._order = widget, order
+        self._widget, self._order, self._rough = widget, order, rough
         self._moved: dict[pg.TextItem, tuple[QPointF, QPointF]] = {}  # base, placed
         self._hidden: list[pg.TextItem] = []
         self._placed_for: tuple = ()  # the state the labels were last placed in
@@ -489,6 +501,9 @@ class LabelPlacer(QObject):
         return tuple(state)
 
     def place(self, *_) -> None:
+        if self._rough():
+            self._keep_offsets()
+            return
         fit_title(self._widget)
         fit_axis_titles(self._widget)
         view = self._widget.getPlotItem().getViewBox()
@@ -536,6 +551,17 @@ class LabelPlacer(QObject):
                 if hasattr(item, "_at"):
                     item._at = None  # the plot's next _move sets its position again
             placed.append(rect.translated(shift))
+
+    def _keep_offsets(self) -> None:
+        """Each label the placer moved, as far from where the plot now puts it as it was
+        placed from before (a label the plot did not move keeps its place)."""
+        for item, (base, placed) in list(self._moved.items()):
+            at = item.pos()
+            if at == placed:
+                continue
+            item.setPos(at + (placed - base))
+            self._moved[item] = (at, item.pos())
+        self._placed_for = ()  # placed again in full after the drag
 
 
 def _free_shift(rect: QRectF, placed: list[QRectF], bounds: QRectF) -> QPointF | None:

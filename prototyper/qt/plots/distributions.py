@@ -183,6 +183,7 @@ class QtScoreDistributions(pg.PlotWidget):
                 self.positive_text,
                 self.negative_text,
             ],
+            lambda: document.drafting,
         )
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
         document.changed.connect(self.set_analysis)
@@ -279,6 +280,9 @@ class QtScoreDistributions(pg.PlotWidget):
 
     def set_analysis(self, analysis: Analysis) -> None:
         self._analysis = analysis
+        # A drag's frame: the bands and lines follow the hand; the tooltips and the
+        # break-even lines wait for the drag to end or hold still (the document says so).
+        rough = self._document.drafting and analysis is self._document.analysis
         preset = analysis.preset
         scores = scores_of(analysis)
         lo, hi = score_range(analysis)
@@ -336,11 +340,14 @@ class QtScoreDistributions(pg.PlotWidget):
                     moved = True
             if moved:  # the label follows sigPositionChanged, which was blocked
                 self._labels[i].valueChanged()
+            if rough:
+                continue
             tip = threshold_tooltip(scores, thresholds[i])
             if line.toolTip() != tip:
                 line.setToolTip(tip)
         self.label_placer.place()  # the break-even labels are placed around the others
-        self._show_break_evens(analysis)
+        if not rough:
+            self._show_break_evens(analysis)
 
     def _show_break_evens(self, analysis: Analysis) -> None:
         """A thin dashed line in each mode's colour where handling an event in it starts

@@ -229,6 +229,10 @@ class QtOutcomeBreakdown(QWidget):
             self.set_analysis(self._analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
+        if self._document.drafting and analysis is self._document.analysis:
+            # A secondary plot: a drag's frames leave it as it was; it is drawn again,
+            # exact, when the drag ends or holds still (the document says so).
+            return
         self._analysis = analysis
         currency = analysis.preset.payoffs.currency
         self._money_axis.currency = currency

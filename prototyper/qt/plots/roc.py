@@ -114,6 +114,10 @@ class QtRoc(pg.PlotWidget):
         self.set_analysis(document.analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
+        if self._document.drafting and analysis is self._document.analysis:
+            # A secondary plot: a drag's frames leave it as it was; it is drawn again,
+            # exact, when the drag ends or holds still (the document says so).
+            return
         scores = scores_of(analysis)
         e = analysis.evaluation
         bands = analysis.preset.experience.bands

@@ -28,6 +28,7 @@ from .common import (
     _set_range,
     _set_text,
     _style,
+    keep_drawn,
     left_axis_width,
     logit,
     score_range,
@@ -86,8 +87,11 @@ class QtValueCurve(pg.PlotWidget):
             item.setZValue(9)  # under the markers
             plot.addItem(item, ignoreBounds=True)
 
+        keep_drawn(self.single_curve, self.best_marker, self.best_label, self.off_line.label)
         self.label_placer = LabelPlacer(
-            self, lambda: [self.current_label, self.best_label, self.off_line.label]
+            self,
+            lambda: [self.current_label, self.best_label, self.off_line.label],
+            lambda: document.drafting,
         )
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
@@ -125,6 +129,34 @@ class QtValueCurve(pg.PlotWidget):
         curve._source = (s.values, s.net_per_event, lo, hi, shown)
         return shown
 
+    def _show_single(self, analysis: Analysis, lo: float, hi: float) -> None:
+        """The single-threshold design's curve, its best threshold's star and label."""
+        single, currency = analysis.single_threshold, analysis.preset.payoffs.currency
+        if single is not self._single or self._single_range != (lo, hi):
+            # A new sweep (the analysis keeps it while only thresholds move).
+            single_y = single.added_per_population_day
+            same = np.array_equal(single_y, self._single_y, equal_nan=True)
+            if not same or self._single_range != (lo, hi):  # independent of the bands
+                self._single_y, self._single_range = single_y, (lo, hi)
+                self.single_curve.setData(*thin(logit(single.values), single_y, lo, hi))
+            self._single = single
+            self._best = (float(single.best_value), float(single_y[single.best_index]))
+            # Only a new single-threshold sweep can move the best or its mode's response.
+            self.why = why_best(analysis.preset, analysis.scores, single, best_of(analysis))
+            tip = self.why.sentence
+            for item in (self.best_marker, self.best_label):
+                item.setToolTip(tip)
+        best_value, best_y = self._best
+        best_x = float(logit(best_value))
+        if getattr(self.best_marker, "_at", None) != (best_x, best_y):
+            self.best_marker._at = (best_x, best_y)
+            self.best_marker.setData([best_x], [best_y])
+        _set_text(
+            self.best_label,
+            f"best single threshold {format_probability(best_value)}: "
+            f"{money(best_y, currency)}/day",
+        )
+
     def set_analysis(self, analysis: Analysis) -> None:
         preset = analysis.preset
         currency = preset.payoffs.currency
@@ -143,29 +175,12 @@ class QtValueCurve(pg.PlotWidget):
                 curve._mode_color = color
             ys.append(self._show_sweep(curve, s, lo, hi))
 
-        single = analysis.single_threshold
-        if single is not self._single or self._single_range != (lo, hi):
-            # A new sweep (the analysis keeps it while only thresholds move).
-            single_y = single.added_per_population_day
-            same = np.array_equal(single_y, self._single_y, equal_nan=True)
-            if not same or self._single_range != (lo, hi):  # independent of the bands
-                self._single_y, self._single_range = single_y, (lo, hi)
-                self.single_curve.setData(*thin(logit(single.values), single_y, lo, hi))
-            self._single = single
-            self._best = (float(single.best_value), float(single_y[single.best_index]))
-            # Only a new single-threshold sweep can move the best or its mode's response.
-            self.why = why_best(preset, analysis.scores, single, best_of(analysis))
-            tip = self.why.sentence
-            for item in (self.best_marker, self.best_label):
-                item.setToolTip(tip)
+        if not (self._document.drafting and analysis is self._document.analysis):
+            # A drag's frames move the bands' curves and the current design; the best single
+            # threshold (its curve, star and label) waits for the drag to end or hold still.
+            self._show_single(analysis, lo, hi)
         best_value, best_y = self._best
         best_x = float(logit(best_value))
-        self.best_marker.setData([best_x], [best_y])
-        _set_text(
-            self.best_label,
-            f"best single threshold {format_probability(best_value)}: "
-            f"{money(best_y, currency)}/day",
-        )
 
         now = analysis.evaluation.added_per_population_day
         thresholds = _movable_thresholds(analysis)
