@@ -1,0 +1,217 @@
+"""A drag's frames are drafts: the views draw what the hand moves and leave the rest (label
+placing, the ROC, the outcome breakdown, break-even lines, the best single threshold) until
+the drag ends or holds still. Once it has, and at once after a keyboard step, an undo or any
+other change, every card, plot and label is what a window opened on the same design shows.
+
+The drags here are the mouse's: pressed on the slider's handle or on a threshold line,
+moved, released."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+from prototyper import assets
+from prototyper.qt.document import SETTLE_MS
+from prototyper.qt.plots.common import label_rect
+
+PRESET = assets.preset_path("safe_browsing")
+FORCEFULNESS = "experience.modes.prompt.forcefulness"
+LEFT = Qt.MouseButton.LeftButton
+NONE = Qt.KeyboardModifier.NoModifier
+
+
+def _num(value) -> object:
+    """A number or array, rounded so that the same figure computed twice compares equal."""
+    array = np.round(np.asarray(value, dtype=float), 9)
+    return tuple(array.ravel().tolist())
+
+
+def _item(item) -> tuple | None:
+    """What a visible plot item shows, in data units (None for items that show no data)."""
+    kind = type(item).__name__
+    if isinstance(item, pg.PlotCurveItem):
+        x, y = item.getData()
+        return (kind, _num(x if x is not None else []), _num(y if y is not None else []))
+    if isinstance(item, pg.ScatterPlotItem):
+        x, y = item.getData()
+        brushes = tuple(p.brush().color().name() for p in item.points())
+        return (kind, _num(x), _num(y), brushes, item.toolTip())
+    if isinstance(item, pg.BarGraphItem):
+        opts = item.opts
+        return (kind, _num(opts["x"]), _num(opts["y0"]), _num(opts["height"]))
+    if isinstance(item, pg.TextItem):
+        return (kind, item.textItem.toPlainText(), item.toolTip())
+    if isinstance(item, pg.InfiniteLine):
+        return (kind, _num(item.value()), item.pen.color().name(), item.toolTip())
+    if isinstance(item, pg.LinearRegionItem):
+        return (kind, _num(item.getRegion()), item.brush.color().name())
+    return None
+
+
+def plot_state(widget: pg.PlotWidget) -> list:
+    """Every visible item of a plot with what it shows, and the plot's title."""
+    shown = [_item(i) for i in widget.scene().items() if i.isVisible()]
+    title = widget.getPlotItem().titleLabel.text
+    return [title, *sorted((s for s in shown if s is not None), key=repr)]
+
+
+def label_places(widget: pg.PlotWidget) -> dict[str, tuple]:
+    """Each visible label's text and where it is drawn (scene pixels)."""
+    return {
+        item.textItem.toPlainText(): tuple(round(v, 3) for v in label_rect(item).getRect())
+        for item in widget.scene().items()
+        if isinstance(item, pg.TextItem) and item.isVisible() and item.textItem.toPlainText()
+    }
+
+
+def window_state(window) -> dict:
+    """Everything the window shows of the design: the cards' texts and tooltips, every
+    plot's items, the outcome legend."""
+    goals = window.goals
+    return {
+        "cards": goals.text(),
+        "tips": {key: card.toolTip() for key, card in goals.cards.items()},
+        "scores": plot_state(window.score_plot),
+        "value": plot_state(window.value_plot),
+        "outcomes": plot_state(window.outcome_plot.plot),
+        "legend": window.outcome_plot.legend.text(),
+        "roc": plot_state(window.roc_plot),
+    }
+
+
+def assert_as_fresh(window, make_window, qapp) -> None:
+    """``window`` shows what a window opened on its design shows: every card, every plot's
+    data, and the labels where the plot's range depends on the model alone."""
+    fresh = make_window(PRESET)
+    fresh.resize(window.size())
+    fresh.show()
+    fresh.document.set_preset(window.document.preset, "the same design")
+    qapp.processEvents()
+    assert fresh.document.preset == window.document.preset
+    assert not fresh.document.drafting
+    got, want = window_state(window), window_state(fresh)
+    for key in want:
+        assert got[key] == want[key], key
+    for name in ("score_plot", "roc_plot"):
+        assert label_places(getattr(window, name)) == label_places(getattr(fresh, name)), name
+
+
+@pytest.fixture
+def window(make_window, qapp):
+    made = make_window(PRESET)
+    made.resize(1400, 900)
+    made.show()
+    qapp.processEvents()
+    return made
+
+
+def slider_handle(window, qapp):
+    """The forcefulness slider (scrolled into view) and the centre of its handle."""
+    editor = window.design_panel.control(FORCEFULNESS)
+    window.design_panel.scroll.ensureWidgetVisible(editor)
+    qapp.processEvents()
+    slider = editor._slider
+    option = QStyleOptionSlider()
+    slider.initStyleOption(option)
+    handle = slider.style().subControlRect(
+        QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, slider
+    )
+    return slider, handle.center()
+
+
+def line_point(window, index: int) -> QPoint:
+    """Where threshold line ``index`` of the score plot is, in its viewport's pixels."""
+    plot = window.score_plot
+    view = plot.plot_item.getViewBox()
+    middle = sum(view.viewRange()[1]) / 2
+    value = plot.threshold_lines[index].value()
+    return plot.mapFromScene(view.mapViewToScene(QPointF(value, middle)))
+
+
+def drag_slider(window, qapp, qtbot, steps=(-12, -24, -36, -48, -60), release=True):
+    slider, at = slider_handle(window, qapp)
+    QTest.mousePress(slider, LEFT, NONE, at)
+    for dx in steps:
+        QTest.mouseMove(slider, at + QPoint(dx, 0))
+        qtbot.wait(20)  # a frame: the throttle lets the step through
+    if release:
+        QTest.mouseRelease(slider, LEFT, NONE, at + QPoint(steps[-1], 0))
+        qapp.processEvents()
+    return slider
+
+
+def test_a_dragged_slider_draws_drafts_then_what_a_fresh_window_shows(
+    window, make_window, qapp, qtbot
+):
+    doc = window.document
+    before_roc = plot_state(window.roc_plot)
+    before = doc.value(FORCEFULNESS)
+    slider = drag_slider(window, qapp, qtbot, release=False)
+    assert doc.value(FORCEFULNESS) < before  # the figures follow the hand
+    assert doc.drafting  # ... as drafts: the ROC is left as it was
+    assert plot_state(window.roc_plot) == before_roc
+    QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
+    qapp.processEvents()
+    assert not doc.drafting
+    assert doc.undo_stack.count() == 1  # the whole drag is one step
+    assert_as_fresh(window, make_window, qapp)
+
+
+def test_a_drag_that_holds_still_shows_everything_before_the_release(
+    window, make_window, qapp, qtbot
+):
+    doc = window.document
+    slider = drag_slider(window, qapp, qtbot, release=False)
+    assert doc.drafting
+    qtbot.waitUntil(lambda: not doc.drafting, timeout=20 * SETTLE_MS)  # the mouse still down
+    assert slider.isSliderDown()
+    assert_as_fresh(window, make_window, qapp)
+    QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
+    qapp.processEvents()
+    assert_as_fresh(window, make_window, qapp)
+
+
+def test_a_dragged_threshold_line_ends_as_a_fresh_window_shows(window, make_window, qapp, qtbot):
+    doc = window.document
+    viewport, at = window.score_plot.viewport(), line_point(window, 1)
+    before = doc.preset.experience.bands[1].threshold
+    QTest.mousePress(viewport, LEFT, NONE, at)
+    for dx in (6, 12, 18, 24, 30):
+        QTest.mouseMove(viewport, at - QPoint(dx, 0))
+        qtbot.wait(20)
+    assert doc.preset.experience.bands[1].threshold < before
+    assert doc.drafting
+    QTest.mouseRelease(viewport, LEFT, NONE, at - QPoint(30, 0))
+    qapp.processEvents()
+    assert not doc.drafting
+    assert doc.undo_stack.count() == 1
+    assert_as_fresh(window, make_window, qapp)
+
+
+def test_a_keyboard_step_is_exact_at_once(window, make_window, qapp):
+    """A value typed into the slider's box (its handle takes no keys) is shown exact by the
+    edit itself: no frame, no timer waited for."""
+    box = window.design_panel.control(FORCEFULNESS)._label
+    box.setFocus()
+    box.selectAll()
+    QTest.keyClicks(box, "0.55")
+    QTest.keyClick(box, Qt.Key.Key_Return)
+    assert window.document.value(FORCEFULNESS) == pytest.approx(0.55)
+    assert not window.document.drafting
+    assert_as_fresh(window, make_window, qapp)
+
+
+def test_an_undo_of_a_drag_is_exact_at_once(window, make_window, qapp, qtbot):
+    before = window.document.preset
+    slider = drag_slider(window, qapp, qtbot, release=False)
+    assert window.document.drafting
+    window.document.undo_stack.undo()  # while the mouse is still down
+    assert window.document.preset == before
+    assert not window.document.drafting
+    assert_as_fresh(window, make_window, qapp)
+    QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
