@@ -214,14 +214,20 @@ class PresetEdit(QUndoCommand):
     preset alone for a change that waits for its model's files to be read."""
 
     def __init__(
-        self, document: Document, before: Preset, after: Analysis | Preset, text: str, key: str
+        self,
+        document: Document,
+        before: Preset,
+        after: Analysis | Preset,
+        text: str,
+        key: str,
+        draft: bool = False,
     ):
         super().__init__(text)
         first = after if isinstance(after, Analysis) else None
         self.document, self.before, self.key = document, before, key
         self.after = after.preset if isinstance(after, Analysis) else after
         self._first = first  # shown by the push's redo, then dropped
-        self._draft = bool(key)  # a frame of a drag (redone later, it is shown exact)
+        self._draft = draft  # a frame of a drag (redone later, it is shown exact)
 
     def id(self) -> int:
         return 1 if self.key else -1
@@ -299,12 +305,14 @@ class Document(QObject):
 
     @property
     def drafting(self) -> bool:
-        """Whether :attr:`analysis` is a frame of a drag in progress (a slider held, a
-        threshold line dragged, a lecture's glide): the views may draw it roughly, leaving
-        what is secondary (label placing, the ROC, break-evens, card layout) as it was. The
-        figures are exact all the same (a real model's sweeps aside, see ``coarse``). When
-        the drag ends (:meth:`end_merge`) or holds still for SETTLE_MS, ``changed`` is
-        emitted again with this false: every view then shows what a fresh one would."""
+        """Whether :attr:`analysis` is a frame of a drag in progress (a slider held or a
+        threshold line dragged with the mouse: ``set_value`` with ``merge``; a lecture's
+        glide is not one). The views may then draw it roughly, leaving what is secondary
+        (label placing, the ROC, the outcome breakdown, break-evens, the best single
+        threshold) as it was. The figures are exact all the same (a real model's sweeps
+        aside, see ``coarse``). When the drag ends (:meth:`end_merge`) or holds still for
+        SETTLE_MS, ``changed`` is emitted again with this false: every view then shows what
+        a fresh one would."""
         return self._drafting
 
     @property
@@ -335,7 +343,7 @@ class Document(QObject):
         """Set one field; False (and an ``error``) if the result would be invalid.
 
         ``merge`` folds the change into the previous one of the same field, so that a whole
-        drag is one step of undo."""
+        drag is one step of undo; the change is then a frame of the drag (see drafting)."""
         if get_path(self.preset, path) == value:
             return True
         return self._change(
@@ -343,6 +351,7 @@ class Document(QObject):
             self.preset,
             f"Change {change_label(Preset, path)}",
             path if merge else "",
+            draft=merge,
         )
 
     def set_preset(self, preset: Preset, text: str, *, merge: str = "") -> bool:
@@ -527,7 +536,9 @@ class Document(QObject):
         options = self.consent.options(preset.model, self.base_dir)
         return not self.model_cache.holds(preset.model, self.base_dir, **options)
 
-    def _change(self, assignments: dict[str, Any], preset: Preset, text: str, key: str) -> bool:
+    def _change(
+        self, assignments: dict[str, Any], preset: Preset, text: str, key: str, draft: bool = False
+    ) -> bool:
         try:
             preset = with_values(preset, assignments, origin="edit")
         except PresetError as exc:
@@ -550,7 +561,7 @@ class Document(QObject):
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
             return False
-        self.undo_stack.push(PresetEdit(self, self.preset, after, text, key))
+        self.undo_stack.push(PresetEdit(self, self.preset, after, text, key, draft))
         return True
 
     def _show_preset(self, preset: Preset) -> None:
