@@ -1,11 +1,12 @@
 """Speed of the window, as medians and ratios to baselines measured in the same run.
 
-    .venv/bin/python benchmarks/bench_gui.py [--quick] [--json] [--drag | --startup]
+    .venv/bin/python benchmarks/bench_gui.py [--quick] [--json] [--drag | --startup | --profile]
 
 1. Time from a slider's value change to the finished repaint of every plot and card (the real
    widgets, offscreen), next to the frame budget (16 ms) and to a repaint with no change: on
    the safe-browsing preset, and on its real-model twin with a 100,000-row evaluation set
-   (generated as in bench_models.py). Also a threshold dragged on the score plot.
+   (generated as in bench_models.py). Also a threshold dragged on the score plot. A drag's
+   steps are drafts (see Document.drafting): the release row is the exact frame after it.
 2. Time from process start to the first painted window, next to the floor: an empty window
    with one pyqtgraph plot, started the same way.
 """
@@ -172,17 +173,20 @@ def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs:
     # A threshold line dragged on the score plot: each step is a move of the mouse.
     line = window.score_plot.threshold_lines[1]
     x0 = line.value()
-    dragged = []
+    dragged, dragged_cpu = [], []
     line.moving = True  # as pyqtgraph marks a line under the mouse
     for i in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         line.setValue(x0 - 0.5 + (i % 50) / 50)
         window.score_plot._push.flush()  # the throttle would hold the step until the next frame
         repaint_all()
         dragged.append(time.perf_counter() - start)
+        dragged_cpu.append(time.process_time() - cpu)
     line.moving = False
+    start = time.perf_counter()
     line.sigPositionChangeFinished.emit(line)
     repaint_all()
+    line_release = [time.perf_counter() - start]
     window.document.undo_stack.setClean()
     base = statistics.median(idle)
     header(f"Change to finished repaint of every plot and card ({title})")
@@ -197,7 +201,35 @@ def bench_slider(preset: Path | None = None, title: str = "safe browsing", runs:
     print(row("  release: exact sweeps + repaint", release, 0.016, "ratio to one frame"))
     print(row("threshold drag step on the score plot", dragged, base))
     print(row("  the same, against the 16 ms frame", dragged, 0.016, "ratio to one frame"))
+    print(row("  the same, CPU time", dragged_cpu, 0.016, "ratio to one frame"))
+    print(row("  release: exact figures + repaint", line_release, 0.016, "ratio to one frame"))
     window.close()
+
+
+def profile_drag(runs: int = 120, top: int = 30) -> None:
+    """The slider drag of bench_slider under cProfile (safe browsing): where a step's time
+    goes, the project's functions by cumulative time, per step."""
+    import cProfile
+    import pstats
+
+    from prototyper import assets
+
+    window = open_window(assets.preset_path("safe_browsing"))
+    repaint_all = repainter(
+        [window.score_plot, window.value_plot, window.outcome_plot, window.roc_plot, window.goals]
+    )
+    slider = window.design_panel.control("experience.modes.prompt.forcefulness")
+    drag_steps(window, slider, repaint_all, 10)  # warm: caches and pools filled
+    profiler = cProfile.Profile()
+    profiler.enable()
+    drag_steps(window, slider, repaint_all, runs)
+    profiler.disable()
+    slider.setSliderDown(False)
+    window.document.undo_stack.setClean()
+    window.close()
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    print(f"\nslider drag, {runs} steps under cProfile (divide the times by {runs}):")
+    stats.sort_stats("cumulative").print_stats(r"prototyper|GraphicsView.py.*paintEvent", top)
 
 
 def bench_pins(runs: int = 120) -> None:
@@ -267,8 +299,12 @@ if __name__ == "__main__":
     parser.add_argument("--json", action="store_true", help="tables on stderr, JSON on stdout")
     parser.add_argument("--drag", action="store_true", help="the drag benchmarks alone")
     parser.add_argument("--startup", action="store_true", help="the start-up benchmark alone")
+    parser.add_argument("--profile", action="store_true", help="a slider drag under cProfile")
     args = parser.parse_args()
     runs = 30 if args.quick else 120
+    if args.profile:
+        profile_drag(runs)
+        sys.exit(0)
     with json_output(args.json):
         if not args.startup:
             bench_slider(assets.preset_path("safe_browsing"), "safe browsing", runs)
