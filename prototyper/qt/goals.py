@@ -789,7 +789,8 @@ class QtGoalsDashboard(QWidget):
         for key, card in self.cards.items():
             card.show_figures(self.figures[key])
         self.cards["system"].show_note(self.notes.get("system", ""))
-        self._arrange(self.width())
+        if not (self._document.drafting and analysis is self._document.analysis):
+            self._arrange(self.width())  # a drag's frames leave the cards where they are
 
     def set_lecture(self, on: bool) -> None:
         """Lecture mode: black captions as large as the body text (the fonts themselves

@@ -501,6 +501,8 @@ class LabelPlacer(QObject):
         return tuple(state)
 
     def place(self, *_) -> None:
+        if self._widget.getPlotItem() is None:
+            return  # the plot was closed before a placement it had asked for
         if self._rough():
             self._keep_offsets()
             return
