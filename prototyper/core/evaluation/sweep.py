@@ -87,7 +87,8 @@ def sweep(
     match = _THRESHOLD.match(param)
     if match:
         values, net = _threshold_sweep(preset, int(match.group(1)), values, scores)
-        off = np.full(np.shape(values), baseline_per_event(preset))
+        # one number (a read-only view, as events and users below): no fresh million floats
+        off = np.broadcast_to(baseline_per_event(preset), np.shape(values))
     else:
         if values is None:
             values = default_grid(current, md, whole=int in _types(tp))
