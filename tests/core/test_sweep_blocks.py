@@ -141,3 +141,18 @@ def test_the_capped_habituation_factor_of_an_array_is_that_of_each_rate(cap, rat
     q = 1.0 - rate
     assert together[0] == 1.0
     assert together[-1] == pytest.approx((1 - q**cap) / (cap * rate), rel=1e-9)
+
+
+def test_the_benchmarks_million_scores_sweep_as_one_call_would():
+    # the benchmark's case: 1,000,000 unweighted scores (the packed load), 20 blocks
+    rng = np.random.default_rng(7)
+    labels = rng.random(1_000_000) < 0.05
+    scores = EmpiricalScores(
+        labels, 1 / (1 + np.exp(-rng.normal(np.where(labels, 1.0, -2.5), 1.2)))
+    )
+    preset = load_preset(assets.preset_path("safe_browsing"))
+    result = sweep(preset, "experience.bands[0].threshold", scores=scores)
+    values, net = _whole(preset, 0, scores)
+    assert len(values) > 20 * BLOCK
+    assert _same_bits(result.values, values)
+    assert _same_bits(result.net_per_event, net)
