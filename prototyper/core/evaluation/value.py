@@ -222,12 +222,16 @@ def capped_habituation_factor(offered: Row, cap: int, rate: float) -> Row:
     below = np.zeros_like(lam)  # P(N < j)
     gen = np.zeros_like(lam)  # E[q^N; N < j]
     mean = np.zeros_like(lam)  # E[min(N, j)]
+    # Where nothing is left to reach the cap, further terms are exactly 0, so each rate ends
+    # where it alone would: every element's result is that of evaluating it by itself.
+    done = np.zeros(lam.shape, dtype=bool)
     for j in range(cap):
-        pmf = np.exp(xlogy(j, lam) - lam - gammaln(j + 1.0))
+        pmf = np.where(done, 0.0, np.exp(xlogy(j, lam) - lam - gammaln(j + 1.0)))
         gen = gen + pmf * q**j
         below = below + pmf
         mean = mean + np.maximum(1.0 - below, 0.0)  # P(N > j)
-        if (1.0 - below).max(initial=0.0) < 1e-17:  # nothing reaches the cap: exact as is
+        done = (1.0 - below) < 1e-17
+        if done.all():  # nothing reaches the cap anywhere: exact as is
             break
     gen = gen + np.maximum(1.0 - below, 0.0) * q**cap
     x = mean * rate
