@@ -49,9 +49,9 @@ class _Draws:
     mixed: np.ndarray
     u_left: np.ndarray
 
-    def _select(self) -> tuple[np.ndarray, np.ndarray]:
+    def _select(self) -> np.ndarray:
         """Flat slots of the users with at least one event of a class today (abandoned or
-        not), sorted; and their replication. Each user has one with chance p = 1 - exp(-L),
+        not), sorted. Each user has one with chance p = 1 - exp(-L),
         independently, so the gaps between them are geometric: about p * users draws."""
         R, U = self.R, self.U
         Lam = self.Lam
@@ -59,7 +59,7 @@ class _Draws:
         # keeps 1 / L finite
         dead = ~(Lam > 1e-300)
         if dead.all():
-            return np.empty(0, np.int64), np.empty(0, np.int64)
+            return np.empty(0, np.int64)
         scale = 1.0 / np.where(dead, 1.0, Lam)[:, None]
 
         def gaps(m: int) -> np.ndarray:
@@ -77,21 +77,21 @@ class _Draws:
         p = -np.expm1(-Lam)
         mean = p * U
         m = int(np.ceil((mean + 4 * np.sqrt(mean * (1 - p)) + 8).max()))
+        # Flat slots straight away: each row starts one before its replication's first
+        # slot, and ends at the next replication's first
         pos = gaps(m)
+        pos[:, 0] += np.arange(R) * U - 1.0
         np.cumsum(pos, axis=1, out=pos)
-        pos -= 1
+        end = (np.arange(1, R + 1) * U)[:, None]
         while True:
-            short = pos[:, -1] < U - 1
+            short = pos[:, -1] < end[:, 0] - 1
             if not short.any():
                 break
             extra = np.cumsum(gaps(max(16, m // 4)), axis=1) + pos[:, -1:]
-            extra[~short] = U + 1
+            extra[~short] = np.inf
             pos = np.concatenate([pos, extra], axis=1)
-        # Row-major, so sorted by replication and slot; flat slots without a 2-D gather.
-        keep = pos < U
-        pos += (np.arange(R) * U)[:, None]
-        rep = np.repeat(np.arange(R, dtype=np.int64), np.count_nonzero(keep, axis=1))
-        return pos.ravel()[keep.ravel()].astype(np.int64), rep
+        # Row-major, so sorted by replication and slot
+        return pos[pos < end].astype(np.int64)
 
     def _events(self, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each selected user's events today, (count per user, (rows, users) split into

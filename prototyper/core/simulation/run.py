@@ -354,11 +354,12 @@ class _Run(_Guards, _Draws, _Respond):
             self._rates()
         rec["auc"][d] = self.auc
 
-        slots, rep = self._select()
+        slots = self._select()
         if self.aband_on and slots.size:
-            alive = self.abandon_day[slots] > d
-            slots, rep = slots[alive], rep[alive]
-        self.starts = np.searchsorted(rep, self.bounds)  # users are sorted by replication
+            slots = slots[self.abandon_day[slots] > d]
+        # Sorted by replication: where each one's users begin, and each user's
+        self.starts = np.searchsorted(slots, self.bounds * U)
+        rep = np.repeat(self.bounds[:-1], np.diff(self.starts))
         self.n, rows = self._events(rep)
         M = rows[:_USER_ROWS].reshape(2, _NM, -1)  # [truth, mode, user], a view
         if self.esc_cols and self.esc is not None:  # classes are escalated only when enabled
