@@ -17,8 +17,8 @@ Floors, timed in the same process:
    numpy.random.default_rng().random, drawn day by day in blocks of users x replications.
    Any simulation that visits every user every day draws at least this.
 2. the variates the simulation actually drew (Simulation.variates: every uniform,
-   geometric, Poisson, binomial and hypergeometric variate), drawn as uniforms in as many
-   daily blocks.
+   exponential, geometric, Poisson, binomial and hypergeometric variate), drawn as uniforms
+   in as many daily blocks.
 3. one Poisson count per user-day (rng.poisson, the same blocks): what drawing "counts per
    user-day and band" costs for a single band.
 

@@ -2,10 +2,11 @@
 each, of which classes, and how many of them are acted on.
 
 A mixin of the run (run.py): its methods read the run's day rates (``_Run._rates``) and
-draw from its counting generator. Every draw is exact: the users by geometric skips, the
-counts by inversion of the zero-truncated Poisson, the classes by a categorical draw per
-event (sequential binomials for many events), the responses by a Bernoulli per event
-(a binomial for many).
+draw from its counting generator. Every draw is exact: the users by geometric skips (an
+exponential each), the counts by inversion of the zero-truncated Poisson, the classes by a
+categorical draw per event (sequential binomials for many events), the responses by a
+Bernoulli per event (a binomial for many). A user-day with one event, the usual one, takes
+a single uniform for all three, by inversion (see _events).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from ..evaluation import value as _value
 from .plan import _by_rep, _segment_sums
 
 # Up to this many events of a user-day are split and acted on one uniform per event; more
@@ -33,67 +33,148 @@ class _Draws:
     row_of: np.ndarray
     n_rows: int
     Lam: np.ndarray
-    cum0: np.ndarray
-    cond: np.ndarray
+    cum_hi: np.ndarray
+    lam: np.ndarray
     cum_flat: np.ndarray
     p_one: np.ndarray
+    p_first: np.ndarray
     big_rep: np.ndarray
     starts: np.ndarray
+    # Set each day by _events: the users' class counts by replication, the positions of
+    # the users whose events are drawn one by one (all with more than one), of those and
+    # the users with a class other than the first, and what is left of each single event's
+    # uniform (see _events)
     class_per_rep: np.ndarray
-    several: np.ndarray  # set each day by _split: positions of users with more than one event
-    mixed: np.ndarray  # and of those with a class other than the first, or several events
+    several: np.ndarray
+    mixed: np.ndarray
+    u_left: np.ndarray
 
-    def _select(self) -> tuple[np.ndarray, np.ndarray]:
+    def _select(self) -> np.ndarray:
         """Flat slots of the users with at least one event of a class today (abandoned or
-        not), sorted; and their replication. Each user has one with chance p = 1 - exp(-L),
+        not), sorted. Each user has one with chance p = 1 - exp(-L),
         independently, so the gaps between them are geometric: about p * users draws."""
         R, U = self.R, self.U
-        p = -np.expm1(-self.Lam)
-        dead = p <= 0
+        Lam = self.Lam
+        # Below 1e-300 a replication's chance of any user is below 1e-290: none, which
+        # keeps 1 / L finite
+        dead = ~(Lam > 1e-300)
         if dead.all():
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        with np.errstate(divide="ignore"):
-            log_q = np.log1p(-np.where(dead, 0.5, p))[:, None]  # -inf where p is 1
+            return np.empty(0, np.int64)
+        scale = 1.0 / np.where(dead, 1.0, Lam)[:, None]
 
         def gaps(m: int) -> np.ndarray:
-            # geometric by inversion, in place: ceil(log(u) / log(1 - p)), u in (0, 1]
-            g = self.rng.random((R, m))
-            np.subtract(1.0, g, out=g)
-            np.log(g, out=g)
-            with np.errstate(over="ignore"):  # p so small that the gap overflows: no user
-                g /= log_q
-            np.ceil(g, out=g)
-            # u = 1 (log 0) and p = 1 give gaps of 1; a gap past the last user is as good
-            # as infinite
-            np.clip(g, 1.0, U + 1, out=g)
-            g[dead] = U + 1
+            # geometric with P(gap > k) = exp(-L k) = (1 - p)^k: 1 + floor(E / L), E
+            # exponential; a gap past the last user is as good as infinite, inf included
+            g = self.rng.standard_exponential((R, m))
+            with np.errstate(over="ignore"):
+                g *= scale
+            np.floor(g, out=g)
+            g += 1.0
+            if dead.any():
+                g[dead] = U + 1
             return g
 
+        p = -np.expm1(-Lam)
         mean = p * U
         m = int(np.ceil((mean + 4 * np.sqrt(mean * (1 - p)) + 8).max()))
+        # Flat slots straight away: each row starts one before its replication's first
+        # slot, and ends at the next replication's first
         pos = gaps(m)
+        pos[:, 0] += np.arange(R) * U - 1.0
         np.cumsum(pos, axis=1, out=pos)
-        pos -= 1
+        end = (np.arange(1, R + 1) * U)[:, None]
         while True:
-            short = pos[:, -1] < U - 1
+            short = pos[:, -1] < end[:, 0] - 1
             if not short.any():
                 break
             extra = np.cumsum(gaps(max(16, m // 4)), axis=1) + pos[:, -1:]
-            extra[~short] = U + 1
+            extra[~short] = np.inf
             pos = np.concatenate([pos, extra], axis=1)
-        # Row-major, so sorted by replication and slot; flat slots without a 2-D gather.
-        keep = pos < U
-        pos += (np.arange(R) * U)[:, None]
-        rep = np.repeat(np.arange(R, dtype=np.int64), np.count_nonzero(keep, axis=1))
-        return pos.ravel()[keep.ravel()].astype(np.int64), rep
+        # Row-major, so sorted by replication and slot
+        return pos[pos < end].astype(np.int64)
 
-    def _counts(self, rep: np.ndarray) -> np.ndarray:
-        """Each selected user's number of events today: Poisson(L) given at least one. By
-        inversion (one uniform; the usual answer is 1), or by rejection where L > 8."""
-        K = rep.size
+    def _events(self, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each selected user's events today, (count per user, (rows, users) split into
+        the classes: rows being truth * 5 + mode for the classes that go to users, then one
+        per escalation-eligible class).
+
+        One uniform u per user settles the usual user-day, one event: it is one event of
+        the first class when u < P(one event) * P(first class) (per replication), of class
+        c when u < P(one event) by inversion of the class shares, and otherwise two or more
+        events, by inversion of the Poisson given at least two. What is left of u once
+        count and class are known is again uniform and independent of both: it is kept
+        (``self.u_left``) for the act draw of that one event. Users with several events (and
+        those of replications with more than 8 events a day, drawn by Poisson rejection)
+        get a uniform per event for its class (sequential binomials for many)."""
+        C, K, R = len(self.classes), rep.size, self.R
         n = np.ones(K, dtype=np.int64)
-        if not K:
-            return n
+        rows = np.zeros((self.n_rows, K), dtype=np.int32)
+        self.class_per_rep = np.zeros((R, C), dtype=np.int64)
+        u = self.rng.random(K)
+        a = self.p_first[rep]
+        first = u < a
+        with np.errstate(divide="ignore", invalid="ignore"):  # a is 0 where L > 8
+            self.u_left = u / a  # what is left of u for the first class's single events
+        row0 = rows[self.row_of[0]]
+        row0[:] = first
+        self.class_per_rep[:, 0] = _segment_sums(row0, self.starts, R).astype(np.int64)
+        rest = np.flatnonzero(~first)
+        rr = rep[rest]
+        ur = u[rest]
+        p1 = self.p_one[rr]
+        single = ur < p1
+        if self.big_rep.any():
+            single &= ~self.big_rep[rr]
+        moved = rest[single]
+        if moved.size:  # one event of a class other than the first: inversion of the shares
+            rm = rr[single]
+            v = ur[single] / p1[single]  # uniform on [share of the first, 1)
+            hi = self.cum_hi[rm]  # (users, C) cumulative class shares, the last 1
+            c = np.count_nonzero(hi[:, :-1] <= v[:, None], axis=1)
+            lo = hi[np.arange(c.size), c - 1]
+            self.u_left[moved] = (v - lo) / (hi[np.arange(c.size), c] - lo)
+            rows[self.row_of[c], moved] = 1
+            self.class_per_rep += np.bincount(rm * C + c, minlength=R * C).reshape(R, C)
+        several = rest[~single]
+        if several.size:
+            n[several] = self._many(rep[several], ur[~single])
+        # The only users with a class other than the first, or with more than one event
+        self.mixed = np.sort(np.concatenate([moved, several]))
+        self.several = several
+        few = several[n[several] <= _FEW]
+        if few.size:
+            # A few events each: every event picks its class (one uniform), which is the
+            # multinomial split for the cost of one draw per event.
+            owner = np.repeat(few, n[few])
+            r = rep[owner]
+            cu = self.rng.random(owner.size)
+            cls = np.searchsorted(self.cum_flat, r + cu, side="right") - r * (C - 1)
+            np.clip(cls, 0, C - 1, out=cls)
+            local = np.repeat(np.arange(few.size), n[few])
+            split = np.bincount(local * C + cls, minlength=few.size * C).reshape(-1, C)
+            # (class row, user) pairs are distinct: a plain gather-add-scatter is exact
+            at = (self.row_of[:, None] * K + few).ravel()
+            rows.ravel()[at] += split.T.ravel().astype(np.int32)
+            self.class_per_rep += np.bincount(r * C + cls, minlength=R * C).reshape(R, C)
+        more = several[n[several] > _FEW]
+        if more.size:  # many: sequential binomials, a draw per class
+            tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
+            cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
+            left = n[more]
+            r = rep[more]
+            for c in range(C):
+                x = self.rng.binomial(left, cond[r, c]) if c < C - 1 else left
+                rows[self.row_of[c], more] += x.astype(np.int32)
+                self.class_per_rep[:, c] += _by_rep(r, x.astype(float), R).astype(np.int64)
+                left = left - x
+        return n, rows
+
+    def _many(self, rep: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The number of events of users who have more than one: Poisson(L) given at least
+        two, by inversion of u (uniform on [P(one | at least one), 1)); for replications
+        with L > 8, Poisson(L) given at least one, by rejection (u unused)."""
+        n = np.ones(rep.size, dtype=np.int64)
+        small = np.arange(rep.size)
         if self.big_rep.any():
             big = self.big_rep[rep]
             idx = np.flatnonzero(big)
@@ -104,141 +185,35 @@ class _Draws:
             small = np.flatnonzero(~big)
             if not small.size:
                 return n
-            rep_small = rep[small]
-        else:  # the usual case: every user's count by inversion
-            small, rep_small = np.arange(K), rep
-        u = self.rng.random(small.size)
-        more = np.flatnonzero(u >= self.p_one[rep_small])
-        if not more.size:
-            return n
-        lam = self.Lam[rep_small[more]]
+        lam = self.Lam[rep[small]]
         e = np.exp(-lam)
-        target = e + u[more] * (1 - e)
+        target = e + u[small] * (1 - e)
         pmf = lam * e
         cdf = e + pmf
-        todo = np.arange(more.size)
+        todo = np.arange(small.size)
         k = 1
         while todo.size and k < 400:
             k += 1
             pmf[todo] *= lam[todo] / k
             cdf[todo] += pmf[todo]
-            n[small[more[todo]]] = k
+            n[small[todo]] = k
             todo = todo[cdf[todo] < target[todo]]
         return n
-
-    def _split(self, n: np.ndarray, rep: np.ndarray) -> np.ndarray:
-        """Split each user's count into the classes: (rows, users), rows being truth * 5 +
-        mode for the classes that go to users, then one per escalation-eligible class."""
-        C, K, R = len(self.classes), n.size, self.R
-        rows = np.zeros((self.n_rows, K), dtype=np.int32)
-        self.class_per_rep = np.zeros((R, C), dtype=np.int64)
-        if C == 1:
-            rows[self.row_of[0]] = n
-            self.class_per_rep[:, 0] = _by_rep(rep, n.astype(float), R)
-            self.several = np.flatnonzero(n > 1)
-            self.mixed = np.arange(K)
-            return rows
-        is_one = n == 1
-        one = np.flatnonzero(is_one)
-        several = np.flatnonzero(~is_one)
-        moved = several[:0]
-        if one.size:
-            # Classes are ordered by share, so most users are settled by the first compare.
-            # Everyone goes to the first class, then the few who drew another move: two
-            # writes and a count per replication instead of passes over everyone's class.
-            r = rep[one]
-            u = self.rng.random(one.size)
-            rest = np.flatnonzero(u >= self.cum0[r])
-            np.copyto(rows[self.row_of[0]], is_one)
-            self.class_per_rep[:, 0] += np.diff(np.searchsorted(r, np.arange(R + 1)))
-            if rest.size:
-                rr = r[rest]
-                c = np.searchsorted(self.cum_flat, rr + u[rest], side="right") - rr * (C - 1)
-                np.clip(c, 0, C - 1, out=c)
-                moved = one[rest]
-                rows[self.row_of[0], moved] = 0
-                rows[self.row_of[c], moved] = 1
-                self.class_per_rep[:, 0] -= np.bincount(rr, minlength=R)
-                self.class_per_rep += np.bincount(rr * C + c, minlength=R * C).reshape(R, C)
-        # The only users with a class other than the first, or with more than one event
-        self.mixed = np.sort(np.concatenate([moved, several]))
-        self.several = several
-        few = several[n[several] <= _FEW]
-        if few.size:
-            # A few events each: every event picks its class (one uniform), which is the
-            # multinomial split for the cost of one draw per event.
-            owner = np.repeat(few, n[few])
-            r = rep[owner]
-            u = self.rng.random(owner.size)
-            cls = np.searchsorted(self.cum_flat, r + u, side="right") - r * (C - 1)
-            np.clip(cls, 0, C - 1, out=cls)
-            local = np.repeat(np.arange(few.size), n[few])
-            split = np.bincount(local * C + cls, minlength=few.size * C).reshape(-1, C)
-            # (class row, user) pairs are distinct: a plain gather-add-scatter is exact
-            at = (self.row_of[:, None] * K + few).ravel()
-            rows.ravel()[at] += split.T.ravel().astype(np.int32)
-            self.class_per_rep += np.bincount(r * C + cls, minlength=R * C).reshape(R, C)
-        more = several[n[several] > _FEW]
-        if more.size:  # many: sequential binomials, a draw per class
-            left = n[more]
-            r = rep[more]
-            for c in range(C):
-                x = self.rng.binomial(left, self.cond[r, c]) if c < C - 1 else left
-                rows[self.row_of[c], more] += x.astype(np.int32)
-                self.class_per_rep[:, c] += _by_rep(r, x.astype(float), R).astype(np.int64)
-                left = left - x
-        return rows
 
     def _sum(self, x: np.ndarray) -> np.ndarray:
         """Per-replication sums of per-user values (..., users) -> (..., replications), for
         the day's users (sorted by replication; self.starts marks where each begins)."""
         return _segment_sums(np.asarray(x), self.starts, self.R)
 
-    def _act(
-        self, counts: np.ndarray, unprompted: float, act: float, moved: Any, r, starts, multi
-    ) -> np.ndarray:
-        """Per replication, how many of the counted events are acted on, each with the
-        chance of :func:`value.act_probability` (moved per user, or None for 1): a Bernoulli
-        draw (one uniform) where a user met one event, more where more (see _successes).
-        Dense counts draw a uniform for every user; sparse ones (positives, usually) only
-        where there is an event. ``multi``: the positions of the users who may have more
-        than one (a superset of those who do)."""
-        K = counts.size
-        nnz = np.count_nonzero(counts)
-        if not nnz:
-            return np.zeros(self.R)
-        if nnz * 2 < K:
-            nz = np.flatnonzero(counts)
-            n = counts[nz]
-            p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved[nz])
-            acted = (self.rng.random(nz.size) < p).astype(float)
-            self._successes(acted, n, p, np.flatnonzero(n > 1))
-            return _by_rep(r[nz], acted, self.R)
-        p = _value.act_probability(unprompted, act, 1.0 if moved is None else moved)
-        # a Bernoulli for one event (0 events: 0); several are drawn on below
-        acted = np.multiply(self.rng.random(K) < p, counts, dtype=np.float32)
-        self._successes(acted, counts, p, multi[counts[multi] > 1])
-        return _segment_sums(acted, starts, self.R)
-
-    def _successes(self, acted: np.ndarray, n: np.ndarray, p: Any, more: np.ndarray) -> None:
-        """Where n > 1 (at ``more``), replace acted (a Bernoulli draw with chance p, or n
-        times it) by a binomial(n, p) draw: for a few events the first Bernoulli and n - 1
-        more, one uniform each; for many, numpy's binomial."""
-        if not more.size:
-            return
-        k = n[more]
-        pk = p[more] if np.ndim(p) else p
+    def _binomials(self, k: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """A binomial(k, p) draw per entry: a uniform per trial where k is a few (cheaper
+        than numpy's binomial set-up), numpy's binomial where many."""
         few = k <= _FEW
-        first = acted[more] > 0  # the Bernoulli already drawn is the first event's
-        if few.all():
-            owner = np.repeat(np.arange(more.size), k - 1)
-            u = self.rng.random(owner.size)
-            hits = u < (pk[owner] if np.ndim(pk) else pk)
-            acted[more] = first + np.bincount(owner, hits, minlength=more.size)
-            return
-        f, g = np.flatnonzero(few), np.flatnonzero(~few)
-        owner = np.repeat(f, k[f] - 1)
-        u = self.rng.random(owner.size)
-        hits = u < (pk[owner] if np.ndim(pk) else pk)
-        acted[more[f]] = first[f] + np.bincount(owner, hits, minlength=more.size)[f]
-        acted[more[g]] = self.rng.binomial(k[g], pk[g] if np.ndim(pk) else pk)
+        f = np.flatnonzero(few)
+        owner = np.repeat(f, k[f])
+        hits = self.rng.random(owner.size) < p[owner]
+        out = np.bincount(owner, hits, minlength=k.size)
+        if f.size < k.size:
+            g = np.flatnonzero(~few)
+            out[g] = self.rng.binomial(k[g], p[g])
+        return out

@@ -132,10 +132,7 @@ class _Guards:
         at = (r * 2 + t_of).ravel()  # replication x truth
         kept = (E - fall).ravel().astype(float)
         handled = np.bincount(at, weights=kept, minlength=2 * R).reshape(R, 2).astype(np.int64)
-        self.rec_esc_n[d] = handled
-        self.rec_esc_acted[d] = self.rng.binomial(
-            handled, np.array([esc.act_if_positive, esc.act_if_negative])
-        )
+        self.rec_esc_n[d] = handled  # how many of them are acted on: the run's _aggregates
 
     def _false_alarms(self, d: int, s: np.ndarray, neg: np.ndarray, tolerance: np.ndarray) -> None:
         """Count false interruptions against each user's tolerance (what is left of it, per

@@ -84,6 +84,9 @@ class _CountingRng:
     def random(self, size: Any) -> np.ndarray:
         return self._n(self.gen.random(size))
 
+    def standard_exponential(self, size: Any) -> np.ndarray:
+        return self._n(self.gen.standard_exponential(size))
+
     def poisson(self, lam: Any) -> np.ndarray:
         return self._n(self.gen.poisson(lam))
 

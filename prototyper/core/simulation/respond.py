@@ -65,8 +65,10 @@ class _Respond:
     bounds: np.ndarray
     several: np.ndarray
     # provided by the other mixins
+    u_left: np.ndarray
+    # provided by the other mixins
     _met: Any
-    _act: Any
+    _binomials: Any
     _false_alarms: Any
 
     def _respond(self, d: int, slots: np.ndarray, rep: np.ndarray, M: np.ndarray) -> None:
@@ -102,12 +104,13 @@ class _Respond:
         multi = np.searchsorted(idx, several)
         multi = multi[idx[np.minimum(multi, idx.size - 1)] == several]
         # Per-user values summed per replication, all in one reduction at the end: row 0 the
-        # interactions, row 1 the positives (whole numbers, exact in float32 at these
-        # sizes), then the interactions weighted by habituation, trust and both.
-        parts = np.empty((5, idx.size), f32)
+        # interactions, row 1 the positives, rows 2 and 3 the events acted on, all and
+        # positive (whole numbers, exact in float32 at these sizes), then the interactions
+        # weighted by habituation, trust and both.
+        parts = np.empty((7, idx.size), f32)
         total = np.add(pos, neg, out=parts[0])
         np.copyto(parts[1], pos)
-        n_parts = 2
+        n_parts = 4
         if m in self.state:
             packed = self.state[m]
             # One 16-byte gather per user: (day last seen, H, S, F), as float32. Columns are
@@ -164,6 +167,7 @@ class _Respond:
                 moved_row = n_parts
                 np.multiply(moved, total, out=parts[n_parts])
                 n_parts += 1
+        self._acts(parts[2], parts[3], idx, pos, neg, m, moved, multi)
         summed = _segment_sums(parts[:n_parts], starts, R)
         n_sum = summed[0]
         if m in _SHOWN:
@@ -179,9 +183,37 @@ class _Respond:
         pos_sum = summed[1]
         self.rec_n[d, :, _POS, m] = pos_sum
         self.rec_n[d, :, _NEG, m] = n_sum - pos_sum
-        self.rec_acted[d, :, _POS, m] = self._act(pos, u_pos, a_pos, moved, r, starts, multi)
-        self.rec_acted[d, :, _NEG, m] = self._act(neg, u_neg, a_neg, moved, r, starts, multi)
+        self.rec_acted[d, :, _POS, m] = summed[3]
+        self.rec_acted[d, :, _NEG, m] = summed[2] - summed[3]
         if m in self.state:
             packed[s] = new.view(np.complex128).ravel()
         if m in self.last_cd:
             self.last_cd[m][s] = d
+
+    def _acts(self, acted, acted_pos, idx, pos, neg, m, moved, multi) -> None:
+        """Which events of mode m are acted on, each with the chance of
+        :func:`value.act_probability` (``moved`` per user, or None for 1): into ``acted``
+        (all) and ``acted_pos`` (positives), per user at ``idx``. A user's one event of the
+        day is acted on when what is left of its uniform (``self.u_left``) is below that chance;
+        users with several (at ``multi``, a superset) draw a uniform per event."""
+        u_pos, u_neg = self.u
+        a_pos, a_neg = self.act[m]
+        one = 1.0 if moved is None else moved
+        chance = np.asarray(_value.act_probability(u_neg, a_neg, one))
+        if chance.ndim == 0:
+            chance = np.full(idx.size, chance)
+        on_pos = np.flatnonzero(pos)
+        if on_pos.size:
+            chance[on_pos] = _value.act_probability(
+                u_pos, a_pos, one if moved is None else moved[on_pos]
+            )
+        np.less(self.u_left[idx], chance, out=acted, casting="unsafe")
+        np.multiply(acted, pos, out=acted_pos, casting="unsafe")
+        if multi.size:  # (positives, negatives) x users, one binomial draw for all
+            one = 1.0 if moved is None else moved[multi]
+            chances = _value.act_probability(self.u[:, None], np.array(self.act[m])[:, None], one)
+            k = np.stack([pos[multi], neg[multi]])
+            x = self._binomials(k.ravel(), np.broadcast_to(chances, k.shape).ravel())
+            x = x.reshape(k.shape)
+            acted_pos[multi] = x[0]
+            acted[multi] = x[0] + x[1]

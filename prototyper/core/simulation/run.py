@@ -19,7 +19,11 @@ How it is computed, so that cost does not grow with the number of events:
   chance 1 - exp(-L) (L the user's rate of such events), so the users who do are found by
   geometric skips; each of them gets a zero-truncated Poisson count, split into classes
   (a categorical draw per event for a few events, sequential binomials for many). All exact.
-  These draws are in draws.py.
+  The usual user-day, one event, takes one uniform for its count, its class and whether it
+  is acted on (inversion, what is left of the uniform carried to the next draw). These
+  draws are in draws.py.
+- The day's counts per replication (silent events, the abandoned users' events, the acts
+  among them and among escalated events, labels) are one Poisson and one binomial call.
 - Per-user state (habituation, experienced precision, cooldowns, false alarms left before
   abandoning) is touched only on the days the user meets an interaction; decays between
   those days are applied lazily.
@@ -68,13 +72,6 @@ AUC_FLOOR = 0.501  # drift stops here: a binormal model needs AUC > 0.5
 
 
 SUMMARY_WINDOW = 30  # days at the end over which state-like summary figures are averaged
-
-
-def _steps(x: np.ndarray) -> np.ndarray:
-    """np.diff(x, axis=1, prepend=0.0), the same subtractions without the concatenation."""
-    out = x.copy()
-    np.subtract(x[:, 1:], x[:, :-1], out=out[:, 1:])
-    return out
 
 
 def learning_curve(n: np.ndarray | float, auc0: float, auc_max: float, n0: float, k: float):
@@ -136,6 +133,17 @@ class _Run(_Guards, _Draws, _Respond):
                 continue
             self.a_pos[i, classes.index((s.mode, _POS, s.escalated))] = 1.0
             self.a_neg[i, classes.index((s.mode, _NEG, s.escalated))] = 1.0
+        # (positive, negative) segment shares -> [class rates, silent rates by truth], per
+        # user-day, then the same for the part below the confidence floor: one product a day
+        zero = np.zeros((n_seg, 1))
+        by_seg = self.per_day * np.block(
+            [
+                [self.pi * self.a_pos, self.pi * self.none_pos[:, None], zero],
+                [(1 - self.pi) * self.a_neg, zero, (1 - self.pi) * self.none_neg[:, None]],
+            ]
+        )
+        floored = np.concatenate([self.floored, self.floored])[:, None]
+        self.rate_matrix = np.hstack([by_seg, by_seg * floored]) if self.any_floored else by_seg
         self.esc_cols = [c for c, k in enumerate(classes) if k[2]]
         self.esc_truth = np.array([classes[c][1] for c in self.esc_cols], dtype=np.int64)
         self.esc_mode = np.array([classes[c][0] for c in self.esc_cols], dtype=np.int64)
@@ -168,6 +176,12 @@ class _Run(_Guards, _Draws, _Respond):
 
         resp = preset.response
         self.u = np.array([resp.unprompted.positive, resp.unprompted.negative])
+        # chances of the day's binomial splits, per replication and truth (see _aggregates)
+        self.u_rows = np.broadcast_to(self.u, (reps, 2))
+        esc = g.escalation
+        self.esc_rows = np.broadcast_to([esc.act_if_positive, esc.act_if_negative], (reps, 2))
+        self.label_rows = np.full((reps, 2), tel.label_share)
+        self.wrong_rows = np.broadcast_to([tel.wrong_if_positive, tel.wrong_if_negative], (reps, 2))
         self.act = {}
         self.habit_rate = {}
         for m in self.modes:
@@ -207,35 +221,36 @@ class _Run(_Guards, _Draws, _Respond):
         else:
             t, f = self.scores.rates_at(self.cuts)
             tpr, fpr = np.tile(t, (R, 1)), np.tile(f, (R, 1))
-        seg_pos = self.pi * _steps(tpr)
-        seg_neg = (1 - self.pi) * _steps(fpr)
-        pd = self.per_day
-        self.lam = pd * (seg_pos @ self.a_pos + seg_neg @ self.a_neg)  # (R, C)
-        self.lam_none = pd * np.stack([seg_pos @ self.none_pos, seg_neg @ self.none_neg], 1)
+        # segment shares by truth: differences of the tail rates at the cuts
+        tails = np.stack([tpr, fpr], axis=1)  # (R, truth, segment)
+        seg = np.empty_like(tails)
+        seg[..., 0] = tails[..., 0]
+        np.subtract(tails[..., 1:], tails[..., :-1], out=seg[..., 1:])
+        rates = seg.reshape(R, -1) @ self.rate_matrix
+        C = len(self.classes)
+        self.lam, self.lam_none = rates[:, :C], rates[:, C : C + 2]
         # One block for the day's rates: this runs every day while the AUC drifts.
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if self.any_floored:
-                fl_pos, fl_neg = seg_pos * self.floored, seg_neg * self.floored
-                fl = pd * (fl_pos @ self.a_pos + fl_neg @ self.a_neg)
-                self.floor_share = np.where(self.lam > 0, fl / self.lam, 0.0)
-                fl_none = pd * np.stack([fl_pos @ self.none_pos, fl_neg @ self.none_neg], 1)
-                self.floor_share_none = np.where(self.lam_none > 0, fl_none / self.lam_none, 0.0)
+                lam = rates[:, : C + 2]
+                share = np.where(lam > 0, rates[:, C + 2 :] / lam, 0.0)
+                self.floor_share, self.floor_share_none = share[:, :C], share[:, C:]
             else:  # nothing below the confidence floor
                 self.floor_share = np.zeros_like(self.lam)
                 self.floor_share_none = np.zeros_like(self.lam_none)
             self.Lam = self.lam.sum(axis=1)
-            # Categorical split of one event, and the sequential-binomial split of several.
+            # Categorical split of one event by inversion, the last class ending at 1
             total = np.where(self.Lam > 0, self.Lam, 1.0)[:, None]
-            self.cum = np.cumsum(self.lam / total, axis=1)
-            self.cum0 = self.cum[:, 0].copy()  # the largest class's share, gathered per user
-            tail = np.cumsum(self.lam[:, ::-1], axis=1)[:, ::-1]
-            self.cond = np.divide(self.lam, tail, out=np.zeros_like(self.lam), where=tail > 0)
+            self.cum_hi = np.cumsum(self.lam / total, axis=1)
+            self.cum_hi[:, -1] = 1.0
             # r + cumulative shares, one sorted array: one searchsorted picks every user's
             # class
-            self.cum_flat = (self.rep_col + self.cum[:, :-1]).ravel()
+            self.cum_flat = (self.rep_col + self.cum_hi[:, :-1]).ravel()
             # expm1 overflows past ~709 events a day; L / inf = 0 is the right limit there
             self.p_one = np.where(self.Lam > 0, self.Lam / np.expm1(self.Lam), 1.0)
         self.big_rep = self.Lam > 8.0
+        # one event, of the first (largest) class; none where L > 8 (drawn by rejection)
+        self.p_first = np.where(self.big_rep, 0.0, self.p_one * self.cum_hi[:, 0])
         self.static_trust = {}
         if not self.trust_on and self.w > 0:
             bands = tuple(Band(s.low, MODES[s.mode]) for s in self.segs)
@@ -339,17 +354,14 @@ class _Run(_Guards, _Draws, _Respond):
             self._rates()
         rec["auc"][d] = self.auc
 
-        slots, rep = self._select()
+        slots = self._select()
         if self.aband_on and slots.size:
-            alive = self.abandon_day[slots] > d
-            slots, rep = slots[alive], rep[alive]
-        self.starts = np.searchsorted(rep, self.bounds)  # users are sorted by replication
-        self.n = self._counts(rep)
-        rows = self._split(self.n, rep)
+            slots = slots[self.abandon_day[slots] > d]
+        # Sorted by replication: where each one's users begin, and each user's
+        self.starts = np.searchsorted(slots, self.bounds * U)
+        rep = np.repeat(self.bounds[:-1], np.diff(self.starts))
+        self.n, rows = self._events(rep)
         M = rows[:_USER_ROWS].reshape(2, _NM, -1)  # [truth, mode, user], a view
-        if self.floor_share.any():
-            floored = self.rng.binomial(self.class_per_rep, self.floor_share)
-            rec["confidence_floor"][d] = floored.sum(axis=1)
         if self.esc_cols and self.esc is not None:  # classes are escalated only when enabled
             self._escalate(d, rows[_USER_ROWS:], rep, M, self.esc)
 
@@ -358,32 +370,54 @@ class _Run(_Guards, _Draws, _Respond):
             on_day(DayTrace(d, slots.copy(), M.copy()))
 
         self._respond(d, slots, rep, M)
-        self._silent(d, active, M)
-        if self.tele_on:
-            self._telemetry(d)
+        self._aggregates(d, active, M)
 
-    def _silent(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
-        """Events no user's state depends on, drawn per replication: silent events of active
-        users (the design's mode none, and events demoted to it) and all events of users
-        who abandoned the feature."""
-        silent = self.rng.poisson(active[:, None] * self.lam_none)  # (R, truth)
-        if self.floor_share_none.any():
-            floored = self.rng.binomial(silent, self.floor_share_none)
-            self.rec["confidence_floor"][d] += floored.sum(axis=1)
+    def _aggregates(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
+        """The day's counts drawn per replication, not per user: events no user's state
+        depends on (silent events of active users, the design's mode none and events
+        demoted to it, and all events of users who abandoned the feature), how many of them
+        and of the escalated ones are acted on, the events below the confidence floor, and
+        the labels. Conditionally independent given the counts, so the Poisson counts are
+        one draw and the binomial splits another (a call each costs more than its draws)."""
+        rec = self.rec
+        gone = (self.U - active)[:, None] * self.per_day * np.array([self.pi, 1 - self.pi])
+        counts = self.rng.poisson(np.stack([active[:, None] * self.lam_none, gone]))
+        silent, ab = counts  # (R, truth) each
+        # binomial splits, side by side: (trials, chance) per block of columns
+        blocks = [(silent, self.floor_share_none), (ab, self.u_rows)]
         if M.shape[-1]:
             silent = silent + self._sum(M[:, _NONE]).T.astype(np.int64)
+        blocks.append((silent, self.u_rows))
+        floor = self.any_floored
+        if floor:
+            blocks.append((self.class_per_rep, self.floor_share))
+        if self.esc is not None:
+            blocks.append((self.rec_esc_n[d].astype(np.int64), self.esc_rows))
+        if self.tele_on:  # the events of the modes that interact: all but the silent one
+            interactions = self.rec_n[d, :, :, :_NONE].sum(axis=2).astype(np.int64)
+            blocks.append((interactions, self.label_rows))
+        x = self.rng.binomial(*(np.concatenate(b, axis=1) for b in zip(*blocks, strict=True)))
         self.rec_n[d, :, :, _NONE] = silent
-        self.rec_acted[d, :, :, _NONE] = self.rng.binomial(silent, self.u)
-        gone = (self.U - active)[:, None] * self.per_day * np.array([self.pi, 1 - self.pi])
-        ab = self.rng.poisson(gone)
         self.rec_ab_n[d] = ab
-        self.rec_ab_acted[d] = self.rng.binomial(ab, self.u)
+        self.rec_ab_acted[d] = x[:, 2:4]
+        self.rec_acted[d, :, :, _NONE] = x[:, 4:6]
+        at = 6
+        if floor:
+            c = self.class_per_rep.shape[1]
+            rec["confidence_floor"][d] = x[:, :2].sum(axis=1) + x[:, at : at + c].sum(axis=1)
+            at += c
+        if self.esc is not None:
+            self.rec_esc_acted[d] = x[:, at : at + 2]
+            at += 2
+        if self.tele_on:
+            labels = x[:, at : at + 2]
+            wrong = self.rng.binomial(labels, self.wrong_rows)
+            self._telemetry(d, labels, wrong)
 
-    def _telemetry(self, d: int) -> None:
+    def _telemetry(self, d: int, labels: np.ndarray, wrong: np.ndarray) -> None:
+        """The day's labels (and the wrong ones among them), by replication and truth,
+        counted; the model retrained when it is time."""
         tel = self.p.telemetry
-        interactions = self.rec_n[d, :, :, :_NONE].sum(axis=2).astype(np.int64)  # (R, truth)
-        labels = self.rng.binomial(interactions, tel.label_share)
-        wrong = self.rng.binomial(labels, np.array([tel.wrong_if_positive, tel.wrong_if_negative]))
         self.rec["labels"][d] = labels.sum(axis=1)
         self.rec["wrong_labels"][d] = wrong.sum(axis=1)
         signal = (1.0 - tel.wrong_if_positive - tel.wrong_if_negative) ** 2
