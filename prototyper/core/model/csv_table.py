@@ -10,6 +10,9 @@ the file, the line and what was expected.
 
 Errors that quote a cell the reader did not keep (a score of 'nan') re-read the file up to
 that row: rare, and cheaper than keeping every cell's text.
+
+numpy is imported only by the methods that hand out arrays: checking a file's label and
+weight columns (:meth:`Table.plain`) needs none.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..limits import Refused, open_regular
 from ..preset.preset_io import PresetError, Problem
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_CSV_BYTES = 1 << 30  # 1 GiB, checked before reading: tens of millions of rows
 MAX_ROWS = 20_000_000
@@ -35,6 +40,7 @@ MAX_COLUMNS = 1_000
 MAX_CELL_CHARS = 1_000  # a number never needs more; nor does a category
 MAX_GROUP_CHARS = 200  # a group's name, as shown in the model panel and the report
 MAX_DISTINCT = 1_000_000  # distinct values of one text column (groups, categories)
+MAX_WEIGHT = 1e12  # per row; 20 million rows of it still sum to a finite total
 # One physical line at most: every column at its widest, quoted, with its comma.
 _MAX_LINE_CHARS = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
 
@@ -160,6 +166,8 @@ class _Codes:
 
     def objects(self) -> np.ndarray:
         """Each row's value, as Python strings shared between equal rows."""
+        import numpy as np
+
         names = np.empty(len(self.names), dtype=object)
         names[:] = self.names
         return names[np.frombuffer(self.codes, dtype=np.int32)]
@@ -228,28 +236,38 @@ class Table:
         return self.kept[column][kind]
 
     # the columns, as the model needs them
+    def plain(self, column: str, kind: str, field_path: str) -> array:
+        """A label or number column as read, without numpy: labels as 0 or 1 (signed
+        bytes), numbers as doubles; a cell that is not one is an error naming its line."""
+        acc = self._kept(column, kind, field_path)
+        if isinstance(acc, _Labels):
+            if acc.bad is not None:
+                row, cell = acc.bad
+                raise PresetError(
+                    [
+                        self.problem(
+                            row,
+                            column,
+                            f"expected a binary label, 1 or 0 (or true or false), got {cell!r}",
+                        )
+                    ]
+                )
+            return acc.values
+        assert isinstance(acc, _Numbers)
+        _raise_bad(self, column, acc.bad)
+        return acc.values
+
     def labels(self, column: str, field_path: str) -> np.ndarray:
-        acc = self._kept(column, LABEL, field_path)
-        assert isinstance(acc, _Labels)
-        if acc.bad is not None:
-            row, cell = acc.bad
-            raise PresetError(
-                [
-                    self.problem(
-                        row,
-                        column,
-                        f"expected a binary label, 1 or 0 (or true or false), got {cell!r}",
-                    )
-                ]
-            )
-        return np.frombuffer(acc.values, dtype=np.int8).view(bool)  # 0 or 1 only: no copy
+        import numpy as np
+
+        values = self.plain(column, LABEL, field_path)
+        return np.frombuffer(values, dtype=np.int8).view(bool)  # 0 or 1 only: no copy
 
     def numbers(self, column: str, field_path: str) -> np.ndarray:
         """A column of numbers; a blank or text cell is an error naming its line."""
-        acc = self._kept(column, NUMBER, field_path)
-        assert isinstance(acc, _Numbers)
-        _raise_bad(self, column, acc.bad)
-        return np.frombuffer(acc.values, dtype=np.float64)
+        import numpy as np
+
+        return np.frombuffer(self.plain(column, NUMBER, field_path), dtype=np.float64)
 
     def groups(self, column: str, field_path: str) -> np.ndarray:
         """Each row's group name (stripped), as an object array."""
@@ -259,6 +277,8 @@ class Table:
 
     def group_codes(self, column: str, field_path: str) -> tuple[np.ndarray, tuple[str, ...]]:
         """Each row's group as a code (int32, sharing the table's memory) into the names."""
+        import numpy as np
+
         acc = self._kept(column, GROUP, field_path)
         assert isinstance(acc, _Codes)
         return np.frombuffer(acc.codes, dtype=np.int32), tuple(acc.names)
@@ -266,6 +286,8 @@ class Table:
     def feature(self, column: str) -> np.ndarray:
         """A feature column: floats (blank cells are NaN) if its first cell is a number or
         blank, else its text, every cell, as an object array."""
+        import numpy as np
+
         acc = self.kept[column][FEATURE]
         if isinstance(acc, _Codes):
             return acc.objects()
