@@ -100,9 +100,7 @@ def test_alias_bombs_are_refused_as_with_the_pure_loader(levels, monkeypatch):
     got = outcome(text)
     assert same(got, pure(text, monkeypatch))
     if levels >= 6:  # 10**6 nodes and more once expanded
-        assert got == [
-            "f.yaml: too many nodes after expanding aliases (a YAML alias bomb?)"
-        ]
+        assert got == ["f.yaml: too many nodes after expanding aliases (a YAML alias bomb?)"]
     else:
         assert isinstance(got, tuple)
 
