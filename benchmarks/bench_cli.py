@@ -4,8 +4,9 @@
 
 `prototyper validate` on each real-model preset: "cold" with an empty score cache (read the
 evaluation file, check the model file's types, import skops and scikit-learn, load and
-score), "warm" with the scores kept on disk by the run before (the trust check from the
-model file, the label column, the kept scores: neither skops nor scikit-learn imported). The
+score), "warm" with what the run before found kept on disk (the trust check from the model
+file, the label column, the kept rows and ROC AUC: neither numpy, skops nor scikit-learn
+imported). The
 floor is the same command on the synthetic safe-browsing preset: the interpreter, numpy and
 the preset, which every run pays. CPU time (user + system) of the child, so a busy machine
 inflates it less than wall time.
@@ -85,7 +86,7 @@ def main() -> None:
                 cold.append(cpu_of([*command, preset], cache))  # an empty cache
                 warm.append(cpu_of([*command, preset], cache))  # the scores just kept
             row(f"{preset}: cold", cold, floor, "empty score cache")
-            row(f"{preset}: warm", warm, floor, "scores kept on disk")
+            row(f"{preset}: warm", warm, floor, "checked before: findings kept on disk")
 
 
 if __name__ == "__main__":

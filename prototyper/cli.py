@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .core.evaluation.analysis import BestThreshold
+    from .core.model.validated import Summary
 
 # Each command imports what it alone needs (numpy, the engine, the model loaders...), so that
 # `validate` of a described model reads its preset without paying for the evaluation.
@@ -180,13 +181,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             with open_preset(name) as doc:
-                loaded = real_model(doc, args)  # a real model's files are checked too
+                found = _checked_model(doc, args)  # a real model's files are checked too
             if not args.quiet:
                 extra = ""
-                if loaded is not None:
+                if found is not None:
                     extra = (
-                        f" ({doc.preset.model.source} model: {loaded.eval_size:,} evaluation "
-                        f"rows, ROC AUC {loaded.roc_auc():.4f})"
+                        f" ({doc.preset.model.source} model: {found.rows:,} evaluation "
+                        f"rows, ROC AUC {found.auc:.4f})"
                     )
                 say(f"{printable(name)}: ok{extra}")
         except PresetError as exc:
@@ -197,6 +198,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 say(problem, file=sys.stderr)
     return 2 if failed else 0
+
+
+def _checked_model(doc: Opened, args: argparse.Namespace) -> Summary | None:
+    """What checking a real model found, None for a synthetic one:
+    kept from an earlier check of the same files when it still holds, else checked whole."""
+    if isinstance(doc.preset.model, SyntheticModel):
+        return None
+    from .core.model import validated
+
+    rate = doc.preset.scenario.base_rate
+    found = None if trusted_names(args) else validated.known(doc.preset.model, doc.base_dir, rate)
+    if found is None:
+        loaded = real_model(doc, args)
+        found = validated.Summary(loaded.eval_size, loaded.roc_auc())
+        validated.remember(doc.preset.model, doc.base_dir, rate, found)
+    return found
 
 
 def _validate_course(name: str, args: argparse.Namespace) -> bool:

@@ -10,6 +10,9 @@ the file, the line and what was expected.
 
 Errors that quote a cell the reader did not keep (a score of 'nan') re-read the file up to
 that row: rare, and cheaper than keeping every cell's text.
+
+numpy is imported only by the methods that hand out arrays: checking a file's label and
+weight columns (:meth:`Table.plain`) needs none.
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ import codecs
 import csv
 import io
 import math
+import sys
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..limits import Refused, open_regular
 from ..preset.preset_io import PresetError, Problem
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_CSV_BYTES = 1 << 30  # 1 GiB, checked before reading: tens of millions of rows
 MAX_ROWS = 20_000_000
@@ -35,6 +41,7 @@ MAX_COLUMNS = 1_000
 MAX_CELL_CHARS = 1_000  # a number never needs more; nor does a category
 MAX_GROUP_CHARS = 200  # a group's name, as shown in the model panel and the report
 MAX_DISTINCT = 1_000_000  # distinct values of one text column (groups, categories)
+MAX_WEIGHT = 1e12  # per row; 20 million rows of it still sum to a finite total
 # One physical line at most: every column at its widest, quoted, with its comma.
 _MAX_LINE_CHARS = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
 
@@ -100,6 +107,10 @@ class _Numbers:
             self.values.append(math.nan)
 
     def extend(self, cells: list[str], row0: int, line_at: Callable[[int], int]) -> None:
+        plain = _decimals(cells)
+        if plain is not None:
+            self.values.frombytes(plain)
+            return
         start = len(self.values)
         try:  # float() over the whole block at C speed; a bad cell sends it cell by cell
             self.values.extend(map(float, cells))
@@ -107,6 +118,73 @@ class _Numbers:
             del self.values[start:]
             for i, cell in enumerate(cells):
                 self.add(cell, row0 + i)
+
+
+_PLAIN = b"0123456789.-,"
+_MAX_DIGITS = 15  # below 2**53: the digits are an exact float, as is 10**15
+_POWERS = [float(10**k) for k in range(_MAX_DIGITS + 1)]  # exact
+
+
+def _decimals(cells: list[str]) -> bytes | None:
+    """The cells as float64 bytes, if every cell is a plain decimal ('-' at most first,
+    digits with at most one '.' between two of them, at most 15 digits in all); else None
+    (then float() reads them one by one, and says which is not a number).
+
+    Such a cell is its digits as a whole number, exact in a float, divided by a power of
+    ten that is exact too: one correctly rounded division, so the value is the correctly
+    rounded one, as float() gives it, bit for bit. Only when numpy is already imported: a
+    check of the columns alone (:meth:`Table.plain`) does not import it for this."""
+    np = sys.modules.get("numpy")
+    if np is None or not cells:
+        return None
+    text = ",".join(cells) + ","
+    if not text.isascii():
+        return None
+    raw = text.encode("ascii")
+    if raw.translate(None, _PLAIN):
+        return None  # another character: an exponent, a space, 'nan', '_', text...
+    b = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(b == 44).astype(np.int32)  # each cell's comma; a block is small
+    n = len(cells)
+    if len(ends) != n:
+        return None  # a comma inside a cell cannot happen in a block, but never guess
+    lengths = np.diff(ends, prepend=-1) - 1
+    if lengths.min() < 1 or lengths.max() > _MAX_DIGITS + 2:
+        return None  # an empty cell, or more digits than are exact
+    digit = b >= 48
+    minus = np.flatnonzero(b == 45)
+    dots = np.flatnonzero(b == 46)
+    cell = np.repeat(np.arange(n, dtype=np.int32), lengths + 1)  # each byte's cell
+    # '-' only first and before a digit; '.' between two digits, at most once a cell
+    if not (digit[minus + 1].all() and (minus == ends[cell[minus]] - lengths[cell[minus]]).all()):
+        return None
+    dot_at = np.full(n, -1, dtype=np.int32)
+    if len(dots):
+        cell_of_dot = cell[dots]
+        if not (digit[dots - 1].all() and digit[dots + 1].all()):
+            return None
+        if len(dots) > 1 and not (np.diff(cell_of_dot) > 0).all():
+            return None
+        dot_at[cell_of_dot] = dots
+    signs = np.zeros(n, dtype=bool)
+    signs[cell[minus]] = True
+    if (lengths - (dot_at >= 0) - signs).max() > _MAX_DIGITS:
+        return None
+    at = np.arange(len(b), dtype=np.int32)
+    place = ends[cell]
+    place -= at
+    place -= 1  # digits after this byte in its cell, once less a '.' after it
+    place -= at < dot_at[cell]
+    del at
+    powers = np.array([*_POWERS, 0.0])  # a comma's place is -1: the last, zero
+    weights = powers[place]
+    del place
+    weights *= np.where(digit, b - 48, 0)
+    values = np.bincount(cell, weights=weights, minlength=n)
+    if len(dots):
+        values[cell_of_dot] /= powers[ends[cell_of_dot] - 1 - dots]
+    values[signs] *= -1.0  # '-0' is -0.0, as float() makes it
+    return values.tobytes()
 
 
 class _Codes:
@@ -160,6 +238,8 @@ class _Codes:
 
     def objects(self) -> np.ndarray:
         """Each row's value, as Python strings shared between equal rows."""
+        import numpy as np
+
         names = np.empty(len(self.names), dtype=object)
         names[:] = self.names
         return names[np.frombuffer(self.codes, dtype=np.int32)]
@@ -228,28 +308,38 @@ class Table:
         return self.kept[column][kind]
 
     # the columns, as the model needs them
+    def plain(self, column: str, kind: str, field_path: str) -> array:
+        """A label or number column as read, without numpy: labels as 0 or 1 (signed
+        bytes), numbers as doubles; a cell that is not one is an error naming its line."""
+        acc = self._kept(column, kind, field_path)
+        if isinstance(acc, _Labels):
+            if acc.bad is not None:
+                row, cell = acc.bad
+                raise PresetError(
+                    [
+                        self.problem(
+                            row,
+                            column,
+                            f"expected a binary label, 1 or 0 (or true or false), got {cell!r}",
+                        )
+                    ]
+                )
+            return acc.values
+        assert isinstance(acc, _Numbers)
+        _raise_bad(self, column, acc.bad)
+        return acc.values
+
     def labels(self, column: str, field_path: str) -> np.ndarray:
-        acc = self._kept(column, LABEL, field_path)
-        assert isinstance(acc, _Labels)
-        if acc.bad is not None:
-            row, cell = acc.bad
-            raise PresetError(
-                [
-                    self.problem(
-                        row,
-                        column,
-                        f"expected a binary label, 1 or 0 (or true or false), got {cell!r}",
-                    )
-                ]
-            )
-        return np.frombuffer(acc.values, dtype=np.int8).view(bool)  # 0 or 1 only: no copy
+        import numpy as np
+
+        values = self.plain(column, LABEL, field_path)
+        return np.frombuffer(values, dtype=np.int8).view(bool)  # 0 or 1 only: no copy
 
     def numbers(self, column: str, field_path: str) -> np.ndarray:
         """A column of numbers; a blank or text cell is an error naming its line."""
-        acc = self._kept(column, NUMBER, field_path)
-        assert isinstance(acc, _Numbers)
-        _raise_bad(self, column, acc.bad)
-        return np.frombuffer(acc.values, dtype=np.float64)
+        import numpy as np
+
+        return np.frombuffer(self.plain(column, NUMBER, field_path), dtype=np.float64)
 
     def groups(self, column: str, field_path: str) -> np.ndarray:
         """Each row's group name (stripped), as an object array."""
@@ -259,6 +349,8 @@ class Table:
 
     def group_codes(self, column: str, field_path: str) -> tuple[np.ndarray, tuple[str, ...]]:
         """Each row's group as a code (int32, sharing the table's memory) into the names."""
+        import numpy as np
+
         acc = self._kept(column, GROUP, field_path)
         assert isinstance(acc, _Codes)
         return np.frombuffer(acc.codes, dtype=np.int32), tuple(acc.names)
@@ -266,6 +358,8 @@ class Table:
     def feature(self, column: str) -> np.ndarray:
         """A feature column: floats (blank cells are NaN) if its first cell is a number or
         blank, else its text, every cell, as an object array."""
+        import numpy as np
+
         acc = self.kept[column][FEATURE]
         if isinstance(acc, _Codes):
             return acc.objects()
@@ -437,7 +531,17 @@ class _Columns:
         self._count(len(lines), line_at)
         if self.features:
             self._first(fields[: self.width])
-        for j, acc in self.slots:
+        slots = self.slots
+        numbers = [(j, acc) for j, acc in slots if isinstance(acc, _Numbers)]
+        if len(numbers) > 1:  # the number columns parsed as one, if all are plain decimals
+            cells = [cell for j, _ in numbers for cell in fields[j :: self.width]]
+            parsed = _decimals(cells)
+            if parsed is not None:
+                size = 8 * len(lines)
+                for k, (_, column) in enumerate(numbers):
+                    column.values.frombytes(parsed[k * size : (k + 1) * size])
+                slots = [(j, acc) for j, acc in slots if not isinstance(acc, _Numbers)]
+        for j, acc in slots:
             acc.extend(fields[j :: self.width], self.n, line_at)  # type: ignore[attr-defined]
         self.n += len(lines)
 

@@ -25,11 +25,10 @@ import numpy as np
 from ..preset.preset_io import Problem
 from ..preset.schema import ModelSource
 from .calibration import Calibration, calibrate, raw_lookup
-from .csv_table import FEATURE, Table, Wanted
+from .csv_table import FEATURE, MAX_WEIGHT, Table, Wanted
 from .model_paths import fail
 from .scores import EmpiricalScores
 
-MAX_WEIGHT = 1e12  # per row; 20 million rows of it still sum to a finite total
 _VIEWS = 4  # base rates whose shifted scores a loaded model keeps
 _VIEWS_LOCK = threading.Lock()
 

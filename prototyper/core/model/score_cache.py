@@ -10,6 +10,13 @@ row (and, for ``predict_proba``, values in [0, 1]); anything else is a miss. The
 never trusted for anything but these numbers: the consent to a model file is decided from
 the file itself, before the cache is looked at.
 
+Beside the scores, ``validate`` keeps what it found for them (:mod:`.validated`): the number of
+evaluation rows and the ROC AUC at each base rate asked, under the same key, in a small JSON
+file read only if it is well formed; it too is numbers and nothing else.
+
+numpy is imported only where arrays are read or written: a ``validate`` that finds what it
+found before needs neither numpy nor the scores.
+
 The folder is the user's cache folder (``PROTOTYPER_CACHE_DIR`` overrides it), bounded to
 :data:`MAX_TOTAL_BYTES` by removing the least recently used entries. Entries are written to a
 temporary file and renamed, so concurrent writers and readers never see half an entry.
@@ -20,23 +27,30 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import re
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .. import limits
 from ..preset.preset_io import write_atomic
+from ..preset.schema import SklearnModel
 from . import installed
 from .csv_table import MAX_ROWS
+from .trust import file_digest
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CACHE_ENV = "PROTOTYPER_CACHE_DIR"
 FORMAT = 1
 MAX_TOTAL_BYTES = 200 << 20
 METHODS = ("predict_proba", "decision_function")
 _HEADER_BYTES = 4096  # room for a .npy header beside the values
-_ENTRY = re.compile(r"[0-9a-f]{64}\.(?:predict_proba|decision_function)\.npy")
+_ENTRY = re.compile(r"[0-9a-f]{64}\.(?:(?:predict_proba|decision_function)\.npy|validated\.json)")
+_SUMMARY_BYTES = 64 << 10  # a row count and a few AUCs
+_SUMMARY_RATES = 16  # base rates whose AUC an entry keeps
 _VERSIONED = ("scikit-learn", "skops", "numpy")
 
 
@@ -59,9 +73,24 @@ def entry_key(model_digest: str, data_digest: str, trusted: tuple[str, ...], col
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def model_key(model: SklearnModel, paths: dict[str, Path], trusted: tuple[str, ...]) -> str:
+    """The key of a scikit-learn model section's scores: its model and evaluation files
+    (``paths``), the types trusted to load it and the columns it reads."""
+    columns = {
+        "label": model.label_column,
+        "weight": model.weight_column,
+        "group": model.group_column,
+        "features": list(model.feature_columns or ()),
+    }
+    digests = (file_digest(paths["model"]), file_digest(paths["data"]))
+    return entry_key(*digests, trusted, columns)
+
+
 def load(key: str, rows: int | None = None) -> tuple[np.ndarray, str] | None:
     """(raw scores, method) stored under ``key``, or None; with ``rows``, only if there is
     one score per row (else the caller must check the length)."""
+    import numpy as np
+
     most = (MAX_ROWS if rows is None else rows) * 8 + _HEADER_BYTES
     for method in METHODS:
         path = cache_dir() / f"{key}.{method}.npy"
@@ -80,6 +109,8 @@ def load(key: str, rows: int | None = None) -> tuple[np.ndarray, str] | None:
 
 
 def _usable(values: np.ndarray, rows: int | None, method: str) -> bool:
+    import numpy as np
+
     if not isinstance(values, np.ndarray) or values.dtype != np.float64 or values.ndim != 1:
         return False
     if (rows is not None and len(values) != rows) or not np.isfinite(values).all():
@@ -90,6 +121,8 @@ def _usable(values: np.ndarray, rows: int | None, method: str) -> bool:
 def store(key: str, method: str, values: np.ndarray) -> bool:
     """Keep ``values`` under ``key``; False if it could not be written (the cache is only a
     speed-up: a full disk or a read-only folder changes nothing else)."""
+    import numpy as np
+
     if method not in METHODS:
         raise ValueError(f"unknown scoring method {method!r}")
     buffer = io.BytesIO()
@@ -101,6 +134,53 @@ def store(key: str, method: str, values: np.ndarray) -> bool:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / f"{key}.{method}.npy", payload)
+    except OSError:
+        return False
+    evict(folder)
+    return True
+
+
+def load_summary(key: str) -> tuple[int, dict[float, float]] | None:
+    """(evaluation rows, {base rate: ROC AUC}) kept under ``key`` by :func:`store_summary`,
+    or None if there is none or it is not exactly that."""
+    path = cache_dir() / f"{key}.validated.json"
+    try:
+        with limits.open_regular(path, _SUMMARY_BYTES) as f:
+            data = json.loads(f.read())
+    except (OSError, ValueError, limits.Refused):
+        return None
+    if not isinstance(data, dict) or set(data) != {"rows", "auc"}:
+        return None
+    rows, aucs = data["rows"], data["auc"]
+    if type(rows) is not int or not 0 < rows <= MAX_ROWS or not isinstance(aucs, list):
+        return None
+    found: dict[float, float] = {}
+    for pair in aucs[:_SUMMARY_RATES]:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            return None
+        rate, auc = pair
+        if type(rate) is not float or type(auc) is not float:
+            return None
+        if not (0 < rate < 1 and 0 <= auc <= 1 and math.isfinite(auc)):
+            return None
+        found[rate] = auc
+    return rows, found
+
+
+def store_summary(key: str, rows: int, base_rate: float, auc: float) -> bool:
+    """Keep the row count and the ROC AUC at ``base_rate`` under ``key``, beside the AUCs
+    already kept at other base rates (the most recent few); False if it could not be
+    written."""
+    kept = load_summary(key)
+    aucs = dict(kept[1]) if kept is not None and kept[0] == rows else {}
+    aucs.pop(float(base_rate), None)
+    aucs[float(base_rate)] = float(auc)
+    pairs = [[rate, value] for rate, value in aucs.items()][-_SUMMARY_RATES:]
+    text = json.dumps({"rows": int(rows), "auc": pairs})
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / f"{key}.validated.json", text.encode("utf-8"))
     except OSError:
         return False
     evict(folder)

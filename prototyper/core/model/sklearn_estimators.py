@@ -29,7 +29,6 @@ from .loaded_model import (
     wanted_columns,
 )
 from .model_paths import fail, first_line
-from .trust import file_digest
 from .trust_check import (
     PickleConsent,
     UntrustedTypes,
@@ -98,17 +97,6 @@ def load_sklearn(
 # --- scores kept on disk (score_cache) ----------------------------------------------------
 
 
-def _cache_key(model: SklearnModel, paths: dict[str, Path], trusted: tuple[str, ...]) -> str:
-    columns = {
-        "label": model.label_column,
-        "weight": model.weight_column,
-        "group": model.group_column,
-        "features": list(model.feature_columns or ()),
-    }
-    digests = (file_digest(paths["model"]), file_digest(paths["data"]))
-    return score_cache.entry_key(*digests, trusted, columns)
-
-
 def _cached_scores(
     model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...]
 ) -> tuple[np.ndarray, str, tuple[str, ...], str] | None:
@@ -124,7 +112,7 @@ def _cached_scores(
         return None
     check, name = quick
     try:
-        key = _cache_key(model, paths, check.untrusted)
+        key = score_cache.model_key(model, paths, check.untrusted)
     except OSError:
         return None
     hit = score_cache.load(key)
@@ -141,7 +129,7 @@ def _keep_scores(
     raw: np.ndarray,
 ) -> None:
     try:
-        key = _cache_key(model, paths, trusted)
+        key = score_cache.model_key(model, paths, trusted)
     except OSError:
         return  # the files went away: nothing worth keeping
     score_cache.store(key, method, raw)

@@ -143,6 +143,9 @@ def parse_yaml(text: str | bytes, filename: str) -> tuple[Any, dict[str, int]]:
             raise fail(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line) from None
     if len(text) > MAX_BYTES:
         raise fail(f"file is over {MAX_BYTES // 1000} kB; not a preset")
+    fast = _parse_fast(text)
+    if fast is not None:
+        return fast
     try:
         loader = _SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # a control character anywhere in the text
@@ -194,6 +197,69 @@ class _SafeLoader(yaml.SafeLoader):
                 None, None, f"nested more than {MAX_DEPTH} levels deep", self.get_mark()
             )
         super().fetch_flow_collection_start(token_class)
+
+
+# PyYAML built with libyaml parses about five times faster than its pure-Python loader.
+_CLoader = getattr(yaml, "CSafeLoader", None)
+# Text the fast path leaves to the pure loader: what its reader refuses (control
+# characters), tabs (which libyaml accepts in more places), and the line breaks and
+# byte-order marks the two might count apart.
+_NOT_FAST = re.compile("[\t\x85\u2028\u2029\ufeff]|\r(?!\n)")
+_OPENS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSES = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _parse_fast(text: str) -> tuple[Any, dict[str, int]] | None:
+    """What :func:`parse_yaml` gives for a valid document, parsed by libyaml; None for
+    anything else, which the pure-Python loader then parses and reports with its line.
+
+    libyaml's composer recurses once per level of nesting, and a thread's stack may hold
+    far fewer levels than libyaml allows: the document's depth is measured first from its
+    events (:func:`_plain_for_libyaml`) and the fast path taken only up to MAX_DEPTH levels.
+    Aliases are counted as the pure path counts them, before anything is built."""
+    if _CLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text) or _NOT_FAST.search(text):
+        return None
+    try:
+        if not _plain_for_libyaml(text):
+            return None
+        loader = _CLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None or _expanded_size(node, {}) > MAX_NODES:
+                return None
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+        lines: dict[str, int] = {}
+        duplicates: list[Problem] = []
+        _record_lines(node, "", lines, set(), duplicates)
+    except Exception:  # noqa: BLE001 - any problem is reported by the pure loader
+        return None
+    return None if duplicates else (data, lines)
+
+
+def _plain_for_libyaml(text: str) -> bool:
+    """Whether libyaml reads the document as the pure loader does, judged from its events
+    (a loop, no recursion): nested at most MAX_DEPTH levels, and no unquoted '?' inside a
+    flow collection ('[a ?]'), which the pure loader takes for a key and refuses."""
+    assert _CLoader is not None
+    probe = _CLoader(text)
+    flow: list[bool] = []  # each open collection: written in flow style?
+    try:
+        while probe.check_event():
+            event = probe.get_event()
+            if isinstance(event, _OPENS):
+                flow.append(bool(event.flow_style) or bool(flow and flow[-1]))
+                if len(flow) > MAX_DEPTH:
+                    return False
+            elif isinstance(event, _CLOSES):
+                flow.pop()
+            elif isinstance(event, yaml.ScalarEvent) and flow and flow[-1]:
+                if not event.style and "?" in event.value:
+                    return False
+    finally:
+        probe.dispose()
+    return True
 
 
 def _unreadable(root: yaml.Node | None) -> tuple[str, int | None]:
