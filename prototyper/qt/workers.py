@@ -5,7 +5,7 @@ outcome back to the GUI thread through queued signals. Starting new work superse
 current run, and cancelling forgets it: from that moment nothing the old run reports (its
 progress, its result, its error) reaches ``progressed``, ``finished`` or ``failed``. Its
 result, if it still produces one, comes out of ``discarded`` instead, for the owner to
-release what it holds (an extracted bundle's folder, say).
+release what it holds (an extracted bundle's folder, say); ``stopped`` says it has ended.
 
 The work is a callable taking a :class:`Run`: it may report progress through
 :meth:`Run.progress` and should stop early when :meth:`Run.cancelled` turns true; work that
@@ -68,6 +68,7 @@ class Worker(QObject):
     finished = Signal(object)  # the current run's result
     failed = Signal(object)  # the exception the current run raised
     discarded = Signal(object)  # the result of a run cancelled or superseded meanwhile
+    stopped = Signal()  # a run cancelled or superseded has ended, whatever its outcome
 
     def __init__(self, parent: QObject | None = None, *, threads: int = 1):
         super().__init__(parent)
@@ -124,6 +125,7 @@ class Worker(QObject):
         if not self._current(run_id):
             if ok:
                 self.discarded.emit(value)
+            self.stopped.emit()
             return
         self._run = None  # before the signals: their slots may start the next run
         if ok:

@@ -16,7 +16,7 @@ in core/svg.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -585,9 +585,12 @@ LOW_COLOR = "#3a7dc9"
 HIGH_COLOR = "#e6820e"
 
 
-def sensitivity_of(designs: Sequence[Design]) -> SensitivityReport | None:
+def sensitivity_of(
+    designs: Sequence[Design], between: Callable[[str], None] | None = None
+) -> SensitivityReport | None:
     """What ``prototyper sensitivity`` prints for these designs, with its default draws and
-    seed (so the numbers are the same), or None when no design has an uncertain input."""
+    seed (so the numbers are the same), or None when no design has an uncertain input.
+    ``between`` as in :func:`build_report`."""
     presets = [d.analysis.preset for d in designs]
     if not any(uncertain_inputs(p) for p in presets):
         return None
@@ -600,7 +603,7 @@ def sensitivity_of(designs: Sequence[Design]) -> SensitivityReport | None:
     names = [
         printable(Path(d.name).stem) if d.name else d.analysis.preset.scenario.name for d in designs
     ]
-    return sensitivity_report(presets, models, names=names)
+    return sensitivity_report(presets, models, names=names, between=between)
 
 
 def _signed(x: float, cur: str) -> str:
@@ -770,13 +773,15 @@ def _figure_signed(x: float, cur: str) -> str:
     return f"<td{_css_class(x) or ' class=num'}>{_e(_signed(x, cur))}</td>"
 
 
-def build_report(designs: Sequence[Design]) -> str:
+def build_report(designs: Sequence[Design], *, between: Callable[[str], None] | None = None) -> str:
     """The report of one design, or several side by side (the first is the reference), with
     the sensitivity analysis of ``prototyper sensitivity`` when a design has uncertain
-    inputs."""
+    inputs. ``between(what)`` is called before each section and each run of the analysis
+    with what comes next; it may raise to stop the report there (the window's Cancel)."""
     if not designs:
         raise ValueError("a report needs at least one design")
-    sensitivity = sensitivity_of(designs)
+    step = between or (lambda what: None)
+    sensitivity = sensitivity_of(designs, step)
     first = designs[0].analysis.preset.scenario.name
     title = first if len(designs) == 1 else f"{first} and {len(designs) - 1} more"
     contents = ""
@@ -787,8 +792,12 @@ def build_report(designs: Sequence[Design]) -> str:
             + "</li>"
             for i, d in enumerate(designs)
         )
+        step("side by side")
         contents = _comparison(designs) + f"<ul>{links}</ul>"
-    body = contents + "".join(_design_section(d, i) for i, d in enumerate(designs))
+    body = contents
+    for i, d in enumerate(designs):
+        step(f"design {i + 1}")
+        body += _design_section(d, i)
     body += _sensitivity(sensitivity) if sensitivity is not None else ""
     return (
         "<!DOCTYPE html>\n"
