@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
     def export_report(self) -> Path | None:
         """The report the command line's ``report`` writes for this design, as it stands."""
         from ..core.evaluation.html_report import Design
-        from .report_export import report_html
+        from .report_export import document_scores, report_html
 
         doc = self.document
         start = (doc.path or Path.home() / "design").with_suffix(".html")
@@ -364,7 +364,8 @@ class MainWindow(QMainWindow):
             return None
         if not path.suffix:
             path = path.with_suffix(".html")
-        html = report_html(self, [Design(doc.analysis, doc.path.name if doc.path else "")])
+        design = Design(doc.analysis, doc.path.name if doc.path else "")
+        html = report_html(self, [design], document_scores(doc))
         if html is None:  # cancelled while the sensitivity analysis ran
             return None
         try:

@@ -9,11 +9,17 @@ the report's next section or run (see build_report's ``between``) and nothing is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from ..core.evaluation.html_report import Design, build_report
+from ..core.evaluation.html_report import Design, build_report, design_scenes
+from ..core.evaluation.scenes import ScoresFor
+from ..core.model.model_sources import score_model
+from ..core.preset.schema import Preset, SyntheticModel
+from .document import Document, missing_files, stand_in
 from .workers import Run, Worker
 
 SHOW_AFTER_MS = 400  # a quick report never flashes a dialog
@@ -33,8 +39,39 @@ def stop_if_cancelled(run: Run):
     return between
 
 
-def report_html(parent: QWidget, designs: Sequence[Design]) -> str | None:
-    """What ``prototyper report`` writes for ``designs``, or None if the person cancelled."""
+def document_scores(document: Document) -> ScoresFor:
+    """The document's model's scores for the preset at each lecture scene, as the command
+    line's ``scenes`` works them out (a missing file's described stand-in, as on screen)."""
+    base_dir, consent, cache = document.base_dir, document.consent, document.model_cache
+
+    def scores_for(state: Preset) -> Any:
+        if isinstance(state.model, SyntheticModel):
+            return None
+        rate = state.scenario.base_rate
+        if missing_files(state, base_dir):
+            return score_model(stand_in(state.model), rate, base_dir)
+        options = consent.options(state.model, base_dir)
+        return score_model(state.model, rate, base_dir, cache=cache, **options)
+
+    return scores_for
+
+
+def with_scenes(designs: Sequence[Design], scores_for: ScoresFor, between) -> list[Design]:
+    """The designs with the steps of their lecture scenes worked out (in the worker)."""
+    out = []
+    for i, d in enumerate(designs):
+        if d.scenes is None and d.analysis.preset.scenes:
+            between(f"scenes of design {i + 1}")
+            d = replace(d, scenes=design_scenes(d.analysis, scores_for))
+        out.append(d)
+    return out
+
+
+def report_html(
+    parent: QWidget, designs: Sequence[Design], scores_for: ScoresFor | None = None
+) -> str | None:
+    """What ``prototyper report`` writes for ``designs``, or None if the person cancelled.
+    ``scores_for`` as in html_report.design_scenes."""
     worker = Worker(parent)  # parented: a cancelled run ends at its next check, after we return
     dialog = QProgressDialog("Writing the report…", "Cancel", 0, 0, parent)
     dialog.setWindowTitle("Export Report")
@@ -58,7 +95,13 @@ def report_html(parent: QWidget, designs: Sequence[Design]) -> str | None:
     worker.finished.connect(finished)
     worker.failed.connect(failed)
     dialog.canceled.connect(cancelled)
-    worker.start(lambda run: build_report(designs, between=stop_if_cancelled(run)))
+
+    def work(run: Run) -> str:
+        between = stop_if_cancelled(run)
+        ready = designs if scores_for is None else with_scenes(designs, scores_for, between)
+        return build_report(ready, between=between)
+
+    worker.start(work)
     loop.exec()
     dialog.canceled.disconnect(cancelled)
     dialog.reset()

@@ -203,3 +203,20 @@ def test_the_report_announces_each_section_and_run(make_window):
     assert calls[0] == "tornado" and "design 1" in calls
     assert any(c.startswith("break-even of ") for c in calls)
     assert any(c.startswith("PSA of ") for c in calls)
+
+
+def test_the_windows_report_shows_a_real_models_scenes_as_the_command_line(
+    make_window, tmp_path, qtbot
+):
+    """A real model whose scene changes the base rate: the window recalibrates it for the
+    Scenes section as `prototyper report` and `prototyper scenes` do (the same bytes)."""
+    path = assets.preset_path("fall_detection_model")
+    window = make_window(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    ours = tmp_path / "window.html"
+    window.chosen.append(ours)
+    assert window.export_report() == ours
+    theirs = tmp_path / "cli.html"
+    assert cli.main(["report", str(path), "-o", str(theirs)]) == 0
+    assert b"<h3>Scenes</h3>" in ours.read_bytes()
+    assert ours.read_bytes() == theirs.read_bytes()
