@@ -12,17 +12,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..core.evaluation.html_report import Design, build_report, design_scenes
 from ..core.evaluation.scenes import ScoresFor
 from ..core.model.model_sources import score_model
 from ..core.preset.schema import Preset, SyntheticModel
 from .document import Document, missing_files, stand_in
-from .workers import Run, Worker
-
-SHOW_AFTER_MS = 400  # a quick report never flashes a dialog
+from .workers import Run, run_modal
 
 
 class ReportCancelled(Exception):
@@ -72,46 +69,13 @@ def report_html(
 ) -> str | None:
     """What ``prototyper report`` writes for ``designs``, or None if the person cancelled.
     ``scores_for`` as in html_report.design_scenes."""
-    worker = Worker(parent)  # parented: a cancelled run ends at its next check, after we return
-    dialog = QProgressDialog("Writing the report…", "Cancel", 0, 0, parent)
-    dialog.setWindowTitle("Export Report")
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(SHOW_AFTER_MS)
-    loop = QEventLoop()
-    outcome: dict[str, object] = {}
-
-    def finished(html: object) -> None:
-        outcome["html"] = html
-        loop.quit()
-
-    def failed(exc: object) -> None:
-        outcome["error"] = exc
-        loop.quit()
-
-    def cancelled() -> None:
-        worker.cancel()
-        loop.quit()
-
-    worker.finished.connect(finished)
-    worker.failed.connect(failed)
-    dialog.canceled.connect(cancelled)
 
     def work(run: Run) -> str:
         between = stop_if_cancelled(run)
         ready = designs if scores_for is None else with_scenes(designs, scores_for, between)
         return build_report(ready, between=between)
 
-    worker.start(work)
-    loop.exec()
-    dialog.canceled.disconnect(cancelled)
-    dialog.reset()
-    dialog.deleteLater()
-    if "html" in outcome or "error" in outcome:
-        worker.deleteLater()
-    else:  # cancelled: the run stops at its next section, then the worker goes
-        worker.stopped.connect(worker.deleteLater)
-    error = outcome.get("error")
-    if isinstance(error, BaseException):
-        raise error
-    html = outcome.get("html")
-    return html if isinstance(html, str) else None
+    kind, value = run_modal(parent, "Export Report", "Writing the report…", work)
+    if kind == "failed":
+        raise value
+    return value if kind == "finished" else None
