@@ -432,14 +432,18 @@ class LabelPlacer(QObject):
     Labels are placed in order of importance (``order()`` first, then any other label
     of the plot); one that overlaps those already placed moves up or down (or sideways)
     by as little as it takes, one pushed over an edge moves back in, and one that finds
-    no room at all is hidden until the next placement. Only existing items are moved:
-    placing creates nothing, so it can run on every frame of a drag."""
+    no room at all is hidden until the next placement. ``obstacles()`` gives scene rects
+    no label may cover (a marker, a bar). Only existing items are moved: placing creates
+    nothing, so it can run on every frame of a drag."""
 
     def __init__(
-        self, widget: pg.PlotWidget, order: Callable[[], Sequence[pg.TextItem]] = list
+        self,
+        widget: pg.PlotWidget,
+        order: Callable[[], Sequence[pg.TextItem]] = list,
+        obstacles: Callable[[], Sequence[QRectF]] = list,
     ) -> None:
         super().__init__(widget)
-        self._widget, self._order = widget, order
+        self._widget, self._order, self._obstacles = widget, order, obstacles
         self._moved: dict[pg.TextItem, tuple[QPointF, QPointF]] = {}  # base, placed
         self._hidden: list[pg.TextItem] = []
         self._placed_for: tuple = ()  # the state the labels were last placed in
@@ -467,12 +471,13 @@ class LabelPlacer(QObject):
         first = [i for i in self._order() if i is not None]
         return [*first, *(i for i in labels_in(self._widget) if i not in first)]
 
-    def _state(self, candidates: list[pg.TextItem]) -> tuple:
-        """What placing depends on: the view's place and range, and each label's size,
-        anchor and place before it was moved (its text only through its size)."""
+    def _state(self, candidates: list[pg.TextItem], obstacles: Sequence[QRectF]) -> tuple:
+        """What placing depends on: the view's place and range, the obstacles, and each
+        label's size, anchor and place before it was moved (its text only through its size)."""
         view = self._widget.getPlotItem().getViewBox()
         (x0, x1), (y0, y1) = view.viewRange()
         state: list[tuple] = [(view.sceneBoundingRect().getRect(), x0, x1, y0, y1)]
+        state.extend(r.getRect() for r in obstacles)
         for item in candidates:
             if not (item.isVisible() or item in self._hidden):
                 state.append((id(item),))
@@ -494,7 +499,8 @@ class LabelPlacer(QObject):
         view = self._widget.getPlotItem().getViewBox()
         view.updateMatrix()  # labels are measured through the view's current transform
         candidates = self._candidates()
-        state = self._state(candidates)
+        obstacles = list(self._obstacles())
+        state = self._state(candidates, obstacles)
         if state == self._placed_for:
             # Nothing it depends on changed (most frames of a drag that moves no label):
             # the labels keep their places; one the plot put back at its base moves again.
@@ -519,7 +525,7 @@ class LabelPlacer(QObject):
                 item.setVisible(False)
                 self._hidden.append(item)
             return
-        placed: list[QRectF] = []
+        placed: list[QRectF] = [r.adjusted(-1, -1, 1, 1) for r in obstacles]
         for item in shown:
             rect = label_rect(item)
             shift = _free_shift(rect, placed, bounds)

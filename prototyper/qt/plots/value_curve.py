@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QWidget
 
 from ...core.evaluation.analysis import Analysis, single_threshold_mode
@@ -34,6 +34,8 @@ from .common import (
     set_axis_title,
     title_size,
 )
+
+MARKER_GAP = 3  # pixels between a marker and its label
 
 
 class QtValueCurve(pg.PlotWidget):
@@ -87,10 +89,30 @@ class QtValueCurve(pg.PlotWidget):
             plot.addItem(item, ignoreBounds=True)
 
         self.label_placer = LabelPlacer(
-            self, lambda: [self.current_label, self.best_label, self.off_line.label]
+            self,
+            lambda: [self.current_label, self.best_label, self.off_line.label],
+            self.marker_rects,  # no label covers the star or a design's dot
         )
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
+
+    def marker_rects(self) -> list[QRectF]:
+        """Where the star and the design's dots are drawn, in scene coordinates."""
+        view = self.plot_item.getViewBox()
+        rects = []
+        for marker in (self.best_marker, self.current_marker):
+            half = marker.opts["size"] / 2 + 1  # the symbol and its outline
+            xs, ys = marker.getData()
+            for x, y in zip(xs, ys, strict=True):
+                at = view.mapViewToScene(QPointF(float(x), float(y)))
+                rects.append(QRectF(at.x() - half, at.y() - half, 2 * half, 2 * half))
+        return rects
+
+    def _clear_of(self, label: pg.TextItem, marker: pg.ScatterPlotItem) -> float:
+        """How far past its edge a label's anchor must be to clear the marker it names
+        (a fraction of the label's height: the marker's size is in pixels)."""
+        height = max(label.textItem.boundingRect().height(), 1.0)
+        return (marker.opts["size"] / 2 + MARKER_GAP) / height
 
     @property
     def curves(self) -> list[pg.PlotDataItem]:
@@ -193,11 +215,14 @@ class QtValueCurve(pg.PlotWidget):
         bottom, top = _set_range(self.plot_item, (lo, hi), (bottom, top), sticky_y=True)
 
         # Labels stay inside the view: left-anchored unless near the right edge.
+        # Each label clear of its marker: above the star, below the design's dot.
         _move(self.best_label, best_x, best_y)
-        _anchor(self.best_label, (_edge_anchor(best_x, lo, hi), 1.15))
+        lift = 1.0 + self._clear_of(self.best_label, self.best_marker)
+        _anchor(self.best_label, (_edge_anchor(best_x, lo, hi), lift))
         x_now = float(np.max(xs)) if len(xs) else (lo + hi) / 2
         _move(self.current_label, x_now, now)
-        _anchor(self.current_label, (_edge_anchor(x_now, lo, hi), -0.15))
+        drop = -self._clear_of(self.current_label, self.current_marker)
+        _anchor(self.current_label, (_edge_anchor(x_now, lo, hi), drop))
         # The legend is the title: it never covers a curve.
         entries = [
             f'<span style="color:{mode_color(bands[i].mode)}">━ {bands[i].mode}</span>'
