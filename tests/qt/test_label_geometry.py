@@ -18,8 +18,13 @@ PRESETS = [p.stem for p in assets.bundled_presets()]
 
 
 @pytest.fixture
-def make_window(make_window):
-    return functools.partial(make_window, answer=Button.Discard)
+def make_window(make_window, qapp):
+    """Windows in the app's own theme (its style sheet sets the sizes the layout fits)."""
+    from prototyper.qt.window_chrome import apply_theme
+
+    apply_theme(qapp)
+    yield functools.partial(make_window, answer=Button.Discard)
+    qapp.setStyleSheet("")
 
 
 def settle(qapp, qtbot) -> None:
@@ -78,3 +83,92 @@ def test_the_star_never_covers_its_label(make_window, qapp, qtbot, preset):
     lecture_at(window, True, qapp, qtbot)
     star_clear(plot)
     window.toggle_lecture_mode()
+
+
+# --- lecture mode at a projector's size, a scene's caption showing ---------------------------
+
+
+def view_rect_of(plot, rect):
+    """A scene rect in the plot's data coordinates: (x0, x1, y0, y1)."""
+    view = plot.getPlotItem().getViewBox()
+    a = view.mapSceneToView(rect.topLeft())
+    b = view.mapSceneToView(rect.bottomRight())
+    return min(a.x(), b.x()), max(a.x(), b.x()), min(a.y(), b.y()), max(a.y(), b.y())
+
+
+def check_lecture_layout(window) -> None:
+    from prototyper.qt.lecture import CAPTION_LINES, LECTURE_BARS_MIN_PX, LECTURE_PLOT_MIN_PX
+    from prototyper.qt.plots.value_curve import _crosses
+
+    caption = window.lecture.caption
+    assert caption.isVisible()
+    # the caption is bounded: its heading and at most CAPTION_LINES lines of narration
+    lines = caption.narration.text().splitlines()
+    assert 1 <= len(lines) <= CAPTION_LINES
+    line = caption.narration.fontMetrics().lineSpacing()
+    assert caption.height() <= caption.heading.fontMetrics().lineSpacing() + line * 2 + 20
+    shown = " ".join(lines).removesuffix(" …").rstrip(" ,;:.…")
+    assert caption.narration_text.startswith(shown)
+    assert caption.narration_text in caption.toolTip()  # the whole of it
+    # and inside the window, under the plots, which keep their room
+    central = window.centralWidget()
+    bottom = caption.mapTo(central, caption.rect().bottomLeft()).y()
+    assert bottom <= central.height()
+    plots = [window.score_plot, window.value_plot, window.roc_plot]
+    assert all(p.height() >= LECTURE_PLOT_MIN_PX for p in plots)
+    assert window.outcome_plot.plot.height() >= LECTURE_BARS_MIN_PX
+    top_of_caption = caption.mapTo(central, caption.rect().topLeft()).y()
+    for p in [*plots, window.outcome_plot.plot]:
+        assert p.mapTo(central, p.rect().bottomLeft()).y() <= top_of_caption
+    # the bars' totals ("net $12M") never over a bar, and inside the plot
+    outcome = window.outcome_plot
+    view = outcome.plot_item.getViewBox().sceneBoundingRect()
+    bars = outcome.bar_rects()
+    assert bars
+    for item in outcome.totals:
+        if item.isVisible() and item.toPlainText():
+            rect = label_rect(item)
+            assert view.contains(rect), item.toPlainText()
+            assert not any(rect.intersects(b) for b in bars), item.toPlainText()
+    # "feature off" clear of every curve of the value plot
+    plot = window.value_plot
+    off = plot.off_line.label
+    if off.isVisible():
+        x0, x1, y0, y1 = view_rect_of(plot, label_rect(off))
+        curves = [c.getData() for c in (*plot.curves, plot.single_curve)]
+        assert not any(_crosses(x, y, x0, x1, y0, y1) for x, y in curves)
+    star_clear(plot)
+
+
+@pytest.mark.parametrize("preset", ["safe_browsing", "audit_risk", "fall_detection"])
+@pytest.mark.parametrize("panel", [False, True], ids=["plots", "panel"])
+def test_a_lecture_at_1280x720_keeps_the_plots_readable(make_window, qapp, qtbot, preset, panel):
+    window = open_preset(make_window, qtbot, preset)
+    lecture_at(window, panel, qapp, qtbot)
+    stepper = window.lecture.stepper
+    for step in (stepper.count, 1):  # the document steps on: the caption and plots follow
+        assert stepper.go(step, animate=False)
+        settle(qapp, qtbot)
+        check_lecture_layout(window)
+    window.toggle_lecture_mode()
+    settle(qapp, qtbot)
+    # out of the lecture the plots take any height again, the legend its figures
+    assert window.outcome_plot.plot.minimumHeight() == window.outcome_plot.minimumHeight() == 0
+    assert not window.outcome_plot.compact and "value added" in window.outcome_plot.legend.text()
+
+
+def test_the_caption_cuts_a_long_narration_at_a_word_with_an_ellipsis(qapp):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from prototyper.qt.lecture import elide_lines
+
+    font = QFont()
+    font.setPixelSize(19)
+    text = " ".join(f"word{i}" for i in range(200))
+    lines = elide_lines(text, font, 400, 2)
+    assert len(lines) == 2 and lines[-1].endswith(" …")
+    metrics = QFontMetrics(font)
+    assert all(metrics.horizontalAdvance(line) <= 400 for line in lines)
+    words = " ".join(lines).removesuffix(" …").split()
+    assert words == text.split()[: len(words)]  # whole words, in order
+    assert elide_lines("short", font, 400, 2) == ["short"]

@@ -433,7 +433,8 @@ class LabelPlacer(QObject):
     of the plot); one that overlaps those already placed moves up or down (or sideways)
     by as little as it takes, one pushed over an edge moves back in, and one that finds
     no room at all is hidden until the next placement. ``obstacles()`` gives scene rects
-    no label may cover (a marker, a bar). Only existing items are moved: placing creates
+    no label may cover (a marker, a bar); a label of ``fixed`` is never moved, only
+    hidden when it does not fit where it is. Only existing items are moved: placing creates
     nothing, so it can run on every frame of a drag."""
 
     def __init__(
@@ -441,9 +442,11 @@ class LabelPlacer(QObject):
         widget: pg.PlotWidget,
         order: Callable[[], Sequence[pg.TextItem]] = list,
         obstacles: Callable[[], Sequence[QRectF]] = list,
+        fixed: Sequence[pg.TextItem] = (),
     ) -> None:
         super().__init__(widget)
         self._widget, self._order, self._obstacles = widget, order, obstacles
+        self._fixed = fixed  # labels their plot placed itself: kept there, or hidden
         self._moved: dict[pg.TextItem, tuple[QPointF, QPointF]] = {}  # base, placed
         self._hidden: list[pg.TextItem] = []
         self._placed_for: tuple = ()  # the state the labels were last placed in
@@ -529,6 +532,8 @@ class LabelPlacer(QObject):
         for item in shown:
             rect = label_rect(item)
             shift = _free_shift(rect, placed, bounds)
+            if item in self._fixed and shift != QPointF(0, 0):
+                shift = None  # moved, it might cover what its plot kept it clear of
             if shift is None:
                 item.setVisible(False)
                 self._hidden.append(item)

@@ -28,6 +28,7 @@ from .common import (
     _set_range,
     _set_text,
     _style,
+    label_rect,
     left_axis_width,
     logit,
     score_range,
@@ -92,7 +93,10 @@ class QtValueCurve(pg.PlotWidget):
             self,
             lambda: [self.current_label, self.best_label, self.off_line.label],
             self.marker_rects,  # no label covers the star or a design's dot
+            fixed=[self.off_line.label],  # placed clear of the curves (place_off_label)
         )
+        # A new size or range changes which curves run through "feature off".
+        plot.getViewBox().sigResized.connect(lambda *_: self.place_off_label())
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
 
@@ -234,7 +238,77 @@ class QtValueCurve(pg.PlotWidget):
         if title != self._title:
             self._title = title
             self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
+        self.place_off_label()
         self.label_placer.place()
+
+    def place_off_label(self) -> None:
+        """Put "feature off" where no curve crosses it: above or below the zero line, at its
+        left end, its right end or between (the curves often meet zero at either end)."""
+        label = self.off_line.label
+        view = self.plot_item.getViewBox()
+        (x0, x1), _ = view.viewRange()
+        px, py = view.viewPixelSize()
+        size = label.textItem.boundingRect()
+        w, h = (size.width() + 4) * px, (size.height() + 4) * py
+        curves = [c.getData() for c in (*self.curves, self.single_curve) if c.isVisible()]
+        # Nor over the other labels and the markers (the label placer would move it, blind
+        # to the curves).
+        taken = [label_rect(i) for i in (self.current_label, self.best_label) if i.isVisible()]
+        boxes = []
+        for rect in (*taken, *self.marker_rects()):
+            a, b = view.mapSceneToView(rect.topLeft()), view.mapSceneToView(rect.bottomRight())
+            boxes.append(
+                (min(a.x(), b.x()), max(a.x(), b.x()), min(a.y(), b.y()), max(a.y(), b.y()))
+            )
+        for at, (ax, ay) in OFF_LABEL_PLACES:
+            left = x0 + at * (x1 - x0) - ax * w
+            low, high = (0.0, h) if ay == 1 else (-h, 0.0)
+            if any(
+                bx0 < left + w and left < bx1 and by0 < high and low < by1
+                for bx0, bx1, by0, by1 in boxes
+            ):
+                continue
+            if not any(_crosses(x, y, left, left + w, low, high) for x, y in curves):
+                break
+        else:  # crossed or taken everywhere: the axis's 0 and the title say it
+            label.setVisible(False)
+            return
+        if not label.isVisible():
+            label.setVisible(True)
+        if (label.orthoPos, label.anchors[0]) != (at, (ax, ay)):
+            label.anchors = [(ax, ay), (ax, ay)]
+            label.setPosition(at)
+
+
+# "feature off": where along the zero line (a share of the view) and its anchor; first free
+# one wins.
+OFF_LABEL_PLACES = [
+    (0.02, (0, 1)),
+    (0.02, (0, 0)),
+    (0.98, (1, 1)),
+    (0.98, (1, 0)),
+    (0.5, (0.5, 1)),
+    (0.5, (0.5, 0)),
+    (0.25, (0.5, 1)),
+    (0.25, (0.5, 0)),
+    (0.75, (0.5, 1)),
+    (0.75, (0.5, 0)),
+]
+
+
+def _crosses(
+    x: np.ndarray | None, y: np.ndarray | None, x0: float, x1: float, y0: float, y1: float
+) -> bool:
+    """Whether the polyline (x, y) passes through the rectangle [x0, x1] x [y0, y1]."""
+    if x is None or y is None or len(x) == 0:
+        return False
+    if len(x) == 1:
+        return bool(x0 <= x[0] <= x1 and y0 <= y[0] <= y1)
+    xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
+    with np.errstate(invalid="ignore"):
+        near = (np.maximum(xa, xb) >= x0) & (np.minimum(xa, xb) <= x1)
+        near &= (np.fmax(ya, yb) >= y0) & (np.fmin(ya, yb) <= y1)
+    return bool(near.any())
 
 
 def thin(
