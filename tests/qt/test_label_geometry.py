@@ -98,7 +98,7 @@ def view_rect_of(plot, rect):
 
 def check_lecture_layout(window) -> None:
     from prototyper.qt.lecture import CAPTION_LINES, LECTURE_BARS_MIN_PX, LECTURE_PLOT_MIN_PX
-    from prototyper.qt.plots.value_curve import _crosses
+    from prototyper.qt.plots.value_curve import crosses
 
     caption = window.lecture.caption
     assert caption.isVisible()
@@ -135,8 +135,8 @@ def check_lecture_layout(window) -> None:
     off = plot.off_line.label
     if off.isVisible():
         x0, x1, y0, y1 = view_rect_of(plot, label_rect(off))
-        curves = [c.getData() for c in (*plot.curves, plot.single_curve)]
-        assert not any(_crosses(x, y, x0, x1, y0, y1) for x, y in curves)
+        curves = [(c.xData, c.yData) for c in (*plot.curves, plot.single_curve)]
+        assert not any(crosses(x, y, x0, x1, y0, y1) for x, y in curves)
     star_clear(plot)
 
 

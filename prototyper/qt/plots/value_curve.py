@@ -246,29 +246,34 @@ class QtValueCurve(pg.PlotWidget):
         left end, its right end or between (the curves often meet zero at either end)."""
         label = self.off_line.label
         view = self.plot_item.getViewBox()
-        (x0, x1), _ = view.viewRange()
-        px, py = view.viewPixelSize()
+        (x0, x1), (y0, y1) = view.viewRange()
+        frame = view.sceneBoundingRect()
+        if frame.width() <= 0 or frame.height() <= 0:
+            return
+        px, py = (x1 - x0) / frame.width(), (y1 - y0) / frame.height()
         size = label.textItem.boundingRect()
         w, h = (size.width() + 4) * px, (size.height() + 4) * py
-        curves = [c.getData() for c in (*self.curves, self.single_curve) if c.isVisible()]
-        # Nor over the other labels and the markers (the label placer would move it, blind
-        # to the curves).
+        # Only what comes near the zero line matters: the segments of the curves there (as
+        # x and y spans), the other labels and the markers (the label placer, blind to the
+        # curves, would move "feature off" off them onto one).
+        spans = [_curve_near_zero(c, h) for c in (*self.curves, self.single_curve)]
+        near = np.concatenate([sp for sp in spans if sp.size] or [np.empty((0, 4))])
+
+        def in_view(rect: QRectF) -> tuple[float, float, float, float]:
+            left = x0 + (rect.left() - frame.left()) * px
+            right = x0 + (rect.right() - frame.left()) * px
+            top = y1 - (rect.top() - frame.top()) * py
+            bottom = y1 - (rect.bottom() - frame.top()) * py
+            return left, right, bottom, top
+
         taken = [label_rect(i) for i in (self.current_label, self.best_label) if i.isVisible()]
-        boxes = []
-        for rect in (*taken, *self.marker_rects()):
-            a, b = view.mapSceneToView(rect.topLeft()), view.mapSceneToView(rect.bottomRight())
-            boxes.append(
-                (min(a.x(), b.x()), max(a.x(), b.x()), min(a.y(), b.y()), max(a.y(), b.y()))
-            )
+        boxes = np.array([in_view(r) for r in (*taken, *self.marker_rects())]).reshape(-1, 4)
+        near = np.concatenate([near, boxes])  # a box is a span too
         for at, (ax, ay) in OFF_LABEL_PLACES:
             left = x0 + at * (x1 - x0) - ax * w
             low, high = (0.0, h) if ay == 1 else (-h, 0.0)
-            if any(
-                bx0 < left + w and left < bx1 and by0 < high and low < by1
-                for bx0, bx1, by0, by1 in boxes
-            ):
-                continue
-            if not any(_crosses(x, y, left, left + w, low, high) for x, y in curves):
+            hit = (near[:, 1] >= left) & (near[:, 0] <= left + w)
+            if not np.any(hit & (near[:, 3] >= low) & (near[:, 2] <= high)):
                 break
         else:  # crossed or taken everywhere: the axis's 0 and the title say it
             label.setVisible(False)
@@ -296,19 +301,45 @@ OFF_LABEL_PLACES = [
 ]
 
 
-def _crosses(
-    x: np.ndarray | None, y: np.ndarray | None, x0: float, x1: float, y0: float, y1: float
-) -> bool:
-    """Whether the polyline (x, y) passes through the rectangle [x0, x1] x [y0, y1]."""
+def _curve_near_zero(curve: pg.PlotDataItem, h: float) -> np.ndarray:
+    """:func:`_near_zero` of a curve's data, kept until its data or ``h`` change (most
+    frames of a drag change one or two curves of several)."""
+    x, y = curve.xData, curve.yData
+    kept = getattr(curve, "_near_zero", None)
+    if kept is not None and kept[0] is x and kept[1] is y and kept[2] == h:
+        return kept[3]
+    spans = _near_zero(x, y, h)
+    curve._near_zero = (x, y, h, spans)
+    return spans
+
+
+def _near_zero(x: np.ndarray | None, y: np.ndarray | None, h: float) -> np.ndarray:
+    """The segments of the polyline (x, y) that come within ``h`` of zero, as rows of
+    (x low, x high, y low, y high)."""
     if x is None or y is None or len(x) == 0:
-        return False
+        return np.empty((0, 4))
     if len(x) == 1:
-        return bool(x0 <= x[0] <= x1 and y0 <= y[0] <= y1)
+        x, y = np.repeat(x, 2), np.repeat(y, 2)
     xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
     with np.errstate(invalid="ignore"):
-        near = (np.maximum(xa, xb) >= x0) & (np.minimum(xa, xb) <= x1)
-        near &= (np.fmax(ya, yb) >= y0) & (np.fmin(ya, yb) <= y1)
-    return bool(near.any())
+        low, high = np.fmin(ya, yb), np.fmax(ya, yb)
+        keep = (high >= -h) & (low <= h)
+    return np.column_stack(
+        [np.minimum(xa, xb)[keep], np.maximum(xa, xb)[keep], low[keep], high[keep]]
+    )
+
+
+def crosses(
+    x: np.ndarray | None, y: np.ndarray | None, x0: float, x1: float, y0: float, y1: float
+) -> bool:
+    """Whether the polyline (x, y) passes through the rectangle [x0, x1] x [y0, y1] (by its
+    segments' spans: a segment whose span meets the rectangle counts)."""
+    spans = _near_zero(x, y, max(abs(y0), abs(y1)))
+    return bool(
+        np.any(
+            (spans[:, 1] >= x0) & (spans[:, 0] <= x1) & (spans[:, 3] >= y0) & (spans[:, 2] <= y1)
+        )
+    )
 
 
 def thin(
