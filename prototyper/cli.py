@@ -13,7 +13,7 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -317,25 +317,30 @@ def _missing_hint(problem: Problem, name: str) -> Problem:
     )
 
 
+def scene_scores(doc: Opened, args: argparse.Namespace) -> Callable[[Preset], Any]:
+    """A real model's scores for the preset at each lecture scene (None: synthetic)."""
+    from .core.model.model_sources import score_model
+
+    def scores_for(state: Preset) -> Any:
+        if isinstance(state.model, SyntheticModel):
+            return None
+        return score_model(
+            state.model,
+            state.scenario.base_rate,
+            doc.base_dir,
+            trust=trusted_names(args),
+            allow_pickle=getattr(args, "trust_pickle", False),
+        )
+
+    return scores_for
+
+
 def cmd_scenes(args: argparse.Namespace) -> int:
     from .core.evaluation.scenes import scene_steps, steps_text, steps_to_dict
-    from .core.model.model_sources import score_model
 
     with open_preset(args.file) as doc:
         real_model(doc, args)  # checks a real model's files and records the trust given
-
-        def scores_for(state: Preset) -> Any:
-            if isinstance(state.model, SyntheticModel):
-                return None
-            return score_model(
-                state.model,
-                state.scenario.base_rate,
-                doc.base_dir,
-                trust=trusted_names(args),
-                allow_pickle=getattr(args, "trust_pickle", False),
-            )
-
-        steps = scene_steps(doc.preset, scores_for)
+        steps = scene_steps(doc.preset, scene_scores(doc, args))
     if args.json:
         print(json.dumps(steps_to_dict(steps), indent=2, allow_nan=False, default=str))
     else:
@@ -597,7 +602,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .core.evaluation.analysis import analyse
     from .core.evaluation.compare import MAX_VARIANTS
-    from .core.evaluation.html_report import Design, build_report
+    from .core.evaluation.html_report import Design, build_report, design_scenes
     from .core.preset.preset_io import writable_target, write_atomic
 
     try:  # before any work: a device or a FIFO is never replaced by the report
@@ -610,7 +615,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     for i, name in enumerate([args.file, *args.compare]):
         with open_preset(name, args.set if i == 0 else ()) as doc:
             loaded = real_model(doc, args)
-            designs.append(Design(analyse(doc.preset, loaded), Path(doc.shown).name))
+            a = analyse(doc.preset, loaded)
+            steps = design_scenes(a, scene_scores(doc, args))  # while a bundle's files are there
+            designs.append(Design(a, Path(doc.shown).name, steps))
     try:
         write_atomic(args.output, build_report(designs).encode("utf-8"))
     except OSError as exc:  # a folder that cannot be written, a full disk...

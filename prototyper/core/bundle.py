@@ -23,7 +23,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -51,6 +51,7 @@ _METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile
 _FOLDERS = {"model": "model", "data": "data", "path": "data"}
 _CARD = "MODEL_CARD.md"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+_CHUNK = 1 << 20  # compressed between two progress reports
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 
 
@@ -66,6 +67,8 @@ def pack(
     out: str | os.PathLike,
     shown: str | None = None,
     include: Iterable[str | os.PathLike] = (),
+    *,
+    progress: Callable[[float], None] | None = None,
 ) -> list[str]:
     """Write the preset and the files its model uses into the zip ``out``; return the
     member names. Nothing is written unless everything was found, nor over anything but a
@@ -74,13 +77,38 @@ def pack(
     A received preset can name any path, so only files it may legitimately share are
     packed: those in the preset's folder or below, in or below a path of ``include`` (the
     person packing named it), or, for a bundled preset, the bundled models. Links are
-    followed before deciding; anything else is a problem naming the field."""
-    preset_file = Path(preset_file)
+    followed before deciding; anything else is a problem naming the field.
+    ``progress`` as in :func:`bundle_bytes`."""
     out = Path(out)
     try:
         writable_target(out)
     except OSError as exc:  # NotAFile, or a name the system refuses
         raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
+    data, names = bundle_bytes(preset_file, shown, include, progress=progress)
+    write_bundle(out, data)
+    return names
+
+
+def write_bundle(out: str | os.PathLike, data: bytes) -> Path:
+    """Write a bundle's bytes to a temporary file beside ``out`` and rename it over
+    ``out``: never half a bundle, and a failure leaves the previous file as it was."""
+    try:
+        return write_atomic(out, data)
+    except OSError as exc:
+        raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
+
+
+def bundle_bytes(
+    preset_file: str | os.PathLike,
+    shown: str | None = None,
+    include: Iterable[str | os.PathLike] = (),
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[bytes, list[str]]:
+    """The zip :func:`pack` writes, and its member names, with the same checks.
+    ``progress(fraction)`` is called as the members are compressed; it may raise to stop."""
+    preset_file = Path(preset_file)
+    report = progress or (lambda fraction: None)
     origin = origin_of(preset_file, shown)
     preset = load_preset(preset_file)
     text = preset_file.read_bytes().decode("utf-8")
@@ -116,15 +144,20 @@ def pack(
     if loads_preset(rewritten, str(origin.file)).model != expected:  # pragma: no cover
         raise AssertionError("rewriting the model paths changed more than the paths")
     buffer = io.BytesIO()
+    total, done = max(sum(p.stat().st_size for p in members.values()), 1), 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        report(min(done / total, 1.0))
+
+    report(0.0)
     with zipfile.ZipFile(buffer, "w") as zf:
         _add(zf, PRESET_NAME, rewritten.encode("utf-8"))
         for member in sorted(members):
-            _add(zf, member, members[member].read_bytes())
-    try:  # never half a bundle
-        write_atomic(out, buffer.getvalue())
-    except OSError as exc:
-        raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
-    return [PRESET_NAME, *sorted(members)]
+            _add(zf, member, members[member].read_bytes(), step)
+    report(1.0)
+    return buffer.getvalue(), [PRESET_NAME, *sorted(members)]
 
 
 def outside_files(
@@ -172,12 +205,22 @@ def _inside(path: Path, roots: list[Path]) -> bool:
     return any(real == root or root in real.parents for root in roots)
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _add(
+    zf: zipfile.ZipFile, name: str, data: bytes, step: Callable[[int], None] | None = None
+) -> None:
+    """One member, compressed a chunk at a time (``step(bytes)`` after each): the same bytes
+    as ``writestr`` at level 9, with room to report progress and to stop in a large file."""
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = (stat.S_IFREG | 0o644) << 16
     info.create_system = 3
-    zf.writestr(info, data, compresslevel=9)
+    info.file_size = len(data)  # as writestr: the local header is written with the size
+    info._compresslevel = 9  # type: ignore[attr-defined]  # what writestr(compresslevel=9) sets
+    with zf.open(info, "w") as dst:
+        for start in range(0, len(data), _CHUNK):
+            dst.write(data[start : start + _CHUNK])
+            if step is not None:
+                step(len(data[start : start + _CHUNK]))
 
 
 def rewrite_scalars(text: str, values: dict[str, str]) -> str:

@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEasingCurve, QObject, Qt, QVariantAnimation, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -50,6 +59,9 @@ STEP_MS = 400  # how long a step's numbers take to reach their new values
 LOG_SPAN = 10.0
 CAPTION_TITLE_PX = 24  # readable from the back of a lecture hall at 1280x720
 CAPTION_TEXT_PX = 19
+LECTURE_PLOT_MIN_PX = 140  # each Today plot's least height in lecture mode
+LECTURE_BARS_MIN_PX = 175  # the outcome bars'
+CAPTION_LINES = 2  # of narration under the plots; the rest in the tooltip and presenter view
 
 
 # --- stepping through scenes ----------------------------------------------------------------
@@ -235,12 +247,44 @@ def step_heading(stepper: SceneStepper, k: int) -> str:
     return f"{k}/{stepper.count}  {stepper.title(k)}"
 
 
+def elide_lines(text: str, font: QFont, width: int, lines: int) -> list[str]:
+    """``text`` wrapped at word boundaries to ``width`` pixels in ``font``, at most ``lines``
+    lines, the last one ended with "…" when the text goes on."""
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    spans = []
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(max(width, 1))
+        spans.append((line.textStart(), line.textLength()))
+    layout.endLayout()
+    out = [text[a : a + n].rstrip() for a, n in spans[:lines]]
+    if len(spans) > lines:
+        metrics = QFontMetrics(font)
+        last = out[-1] + " …"
+        while out[-1] and metrics.horizontalAdvance(last) > width:
+            out[-1] = out[-1].rsplit(" ", 1)[0] if " " in out[-1] else out[-1][:-1]
+            last = out[-1].rstrip(" ,;:.") + " …"
+        out[-1] = last
+    return out
+
+
 class QtCaption(QFrame):
-    """The step's title and narration in large type, under the plots (the goals stay clear)."""
+    """The step's title and narration in large type, under the plots (the goals stay clear).
+
+    Its height is bounded so that the plots keep their room at a projector's size: the
+    heading is one line and the narration at most :data:`CAPTION_LINES` lines, cut with
+    "…"; the whole narration is in its tooltip and in the presenter view."""
 
     def __init__(self, stepper: SceneStepper, parent: QWidget | None = None):
         super().__init__(parent)
         self._stepper = stepper
+        self._text = ""  # the whole narration shown (cut to fit)
         self.setObjectName("lectureCaption")
         self.setStyleSheet(
             "#lectureCaption { background: #ffffff; border-top: 3px solid #000000; }"
@@ -248,12 +292,16 @@ class QtCaption(QFrame):
         )
         self.heading = _label(CAPTION_TITLE_PX, bold=True)
         self.narration = _label(CAPTION_TEXT_PX)
+        for label in (self.heading, self.narration):
+            # Lines are cut here to the caption's width: never a label widening the window.
+            label.setWordWrap(False)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 8)
-        layout.setSpacing(2)
+        layout.setContentsMargins(12, 4, 12, 6)
+        layout.setSpacing(0)
         layout.addWidget(self.heading)
         layout.addWidget(self.narration)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         stepper.stepChanged.connect(self.show_step)
         stepper.scenesChanged.connect(self._on_scenes_changed)
         self.show_step(stepper.index)
@@ -263,12 +311,36 @@ class QtCaption(QFrame):
 
     def show_step(self, k: int) -> None:
         s = self._stepper
-        self.heading.setText(step_heading(s, k))
+        self._heading = step_heading(s, k)
         if k == 0 and s.count:
             text = f"The design as written. Press → for “{s.title(1)}”."
         else:
             text = " ".join(s.narration(k).split())
-        self.narration.setText(text)
+        self._text = text
+        self.setToolTip(f"{self._heading}\n\n{text}" if text else self._heading)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The heading and the narration cut to the caption's width."""
+        margins = self.layout().contentsMargins()
+        width = max(self.width() - margins.left() - margins.right(), 40)
+        metrics = QFontMetrics(self.heading.font())
+        self.heading.setText(metrics.elidedText(self._heading, Qt.TextElideMode.ElideRight, width))
+        lines = elide_lines(self._text, self.narration.font(), width, CAPTION_LINES)
+        self.narration.setText("\n".join(lines))
+        self.narration.setVisible(bool(self._text))
+        line = QFontMetrics(self.narration.font()).lineSpacing()
+        self.narration.setFixedHeight(line * max(len(lines), 1))
+        self.heading.setFixedHeight(metrics.lineSpacing())
+
+    @property
+    def narration_text(self) -> str:
+        """The whole narration of the step shown (the caption may show it cut)."""
+        return self._text
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
 
 
 class QtPresenterView(QWidget):
@@ -418,6 +490,7 @@ class LectureController(QObject):
         self.active = on
         self.next_action.setEnabled(on)
         self.previous_action.setEnabled(on)
+        self._give_plots_room(on)
         self._show_caption()
         if on:
             self._show_presenter()
@@ -425,6 +498,24 @@ class LectureController(QObject):
         self.kept.clear()  # may_leave() asked about them
         if self.presenter is not None:
             self.presenter.close()
+
+    def _give_plots_room(self, on: bool) -> None:
+        """In a lecture the Today plots keep a readable height whatever else shows (the
+        caption, the design panel): the goals above scroll instead, and the outcome legend
+        names the modes only (the goals give its figures)."""
+        w = self.window
+        for plot in (w.score_plot, w.value_plot, w.roc_plot):
+            plot.setMinimumHeight(LECTURE_PLOT_MIN_PX if on else 0)
+        # The bars and their totals' labels need more than the curves. The grid ignores
+        # what the cell asks for (four equal cells): its least height is set here, the
+        # bars' and room for two lines of the legend beside the stakeholder choice.
+        cell = w.outcome_plot
+        cell.set_compact(on)
+        controls = max(
+            cell.stakeholder_combo.sizeHint().height(), 2 * cell.legend.fontMetrics().lineSpacing()
+        )
+        cell.plot.setMinimumHeight(LECTURE_BARS_MIN_PX if on else 0)
+        cell.setMinimumHeight(LECTURE_BARS_MIN_PX + controls + cell.layout().spacing() if on else 0)
 
     def _show_caption(self) -> None:
         self.caption.setVisible(self.active and self.stepper.count > 0)

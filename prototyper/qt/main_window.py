@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
     def export_report(self) -> Path | None:
         """The report the command line's ``report`` writes for this design, as it stands."""
         from ..core.evaluation.html_report import Design
-        from .report_export import report_html
+        from .report_export import document_scores, report_html
 
         doc = self.document
         start = (doc.path or Path.home() / "design").with_suffix(".html")
@@ -364,7 +364,8 @@ class MainWindow(QMainWindow):
             return None
         if not path.suffix:
             path = path.with_suffix(".html")
-        html = report_html(self, [Design(doc.analysis, doc.path.name if doc.path else "")])
+        design = Design(doc.analysis, doc.path.name if doc.path else "")
+        html = report_html(self, [design], document_scores(doc))
         if html is None:  # cancelled while the sensitivity analysis ran
             return None
         try:
@@ -379,7 +380,8 @@ class MainWindow(QMainWindow):
         """What ``prototyper pack`` writes: the saved preset, its model and its data in one
         .zip, with the same checks. Model files outside the preset's folder go in only if
         the person says so (``--include``), each named in the question."""
-        from ..core.bundle import outside_files, pack
+        from ..core.bundle import bundle_bytes, outside_files, write_bundle
+        from .workers import run_modal
 
         doc = self.document
         if (doc.dirty or doc.path is None) and not self.save():
@@ -411,8 +413,25 @@ class MainWindow(QMainWindow):
             return None
         if path.suffix.lower() != ".zip":
             path = path.with_suffix(".zip")
+        preset_file = doc.path
+
+        def work(run):  # in the worker: read and compress; Cancel stops it between chunks
+            def progress(fraction: float) -> None:
+                run.progress(fraction)
+                if run.cancelled():
+                    raise BundleCancelled
+
+            return bundle_bytes(preset_file, include=include, progress=progress)
+
+        kind, value = run_modal(self, "Export Bundle", f"Packing {path.name}…", work, steps=True)
+        if kind == "cancelled":
+            self.show_status("Bundle export cancelled: nothing written", 5000)
+            return None
         try:
-            members = pack(doc.path, path, include=include)
+            if kind == "failed":
+                raise value
+            data, members = value
+            write_bundle(path, data)  # here, once not cancelled: a temporary file, renamed
         except PresetError as exc:
             self.tell("Cannot export the bundle", str(exc))
             return None
@@ -946,6 +965,10 @@ class MainWindow(QMainWindow):
             plot.getPlotItem().setOpacity(0.35 if on else 1.0)
         # how long a change took is for the benchmarks (Analysis.seconds), not the status bar
         self.recompute_label.setText("Recomputing…" if on else "")
+
+
+class BundleCancelled(Exception):
+    """Raised in the worker packing a bundle once its Cancel was pressed."""
 
 
 def _set_app_font(font: QFont) -> None:

@@ -1,62 +1,81 @@
-"""The HTML report built off the GUI thread when it carries a sensitivity analysis.
+"""The HTML report built off the GUI thread.
 
-The analysis takes a fraction of a second for a synthetic model, but seconds for a real
-model whose base rate is uncertain (its calibration is redone for every draw); the window
-stays painted meanwhile, behind a busy dialog with Cancel.
+The sensitivity analysis takes a fraction of a second for a synthetic model, but seconds for
+a real model whose base rate is uncertain (its calibration is redone for every draw); the
+window stays painted meanwhile, behind a busy dialog with Cancel. Cancel stops the work at
+the report's next section or run (see build_report's ``between``) and nothing is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
-from ..core.evaluation.html_report import Design, build_report
-from ..core.preset.uncertainty import uncertain_inputs
-from .workers import Worker
+from ..core.evaluation.html_report import Design, build_report, design_scenes
+from ..core.evaluation.scenes import ScoresFor
+from ..core.model.model_sources import score_model
+from ..core.preset.schema import Preset, SyntheticModel
+from .document import Document, missing_files, stand_in
+from .workers import Run, run_modal
 
-SHOW_AFTER_MS = 400  # a quick report never flashes a dialog
+
+class ReportCancelled(Exception):
+    """Raised in the worker at the report's next section once Cancel was pressed."""
 
 
-def report_html(parent: QWidget, designs: Sequence[Design]) -> str | None:
-    """What ``prototyper report`` writes for ``designs``, or None if the person cancelled."""
-    if not any(uncertain_inputs(d.analysis.preset) for d in designs):
-        return build_report(designs)
-    worker = Worker(parent)  # parented: a cancelled run may still finish after we return
-    dialog = QProgressDialog("Working out which assumptions matter…", "Cancel", 0, 0, parent)
-    dialog.setWindowTitle("Export Report")
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(SHOW_AFTER_MS)
-    loop = QEventLoop()
-    outcome: dict[str, object] = {}
+def stop_if_cancelled(run: Run):
+    """A ``between`` hook for build_report: raise once ``run`` is cancelled."""
 
-    def finished(html: object) -> None:
-        outcome["html"] = html
-        loop.quit()
+    def between(what: str) -> None:
+        if run.cancelled():
+            raise ReportCancelled(f"cancelled before {what}")
 
-    def failed(exc: object) -> None:
-        outcome["error"] = exc
-        loop.quit()
+    return between
 
-    def cancelled() -> None:
-        worker.cancel()
-        loop.quit()
 
-    worker.finished.connect(finished)
-    worker.failed.connect(failed)
-    dialog.canceled.connect(cancelled)
-    worker.start(lambda run: build_report(designs))
-    loop.exec()
-    dialog.canceled.disconnect(cancelled)
-    dialog.reset()
-    dialog.deleteLater()
-    if "html" in outcome or "error" in outcome:
-        worker.deleteLater()
-    else:  # cancelled: the run goes on to its end (it cannot be interrupted), then it goes
-        worker.discarded.connect(worker.deleteLater)
-    error = outcome.get("error")
-    if isinstance(error, BaseException):
-        raise error
-    html = outcome.get("html")
-    return html if isinstance(html, str) else None
+def document_scores(document: Document) -> ScoresFor:
+    """The document's model's scores for the preset at each lecture scene, as the command
+    line's ``scenes`` works them out (a missing file's described stand-in, as on screen)."""
+    base_dir, consent, cache = document.base_dir, document.consent, document.model_cache
+
+    def scores_for(state: Preset) -> Any:
+        if isinstance(state.model, SyntheticModel):
+            return None
+        rate = state.scenario.base_rate
+        if missing_files(state, base_dir):
+            return score_model(stand_in(state.model), rate, base_dir)
+        options = consent.options(state.model, base_dir)
+        return score_model(state.model, rate, base_dir, cache=cache, **options)
+
+    return scores_for
+
+
+def with_scenes(designs: Sequence[Design], scores_for: ScoresFor, between) -> list[Design]:
+    """The designs with the steps of their lecture scenes worked out (in the worker)."""
+    out = []
+    for i, d in enumerate(designs):
+        if d.scenes is None and d.analysis.preset.scenes:
+            between(f"scenes of design {i + 1}")
+            d = replace(d, scenes=design_scenes(d.analysis, scores_for))
+        out.append(d)
+    return out
+
+
+def report_html(
+    parent: QWidget, designs: Sequence[Design], scores_for: ScoresFor | None = None
+) -> str | None:
+    """What ``prototyper report`` writes for ``designs``, or None if the person cancelled.
+    ``scores_for`` as in html_report.design_scenes."""
+
+    def work(run: Run) -> str:
+        between = stop_if_cancelled(run)
+        ready = designs if scores_for is None else with_scenes(designs, scores_for, between)
+        return build_report(ready, between=between)
+
+    kind, value = run_modal(parent, "Export Report", "Writing the report…", work)
+    if kind == "failed":
+        raise value
+    return value if kind == "finished" else None

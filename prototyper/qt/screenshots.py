@@ -1,11 +1,12 @@
 """Render the main window for each bundled preset into docs/screenshots/ (offscreen).
 
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m prototyper.qt.screenshots [OUT_DIR]
-    [--size WxH | --size min] [--lecture] [--panel] [--preset NAME]...
+    [--size WxH | --size min] [--lecture] [--panel] [--scene N] [--preset NAME]...
 
 Without options: every preset at the default size, named ``<preset>.png``. ``--size min``
 renders at the window's minimum size; ``--lecture`` in lecture mode (F11) and ``--panel``
-with the design panel shown in it (F9). Other sets are named after what they show, e.g.
+with the design panel shown in it (F9), ``--scene N`` at step N of each preset's lecture
+scenes (its caption showing). Other sets are named after what they show, e.g.
 ``safe_browsing-lecture-1280x720-panel.png``.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize
@@ -39,11 +41,13 @@ def render_all(
     panel: bool = False,
     presets: list[str] | None = None,
     name: str | None = None,
+    scene: int | None = None,
 ) -> list[Path]:
     """Render each bundled preset (or those named in ``presets``); returns the files.
 
     ``size`` is (width, height), "min" for the window's minimum size, or None for the
-    default; ``name`` replaces the file name (one preset only)."""
+    default; ``name`` replaces the file name (one preset only); ``scene``: in lecture mode,
+    at that step of the preset's scenes (its last if it has fewer), its caption showing."""
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     install_gc_guard()  # the windows' workers must never collect Qt objects
@@ -58,6 +62,9 @@ def render_all(
         window = MainWindow(path, settings=settings, recovery_dir=scratch / "recovery")
         window.show()
         _settle(app)
+        while window.model_loader.busy:  # a real model loads in the background
+            app.processEvents()
+            time.sleep(0.02)
         if lecture:
             window.toggle_lecture_mode()
             if panel:
@@ -69,8 +76,14 @@ def render_all(
         window.setMinimumSize(target_size.boundedTo(MINIMUM_SIZE))
         window.resize(target_size)
         _settle(app)
-        target = out_dir / (name or f"{path.stem}{_suffix(size, lecture, panel)}.png")
+        if lecture and scene is not None:
+            stepper = window.lecture.stepper
+            stepper.go(min(scene, stepper.count), animate=False)
+            _settle(app)
+        suffix = _suffix(size, lecture, panel) + (f"-scene{scene}" if lecture and scene else "")
+        target = out_dir / (name or f"{path.stem}{suffix}.png")
         window.grab().save(str(target))
+        window.document.undo_stack.setClean()  # a picture, not an edit to keep
         written.append(target)
         if lecture:
             window.toggle_lecture_mode()  # the application font is shared: restore it
@@ -114,20 +127,25 @@ def render_compare(out_dir: Path) -> Path:
 LECTURE_SIZE = (1280, 720)  # a projector's
 
 
-def render_lecture_scene(out_dir: Path, preset: str = "safe_browsing", step: int = 6) -> Path:
-    """Lecture mode at a projector's size, at one scene of a preset, its caption showing."""
+def render_lecture_scene(
+    out_dir: Path, preset: str = "safe_browsing", step: int = 6, panel: bool = False
+) -> Path:
+    """Lecture mode at a projector's size, at one scene of a preset, its caption showing
+    (and the design panel, with ``panel``)."""
     app = QApplication.instance() or QApplication([])
     scratch = Path(tempfile.mkdtemp(prefix="prototyper-shots-"))
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(assets.preset_path(preset), settings=settings, recovery_dir=scratch / "r")
     window.show()
     window.toggle_lecture_mode()
+    if panel:
+        window.toggle_design_panel()
     window.showNormal()  # full screen would take the offscreen screen's size
     window.resize(*LECTURE_SIZE)
     window.lecture.stepper.go(step, animate=False)
-    for _ in range(5):
+    for _ in range(8):
         app.processEvents()
-    target = out_dir / "lecture_scene.png"
+    target = out_dir / f"lecture_scene{'_panel' if panel else ''}.png"
     window.grab().save(str(target))
     window.document.undo_stack.setClean()  # a picture, not an edit to keep
     window.toggle_lecture_mode()  # the application font is shared: restore it
@@ -138,8 +156,6 @@ def render_lecture_scene(out_dir: Path, preset: str = "safe_browsing", step: int
 
 def render_optimize(out_dir: Path) -> Path:
     """The Optimize… dialog with a result: safe browsing, interruptions held to 2 a year."""
-    import time
-
     from ..core.preset.preset_io import load_preset
     from .document import Document
     from .optimize_dialog import QtOptimizeDialog
@@ -193,13 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--panel", action="store_true", help="the design panel shown (F9)")
     parser.add_argument("--preset", action="append", help="only this bundled preset")
     parser.add_argument("--name", help="the file name (with one --preset)")
+    parser.add_argument("--scene", type=int, help="in lecture mode, at this step of the scenes")
     args = parser.parse_args(argv)
-    for path in render_all(args.out, args.size, args.lecture, args.panel, args.preset, args.name):
+    for path in render_all(
+        args.out, args.size, args.lecture, args.panel, args.preset, args.name, args.scene
+    ):
         print(path)
     if not (args.preset or args.size or args.lecture or args.panel):  # the default set
         print(render_compare(args.out))
         print(render_optimize(args.out))
         print(render_lecture_scene(args.out))
+        print(render_lecture_scene(args.out, panel=True))
     return 0
 
 

@@ -5,7 +5,7 @@ outcome back to the GUI thread through queued signals. Starting new work superse
 current run, and cancelling forgets it: from that moment nothing the old run reports (its
 progress, its result, its error) reaches ``progressed``, ``finished`` or ``failed``. Its
 result, if it still produces one, comes out of ``discarded`` instead, for the owner to
-release what it holds (an extracted bundle's folder, say).
+release what it holds (an extracted bundle's folder, say); ``stopped`` says it has ended.
 
 The work is a callable taking a :class:`Run`: it may report progress through
 :meth:`Run.progress` and should stop early when :meth:`Run.cancelled` turns true; work that
@@ -18,7 +18,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 
 class Run:
@@ -68,6 +69,7 @@ class Worker(QObject):
     finished = Signal(object)  # the current run's result
     failed = Signal(object)  # the exception the current run raised
     discarded = Signal(object)  # the result of a run cancelled or superseded meanwhile
+    stopped = Signal()  # a run cancelled or superseded has ended, whatever its outcome
 
     def __init__(self, parent: QObject | None = None, *, threads: int = 1):
         super().__init__(parent)
@@ -124,9 +126,63 @@ class Worker(QObject):
         if not self._current(run_id):
             if ok:
                 self.discarded.emit(value)
+            self.stopped.emit()
             return
         self._run = None  # before the signals: their slots may start the next run
         if ok:
             self.finished.emit(value)
         else:
             self.failed.emit(value)
+
+
+SHOW_AFTER_MS = 400  # quick work never flashes a dialog
+
+
+def run_modal(
+    parent: QWidget, title: str, label: str, work: Callable[[Run], Any], *, steps: bool = False
+) -> tuple[str, Any]:
+    """Run ``work`` in a worker behind a dialog with Cancel (a bar of its progress if
+    ``steps``, else busy), the window painted meanwhile; returns ("finished", result),
+    ("failed", exception) or ("cancelled", None). A cancelled run is asked to stop and
+    dropped; the worker goes once it has ended."""
+    worker = Worker(parent)  # parented: a cancelled run may still end after we return
+    dialog = QProgressDialog(label, "Cancel", 0, 100 if steps else 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(SHOW_AFTER_MS)
+    loop = QEventLoop()
+    outcome: list[tuple[str, Any]] = []
+
+    def end(kind: str, value: Any = None) -> None:
+        outcome.append((kind, value))
+        loop.quit()
+
+    def on_finished(value: object) -> None:
+        end("finished", value)
+
+    def on_failed(exc: object) -> None:
+        end("failed", exc)
+
+    def on_cancelled() -> None:
+        worker.cancel()
+        end("cancelled")
+
+    def on_progress(fraction: float) -> None:
+        if steps:
+            dialog.setValue(min(int(fraction * 100), 99))  # 100 would close the dialog
+
+    worker.finished.connect(on_finished)
+    worker.failed.connect(on_failed)
+    worker.progressed.connect(on_progress)
+    dialog.canceled.connect(on_cancelled)
+    worker.start(work)
+    loop.exec()
+    dialog.canceled.disconnect(on_cancelled)
+    dialog.reset()
+    dialog.deleteLater()
+    kind, value = outcome[0]
+    if kind == "cancelled":
+        worker.stopped.connect(worker.deleteLater)
+    else:
+        worker.deleteLater()
+    return kind, value

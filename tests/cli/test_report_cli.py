@@ -156,3 +156,47 @@ def test_compared_designs_share_the_sensitivitys_draws(capsys, tmp_path):
         f"<td>fall_detection</td><td>smart_toaster</td><td class=num>{pair['p']:.1%}</td>"
         in section
     )
+
+
+def scenes_rows(html: str) -> list[list[str]]:
+    """The cells of the report's Scenes table, tags dropped and entities decoded."""
+    from html import unescape
+
+    table = html.split('<div class="scenes">', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        rows.append([unescape(re.sub(r"<[^>]+>", " ", c)).strip() for c in cells])
+    return rows
+
+
+def test_the_report_lists_the_scenes_with_the_figures_of_scenes_json(capsys, tmp_path):
+    """Each step's title, narration and value added a day, as `prototyper scenes --json`
+    gives them (a real model, whose scene changes the base rate, recalibrated the same)."""
+    for name in ("safe_browsing", "fall_detection_model"):
+        out = tmp_path / f"{name}.html"
+        code, _, err = run(capsys, "report", name, "-o", out)
+        assert (code, err) == (0, "")
+        code, text, err = run(capsys, "scenes", name, "--json")
+        assert (code, err) == (0, "")
+        doc = json.loads(text)
+        rows = scenes_rows(out.read_text(encoding="utf-8"))
+        assert len(rows) == len(doc["steps"]) > 2
+        before = 0.0
+        for row, step in zip(rows, doc["steps"], strict=True):
+            added = step["value_added_per_population_day"]
+            assert row[0] == str(step["step"])
+            assert row[1].startswith(step["title"])
+            assert " ".join(step["narration"].split()) in row[1]
+            assert row[2] == money(added, doc["currency"])
+            if step["step"]:
+                sign = "+" if added - before > 0 else ""
+                assert row[3] == sign + money(added - before, doc["currency"])
+            before = added
+
+
+def test_a_preset_without_scenes_has_no_scenes_section(capsys, tmp_path, small_file):
+    out = tmp_path / "report.html"
+    assert run(capsys, "report", small_file, "-o", out)[0] == 0
+    assert "<h3>Scenes</h3>" not in out.read_text(encoding="utf-8")

@@ -85,3 +85,120 @@ def test_a_missing_file_is_told_and_nothing_written(make_window, tmp_path):
     assert window.export_bundle() is None
     assert len(window.told) == 1 and "scores.csv" in window.told[0]
     assert not (tmp_path / "out.zip").exists()
+
+
+def big_design(tmp_path):
+    """A design whose score file takes several chunks to compress."""
+    path = design(tmp_path, "scores.csv")
+    rng = np.random.default_rng(5)
+    labels = rng.random(150_000) < 0.3
+    scores = np.clip(rng.normal(0.35 + 0.3 * labels, 0.15), 0, 1)
+    lines = ["label,score"] + [f"{int(y)},{s:.6f}" for y, s in zip(labels, scores, strict=True)]
+    (tmp_path / "design" / "scores.csv").write_text("\n".join(lines) + "\n")
+    return path
+
+
+def through(monkeypatch, hook):
+    """bundle_bytes with ``hook(fraction, progress)`` in front of the window's progress."""
+    from prototyper.core import bundle
+
+    real = bundle.bundle_bytes
+    ended: list[str] = []
+
+    def wrapped(preset_file, shown=None, include=(), *, progress=None):
+        window_progress = progress or (lambda fraction: None)  # (none from the CLI's pack)
+        try:
+            out = real(preset_file, shown, include, progress=lambda f: hook(f, window_progress))
+        except Exception:
+            ended.append("stopped")
+            raise
+        ended.append("whole")
+        return out
+
+    monkeypatch.setattr(bundle, "bundle_bytes", wrapped)
+    return ended
+
+
+def test_the_bundle_is_packed_in_the_worker_with_progress(
+    qtbot, make_window, tmp_path, monkeypatch, capsys
+):
+    import threading
+
+    path = big_design(tmp_path)
+    window = make_window()
+    assert window.open_file(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    seen: list[tuple[float, bool]] = []
+
+    def hook(fraction, progress):
+        seen.append((fraction, threading.current_thread() is threading.main_thread()))
+        progress(fraction)
+
+    ended = through(monkeypatch, hook)
+    window.chosen = [tmp_path / "out.zip"]
+    assert window.export_bundle() == tmp_path / "out.zip"
+    assert ended == ["whole"]
+    fractions = [f for f, _ in seen]
+    assert not any(main for _, main in seen)  # never on the GUI thread
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and len(fractions) > 3
+    assert fractions == sorted(fractions)
+    assert cli.main(["pack", str(path), "-o", str(tmp_path / "cli.zip")]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "out.zip").read_bytes() == (tmp_path / "cli.zip").read_bytes()
+
+
+def test_cancel_stops_packing_and_leaves_the_previous_file(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    import threading
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    path = big_design(tmp_path)
+    window = make_window()
+    assert window.open_file(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    target = tmp_path / "out.zip"
+    target.write_bytes(b"the previous bundle")
+    entered, release = threading.Event(), threading.Event()
+    fractions: list[float] = []
+
+    def hook(fraction, progress):
+        fractions.append(fraction)
+        if len(fractions) == 1:  # packing waits here until Cancel was pressed
+            entered.set()
+            release.wait(10)
+        progress(fraction)
+
+    ended = through(monkeypatch, hook)
+
+    def cancel():
+        assert entered.wait(10)
+        (dialog,) = window.findChildren(QProgressDialog)
+        dialog.canceled.emit()  # what its Cancel button does
+        release.set()
+
+    QTimer.singleShot(0, cancel)
+    window.chosen = [target]
+    assert window.export_bundle() is None
+    qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
+    assert ended == ["stopped"] and fractions == [0.0]  # stopped at its first check
+    assert target.read_bytes() == b"the previous bundle"
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    assert window.told == []
+
+
+def test_a_bundle_that_cannot_be_written_is_told_and_nothing_left(make_window, tmp_path, qtbot):
+    write_scores(tmp_path / "design" / "scores.csv")
+    path = design(tmp_path, "scores.csv")
+    window = make_window()
+    assert window.open_file(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=20_000)
+    target = tmp_path / "taken.zip"
+    target.mkdir()  # a folder where the bundle would go
+    window.chosen = [target]
+    assert window.export_bundle() is None
+    assert len(window.told) == 1 and "cannot write" in window.told[0]
+    assert target.is_dir() and list(target.iterdir()) == []
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]

@@ -138,31 +138,85 @@ def test_the_report_draws_in_the_windows_colours():
         assert getattr(html_report, name) == getattr(theme, name)
 
 
-def test_a_report_being_worked_out_can_be_cancelled(make_window, tmp_path, monkeypatch):
-    """The window stays live while a slow sensitivity analysis runs; Cancel writes nothing."""
+def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
+    make_window, tmp_path, monkeypatch, qtbot
+):
+    """The window stays live while the report is worked out; Cancel stops the work at the
+    next of its sections or sensitivity runs (build_report's ``between`` hook), not after
+    the whole analysis, and nothing is written."""
     import threading
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QProgressDialog
 
+    from prototyper.core.evaluation import html_report
     from prototyper.qt import report_export
 
-    release = threading.Event()
+    entered, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+    ended: list[str] = []
 
-    def slow(designs):
-        release.wait(10)  # a real model recalibrating for every draw
-        return "<!DOCTYPE html>"
+    def counting(designs, between):
+        def hook(what):
+            calls.append(what)
+            if len(calls) == 1:  # the first section runs until Cancel has been pressed
+                entered.set()
+                release.wait(10)
+            between(what)
 
-    monkeypatch.setattr(report_export, "build_report", slow)
-    window = make_window()  # safe browsing: uncertain inputs
+        try:
+            html = html_report.build_report(designs, between=hook)
+        except report_export.ReportCancelled:
+            ended.append("cancelled")
+            raise
+        ended.append("finished")
+        return html
+
+    monkeypatch.setattr(report_export, "build_report", counting)
+    window = make_window()  # safe browsing: uncertain inputs, so many runs
     target = tmp_path / "report.html"
     window.chosen.append(target)
 
     def cancel():
+        assert entered.wait(10)
         (dialog,) = window.findChildren(QProgressDialog)
         dialog.canceled.emit()  # what its Cancel button does
         release.set()
 
-    QTimer.singleShot(50, cancel)
+    QTimer.singleShot(0, cancel)
     assert window.export_report() is None
-    assert not target.exists()
+    qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
+    assert ended == ["cancelled"]
+    assert calls == ["tornado"]  # stopped at the first check after Cancel
+    assert not target.exists() and list(tmp_path.glob("*report.html*")) == []
+
+
+def test_the_report_announces_each_section_and_run(make_window):
+    """What Cancel relies on: the hook is asked before the sensitivity runs and each
+    design's section (safe browsing has uncertain inputs)."""
+    from prototyper.core.evaluation.html_report import Design, build_report
+
+    window = make_window()
+    calls: list[str] = []
+    html = build_report([Design(window.document.analysis)], between=calls.append)
+    assert html == build_report([Design(window.document.analysis)])
+    assert calls[0] == "tornado" and "design 1" in calls
+    assert any(c.startswith("break-even of ") for c in calls)
+    assert any(c.startswith("PSA of ") for c in calls)
+
+
+def test_the_windows_report_shows_a_real_models_scenes_as_the_command_line(
+    make_window, tmp_path, qtbot
+):
+    """A real model whose scene changes the base rate: the window recalibrates it for the
+    Scenes section as `prototyper report` and `prototyper scenes` do (the same bytes)."""
+    path = assets.preset_path("fall_detection_model")
+    window = make_window(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    ours = tmp_path / "window.html"
+    window.chosen.append(ours)
+    assert window.export_report() == ours
+    theirs = tmp_path / "cli.html"
+    assert cli.main(["report", str(path), "-o", str(theirs)]) == 0
+    assert b"<h3>Scenes</h3>" in ours.read_bytes()
+    assert ours.read_bytes() == theirs.read_bytes()

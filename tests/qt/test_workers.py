@@ -92,3 +92,24 @@ def test_cancel_asks_the_run_to_stop_and_drops_what_it_reports(worker, qtbot):
     QApplication.processEvents()  # deliver whatever the stopped run emitted
     assert seen.errors == [] and seen.results == []
     assert not worker.cancel()  # nothing left to cancel
+
+
+def test_a_cancelled_run_that_stops_by_raising_says_it_stopped(worker, qtbot):
+    """A run that stops at a cancel check (by raising) reports nothing but ``stopped``: its
+    owner knows the thread is free (a report's worker is deleted then)."""
+    seen = Recorder(worker)
+    started, release = threading.Event(), threading.Event()
+
+    def work(run):
+        started.set()
+        release.wait(10)
+        if run.cancelled():
+            raise RuntimeError("stopped at the check")
+        return "whole"
+
+    worker.start(work)
+    assert started.wait(10)
+    worker.cancel()
+    with qtbot.waitSignal(worker.stopped, timeout=10_000):
+        release.set()
+    assert seen.results == seen.errors == seen.discarded == []

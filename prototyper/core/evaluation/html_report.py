@@ -16,7 +16,7 @@ in core/svg.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -28,13 +28,15 @@ from ..format import auc_text, duration, format_probability, money, percent, rat
 from ..model.scores import LOGIT_CEILING, LOGIT_FLOOR
 from ..preset import modes
 from ..preset.preset_io import printable
-from ..preset.schema import ACTIVE_MODES, MODES, SyntheticModel
+from ..preset.scenes import applicable_scenes
+from ..preset.schema import ACTIVE_MODES, MODES, Preset, SyntheticModel
 from ..preset.uncertainty import uncertain_inputs
 from ..svg import Chart, nice_ticks
 from . import value
 from .analysis import Analysis, single_threshold_mode
 from .compare import LAYER_TITLES, Variant, compare, unique_names
 from .report import NOT_MODELLED, organization_text, summary
+from .scenes import SceneStep, ScoresFor, scene_steps, sets_text
 from .sensitivity_report import SensitivityReport, sensitivity_report
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -70,6 +72,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
          padding: 8px 12px; }
 .wide { overflow-x: auto; } .wide table { font-size: 14px; }
 .wide td:first-child { white-space: nowrap; }
+.scenes td:nth-child(2) { min-width: 22em; }
 .design { page-break-before: always; } figure { margin: 12px 0; } svg { max-width: 100%;
   height: auto; }
 """
@@ -85,10 +88,13 @@ def mode_color(mode: str) -> str:
 
 @dataclass(frozen=True)
 class Design:
-    """One design in a report: its analysis and the file name it came from (may be '')."""
+    """One design in a report: its analysis and the file name it came from (may be '').
+    ``scenes``: the steps of its lecture scenes with their figures (see
+    :func:`design_scenes`); None works them out with the analysis's own scores."""
 
     analysis: Analysis
     name: str = ""
+    scenes: Sequence[SceneStep] | None = None
 
 
 def _e(text: object) -> str:
@@ -502,7 +508,58 @@ def _cited(title: str, table: Any) -> str:
     return f"<h3>{title}</h3>" + _table(["field", "text"], rows, 9)
 
 
-def _design_section(d: Design, index: int) -> str:
+def design_scenes(a: Analysis, scores_for: ScoresFor | None = None) -> list[SceneStep]:
+    """The steps of the design's lecture scenes with their figures, from the core that
+    ``prototyper scenes`` prints (none when the preset has no scenes that apply).
+    ``scores_for`` gives a real model's scores for the preset at a scene, as for
+    ``prototyper scenes``; None: the analysis's own, for scenes that keep the model and its
+    base rate."""
+    preset, _ = applicable_scenes(a.preset)
+    if not preset.scenes:
+        return []
+
+    def own_scores(state: Preset) -> Any:
+        if isinstance(state.model, SyntheticModel):
+            return None
+        if state.model != preset.model or state.scenario.base_rate != preset.scenario.base_rate:
+            raise ValueError("a scene changes the real model or its base rate: give scores_for")
+        return a.scores
+
+    return scene_steps(preset, scores_for or own_scores)
+
+
+def _scenes(steps: Sequence[SceneStep], cur: str) -> str:
+    """The lecture's steps: title, narration, what each sets and the figures after it."""
+    rows = []
+    before = 0.0
+    for s in steps:
+        f = s.figures()
+        added = f["value_added_per_population_day"]
+        change = _signed(added - before, cur) if s.index else ""
+        before = added
+        narration = " ".join(s.narration.split()) or "The preset as written."
+        sets = f"<br><code class=muted>{_e(sets_text(s.sets))}</code>" if s.sets else ""
+        rows.append(
+            [
+                _e(s.index),
+                f"<td><b>{_e(s.title)}</b><br>{_e(narration)}{sets}</td>",
+                _e(money(added, cur)),
+                _e(change),
+                _e(f"{f['harms_avoided_per_user_year']:.2g}"),
+                f"<td>{_e(rate_phrase(f['interruptions_per_user_day'], 'interruption'))}</td>",
+            ]
+        )
+    header = ["step", "scene", "value added<br>a day", "change", "harms avoided<br>a user-year"]
+    table = _table([*header, "interruptions"], rows, 2)
+    return (
+        "<h3>Scenes</h3><p class=muted>The lecture's steps, each applied on top of the ones "
+        "before (as <code>prototyper scenes</code> lists them), and the figures after it; "
+        "the change is in value added a day from the step before.</p>"
+        f'<div class="scenes">{table}</div>'
+    )
+
+
+def _design_section(d: Design, index: int, steps: Sequence[SceneStep] = ()) -> str:
     a = d.analysis
     preset, sc = a.preset, a.preset.scenario
     cur = preset.payoffs.currency
@@ -528,6 +585,7 @@ def _design_section(d: Design, index: int) -> str:
         _goal_layers(doc, cur),
         "<h3>The design</h3>",
         _design_tables(a, doc),
+        _scenes(steps, cur) if steps else "",
         "<h3>Plots</h3>",
         f"<figure>{value_curve_svg(a)}</figure>",
         f"<figure>{outcome_split_svg(a)}</figure>",
@@ -585,9 +643,12 @@ LOW_COLOR = "#3a7dc9"
 HIGH_COLOR = "#e6820e"
 
 
-def sensitivity_of(designs: Sequence[Design]) -> SensitivityReport | None:
+def sensitivity_of(
+    designs: Sequence[Design], between: Callable[[str], None] | None = None
+) -> SensitivityReport | None:
     """What ``prototyper sensitivity`` prints for these designs, with its default draws and
-    seed (so the numbers are the same), or None when no design has an uncertain input."""
+    seed (so the numbers are the same), or None when no design has an uncertain input.
+    ``between`` as in :func:`build_report`."""
     presets = [d.analysis.preset for d in designs]
     if not any(uncertain_inputs(p) for p in presets):
         return None
@@ -600,7 +661,7 @@ def sensitivity_of(designs: Sequence[Design]) -> SensitivityReport | None:
     names = [
         printable(Path(d.name).stem) if d.name else d.analysis.preset.scenario.name for d in designs
     ]
-    return sensitivity_report(presets, models, names=names)
+    return sensitivity_report(presets, models, names=names, between=between)
 
 
 def _signed(x: float, cur: str) -> str:
@@ -770,13 +831,15 @@ def _figure_signed(x: float, cur: str) -> str:
     return f"<td{_css_class(x) or ' class=num'}>{_e(_signed(x, cur))}</td>"
 
 
-def build_report(designs: Sequence[Design]) -> str:
+def build_report(designs: Sequence[Design], *, between: Callable[[str], None] | None = None) -> str:
     """The report of one design, or several side by side (the first is the reference), with
     the sensitivity analysis of ``prototyper sensitivity`` when a design has uncertain
-    inputs."""
+    inputs. ``between(what)`` is called before each section and each run of the analysis
+    with what comes next; it may raise to stop the report there (the window's Cancel)."""
     if not designs:
         raise ValueError("a report needs at least one design")
-    sensitivity = sensitivity_of(designs)
+    step = between or (lambda what: None)
+    sensitivity = sensitivity_of(designs, step)
     first = designs[0].analysis.preset.scenario.name
     title = first if len(designs) == 1 else f"{first} and {len(designs) - 1} more"
     contents = ""
@@ -787,8 +850,15 @@ def build_report(designs: Sequence[Design]) -> str:
             + "</li>"
             for i, d in enumerate(designs)
         )
+        step("side by side")
         contents = _comparison(designs) + f"<ul>{links}</ul>"
-    body = contents + "".join(_design_section(d, i) for i, d in enumerate(designs))
+    body = contents
+    for i, d in enumerate(designs):
+        if d.analysis.preset.scenes:
+            step(f"scenes of design {i + 1}")
+        steps = design_scenes(d.analysis) if d.scenes is None else d.scenes
+        step(f"design {i + 1}")
+        body += _design_section(d, i, steps)
     body += _sensitivity(sensitivity) if sensitivity is not None else ""
     return (
         "<!DOCTYPE html>\n"

@@ -22,6 +22,7 @@ from .sensitivity import (
     PSAResult,
     Tornado,
     break_even,
+    design_values,
     evppi,
     get_path_unit,
     psa,
@@ -188,22 +189,38 @@ def sensitivity_report(
     seed: int = 1,
     evaluate_chunks: Callable[..., np.ndarray] | None = None,
     over_time: bool = False,
+    between: Callable[[str], None] | None = None,
 ) -> SensitivityReport:
     """Tornado and break-even of the first design, PSA of all of them (with the feature
-    off as the last option) and EVPPI. ``evaluate_chunks`` as in :func:`sensitivity.psa`."""
+    off as the last option) and EVPPI. ``evaluate_chunks`` as in :func:`sensitivity.psa`.
+    ``between(what)`` is called before each run (the tornado, each break-even, each
+    design's PSA) with what comes next; it may raise to stop the analysis there."""
+    step = between or (lambda what: None)
     first = variants[0]
     first_scores: ScoreModel | None = (
         scores[0] if isinstance(scores, (list, tuple)) else scores  # type: ignore[assignment]
     )
+    step("tornado")
     t = tornado(first, first_scores)
-    evens = tuple(break_even(first, first_scores, b.path) for b in t.bars)
-    result = psa(variants, scores, draws, seed, names=names, evaluate_chunks=evaluate_chunks)
+    evens = []
+    for b in t.bars:
+        step(f"break-even of {b.path}")
+        evens.append(break_even(first, first_scores, b.path))
+    run = evaluate_chunks or design_values
+
+    def evaluate(
+        preset: Preset, sc: ScoreModel | None, paths: Sequence[str], q: np.ndarray
+    ) -> np.ndarray:
+        step(f"PSA of {preset.scenario.name}")
+        return run(preset, sc, paths, q)
+
+    result = psa(variants, scores, draws, seed, names=names, evaluate_chunks=evaluate)
     return SensitivityReport(
         names=tuple(d.name for d in result.designs),
         currency=first.payoffs.currency,
         units=tuple(get_path_unit(first, b.path) for b in t.bars),
         tornado=t,
-        break_evens=evens,
+        break_evens=tuple(evens),
         psa=result,
         evppi=evppi(result),
         over_time=over_time,

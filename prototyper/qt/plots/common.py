@@ -437,8 +437,10 @@ class LabelPlacer(QObject):
     Labels are placed in order of importance (``order()`` first, then any other label
     of the plot); one that overlaps those already placed moves up or down (or sideways)
     by as little as it takes, one pushed over an edge moves back in, and one that finds
-    no room at all is hidden until the next placement. Only existing items are moved:
-    placing creates nothing, so it can run on every frame of a drag.
+    no room at all is hidden until the next placement. ``obstacles()`` gives scene rects
+    no label may cover (a marker, a bar); a label of ``fixed`` is never moved, only
+    hidden when it does not fit where it is. Only existing items are moved: placing creates
+    nothing, so it can run on every frame of a drag.
 
     While ``rough()`` is true (a drag's frame, see Document.drafting) nothing is placed
     anew: a label moved before keeps its offset, a hidden one stays hidden, and the next
@@ -449,9 +451,13 @@ class LabelPlacer(QObject):
         widget: pg.PlotWidget,
         order: Callable[[], Sequence[pg.TextItem]] = list,
         rough: Callable[[], bool] = lambda: False,
+        obstacles: Callable[[], Sequence[QRectF]] = list,
+        fixed: Sequence[pg.TextItem] = (),
     ) -> None:
         super().__init__(widget)
         self._widget, self._order, self._rough = widget, order, rough
+        self._obstacles = obstacles
+        self._fixed = fixed  # labels their plot placed itself: kept there, or hidden
         self._moved: dict[pg.TextItem, tuple[QPointF, QPointF]] = {}  # base, placed
         self._hidden: list[pg.TextItem] = []
         self._placed_for: tuple = ()  # the state the labels were last placed in
@@ -479,12 +485,13 @@ class LabelPlacer(QObject):
         first = [i for i in self._order() if i is not None]
         return [*first, *(i for i in labels_in(self._widget) if i not in first)]
 
-    def _state(self, candidates: list[pg.TextItem]) -> tuple:
-        """What placing depends on: the view's place and range, and each label's size,
-        anchor and place before it was moved (its text only through its size)."""
+    def _state(self, candidates: list[pg.TextItem], obstacles: Sequence[QRectF]) -> tuple:
+        """What placing depends on: the view's place and range, the obstacles, and each
+        label's size, anchor and place before it was moved (its text only through its size)."""
         view = self._widget.getPlotItem().getViewBox()
         (x0, x1), (y0, y1) = view.viewRange()
         state: list[tuple] = [(view.sceneBoundingRect().getRect(), x0, x1, y0, y1)]
+        state.extend(r.getRect() for r in obstacles)
         for item in candidates:
             if not (item.isVisible() or item in self._hidden):
                 state.append((id(item),))
@@ -511,7 +518,8 @@ class LabelPlacer(QObject):
         view = self._widget.getPlotItem().getViewBox()
         view.updateMatrix()  # labels are measured through the view's current transform
         candidates = self._candidates()
-        state = self._state(candidates)
+        obstacles = list(self._obstacles())
+        state = self._state(candidates, obstacles)
         if state == self._placed_for:
             # Nothing it depends on changed (most frames of a drag that moves no label):
             # the labels keep their places; one the plot put back at its base moves again.
@@ -536,10 +544,12 @@ class LabelPlacer(QObject):
                 item.setVisible(False)
                 self._hidden.append(item)
             return
-        placed: list[QRectF] = []
+        placed: list[QRectF] = [r.adjusted(-1, -1, 1, 1) for r in obstacles]
         for item in shown:
             rect = label_rect(item)
             shift = _free_shift(rect, placed, bounds)
+            if item in self._fixed and shift != QPointF(0, 0):
+                shift = None  # moved, it might cover what its plot kept it clear of
             if shift is None:
                 item.setVisible(False)
                 self._hidden.append(item)

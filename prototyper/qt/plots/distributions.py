@@ -183,7 +183,7 @@ class QtScoreDistributions(pg.PlotWidget):
                 self.positive_text,
                 self.negative_text,
             ],
-            lambda: document.drafting,
+            rough=lambda: document.drafting,
         )
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
         document.changed.connect(self.set_analysis)

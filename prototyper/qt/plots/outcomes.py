@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -47,6 +47,8 @@ PART_LABELS = {
     "attention": "attention\n(time)",
 }
 SHORT_PART_LABELS = {"correct": "correct", "wrong": "wrong", "attention": "attention"}
+BAR_WIDTH = 0.62
+TOTAL_GAP = 3  # pixels between a bar and the label of its total
 
 
 class _Legend(QWidget):
@@ -164,7 +166,7 @@ class QtOutcomeBreakdown(QWidget):
                 x=np.arange(len(ADDED_PARTS)),
                 y0=np.zeros(len(ADDED_PARTS)),
                 height=np.zeros(len(ADDED_PARTS)),
-                width=0.62,
+                width=BAR_WIDTH,
                 brush=pg.mkBrush(mode_color(mode)),
                 pen=pg.mkPen("w", width=1),
             )
@@ -174,9 +176,16 @@ class QtOutcomeBreakdown(QWidget):
         for item in self.totals:
             item.setZValue(10)
             plot.addItem(item, ignoreBounds=True)
+        self._stacks = (np.zeros(len(ADDED_PARTS)), np.zeros(len(ADDED_PARTS)))  # up, down
+        self.compact = False  # lecture mode: the legend is the modes' key only
         self.label_placer = LabelPlacer(
-            self.plot, lambda: [*self.totals, self.value_text, self.cost_text]
+            self.plot,
+            lambda: [*self.totals, self.value_text, self.cost_text],
+            obstacles=self.bar_rects,
         )
+        self._label_room = 0.0  # the share of the view's height a total's label takes
+        self._refit = False  # the next range fits the bars afresh (the view was resized)
+        plot.getViewBox().sigResized.connect(self._on_view_resized)
         self._legend_box = _Legend()
         self.legend = self._legend_box.label
 
@@ -216,6 +225,43 @@ class QtOutcomeBreakdown(QWidget):
         )
         per_bar = self.plot.width() / (len(ADDED_PARTS) + 1)
         self._name_parts(PART_LABELS if widest + 12 <= per_bar else SHORT_PART_LABELS)
+
+    def bar_rects(self) -> list[QRectF]:
+        """Where each part's stacked bars are drawn, in scene coordinates (no label covers
+        them)."""
+        view = self.plot_item.getViewBox()
+        rects = []
+        for c, (up, down) in enumerate(zip(*self._stacks, strict=True)):
+            if up == 0 and down == 0:
+                continue
+            a = view.mapViewToScene(QPointF(c - BAR_WIDTH / 2, float(up)))
+            b = view.mapViewToScene(QPointF(c + BAR_WIDTH / 2, float(down)))
+            rects.append(QRectF(a, b).normalized())
+        return rects
+
+    def label_room(self) -> float:
+        """The share of the view's height a total's label and its gap take."""
+        height = self.plot_item.getViewBox().height()
+        label = self.totals[0].textItem.boundingRect().height()
+        return min((label + 2 * TOTAL_GAP) / height, 0.4) if height > 0 else 0.0
+
+    def _on_view_resized(self) -> None:
+        # The totals' room above and below the bars is in pixels: a new height, a new range.
+        if self._analysis is not None and abs(self.label_room() - self._label_room) > 0.01:
+            self._refit = True  # the range as needed now, not as kept while dragging
+            self.set_analysis(self._analysis)
+
+    def set_compact(self, on: bool) -> None:
+        """Lecture mode: the legend names the modes only (the goals above give the figures
+        in larger type), so the bars keep their height at a projector's size."""
+        if on != self.compact:
+            self.compact = on
+            # The bands' colours say it (emptied, not hidden: the label placer shows again
+            # what it hid)
+            _set_text(self.value_text, "" if on else "value of correct ▲")
+            _set_text(self.cost_text, "" if on else "cost of wrong ▼")
+            if self._analysis is not None:
+                self.set_analysis(self._analysis)
 
     @property
     def stakeholder(self) -> str:
@@ -261,35 +307,48 @@ class QtOutcomeBreakdown(QWidget):
             if np.any(gain != 0) or np.any(loss != 0):
                 used.append(mode)
 
+        self._stacks = (up, down)
         high = float(up.max()) if up.size else 0.0
         low = float(down.min()) if down.size else 0.0
         span = (high - low) or 1.0
-        top, bottom = high + 0.16 * span, low - 0.16 * span
+        # Room above and below the bars for the totals' labels: a share of the view as tall
+        # as a label (in a short plot), at least 0.16 of the bars' span.
+        self._label_room = self.label_room()
+        net = self.values.sum(axis=1)
+        shown = (up != 0) | (down != 0)
+        above, below = bool(np.any(shown & (net >= 0))), bool(np.any(shown & (net < 0)))
+        share = max(self._label_room, 0.12)
+        sides = 1 + above + below  # the bars' share and each side's that has labels
+        room = share * span / max(1 - (sides - 1) * share, 0.2)
+        top = high + (room if above else 0.12 / 0.76 * span)
+        bottom = low - (room if below else 0.12 / 0.76 * span)
         if high == 0:
             top = 0.12 * span
         if low == 0:
             bottom = -0.12 * span
         x_range = (-0.6, len(ADDED_PARTS) - 0.4)
-        bottom, top = _set_range(self.plot_item, x_range, (bottom, top), sticky_y=True)
+        sticky, self._refit = not self._refit, False
+        bottom, top = _set_range(self.plot_item, x_range, (bottom, top), sticky_y=sticky)
         if self.value_band.getRegion() != (0, top):
             self.value_band.setRegion((0, top))
             self.cost_band.setRegion((bottom, 0))
         _move(self.value_text, -0.58, top)
         _move(self.cost_text, -0.58, bottom)
 
-        net = self.values.sum(axis=1)
         for c, item in enumerate(self.totals):
             if up[c] == 0 and down[c] == 0:
                 _set_text(item, "")
                 continue
             positive = net[c] >= 0
             color = VALUE_COLOR if positive else COST_COLOR
-            _set_text(item, f"net {_money_tick(net[c], currency)}", color)
-            if positive:
-                _anchor(item, (0.5, 1.0))
+            total = _money_tick(net[c], currency)  # short in a lecture: over its own bar
+            _set_text(item, total if self.compact else f"net {total}", color)
+            gap = TOTAL_GAP / max(item.textItem.boundingRect().height(), 1.0)
+            if positive:  # a few pixels clear of the bar it totals
+                _anchor(item, (0.5, 1.0 + gap))
                 _move(item, c, up[c])
             else:
-                _anchor(item, (0.5, 0.0))
+                _anchor(item, (0.5, -gap))
                 _move(item, c, down[c])
 
         legend = " ".join(f'<span style="color:{mode_color(m)}">■</span>&nbsp;{m}' for m in used)
@@ -305,7 +364,8 @@ class QtOutcomeBreakdown(QWidget):
             f"value added {money(correct - wrong, currency)}/{WORD_JOINER}day</span>"
         )
         self.label_placer.place()
-        legend = f'<span style="font-size:{label_size()}">{figures}&nbsp;&nbsp; {legend}</span>'
+        shown = legend if self.compact else f"{figures}&nbsp;&nbsp; {legend}"
+        legend = f'<span style="font-size:{label_size()}">{shown}</span>'
         self._legend_box.set_text(legend)
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QWidget
 
 from ...core.evaluation.analysis import Analysis, single_threshold_mode
@@ -29,12 +29,15 @@ from .common import (
     _set_text,
     _style,
     keep_drawn,
+    label_rect,
     left_axis_width,
     logit,
     score_range,
     set_axis_title,
     title_size,
 )
+
+MARKER_GAP = 3  # pixels between a marker and its label
 
 
 class QtValueCurve(pg.PlotWidget):
@@ -91,10 +94,32 @@ class QtValueCurve(pg.PlotWidget):
         self.label_placer = LabelPlacer(
             self,
             lambda: [self.current_label, self.best_label, self.off_line.label],
-            lambda: document.drafting,
+            rough=lambda: document.drafting,
+            obstacles=self.marker_rects,  # no label covers the star or a design's dot
+            fixed=[self.off_line.label],  # placed clear of the curves (place_off_label)
         )
+        # A new size or range changes which curves run through "feature off".
+        plot.getViewBox().sigResized.connect(lambda *_: self.place_off_label())
         document.changed.connect(self.set_analysis)
         self.set_analysis(document.analysis)
+
+    def marker_rects(self) -> list[QRectF]:
+        """Where the star and the design's dots are drawn, in scene coordinates."""
+        view = self.plot_item.getViewBox()
+        rects = []
+        for marker in (self.best_marker, self.current_marker):
+            half = marker.opts["size"] / 2 + 1  # the symbol and its outline
+            xs, ys = marker.getData()
+            for x, y in zip(xs, ys, strict=True):
+                at = view.mapViewToScene(QPointF(float(x), float(y)))
+                rects.append(QRectF(at.x() - half, at.y() - half, 2 * half, 2 * half))
+        return rects
+
+    def _clear_of(self, label: pg.TextItem, marker: pg.ScatterPlotItem) -> float:
+        """How far past its edge a label's anchor must be to clear the marker it names
+        (a fraction of the label's height: the marker's size is in pixels)."""
+        height = max(label.textItem.boundingRect().height(), 1.0)
+        return (marker.opts["size"] / 2 + MARKER_GAP) / height
 
     @property
     def curves(self) -> list[pg.PlotDataItem]:
@@ -208,11 +233,14 @@ class QtValueCurve(pg.PlotWidget):
         bottom, top = _set_range(self.plot_item, (lo, hi), (bottom, top), sticky_y=True)
 
         # Labels stay inside the view: left-anchored unless near the right edge.
+        # Each label clear of its marker: above the star, below the design's dot.
         _move(self.best_label, best_x, best_y)
-        _anchor(self.best_label, (_edge_anchor(best_x, lo, hi), 1.15))
+        lift = 1.0 + self._clear_of(self.best_label, self.best_marker)
+        _anchor(self.best_label, (_edge_anchor(best_x, lo, hi), lift))
         x_now = float(np.max(xs)) if len(xs) else (lo + hi) / 2
         _move(self.current_label, x_now, now)
-        _anchor(self.current_label, (_edge_anchor(x_now, lo, hi), -0.15))
+        drop = -self._clear_of(self.current_label, self.current_marker)
+        _anchor(self.current_label, (_edge_anchor(x_now, lo, hi), drop))
         # The legend is the title: it never covers a curve.
         entries = [
             f'<span style="color:{mode_color(bands[i].mode)}">━ {bands[i].mode}</span>'
@@ -224,7 +252,108 @@ class QtValueCurve(pg.PlotWidget):
         if title != self._title:
             self._title = title
             self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
+        self.place_off_label()
         self.label_placer.place()
+
+    def place_off_label(self) -> None:
+        """Put "feature off" where no curve crosses it: above or below the zero line, at its
+        left end, its right end or between (the curves often meet zero at either end)."""
+        label = self.off_line.label
+        view = self.plot_item.getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        frame = view.sceneBoundingRect()
+        if frame.width() <= 0 or frame.height() <= 0:
+            return
+        px, py = (x1 - x0) / frame.width(), (y1 - y0) / frame.height()
+        size = label.textItem.boundingRect()
+        w, h = (size.width() + 4) * px, (size.height() + 4) * py
+        # Only what comes near the zero line matters: the segments of the curves there (as
+        # x and y spans), the other labels and the markers (the label placer, blind to the
+        # curves, would move "feature off" off them onto one).
+        spans = [_curve_near_zero(c, h) for c in (*self.curves, self.single_curve)]
+        near = np.concatenate([sp for sp in spans if sp.size] or [np.empty((0, 4))])
+
+        def in_view(rect: QRectF) -> tuple[float, float, float, float]:
+            left = x0 + (rect.left() - frame.left()) * px
+            right = x0 + (rect.right() - frame.left()) * px
+            top = y1 - (rect.top() - frame.top()) * py
+            bottom = y1 - (rect.bottom() - frame.top()) * py
+            return left, right, bottom, top
+
+        taken = [label_rect(i) for i in (self.current_label, self.best_label) if i.isVisible()]
+        boxes = np.array([in_view(r) for r in (*taken, *self.marker_rects())]).reshape(-1, 4)
+        near = np.concatenate([near, boxes])  # a box is a span too
+        for at, (ax, ay) in OFF_LABEL_PLACES:
+            left = x0 + at * (x1 - x0) - ax * w
+            low, high = (0.0, h) if ay == 1 else (-h, 0.0)
+            hit = (near[:, 1] >= left) & (near[:, 0] <= left + w)
+            if not np.any(hit & (near[:, 3] >= low) & (near[:, 2] <= high)):
+                break
+        else:  # crossed or taken everywhere: the axis's 0 and the title say it
+            label.setVisible(False)
+            return
+        if not label.isVisible():
+            label.setVisible(True)
+        if (label.orthoPos, label.anchors[0]) != (at, (ax, ay)):
+            label.anchors = [(ax, ay), (ax, ay)]
+            label.setPosition(at)
+
+
+# "feature off": where along the zero line (a share of the view) and its anchor; first free
+# one wins.
+OFF_LABEL_PLACES = [
+    (0.02, (0, 1)),
+    (0.02, (0, 0)),
+    (0.98, (1, 1)),
+    (0.98, (1, 0)),
+    (0.5, (0.5, 1)),
+    (0.5, (0.5, 0)),
+    (0.25, (0.5, 1)),
+    (0.25, (0.5, 0)),
+    (0.75, (0.5, 1)),
+    (0.75, (0.5, 0)),
+]
+
+
+def _curve_near_zero(curve: pg.PlotDataItem, h: float) -> np.ndarray:
+    """:func:`_near_zero` of a curve's data, kept until its data or ``h`` change (most
+    frames of a drag change one or two curves of several)."""
+    x, y = curve.xData, curve.yData
+    kept = getattr(curve, "_near_zero", None)
+    if kept is not None and kept[0] is x and kept[1] is y and kept[2] == h:
+        return kept[3]
+    spans = _near_zero(x, y, h)
+    curve._near_zero = (x, y, h, spans)
+    return spans
+
+
+def _near_zero(x: np.ndarray | None, y: np.ndarray | None, h: float) -> np.ndarray:
+    """The segments of the polyline (x, y) that come within ``h`` of zero, as rows of
+    (x low, x high, y low, y high)."""
+    if x is None or y is None or len(x) == 0:
+        return np.empty((0, 4))
+    if len(x) == 1:
+        x, y = np.repeat(x, 2), np.repeat(y, 2)
+    xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin(ya, yb), np.fmax(ya, yb)
+        keep = (high >= -h) & (low <= h)
+    return np.column_stack(
+        [np.minimum(xa, xb)[keep], np.maximum(xa, xb)[keep], low[keep], high[keep]]
+    )
+
+
+def crosses(
+    x: np.ndarray | None, y: np.ndarray | None, x0: float, x1: float, y0: float, y1: float
+) -> bool:
+    """Whether the polyline (x, y) passes through the rectangle [x0, x1] x [y0, y1] (by its
+    segments' spans: a segment whose span meets the rectangle counts)."""
+    spans = _near_zero(x, y, max(abs(y0), abs(y1)))
+    return bool(
+        np.any(
+            (spans[:, 1] >= x0) & (spans[:, 0] <= x1) & (spans[:, 3] >= y0) & (spans[:, 2] <= y1)
+        )
+    )
 
 
 def thin(
