@@ -90,6 +90,7 @@ def assert_as_fresh(window, make_window, qapp) -> None:
     fresh = make_window(PRESET)
     fresh.resize(window.size())
     fresh.show()
+    qapp.processEvents()  # laid out at that size first, as the dragged window was
     fresh.document.set_preset(window.document.preset, "the same design")
     qapp.processEvents()
     assert fresh.document.preset == window.document.preset
