@@ -60,7 +60,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def row(name: str, times: list[float], baseline: float, note: str = "") -> str:
     med = statistics.median(times)
-    record(name, seconds=med, floor=baseline, n=len(times))
+    record(name, seconds=med, p95=percentile(times, 0.95), floor=baseline, n=len(times))
     return (
         f"| {name:46} | {med * 1e3:8.2f} ms | {percentile(times, 0.95) * 1e3:8.2f} ms "
         f"| {len(times):3} | {med / baseline:6.2f}x | {note}"

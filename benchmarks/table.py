@@ -71,7 +71,7 @@ def lines(results: dict[str, Rows], models: tuple[str, ...], presets: tuple[str,
     idle = find(gui, "repaint with no change (baseline)")
     out.append(
         Line(
-            "slider step: recompute + repaint (safe browsing)",
+            "slider click step, exact at once (safe browsing)",
             seconds(step["seconds"]),
             f"{seconds(idle['seconds'])} idle repaint",
             step["seconds"] / 0.016,
@@ -79,6 +79,28 @@ def lines(results: dict[str, Rows], models: tuple[str, ...], presets: tuple[str,
             step["seconds"] <= 0.016,
         )
     )
+    # The goal is a drag's frame: judged by its 95th percentile, as the issue asks
+    for what, section, title in (
+        ("slider drag step (mouse down)", "(safe browsing)", "slider drag (safe browsing)"),
+        (
+            "threshold drag step on the score plot",
+            "(safe browsing)",
+            "threshold-line drag (safe browsing)",
+        ),
+        ("slider drag step (mouse down)", "(real model", "slider drag (real model, 100k rows)"),
+        ("slider drag step (mouse down)", "four designs pinned", "slider drag (4 pins, Compare)"),
+    ):
+        drag = find(gui, what, section)
+        out.append(
+            Line(
+                f"{title}, p95",
+                seconds(drag["p95"]),
+                f"{seconds(idle['seconds'])} idle repaint",
+                drag["p95"] / 0.016,
+                "p95 <= 16 ms",
+                drag["p95"] <= 0.016,
+            )
+        )
     app = find(gui, "prototyper on the safe-browsing preset")
     empty = find(gui, "empty window with one plot (the floor)")
     out.append(against_floor("start-up: process start -> first paint", app, empty["seconds"], 1.3))
