@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from prototyper import assets
-from prototyper.core.model import model_sources
 from prototyper.core.preset.preset_io import Problem, printable
 
 from ..core.small_preset import SMALL
@@ -35,13 +34,6 @@ def _warnings_are_errors(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    model_sources.clear_cache()
-    yield
-    model_sources.clear_cache()
 
 
 def quoted(text: str) -> str:

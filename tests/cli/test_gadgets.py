@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from prototyper.core.bundle import pack
-from prototyper.core.model import model_sources
 
 from ..core.gadgets import GADGET_IDS, GADGETS, MARKER, build
 from .running import run
@@ -25,13 +24,6 @@ COMMANDS = {
     "sweep": ["--param", "experience.bands[0].threshold", "--values", "0.3,0.6"],
     "simulate": ["--replications", "1", "--users", "10"],
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    model_sources.clear_cache()
-    yield
-    model_sources.clear_cache()
 
 
 @pytest.fixture(scope="module")

@@ -35,13 +35,6 @@ from .running import run
 FALL = assets.preset_path("fall_detection_model")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    model_sources.clear_cache()
-    yield
-    model_sources.clear_cache()
-
-
 @pytest.fixture
 def score_preset(tmp_path) -> Path:
     write_score_file(tmp_path, base_rate=0.3)

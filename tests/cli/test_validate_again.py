@@ -19,13 +19,6 @@ FALL = assets.preset_path("fall_detection_model")
 TREE = "sklearn.tree._tree.Tree"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    model_sources.clear_cache()
-    yield
-    model_sources.clear_cache()
-
-
 @pytest.fixture
 def fall(tmp_path) -> Path:
     """The shipped fall preset beside copies of its files, its trusted types left out."""

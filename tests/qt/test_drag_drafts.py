@@ -216,35 +216,3 @@ def test_an_undo_of_a_drag_is_exact_at_once(window, make_window, qapp, qtbot):
     assert not window.document.drafting
     assert_as_fresh(window, make_window, qapp)
     QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
-
-
-def test_while_rough_a_placed_label_keeps_its_offset_and_is_placed_after(qtbot):
-    from prototyper.qt.plots.common import LabelPlacer
-
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    widget.show()
-    plot = widget.getPlotItem()
-    plot.setXRange(0, 10, padding=0)
-    plot.setYRange(0, 10, padding=0)
-    a, b = pg.TextItem("first", anchor=(0, 0)), pg.TextItem("second", anchor=(0, 0))
-    for item in (a, b):
-        plot.addItem(item, ignoreBounds=True)
-    a.setPos(1, 8)
-    b.setPos(1.1, 8)  # onto the first
-    rough = [False]
-    placer = LabelPlacer(widget, lambda: [a, b], lambda: rough[0])
-    qtbot.waitExposed(widget)
-    placer.place()
-    offset = b.pos() - QPointF(1.1, 8)
-    assert not label_rect(a).intersects(label_rect(b))
-    assert offset != QPointF(0, 0)
-    rough[0] = True  # a drag's frame: the plot moves both labels, the placer places nothing
-    a.setPos(3, 8)
-    b.setPos(3.1, 8)
-    placer.place()
-    assert b.pos() == QPointF(3.1, 8) + offset  # the offset it had, not placed anew
-    rough[0] = False
-    placer.place()
-    assert not label_rect(a).intersects(label_rect(b))

@@ -125,7 +125,13 @@ def test_a_plot_kept_as_an_image_exports_as_vectors(windows, tmp_path):
 
 
 @pytest.fixture
-def two_labels(qtbot):
+def rough():
+    """Whether the placer is told a drag's frame is being drawn (see Document.drafting)."""
+    return [False]
+
+
+@pytest.fixture
+def two_labels(qtbot, rough):
     """A plot with two labels and a placer for them."""
     import pyqtgraph as pg
 
@@ -143,7 +149,7 @@ def two_labels(qtbot):
         plot.addItem(item, ignoreBounds=True)
     a.setPos(1, 8)
     b.setPos(5, 3)
-    placer = LabelPlacer(widget, lambda: [a, b])
+    placer = LabelPlacer(widget, lambda: [a, b], rough=lambda: rough[0])
     qtbot.waitExposed(widget)
     placer.place()
     return placer, a, b
@@ -160,6 +166,24 @@ def test_the_placer_moves_a_label_put_onto_another(two_labels):
     assert apart(a, b)
     b.setPos(1.1, 8)  # the plot puts it onto the first
     assert not apart(a, b)
+    placer.place()
+    assert apart(a, b)
+
+
+def test_while_rough_a_placed_label_keeps_its_offset_and_is_placed_after(two_labels, rough):
+    from PySide6.QtCore import QPointF
+
+    placer, a, b = two_labels
+    b.setPos(1.1, 8)  # onto the first
+    placer.place()
+    offset = b.pos() - QPointF(1.1, 8)
+    assert apart(a, b) and offset != QPointF(0, 0)
+    rough[0] = True  # a drag's frame: the plot moves both labels, the placer places nothing
+    a.setPos(3, 8)
+    b.setPos(3.1, 8)
+    placer.place()
+    assert b.pos() == QPointF(3.1, 8) + offset  # the offset it had, not placed anew
+    rough[0] = False
     placer.place()
     assert apart(a, b)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 
 import pytest
-from PySide6.QtCore import QSize
+from lecture_screen import PROJECTOR, lecture_at, settle
 from PySide6.QtWidgets import QMessageBox
 
 from prototyper import assets
@@ -27,30 +27,11 @@ def make_window(make_window, qapp):
     qapp.setStyleSheet("")
 
 
-def settle(qapp, qtbot) -> None:
-    for _ in range(4):
-        qapp.processEvents()
-        qtbot.wait(5)
-
-
 def open_preset(make_window, qtbot, name):
     window = make_window(assets.preset_path(name))
     window.show()
     qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
     return window
-
-
-PROJECTOR = QSize(1280, 720)
-
-
-def lecture_at(window, panel: bool, qapp, qtbot, size: QSize = PROJECTOR) -> None:
-    window.toggle_lecture_mode()
-    if panel:
-        window.toggle_design_panel()
-    window.showNormal()  # full screen would take the test screen's size
-    window.setMinimumSize(QSize(0, 0))
-    window.resize(size)
-    settle(qapp, qtbot)
 
 
 def star_clear(plot) -> None:
@@ -80,7 +61,7 @@ def test_the_star_never_covers_its_label(make_window, qapp, qtbot, preset):
     settle(qapp, qtbot)
     star_clear(plot)
     # the widget changes: a projector's size, larger type, the panel shown
-    lecture_at(window, True, qapp, qtbot)
+    lecture_at(window, PROJECTOR, True, qapp, qtbot)
     star_clear(plot)
     window.toggle_lecture_mode()
 
@@ -144,7 +125,7 @@ def check_lecture_layout(window) -> None:
 @pytest.mark.parametrize("panel", [False, True], ids=["plots", "panel"])
 def test_a_lecture_at_1280x720_keeps_the_plots_readable(make_window, qapp, qtbot, preset, panel):
     window = open_preset(make_window, qtbot, preset)
-    lecture_at(window, panel, qapp, qtbot)
+    lecture_at(window, PROJECTOR, panel, qapp, qtbot)
     stepper = window.lecture.stepper
     for step in (stepper.count, 1):  # the document steps on: the caption and plots follow
         assert stepper.go(step, animate=False)

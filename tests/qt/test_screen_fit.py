@@ -8,7 +8,7 @@ import functools
 import itertools
 
 import pytest
-from PySide6.QtCore import QSize
+from lecture_screen import PROJECTOR, lecture_at, settle
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -22,12 +22,6 @@ Button = QMessageBox.StandardButton
 @pytest.fixture
 def make_window(make_window):
     return functools.partial(make_window, answer=Button.Discard)
-
-
-def settle(qapp, qtbot) -> None:
-    for _ in range(4):
-        qapp.processEvents()
-        qtbot.wait(5)
 
 
 def today_plots(window):
@@ -63,16 +57,6 @@ def shown_titles(window) -> dict[tuple[str, str], str]:
     return shown
 
 
-def lecture_at(window, size: QSize, panel: bool, qapp, qtbot) -> None:
-    window.toggle_lecture_mode()
-    if panel:
-        window.toggle_design_panel()
-    window.showNormal()  # full screen would take the test screen's size
-    window.setMinimumSize(QSize(0, 0))
-    window.resize(size)
-    settle(qapp, qtbot)
-
-
 @pytest.mark.parametrize("preset", ["safe_browsing", "audit_risk"])
 @pytest.mark.parametrize("panel", [False, True], ids=["plots", "panel"])
 def test_axis_titles_fit_their_axes_in_lecture_mode_at_1280x720(
@@ -80,7 +64,7 @@ def test_axis_titles_fit_their_axes_in_lecture_mode_at_1280x720(
 ):
     window = make_window(assets.preset_path(preset))
     window.show()
-    lecture_at(window, QSize(1280, 720), panel, qapp, qtbot)
+    lecture_at(window, PROJECTOR, panel, qapp, qtbot)
     shown = shown_titles(window)
     # the plots are short here: the long titles give way to their short forms
     assert shown.get(("score", "left")) in (None, "events (log)")
@@ -119,7 +103,7 @@ def test_the_value_curves_title_follows_the_currency_and_still_fits(make_window,
         f"value added per day vs. feature off ({currency})",
         f"{currency}/day",
     )
-    lecture_at(window, QSize(1280, 720), False, qapp, qtbot)
+    lecture_at(window, PROJECTOR, False, qapp, qtbot)
     assert shown_titles(window).get(("value", "left")) in (None, f"{currency}/day")
     window.toggle_lecture_mode()
 
@@ -127,7 +111,7 @@ def test_the_value_curves_title_follows_the_currency_and_still_fits(make_window,
 def test_scrolled_goal_cards_end_at_a_cards_edge(make_window, qapp, qtbot):
     window = make_window(assets.preset_path("safe_browsing"))
     window.show()
-    lecture_at(window, QSize(1280, 720), True, qapp, qtbot)
+    lecture_at(window, PROJECTOR, True, qapp, qtbot)
     area = window.findChild(GoalsArea)
     goals = window.goals
     shown = area.viewport().height()
@@ -149,7 +133,7 @@ def test_tick_labels_of_a_short_plot_stay_apart(make_window, qapp, qtbot, preset
     window.show()
     if window.model_loader.busy:  # a real model loads in the background
         qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
-    lecture_at(window, QSize(1280, 720), True, qapp, qtbot)
+    lecture_at(window, PROJECTOR, True, qapp, qtbot)
     line = QFontMetricsF(QApplication.font()).height()
     for name in ("value", "outcome", "roc"):
         plot = today_plots(window)[name].getPlotItem()
