@@ -218,9 +218,10 @@ def _add(
     info._compresslevel = 9  # type: ignore[attr-defined]  # what writestr(compresslevel=9) sets
     with zf.open(info, "w") as dst:
         for start in range(0, len(data), _CHUNK):
-            dst.write(data[start : start + _CHUNK])
+            chunk = data[start : start + _CHUNK]
+            dst.write(chunk)
             if step is not None:
-                step(len(data[start : start + _CHUNK]))
+                step(len(chunk))
 
 
 def rewrite_scalars(text: str, values: dict[str, str]) -> str:

@@ -132,3 +132,23 @@ def make_window(qtbot, tmp_path, recovery_dir):
         window.model_loader.wait()
         window.document.undo_stack.setClean()  # let the fixture close without prompting
         window.simulation.shutdown()
+
+
+@pytest.fixture
+def cancel_when_entered():
+    """``cancel_when_entered(window, entered, release)``: once the worker has set
+    ``entered`` (it then waits on ``release``), press Cancel on the window's progress dialog
+    and let the worker go on, from the event loop the window's modal dialog runs."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    def schedule(window, entered, release) -> None:
+        def cancel() -> None:
+            assert entered.wait(10)
+            (dialog,) = window.findChildren(QProgressDialog)
+            dialog.canceled.emit()  # what its Cancel button does
+            release.set()
+
+        QTimer.singleShot(0, cancel)
+
+    return schedule

@@ -148,12 +148,9 @@ def test_the_bundle_is_packed_in_the_worker_with_progress(
 
 
 def test_cancel_stops_packing_and_leaves_the_previous_file(
-    qtbot, make_window, tmp_path, monkeypatch
+    qtbot, make_window, tmp_path, monkeypatch, cancel_when_entered
 ):
     import threading
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QProgressDialog
 
     path = big_design(tmp_path)
     window = make_window()
@@ -173,13 +170,7 @@ def test_cancel_stops_packing_and_leaves_the_previous_file(
 
     ended = through(monkeypatch, hook)
 
-    def cancel():
-        assert entered.wait(10)
-        (dialog,) = window.findChildren(QProgressDialog)
-        dialog.canceled.emit()  # what its Cancel button does
-        release.set()
-
-    QTimer.singleShot(0, cancel)
+    cancel_when_entered(window, entered, release)
     window.chosen = [target]
     assert window.export_bundle() is None
     qtbot.waitUntil(lambda: bool(ended), timeout=10_000)

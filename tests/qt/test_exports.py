@@ -139,15 +139,12 @@ def test_the_report_draws_in_the_windows_colours():
 
 
 def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
-    make_window, tmp_path, monkeypatch, qtbot
+    make_window, tmp_path, monkeypatch, qtbot, cancel_when_entered
 ):
     """The window stays live while the report is worked out; Cancel stops the work at the
     next of its sections or sensitivity runs (build_report's ``between`` hook), not after
     the whole analysis, and nothing is written."""
     import threading
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QProgressDialog
 
     from prototyper.core.evaluation import html_report
     from prototyper.qt import report_export
@@ -177,13 +174,7 @@ def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
     target = tmp_path / "report.html"
     window.chosen.append(target)
 
-    def cancel():
-        assert entered.wait(10)
-        (dialog,) = window.findChildren(QProgressDialog)
-        dialog.canceled.emit()  # what its Cancel button does
-        release.set()
-
-    QTimer.singleShot(0, cancel)
+    cancel_when_entered(window, entered, release)
     assert window.export_report() is None
     qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
     assert ended == ["cancelled"]
