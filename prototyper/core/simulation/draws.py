@@ -111,7 +111,7 @@ class _Draws:
         rows = np.zeros((self.n_rows, K), dtype=np.int32)
         self.class_per_rep = np.zeros((R, C), dtype=np.int64)
         u = self.rng.random(K)
-        a = self.p_first[rep]
+        a = self.p_first.take(rep)
         first = u < a
         with np.errstate(divide="ignore", invalid="ignore"):  # a is 0 where L > 8
             self.u_left = u / a  # what is left of u for the first class's single events
@@ -119,9 +119,9 @@ class _Draws:
         row0[:] = first
         self.class_per_rep[:, 0] = _segment_sums(row0, self.starts, R).astype(np.int64)
         rest = np.flatnonzero(~first)
-        rr = rep[rest]
-        ur = u[rest]
-        p1 = self.p_one[rr]
+        rr = rep.take(rest)
+        ur = u.take(rest)
+        p1 = self.p_one.take(rr)
         single = ur < p1
         if self.big_rep.any():
             single &= ~self.big_rep[rr]

@@ -143,7 +143,7 @@ class _Guards:
             return
         if 4 * n_hit > 3 * neg.size:  # nearly everyone: no index, users at 0 change nothing
             users = s
-            left = tolerance[users] - neg
+            left = tolerance.take(users) - neg
         else:
             hit = np.flatnonzero(hit)
             users = s[hit]

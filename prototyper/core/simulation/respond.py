@@ -79,24 +79,26 @@ class _Respond:
         for m in self.modes:
             idx = self._met(M, m)
             if idx.size:
-                s = slots[idx]
-                self._respond_mode(d, m, idx, s, rep, M, sums)
+                s = slots.take(idx)
+                # 1-D takes from the mode's rows (a 3-D fancy index is twice the cost)
+                pos, neg = M[0, m].take(idx), M[1, m].take(idx)
+                self._respond_mode(d, m, idx, s, rep, pos, neg, sums)
                 if self.fa_left is not None and m in _ABANDONING:
-                    self._false_alarms(d, s, M[1, m, idx], self.fa_left)
+                    self._false_alarms(d, s, neg, self.fa_left)
         rec = self.rec
         rec["trust_num"][d], rec["trust_den"][d] = sums[0], sums[1]
         rec["habit_num"][d], rec["habit_den"][d] = sums[2], sums[3]
         rec["comp_num"][d], rec["comp_den"][d] = sums[4], sums[5]
 
-    def _respond_mode(self, d, m, idx, s, rep, M, sums) -> None:
-        """One mode: the users at ``idx`` (positions in the day's arrays; ``s`` their slots)
-        respond, their sums per replication are added to ``sums``, their state moves on."""
+    def _respond_mode(self, d, m, idx, s, rep, pos, neg, sums) -> None:
+        """One mode: the users at ``idx`` (positions in the day's arrays; ``s`` their slots,
+        ``pos`` and ``neg`` their events of the mode by truth) respond, their sums per
+        replication are added to ``sums``, their state moves on."""
         R = self.R
         dyn = self.p.dynamics
         u_pos, u_neg = self.u
         f32 = np.float32
-        r = rep[idx]
-        pos, neg = M[0, m, idx], M[1, m, idx]
+        r = rep.take(idx)
         starts = np.searchsorted(r, self.bounds)
         # Positions of the users with more than one event today: only their counts in a
         # mode can exceed 1.
@@ -116,16 +118,16 @@ class _Respond:
             # One 16-byte gather per user: (day last seen, H, S, F), as float32. Columns are
             # read once into contiguous arrays (strided arithmetic is several times slower)
             # and written once.
-            st = packed[s].view(f32).reshape(-1, 4)
-            delta = (d - st[:, 0]).astype(np.intp)
-            new = np.empty_like(st)
+            st = packed.take(s).view(f32).reshape(-1, 4)
+            delta = (d - st[:, 0]).astype(np.int32)
+            new = st  # a copy already: each column is read before it is written
             new[:, 0] = d
         moved: Any = None  # the compliance multiplier; None for 1
         habit_row = trust_row = moved_row = 0  # rows of parts; 0: the interactions
         if m in _SHOWN:
             rate = self.habit_rate[m]
             if rate > 0:
-                carried = st[:, 1] * self.rho_pow[delta] if self.habit_on else None
+                carried = st[:, 1] * self.rho_pow.take(delta) if self.habit_on else None
                 moved = _habituation(total, rate, carried, multi)
                 if carried is not None:
                     carried += f32(1.0 - dyn.habituation.polymorphic) * total
@@ -136,7 +138,7 @@ class _Respond:
         trust: Any = None
         if self.trust_on:
             tr = dyn.trust
-            keep = self.keep_pow[delta]
+            keep = self.keep_pow.take(delta)
             S = st[:, 2] * keep
             F = st[:, 3] * keep
             trust = f32(tr.prior_weight * tr.initial_precision) + S
@@ -207,12 +209,12 @@ class _Respond:
             chance[on_pos] = _value.act_probability(
                 u_pos, a_pos, one if moved is None else moved[on_pos]
             )
-        np.less(self.u_left[idx], chance, out=acted, casting="unsafe")
+        np.less(self.u_left.take(idx), chance, out=acted, casting="unsafe")
         np.multiply(acted, pos, out=acted_pos, casting="unsafe")
         if multi.size:  # (positives, negatives) x users, one binomial draw for all
-            one = 1.0 if moved is None else moved[multi]
+            one = 1.0 if moved is None else moved.take(multi)
             chances = _value.act_probability(self.u[:, None], np.array(self.act[m])[:, None], one)
-            k = np.stack([pos[multi], neg[multi]])
+            k = np.stack([pos.take(multi), neg.take(multi)])
             x = self._binomials(k.ravel(), np.broadcast_to(chances, k.shape).ravel())
             x = x.reshape(k.shape)
             acted_pos[multi] = x[0]

@@ -356,7 +356,7 @@ class _Run(_Guards, _Draws, _Respond):
 
         slots = self._select()
         if self.aband_on and slots.size:
-            slots = slots[self.abandon_day[slots] > d]
+            slots = slots[self.abandon_day.take(slots) > d]
         # Sorted by replication: where each one's users begin, and each user's
         self.starts = np.searchsorted(slots, self.bounds * U)
         rep = np.repeat(self.bounds[:-1], np.diff(self.starts))
