@@ -138,8 +138,9 @@ class _Draws:
         several = rest[~single]
         if several.size:
             n[several] = self._many(rep[several], ur[~single])
-        # The only users with a class other than the first, or with more than one event
-        self.mixed = np.sort(np.concatenate([moved, several]))
+        # The only users with a class other than the first, or with more than one event:
+        # those not settled by the first comparison (moved and several split them)
+        self.mixed = rest
         self.several = several
         few = several[n[several] <= _FEW]
         if few.size:

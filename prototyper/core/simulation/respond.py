@@ -204,7 +204,7 @@ class _Respond:
         chance = np.asarray(_value.act_probability(u_neg, a_neg, one))
         if chance.ndim == 0:
             chance = np.full(idx.size, chance)
-        on_pos = np.flatnonzero(pos)
+        on_pos = np.flatnonzero(pos != 0)
         if on_pos.size:
             chance[on_pos] = _value.act_probability(
                 u_pos, a_pos, one if moved is None else moved[on_pos]
