@@ -62,7 +62,7 @@ class _Respond:
     rec: dict[str, np.ndarray]
     rec_n: np.ndarray
     rec_acted: np.ndarray
-    bounds: np.ndarray
+    starts: np.ndarray
     several: np.ndarray
     # provided by the other mixins
     u_left: np.ndarray
@@ -98,8 +98,8 @@ class _Respond:
         dyn = self.p.dynamics
         u_pos, u_neg = self.u
         f32 = np.float32
-        r = rep.take(idx)
-        starts = np.searchsorted(r, self.bounds)
+        # where each replication's users begin among idx (the day's starts, counted in idx)
+        starts = np.searchsorted(idx, self.starts)
         # Positions of the users with more than one event today: only their counts in a
         # mode can exceed 1.
         several = self.several
@@ -119,7 +119,7 @@ class _Respond:
             # read once into contiguous arrays (strided arithmetic is several times slower)
             # and written once.
             st = packed.take(s).view(f32).reshape(-1, 4)
-            delta = (d - st[:, 0]).astype(np.int32)
+            delta = np.subtract(d, st[:, 0], out=np.empty(idx.size, np.int32), casting="unsafe")
             new = st  # a copy already: each column is read before it is written
             new[:, 0] = d
         moved: Any = None  # the compliance multiplier; None for 1
@@ -152,12 +152,13 @@ class _Respond:
             # a Python float keeps the per-user arithmetic in float32
             measured = getattr(self.p.response.modes, MODES[m]).measured_at_precision
             trust = _value.trust_multiplier(float(self.w), trust, measured)
-            S += pos
-            F += neg
+            # counts as float32 first: exact, and the float32 sum equals the float64 one rounded
+            np.add(S, pos, out=S, dtype=f32)
+            np.add(F, neg, out=F, dtype=f32)
             new[:, 2] = S
             new[:, 3] = F
         elif m in self.static_trust:
-            trust = self.static_trust[m][r].astype(f32)
+            trust = self.static_trust[m][rep.take(idx)].astype(f32)
         if trust is not None:
             trust_row = moved_row = n_parts
             np.multiply(trust, total, out=parts[n_parts])
