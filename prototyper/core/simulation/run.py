@@ -209,6 +209,8 @@ class _Run(_Guards, _Draws, _Respond):
         self.last_retrain = 0
         self.labels_eff = np.zeros(reps)
         self.rates_auc: np.ndarray | None = None
+        self.tails: tuple[np.ndarray, np.ndarray] | None = None  # today's, when known ahead
+        self.drift_block: tuple[int, int, np.ndarray, tuple | None] | None = None
 
     # --- rates -----------------------------------------------------------------------------
 
@@ -216,7 +218,9 @@ class _Run(_Guards, _Draws, _Respond):
         """Per replication: rates of each class per user-day, and what the static engine
         would say each shown mode's trust is (for trust that is not learned)."""
         R = self.R
-        if isinstance(self.scores, BinormalScores):
+        if self.tails is not None:
+            tpr, fpr = self.tails
+        elif isinstance(self.scores, BinormalScores):
             tpr, fpr = binormal_rates(self.auc, self.pi, self.cuts)
         else:
             t, f = self.scores.rates_at(self.cuts)
@@ -347,9 +351,7 @@ class _Run(_Guards, _Draws, _Respond):
         active = U - self.n_abandoned
         rec["active"][d] = active
         if self.tele_on:
-            since = d - self.last_retrain
-            drift = self.p.telemetry.drift_per_day
-            self.auc = np.maximum(AUC_FLOOR, self.trained - drift * since)
+            self._drift(d)
         if self.rates_auc is None or not np.array_equal(self.auc, self.rates_auc):
             self._rates()
         rec["auc"][d] = self.auc
@@ -371,6 +373,28 @@ class _Run(_Guards, _Draws, _Respond):
 
         self._respond(d, slots, rep, M)
         self._aggregates(d, active, M)
+
+    def _drift(self, d: int) -> None:
+        """Today's AUC, drifting down since the last retraining. Until the next one it
+        depends on nothing drawn, so those days are computed at once, and for a binormal
+        model their tail rates too (one call for the block instead of one a day)."""
+        since = d - self.last_retrain
+        block = self.drift_block
+        if block is None or block[0] != self.last_retrain or since - block[1] >= len(block[2]):
+            every = self.p.telemetry.retrain_every_days
+            end = self.D - self.last_retrain if every is None else min(every, self.D)
+            sinces = np.arange(since, max(end, since + 1))[:, None]
+            drift = self.p.telemetry.drift_per_day
+            aucs = np.maximum(AUC_FLOOR, self.trained - drift * sinces)  # as one day's
+            tails = None
+            if isinstance(self.scores, BinormalScores):
+                shape = aucs.shape + self.cuts.shape
+                t, f = binormal_rates(aucs.ravel(), self.pi, self.cuts)
+                tails = (t.reshape(shape), f.reshape(shape))
+            block = self.drift_block = (self.last_retrain, since, aucs, tails)
+        row = since - block[1]
+        self.auc = block[2][row]
+        self.tails = None if block[3] is None else (block[3][0][row], block[3][1][row])
 
     def _aggregates(self, d: int, active: np.ndarray, M: np.ndarray) -> None:
         """The day's counts drawn per replication, not per user: events no user's state
