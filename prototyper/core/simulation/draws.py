@@ -111,7 +111,7 @@ class _Draws:
         rows = np.zeros((self.n_rows, K), dtype=np.int32)
         self.class_per_rep = np.zeros((R, C), dtype=np.int64)
         u = self.rng.random(K)
-        a = self.p_first.take(rep)
+        a = np.repeat(self.p_first, np.diff(self.starts))  # p_first[rep], written in runs
         first = u < a
         with np.errstate(divide="ignore", invalid="ignore"):  # a is 0 where L > 8
             self.u_left = u / a  # what is left of u for the first class's single events
