@@ -592,7 +592,7 @@ class _Columns:
             return False  # a long cell, or a blank line: as block() says or skips
         if self.features:
             self._first(block[: ends[0, -1]].split(","))
-        commits = []
+        commits: list[tuple[array, np.ndarray]] = []  # kept only once all are read
         numbers = [(j, acc) for j, acc in self.slots if isinstance(acc, _Numbers)]
         if numbers:
             columns = [j for j, _ in numbers]
@@ -601,26 +601,26 @@ class _Columns:
             )
             if values is None:  # an exponent, a blank, 'nan', text...: float() says
                 return False
-            for k, (_, acc) in enumerate(numbers):
-                commits.append((acc.values, values[k * n : (k + 1) * n]))
-        for j, acc in self.slots:
-            if isinstance(acc, _Labels):
+            for k, (_, number) in enumerate(numbers):
+                commits.append((number.values, values[k * n : (k + 1) * n]))
+        for j, kept in self.slots:
+            if isinstance(kept, _Labels):
                 if not (lengths[:, j] == 1).all():
                     return False
                 digits = b[starts[:, j]] - 48
                 if digits.max() > 1:
                     return False  # (a byte below '0' wraps above 1)
-                commits.append((acc.values, digits.view(np.int8)))
-            elif isinstance(acc, _Codes):
-                codes = acc.fast_codes(b, starts[:, j], lengths[:, j])
+                commits.append((kept.values, digits.view(np.int8)))
+            elif isinstance(kept, _Codes):
+                codes = kept.fast_codes(b, starts[:, j], lengths[:, j])
                 if codes is None:
                     return False
-                commits.append((acc.codes, codes))
+                commits.append((kept.codes, codes))
         for column, part in commits:
             column.frombytes(part.tobytes())
-        for _, acc in self.slots:
-            if isinstance(acc, _Codes):
-                acc.commit()
+        for _, kept in self.slots:
+            if isinstance(kept, _Codes):
+                kept.commit()
         self.n += n
         return True
 
