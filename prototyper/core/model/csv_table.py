@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..limits import Refused, open_regular
 from ..preset.preset_io import PresetError, Problem
@@ -592,7 +592,7 @@ class _Columns:
             return False  # a long cell, or a blank line: as block() says or skips
         if self.features:
             self._first(block[: ends[0, -1]].split(","))
-        commits: list[tuple[array, np.ndarray]] = []  # kept only once all are read
+        commits: list[tuple[array, Any]] = []  # kept only once all are read
         numbers = [(j, acc) for j, acc in self.slots if isinstance(acc, _Numbers)]
         if numbers:
             columns = [j for j, _ in numbers]
