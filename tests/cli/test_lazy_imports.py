@@ -66,3 +66,28 @@ def test_validate_of_a_real_model_opened_again_imports_no_model_stack(tmp_path):
     assert "numpy" in again
     stack = {"scipy", "sklearn", "skops", "ruamel", "jsonschema", "joblib", "pandas"}
     assert again.isdisjoint(stack), sorted(again & stack)
+
+
+def test_a_weighted_real_model_validated_again_imports_no_numpy(tmp_path):
+    # The weight column is checked again on every validate (finite, 0 to the cap, some
+    # weight in each class) with plain floats: the warm check needs numpy no more than an
+    # unweighted one does.
+    folder = tmp_path / "design"
+    folder.mkdir()
+    source = ROOT / "models" / "fall_detection"
+    (folder / "model.skops").write_bytes((source / "model.skops").read_bytes())
+    lines = (source / "eval.csv").read_text(encoding="utf-8").splitlines()
+    weights = ("1", "2.5", "0.5", "1e0")  # an exponent too: not a plain decimal
+    rows = [f"{line},{weights[i % 4]}" for i, line in enumerate(lines[1:])]
+    (folder / "eval.csv").write_text("\n".join([f"{lines[0]},w", *rows]) + "\n", encoding="utf-8")
+    text = (ROOT / "presets" / "fall_detection_model.yaml").read_text(encoding="utf-8")
+    text = text.replace("../models/fall_detection/", "").replace(
+        "weight_column: null", "weight_column: w"
+    )
+    assert "weight_column: w" in text and "data: eval.csv" in text
+    preset = folder / "weighted.yaml"
+    preset.write_text(text, encoding="utf-8")
+    cold = imported(tmp_path, "validate", str(preset))
+    assert "numpy" in cold
+    warm = imported(tmp_path, "validate", str(preset))
+    assert warm.isdisjoint(HEAVY), sorted(warm & set(HEAVY))

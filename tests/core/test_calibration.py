@@ -24,6 +24,7 @@ from prototyper.core.model.calibration import (
     pav,
     prior_shift,
 )
+from prototyper.core.model.loaded_model import calibrated_scores
 from prototyper.core.model.model_sources import load_scores, score_model
 from prototyper.core.model.scores import BinormalScores, EmpiricalScores
 from prototyper.core.preset.preset_io import load_preset
@@ -266,3 +267,28 @@ def test_pool_adjacent_violators_is_the_isotonic_regression():
         np.testing.assert_array_equal(np.r_[starts, n], want.blocks)
         fitted = np.add.reduceat(y * w, starts) / np.add.reduceat(w, starts)
         np.testing.assert_allclose(np.repeat(fitted, np.diff(np.r_[starts, n])), want.x)
+
+
+@pytest.mark.parametrize("folds", [1, 2, 5])
+@pytest.mark.parametrize("levels", [20, 1_000, 10**9])
+def test_unweighted_rows_counted_once_give_the_bits_of_unit_weights(folds, levels):
+    # Without weights the folds' sums are counts taken once, and the empirical scores come
+    # from those counts without a second sort: the same bits as summing unit weights and
+    # sorting the scores.
+    rng = np.random.default_rng(levels + folds)
+    n = 20_000
+    raw = np.round(rng.beta(2, 5, n) * levels) / levels
+    labels = rng.random(n) < 0.1 + 0.8 * raw
+    counted = calibrate(raw, labels, folds=folds)
+    summed = calibrate(raw, labels, np.ones(n), folds=folds)
+    assert counted.method == summed.method == "isotonic regression"
+    assert counted.mapped.tobytes() == summed.mapped.tobytes()
+    assert counted.values.tobytes() == summed.values.tobytes()
+    scores, fit = calibrated_scores(labels, raw, None, probability=True)
+    sorted_ = EmpiricalScores(labels, raw)
+    assert fit.mapped.tobytes() == calibrate(raw, labels, np.ones(n)).mapped.tobytes()
+    thresholds = np.linspace(-0.1, 1.1, 301)
+    for got, want in zip(scores.rates_at(thresholds), sorted_.rates_at(thresholds), strict=True):
+        assert got.tobytes() == want.tobytes()
+    assert scores.distinct.tobytes() == sorted_.distinct.tobytes()
+    assert scores.base_rate == sorted_.base_rate and scores.n == sorted_.n

@@ -609,6 +609,21 @@ def test_a_preset_only_requests_types_outside_the_allowlist(abs_folder):
     assert load_scores(model, abs_folder, trust=("builtins.abs",)).eval_size == 600
 
 
+def test_a_type_the_schema_check_missed_is_refused_by_the_load_and_asked(abs_folder, monkeypatch):
+    # The quick check reads the file's types from its schema and the load trusts only
+    # those; were it ever to list fewer than skops finds, skops refuses the file as it
+    # loads and the full check asks for the type, as it always did.
+    monkeypatch.setattr(trust_check, "audit", lambda schema: ((), "Pipeline"))
+    model = SklearnModel(model="m.skops", data="eval.csv")
+    with pytest.raises(UntrustedTypes) as info:
+        load_scores(model, abs_folder, cache=model_sources.ModelCache())
+    assert info.value.types == ("builtins.abs",)
+    loaded = load_scores(
+        model, abs_folder, trust=("builtins.abs",), cache=model_sources.ModelCache()
+    )
+    assert loaded.trusted_types == ("builtins.abs",)
+
+
 def test_consent_is_remembered_by_the_files_contents(abs_folder, tmp_path_factory):
     model = SklearnModel(model="m.skops", data="eval.csv")
     assert check_trust(model, abs_folder).needed == ("builtins.abs",)

@@ -19,7 +19,7 @@ are what a loader caches, and calibrating them again is a few sorts.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +45,9 @@ class Calibration:
     values: np.ndarray  # the distinct raw scores, rising
     mapped: np.ndarray  # P(positive) of each at the evaluation set's base rate, cross-fitted
     base_rate: float  # the evaluation set's (weighted)
+    # unweighted isotonic: (rows, positives) at each distinct raw score, as counted while
+    # fitting; what the empirical scores need of the rows (see loaded_model.calibrated_scores)
+    counts: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def calibrated(self) -> np.ndarray:
@@ -156,13 +159,21 @@ def calibrate(
     sorted_fold = fold[order]
     if isotonic:
         del fold  # (the sorted copy serves)
+    start = _sorted_runs(x, order)
+    if values is None or len(values) != len(start):
+        values = x[order[start]]
+    counted = _FoldCounts(y, order, sorted_fold, start, k) if isotonic and w is None else None
     fits = []  # each a few numbers per block: all fitted before the rows' scores take room
     for f in range(k):
-        if isotonic:
+        if counted is not None:
+            fits.append(_fit_isotonic(*counted.train(values, f)))
+        elif isotonic:
             fits.append(_fit_isotonic(*_train_sums(x, y, w, mean, order, sorted_fold, f, k)))
         else:
             train_rows = fold != f if k > 1 else slice(None)
             fits.append(_fit_platt(z[train_rows], y[train_rows], weights_of(train_rows)))
+    counts = None if counted is None else (counted.rows, counted.positives)
+    del counted  # (its row-long arrays)
     # Each row's out-of-fold score, in no particular row order: only their sorted values are
     # used (the rearrangement below), so the predictions are written in the sorted rows' order.
     out = np.empty(n)
@@ -172,9 +183,6 @@ def calibrate(
         out[test] = fit(x[at] if isotonic else z[at])
         del test, at
     del fits, sorted_fold
-    start = _sorted_runs(x, order)
-    if values is None or len(values) != len(start):
-        values = x[order[start]]
     del order  # the runs and the distinct values are all the rearrangement needs of it
     distinct, mapped = values, _monotone_in(out, start, pooled=k > 1)
     return Calibration(
@@ -184,6 +192,7 @@ def calibrate(
         values=distinct,
         mapped=mapped,
         base_rate=base_rate,
+        counts=counts,
     )
 
 
@@ -231,6 +240,39 @@ def _sorted_runs(x: np.ndarray, order: np.ndarray) -> np.ndarray:
         parts.append(np.flatnonzero(first) + a)
         last = s[-1]
     return np.concatenate(parts)
+
+
+class _FoldCounts:
+    """Unweighted rows: how many rows, and positives, each fold has at each distinct raw
+    score, counted once. What :func:`_train_sums` gives a fold is then these counts less
+    the fold's: with every weight 1, its sums are counts, exact whatever the order they
+    are added in, so they are the same bits."""
+
+    def __init__(
+        self, y: np.ndarray, order: np.ndarray, sorted_fold: np.ndarray, start: np.ndarray, k: int
+    ) -> None:
+        n, distinct = len(order), len(start)
+        run = np.zeros(n, dtype=np.int32 if distinct < 1 << 31 else np.intp)
+        run[start[1:]] = 1
+        np.cumsum(run, out=run)  # each sorted row's distinct score
+        positive = y[order]
+        self.rows = np.bincount(run, minlength=distinct)
+        self.positives = np.bincount(run[positive], minlength=distinct)
+        # each fold's counts when it is fitted: a few numbers per distinct score at a time
+        self._rows = (run, positive, sorted_fold, k)
+
+    def train(self, values: np.ndarray, f: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`_train_sums` of fold ``f`` (``values``: the distinct raw scores)."""
+        rows, positives = self.rows, self.positives
+        run, positive, sorted_fold, k = self._rows
+        if k > 1:
+            held = sorted_fold == f
+            rows = rows - np.bincount(run[held], minlength=len(rows))
+            held &= positive
+            positives = positives - np.bincount(run[held], minlength=len(rows))
+            del held
+        keep = rows > 0
+        return values[keep], rows[keep].astype(float), positives[keep].astype(float)
 
 
 def _train_sums(

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..limits import Refused, open_regular
 from ..preset.preset_io import PresetError, Problem
@@ -145,46 +145,75 @@ def _decimals(cells: list[str]) -> bytes | None:
         return None  # another character: an exponent, a space, 'nan', '_', text...
     b = np.frombuffer(raw, dtype=np.uint8)
     ends = np.flatnonzero(b == 44).astype(np.int32)  # each cell's comma; a block is small
-    n = len(cells)
-    if len(ends) != n:
+    if len(ends) != len(cells):
         return None  # a comma inside a cell cannot happen in a block, but never guess
-    lengths = np.diff(ends, prepend=-1) - 1
-    if lengths.min() < 1 or lengths.max() > _MAX_DIGITS + 2:
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    values = _cell_values(b, starts, ends - starts)
+    return None if values is None else values.tobytes()
+
+
+def _cell_values(b: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """The cells of ``b`` (bytes) at ``starts``, ``lengths`` long, as float64, if every one
+    is a plain decimal in the sense of :func:`_decimals`; else None.
+
+    The cells are read right-aligned, a byte place at a time over all of them at once, the
+    places before a cell read as '0' (a leading zero changes no value). Their digits make
+    one exact whole number (at most 15 digits; a '.' or '-' counted as a 0, taken out after),
+    divided once, correctly rounded, by an exact power of ten."""
+    import numpy as np
+
+    n = len(starts)
+    if n == 0:
+        return np.empty(0)
+    width = int(lengths.max())
+    if lengths.min() < 1 or width > _MAX_DIGITS + 2:
         return None  # an empty cell, or more digits than are exact
-    digit = b >= 48
-    minus = np.flatnonzero(b == 45)
-    dots = np.flatnonzero(b == 46)
-    cell = np.repeat(np.arange(n, dtype=np.int32), lengths + 1)  # each byte's cell
-    # '-' only first and before a digit; '.' between two digits, at most once a cell
-    if not (digit[minus + 1].all() and (minus == ends[cell[minus]] - lengths[cell[minus]]).all()):
-        return None
-    dot_at = np.full(n, -1, dtype=np.int32)
-    if len(dots):
-        cell_of_dot = cell[dots]
-        if not (digit[dots - 1].all() and digit[dots + 1].all()):
-            return None
-        if len(dots) > 1 and not (np.diff(cell_of_dot) > 0).all():
-            return None
-        dot_at[cell_of_dot] = dots
+    padded = np.concatenate((np.full(width, 48, dtype=np.uint8), b))
+    at = starts + lengths  # in ``padded``: the first place of each cell's window
+    first = (width - lengths).astype(np.int8)  # the place of each cell's first byte
+    whole = np.zeros(n, dtype=np.int64)
+    place = np.zeros(n, dtype=np.int8)  # digits after the '.'
+    bad = np.zeros(n, dtype=bool)
+    dotted = np.zeros(n, dtype=bool)
     signs = np.zeros(n, dtype=bool)
-    signs[cell[minus]] = True
-    if (lengths - (dot_at >= 0) - signs).max() > _MAX_DIGITS:
+    special = np.zeros(n, dtype=bool)  # the byte before was '-' or '.': a digit must follow
+    for k in range(width):
+        byte = padded[at + k]
+        byte[first > k] = 48
+        digit = byte - 48
+        is_digit = digit <= 9
+        dot = digit == 254  # ('.' and '-' wrap around)
+        minus = digit == 253
+        here = first == k
+        bad |= ~(is_digit | dot | minus)  # an exponent, a space, 'nan', '_', text...
+        bad |= special & ~is_digit
+        # '-' only first; '.' not first (a digit before it), at most once
+        bad |= minus & ~here
+        bad |= dot & (here | dotted)
+        place += dotted & is_digit
+        dotted |= dot
+        signs |= minus
+        special = dot | minus
+        digit[~is_digit] = 0
+        whole *= 10
+        whole += digit
+    if (bad | special).any():
+        return None  # (a cell may not end in '-' or '.')
+    if (lengths - dotted - signs).max() > _MAX_DIGITS:
         return None
-    at = np.arange(len(b), dtype=np.int32)
-    place = ends[cell]
-    place -= at
-    place -= 1  # digits after this byte in its cell, once less a '.' after it
-    place -= at < dot_at[cell]
-    del at
-    powers = np.array([*_POWERS, 0.0])  # a comma's place is -1: the last, zero
-    weights = powers[place]
-    del place
-    weights *= np.where(digit, b - 48, 0)
-    values = np.bincount(cell, weights=weights, minlength=n)
-    if len(dots):
-        values[cell_of_dot] /= powers[ends[cell_of_dot] - 1 - dots]
+    if dotted.any():
+        right = whole % (10 ** place.astype(np.int64))  # (1 without a '.': none)
+        right[~dotted] = 0
+        whole -= right
+        whole[dotted] //= 10  # the '.' counted as a 0, taken out
+        whole += right
+    values = whole.astype(np.float64)
+    if dotted.any():
+        values[dotted] /= np.array(_POWERS)[place[dotted]]
     values[signs] *= -1.0  # '-0' is -0.0, as float() makes it
-    return values.tobytes()
+    return values
 
 
 class _Codes:
@@ -197,6 +226,7 @@ class _Codes:
         self.strip = strip
         self.max_chars = max_chars
         self.where = (path, column, what)
+        self.pending: list[str] = []  # new values of a block not yet kept (fast_codes)
 
     def add(self, cell: str, row: int, line: int) -> None:
         key = cell.strip() if self.strip else cell
@@ -235,6 +265,43 @@ class _Codes:
                 index[key] = len(self.names)
                 self.names.append(key)
         self.codes.extend(map(index.__getitem__, keys))
+
+    def fast_codes(self, b: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
+        """Each cell's code (int32), for cells of ASCII bytes in ``b``, or None if a cell
+        is long (over 64 bytes: its fixed-width copy would be large) or a new value breaks
+        a cap (:meth:`add` says which row). New values are kept only by :meth:`commit`."""
+        import numpy as np
+
+        self.pending = []
+        width = int(lengths.max()) if len(lengths) else 0
+        if width > 64:
+            return None
+        # Each cell padded with NULs to a fixed width (a NUL is never in a cell: refused
+        # on reading) and compared as bytes: each distinct value decoded once.
+        at = starts[:, None] + np.arange(max(width, 1), dtype=np.int32)
+        inside = at < (starts + lengths)[:, None]
+        np.minimum(at, len(b) - 1, out=at)
+        fixed = b[at]
+        fixed[~inside] = 0
+        distinct, inverse = np.unique(fixed.view(f"S{max(width, 1)}").ravel(), return_inverse=True)
+        keys = [v.decode("ascii") for v in distinct.tolist()]
+        if self.strip:
+            keys = [k.strip() for k in keys]
+        index = self.index
+        new = sorted(set(keys).difference(index))
+        if new and (max(map(len, new)) > self.max_chars or len(index) + len(new) > MAX_DISTINCT):
+            return None
+        self.pending = new
+        ahead = {k: len(self.names) + i for i, k in enumerate(new)}
+        codes = np.array([index.get(k, ahead.get(k, -1)) for k in keys], dtype=np.int32)
+        return codes[inverse.ravel()]
+
+    def commit(self) -> None:
+        """Keep the new values of the last :meth:`fast_codes`."""
+        for key in self.pending:
+            self.index[key] = len(self.names)
+            self.names.append(key)
+        self.pending = []
 
     def objects(self) -> np.ndarray:
         """Each row's value, as Python strings shared between equal rows."""
@@ -431,7 +498,8 @@ def _read(path: Path, text: io.TextIOWrapper, wanted: Wanted) -> Table:
                 if row:
                     columns.row(row, line)
             break
-        columns.block(block, start)
+        if not columns.bytes_block(block):
+            columns.block(block, start)
     if columns.n == 0:
         raise _fail(path, None, "", "no rows after the header")
     return Table(path, header, header_line, columns.n, columns.kept)
@@ -494,6 +562,67 @@ class _Columns:
             else:
                 acc.add(row[j], self.n)  # type: ignore[attr-defined]
         self.n += 1
+
+    def bytes_block(self, block: str) -> bool:
+        """Lines each ending in a newline, without quotes, taken apart as bytes by numpy
+        with no Python string per cell: every kept column read at once, if the block is
+        ASCII with no blank line, every line has the header's fields, and every kept cell is
+        read the fast way (labels 0 or 1, plain decimals, short text). Else False, having
+        kept nothing of it: :meth:`block` then reads it and says what is wrong."""
+        np = sys.modules.get("numpy")
+        if np is None or not block.isascii():
+            return False
+        b = np.frombuffer(block.encode("ascii"), dtype=np.uint8)
+        n, width = block.count("\n"), self.width
+        sep = b == 44
+        sep |= b == 10
+        ends = np.flatnonzero(sep).astype(np.int32)  # each cell's comma or newline
+        del sep
+        if len(ends) != n * width or self.n + n > MAX_ROWS:
+            return False
+        ends = ends.reshape(n, width)
+        if not (b[ends[:, -1]] == 10).all():  # n newlines, each after width - 1 commas
+            return False
+        starts = np.empty_like(ends)
+        flat = starts.reshape(-1)  # (views: .flat would copy one element at a time)
+        flat[0] = 0
+        np.add(ends.reshape(-1)[:-1], 1, out=flat[1:])
+        lengths = ends - starts
+        if lengths.max() > MAX_CELL_CHARS or (width == 1 and lengths.min() == 0):
+            return False  # a long cell, or a blank line: as block() says or skips
+        if self.features:
+            self._first(block[: ends[0, -1]].split(","))
+        commits: list[tuple[array, Any]] = []  # kept only once all are read
+        numbers = [(j, acc) for j, acc in self.slots if isinstance(acc, _Numbers)]
+        if numbers:
+            columns = [j for j, _ in numbers]
+            values = _cell_values(
+                b, starts[:, columns].ravel(order="F"), lengths[:, columns].ravel(order="F")
+            )
+            if values is None:  # an exponent, a blank, 'nan', text...: float() says
+                return False
+            for k, (_, number) in enumerate(numbers):
+                commits.append((number.values, values[k * n : (k + 1) * n]))
+        for j, kept in self.slots:
+            if isinstance(kept, _Labels):
+                if not (lengths[:, j] == 1).all():
+                    return False
+                digits = b[starts[:, j]] - 48
+                if digits.max() > 1:
+                    return False  # (a byte below '0' wraps above 1)
+                commits.append((kept.values, digits.view(np.int8)))
+            elif isinstance(kept, _Codes):
+                codes = kept.fast_codes(b, starts[:, j], lengths[:, j])
+                if codes is None:
+                    return False
+                commits.append((kept.codes, codes))
+        for column, part in commits:
+            column.frombytes(part.tobytes())
+        for _, kept in self.slots:
+            if isinstance(kept, _Codes):
+                kept.commit()
+        self.n += n
+        return True
 
     def block(self, block: str, start: int) -> None:
         """Lines ``start + 1`` on, each ending in a newline, without quotes: split at once."""

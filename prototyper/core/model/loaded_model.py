@@ -146,12 +146,19 @@ def calibrated_scores(
     """A real model's empirical scores and their calibration (what :class:`LoadedModel`
     makes when not given ``fit``), in the order that holds the least memory at once: the
     calibration first, then the sorted scores, while the calibration's own copy of the
-    distinct scores is dropped; it shares the sorted scores' instead, the same values."""
+    distinct scores is dropped; it shares the sorted scores' instead, the same values.
+    Unweighted, the scores come from the counts the calibration took at each distinct
+    score, without sorting the rows again."""
     fit = calibrate(raw, labels, weights, probability=probability)
-    distinct = len(fit.values)
-    fit = replace(fit, values=np.empty(0))
-    scores = EmpiricalScores(labels, raw, weights)
-    assert len(scores.distinct) == distinct  # both are the rows' distinct scores, sorted
+    distinct, counts = fit.values, fit.counts
+    fit = replace(fit, values=np.empty(0), counts=None)
+    scores = None
+    if counts is not None and weights is None:  # counted while calibrating: no sort again
+        scores = EmpiricalScores.counted(labels, raw, distinct, *counts)
+    if scores is None:
+        scores = EmpiricalScores(labels, raw, weights)
+    assert len(scores.distinct) == len(distinct)  # both are the rows' distinct scores, sorted
+    del distinct, counts
     return scores, replace(fit, values=scores.distinct)
 
 

@@ -217,6 +217,39 @@ class EmpiricalScores:
             values, pos_above, all_above = _packed_counts(scores, labels)
         else:
             values, pos_above, all_above = _sorted_sums(scores, labels, self.weights)
+        self._set(len(scores), values, pos_above, all_above)
+
+    @classmethod
+    def counted(
+        cls,
+        labels: np.ndarray,
+        scores: np.ndarray,
+        values: np.ndarray,
+        rows: np.ndarray,
+        positives: np.ndarray,
+    ) -> EmpiricalScores | None:
+        """The unweighted scores, from the rows and positives at each distinct score
+        (``values``, rising) counted already (by a calibration): no sort. The same bits as
+        a sort would give (counts are exact), so only where that sort is one of the packed
+        keys, whose distinct scores are those of float comparison; else None."""
+        scores = np.asarray(scores, dtype=float)
+        labels = np.asarray(labels)
+        if not _packable(scores, labels) or int(rows.sum()) != len(scores):
+            return None
+        # at or above each distinct score, with a trailing 0: sums from the top, as integers
+        all_above = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(rows[::-1], out=all_above[-2::-1])
+        pos_above = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(positives[::-1], out=pos_above[-2::-1])
+        out = object.__new__(cls)
+        for name, value in (("labels", labels), ("scores", scores), ("weights", None)):
+            object.__setattr__(out, name, value)
+        out._set(len(scores), values, pos_above.astype(float), all_above.astype(float))
+        return out
+
+    def _set(
+        self, n: int, values: np.ndarray, pos_above: np.ndarray, all_above: np.ndarray
+    ) -> None:
         # In place: each count array becomes its rates (the same operations, the same bits).
         neg_above = np.subtract(all_above, pos_above, out=all_above)
         positive, negative = float(pos_above[0]), float(neg_above[0])
@@ -225,7 +258,7 @@ class EmpiricalScores:
             fpr = np.divide(neg_above, negative, out=neg_above)
         for a in (values, tpr, fpr):
             a.setflags(write=False)  # handed out as views by sweep_points and curve
-        object.__setattr__(self, "_n", len(scores))
+        object.__setattr__(self, "_n", n)
         object.__setattr__(self, "_values", values)
         object.__setattr__(self, "_tpr", tpr)
         object.__setattr__(self, "_fpr", fpr)

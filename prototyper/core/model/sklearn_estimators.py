@@ -31,6 +31,7 @@ from .loaded_model import (
 from .model_paths import fail, first_line
 from .trust_check import (
     PickleConsent,
+    TrustCheck,
     UntrustedTypes,
     check_file_trust,
     corrupt,
@@ -48,7 +49,8 @@ def load_sklearn(
     # Scores kept from an earlier load of the same files need only the label, weight and
     # group columns; otherwise the evaluation data first: a bad CSV is reported without
     # paying for skops/sklearn.
-    cached = _cached_scores(model, paths, trust)
+    quick = _quick_trust(model, paths, trust)
+    cached = _cached_scores(model, paths, quick)
     table = _read_evaluation(model, paths, cached is None)
     if cached is not None and len(cached[0]) != table.n:  # not this file's rows: score again
         cached = None
@@ -60,7 +62,11 @@ def load_sklearn(
         raw, method, trusted, estimator_name = cached
         notes: list[str] = []
     else:
-        estimator, trusted, notes = load_estimator(model, paths["model"], trust, allow_pickle)
+        checked = None if quick is None else quick[0]
+        estimator, trusted, notes = load_estimator(
+            model, paths["model"], trust, allow_pickle, checked
+        )
+        del quick, checked  # the model file's bytes, once loaded
         method = _scoring_method(estimator, paths["model"])
         positive = _positive_column(estimator, paths["model"])
         names = _feature_names(estimator, model, table)
@@ -97,17 +103,25 @@ def load_sklearn(
 # --- scores kept on disk (score_cache) ----------------------------------------------------
 
 
-def _cached_scores(
+def _quick_trust(
     model: SklearnModel, paths: dict[str, Path], trust: tuple[str, ...]
-) -> tuple[np.ndarray, str, tuple[str, ...], str] | None:
-    """(raw scores, method, trusted types, estimator class name) kept from an earlier load
-    of the same files, or None. The trust check comes first, from the model file alone: a
-    file that needs the user's consent, or that cannot be checked without skops, is never
-    served from the cache. The caller checks that there is one score per row."""
+) -> tuple[TrustCheck, str] | None:
+    """:func:`.trust_check.quick_file_trust` of the model file, or None; made once per
+    load: it serves both the score cache and the estimator's load."""
     try:
-        quick = quick_file_trust(model, paths["model"], trust)
+        return quick_file_trust(model, paths["model"], trust)
     except PresetError:
         return None  # reported by the full load, in its order (the evaluation file first)
+
+
+def _cached_scores(
+    model: SklearnModel, paths: dict[str, Path], quick: tuple[TrustCheck, str] | None
+) -> tuple[np.ndarray, str, tuple[str, ...], str] | None:
+    """(raw scores, method, trusted types, estimator class name) kept from an earlier load
+    of the same files, or None. The trust check (``quick``, of :func:`_quick_trust`) comes
+    first, from the model file alone: a file that needs the user's consent, or that cannot
+    be checked without skops, is never served from the cache. The caller checks that there
+    is one score per row."""
     if quick is None or not quick[1]:
         return None
     check, name = quick
@@ -147,9 +161,23 @@ def _read_evaluation(model: SklearnModel, paths: dict[str, Path], features: bool
 
 
 def load_estimator(
-    model: SklearnModel, path: Path, trust: tuple[str, ...], allow_pickle: bool
+    model: SklearnModel,
+    path: Path,
+    trust: tuple[str, ...],
+    allow_pickle: bool,
+    checked: TrustCheck | None = None,
 ) -> tuple[Any, tuple[str, ...], list[str]]:
-    """(estimator, types trusted beyond the defaults, warnings)."""
+    """(estimator, types trusted beyond the defaults, warnings).
+
+    ``checked``: a check of the same file by :func:`.trust_check.quick_file_trust` that
+    found nothing to ask. The file is then loaded at once, trusting only the types that
+    check listed: skops audits the file again as it loads and refuses any other type, and
+    then the full check (skops' own list of the file's types) decides, as without it."""
+    if checked is not None and checked.ok:
+        try:
+            return _skops_load(path, checked)
+        except _Unlisted:
+            pass  # a type the schema's reading did not list: skops says which, and we ask
     check = check_file_trust(model, path, trust)
     caught: list[warnings.WarningMessage] = []
     if check.pickle:
@@ -178,12 +206,32 @@ def load_estimator(
             path,
             check.needed,
         )
-    import skops.io as sio
+    try:
+        return _skops_load(path, check)
+    except _Unlisted as exc:  # skops' own list left a type out: never load it
+        raise fail(corrupt(path, f"{type(exc.__cause__).__name__}: {first_line(exc)}")) from None
 
+
+class _Unlisted(Exception):
+    """skops refused a type the trust check had not listed."""
+
+
+def _skops_load(path: Path, check: TrustCheck) -> tuple[Any, tuple[str, ...], list[str]]:
+    """Load a skops file that passed ``check``, from the bytes checked when it holds them,
+    trusting exactly the types it listed."""
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    trusted = list(check.untrusted)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            estimator = sio.load(path, trusted=list(check.untrusted))
+            if check.data is None:
+                estimator = sio.load(path, trusted=trusted)
+            else:
+                estimator = sio.loads(check.data, trusted=trusted)
+    except UntrustedTypesFoundException as exc:
+        raise _Unlisted(first_line(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - a file that passed the check but fails to load
         raise fail(corrupt(path, f"{type(exc).__name__}: {first_line(exc)}")) from None
     return estimator, check.untrusted, [first_line(w.message) for w in caught]

@@ -18,10 +18,11 @@ catch: :class:`UntrustedTypes` and :class:`PickleConsent`. A GUI worker thread c
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import limits
@@ -33,6 +34,10 @@ from .trust import SKLEARN_INTERNALS, allowed, file_digest, remember, remembered
 
 MAX_MODEL_BYTES = 2 << 30  # what a skops file may unpack to
 MAX_SCHEMA_BYTES = 16 << 20  # a skops file's schema.json: skops parses it whole
+# A skops file up to this size is read once into memory: checked, then loaded from the same
+# bytes (what was checked is what loads, and the file is not opened again); a larger one is
+# checked as a stream and loaded from its path.
+MAX_HELD_BYTES = 256 << 20
 
 
 # --- errors a user can fix by consenting -------------------------------------------------
@@ -77,6 +82,8 @@ class TrustCheck:
     needed: tuple[str, ...]  # of those, the ones the user has not trusted on this computer
     refused: tuple[str, ...]  # requested by the preset but not on the allowlist, and needed
     digest: str = ""  # the file's SHA-256 when some type is not on the allowlist
+    # the checked skops file's bytes, if held (see MAX_HELD_BYTES): what loading reads
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -99,7 +106,8 @@ def check_trust(
     pickle, before loading anything: what a GUI shows in its consent dialog."""
     origin = origin or Origin()
     path = existing_files(model, base_dir, origin)["model"]
-    return check_file_trust(model, path, tuple(trust))
+    # the file's bytes are not held while a dialog asks: loading checks the file again
+    return dataclasses.replace(check_file_trust(model, path, tuple(trust)), data=None)
 
 
 def remember_trust(
@@ -130,16 +138,19 @@ def requesting_allowed(model: SklearnModel, check: TrustCheck) -> tuple[SklearnM
 
 
 def check_file_trust(model: SklearnModel, path: Path, trust: tuple[str, ...]) -> TrustCheck:
-    _check_model_file(path)
+    _, data = _check_model_file(path)
     if is_pickle(path):
         return TrustCheck(path, True, (), (), ())
     import skops.io as sio
 
     try:
-        untrusted = tuple(sio.get_untrusted_types(file=path))
+        if data is None:
+            untrusted = tuple(sio.get_untrusted_types(file=path))
+        else:
+            untrusted = tuple(sio.get_untrusted_types(data=data))
     except Exception as exc:  # noqa: BLE001 - any failure to read the file is corruption
         raise fail(corrupt(path, f"{type(exc).__name__}: {first_line(exc)}")) from None
-    return _decide(model, path, untrusted, trust)
+    return _decide(model, path, untrusted, trust, data=data)
 
 
 def quick_file_trust(
@@ -150,13 +161,13 @@ def quick_file_trust(
     holds; None otherwise (make the full check then). The same size and format checks run
     first; a preset's request is honoured here only for the fixed scikit-learn internals of
     the allowlist (others need scikit-learn imported)."""
-    schema = _check_model_file(path)
+    schema, data = _check_model_file(path)
     if schema is None:  # a pickle, or a zip without a schema (skops says what is wrong)
         return None
     untrusted, estimator = audit(schema)
     if untrusted is None:
         return None
-    check = _decide(model, path, untrusted, trust, lambda t: t in SKLEARN_INTERNALS)
+    check = _decide(model, path, untrusted, trust, lambda t: t in SKLEARN_INTERNALS, data=data)
     return (check, estimator) if check.ok else None
 
 
@@ -166,6 +177,7 @@ def _decide(
     untrusted: tuple[str, ...],
     trust: tuple[str, ...],
     on_allowlist: Callable[[str], bool] = allowed,
+    data: bytes | None = None,
 ) -> TrustCheck:
     """The preset only requests; the allowlist and this user's consent decide."""
     honoured = {t for t in model.trusted_types if on_allowlist(t)}
@@ -178,7 +190,7 @@ def _decide(
     trusted = honoured | set(trust) | (remembered(digest) if digest else set())
     needed = tuple(t for t in untrusted if t not in trusted)
     refused = tuple(t for t in model.trusted_types if t in needed)
-    return TrustCheck(path, False, untrusted, needed, refused, digest)
+    return TrustCheck(path, False, untrusted, needed, refused, digest, data)
 
 
 CAN_RUN_CODE = "can run code on this computer"
@@ -204,13 +216,14 @@ def untrusted_message(check: TrustCheck) -> str:
 # --- the model file, before anything reads it ----------------------------------------------
 
 
-def _check_model_file(path: Path) -> bytes | None:
+def _check_model_file(path: Path) -> tuple[bytes | None, bytes | None]:
     """Before anything reads a model file: it must be a regular file of at most
     MAX_MODEL_BYTES, and a skops file a zip archive (not a pickle under a .skops name) whose
     members really unpack to at most MAX_MODEL_BYTES in all and ``schema.json`` (which skops
     parses whole) to at most MAX_SCHEMA_BYTES: measured by decompressing in chunks, never
     kept but the schema, so a bomb is refused in little memory and before any consent
-    question. Returns the schema's bytes (None for a pickle, or a zip without one)."""
+    question. Returns the schema's bytes (None for a pickle, or a zip without one) and the
+    file's bytes as checked when held (at most MAX_HELD_BYTES; else None)."""
     try:  # the zip's own headers may make the file a little larger than what it unpacks to
         f = limits.open_regular(
             path,
@@ -221,8 +234,14 @@ def _check_model_file(path: Path) -> bytes | None:
         raise fail(Problem(str(path), None, "model.model", str(exc))) from None
     with f:
         if is_pickle(path):
-            return None
-        head = f.read(8)
+            return None, None
+        data = None
+        if os.fstat(f.fileno()).st_size <= MAX_HELD_BYTES:
+            data = f.read(MAX_HELD_BYTES + 1)
+            if len(data) > MAX_HELD_BYTES:  # grew while read: checked as a stream instead
+                data = None
+            f.seek(0)
+        head = f.read(8) if data is None else data[:8]
         if head.startswith(b"\x80") or head.startswith(b"\x00\x00\x00"):
             raise fail(
                 Problem(
@@ -237,8 +256,8 @@ def _check_model_file(path: Path) -> bytes | None:
             raise fail(corrupt(path, "it is not a zip archive"))
         f.seek(0)
         try:
-            with zipfile.ZipFile(f) as zf:
-                return _check_unpacked(path, zf)
+            with zipfile.ZipFile(f if data is None else io.BytesIO(data)) as zf:
+                return _check_unpacked(path, zf), data
         except limits.ZIP_ERRORS as exc:
             raise fail(corrupt(path, f"{type(exc).__name__}: {first_line(exc)}")) from None
 
