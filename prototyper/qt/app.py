@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import assets
 from ..core.bundle import is_bundle, load_bundle
+from ..core.model import normal
 from ..core.preset.preset_io import PresetError, Problem
 from ..core.preset.schema import Preset
 from .document import DiskStamp, read_preset
@@ -45,6 +46,13 @@ class AfterFirstPaint(QObject):
     def _run(self) -> None:
         self.then()
         self.deleteLater()
+
+
+def _after_first_paint(window: MainWindow) -> None:
+    """The plots drawn, then what the first paint did not wait for: scipy's compiled normal
+    distribution, which a drag's many analyses want (see core.model.normal)."""
+    window.document.wait_ready()
+    QTimer.singleShot(0, normal.load_compiled)
 
 
 def _report_first_paint(started: float) -> None:
@@ -112,7 +120,7 @@ def run(path: str | None = None, started: float | None = None) -> int:
         begun = started or time.perf_counter()
         AfterFirstPaint(lambda: _report_first_paint(begun), parent=window)
     else:
-        AfterFirstPaint(window.document.wait_ready, parent=window)
+        AfterFirstPaint(lambda: _after_first_paint(window), parent=window)
     window.show()
     QTimer.singleShot(0, window.offer_recovery)
     return _leave(app.exec(), window)

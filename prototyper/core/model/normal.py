@@ -1,15 +1,20 @@
-"""The standard normal CDF and its inverse on numpy arrays, without scipy.
+"""The standard normal CDF and its inverse, with or without scipy.
 
 Importing scipy.special costs a fraction of a second (it pulls in numpy's testing, f2py and
 masked arrays), which the window's first paint and a described model's evaluation do not need.
-These are the Cephes algorithms (Stephen L. Moshier, BSD licence) that scipy.special's
-``ndtr`` and ``ndtri`` use, with the same coefficients and the same order of operations, so
-the results are the same to the last bit (tests/core/test_normal.py compares them).
+Until something imports it, :func:`numpy_ndtr` and :func:`numpy_ndtri` compute them on numpy:
+the Cephes algorithms (Stephen L. Moshier, BSD licence) that scipy.special's ``ndtr`` and
+``ndtri`` use, with the same coefficients and the same order of operations, so the results are
+the same to the last bit (tests/core/test_normal.py compares them). Once scipy.special is
+imported its compiled ufuncs are used: numpy's array operations cost about 0.1 ms a call,
+which a drag's many small calls would feel.
 """
 
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Callable
 
 import numpy as np
 
@@ -140,7 +145,8 @@ def _polevl(x: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
     """Horner's rule, highest power first."""
     out = np.full_like(x, coefficients[0])
     for c in coefficients[1:]:
-        out = out * x + c
+        out *= x
+        out += c
     return out
 
 
@@ -148,54 +154,75 @@ def _p1evl(x: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
     """Horner's rule with a leading coefficient of 1 left implicit."""
     out = x + coefficients[0]
     for c in coefficients[1:]:
-        out = out * x + c
-    return out
-
-
-def _erf_inner(x: np.ndarray) -> np.ndarray:
-    """erf(x) for 0 <= x <= 1."""
-    z = x * x
-    return x * _polevl(z, _T) / _p1evl(z, _U)
-
-
-def _erfc_outer(x: np.ndarray) -> np.ndarray:
-    """erfc(x) for x >= 1 (0 where it underflows)."""
-    out = np.zeros_like(x)
-    ok = -x * x >= -_MAXLOG
-    x = x[ok]
-    near = x < 8.0
-    y = np.empty_like(x)
-    xn, xf = x[near], x[~near]
-    y[near] = np.exp(-xn * xn) * _polevl(xn, _P) / _p1evl(xn, _Q)
-    y[~near] = np.exp(-xf * xf) * _polevl(xf, _R) / _p1evl(xf, _S)
-    out[ok] = y
+        out *= x
+        out += c
     return out
 
 
 def ndtr(a: float | np.ndarray) -> np.ndarray:
-    """P(Z <= a) for a standard normal Z, elementwise (a 0-d array for a number)."""
-    a = np.asarray(a, dtype=float)
-    flat = a.ravel()
-    out = np.empty_like(flat)
-    x = flat * _SQRT1_2
-    z = np.abs(x)
-    inner = z < _SQRT1_2
-    xi = x[inner]  # 1/2 + erf(x)/2, erf odd
-    e = _erf_inner(np.abs(xi))
-    out[inner] = 0.5 + 0.5 * np.where(xi < 0, -e, e)
-    zo = z[~inner]  # erfc(|x|)/2, mirrored for x > 0
-    y = np.empty_like(zo)
-    mid = zo < 1.0
-    y[mid] = 1.0 - _erf_inner(zo[mid])
-    y[~mid] = _erfc_outer(zo[~mid])
-    y = 0.5 * y
-    out[~inner] = np.where(x[~inner] > 0, 1.0 - y, y)
-    out[np.isnan(flat)] = np.nan
-    return out.reshape(a.shape)
+    """P(Z <= a) for a standard normal Z, elementwise."""
+    compiled = _compiled()
+    return compiled[0](a) if compiled else numpy_ndtr(a)
 
 
 def ndtri(p: float | np.ndarray) -> np.ndarray:
     """The a with P(Z <= a) = p, elementwise: -inf at 0, inf at 1, nan outside [0, 1]."""
+    compiled = _compiled()
+    return compiled[1](p) if compiled else numpy_ndtri(p)
+
+
+def load_compiled() -> None:
+    """Import scipy.special (a fraction of a second): its compiled ufuncs, the same to the
+    bit and about ten times faster on a sweep's arrays, are used from then on. The window
+    calls this after its first paint, before any drag."""
+    from scipy import special  # noqa: F401 - found in sys.modules by _compiled
+
+
+_COMPILED: tuple[Callable, Callable] | None = None
+
+
+def _compiled() -> tuple[Callable, Callable] | None:
+    """scipy.special's ndtr and ndtri once it is imported (by load_compiled, or by anything
+    else that needs scipy.special), else None."""
+    global _COMPILED
+    if _COMPILED is None:
+        special = sys.modules.get("scipy.special")
+        ndtr_, ndtri_ = getattr(special, "ndtr", None), getattr(special, "ndtri", None)
+        if ndtr_ is None or ndtri_ is None:
+            return None
+        _COMPILED = (ndtr_, ndtri_)
+    return _COMPILED
+
+
+def numpy_ndtr(a: float | np.ndarray) -> np.ndarray:
+    """:func:`ndtr` on numpy alone (a 0-d array for a number).
+
+    Every branch is computed for every element and the right one picked (a sweep's few
+    hundred points cost less so than sorted into pieces): 1/2 + erf(x)/2 for |x| < 1/sqrt 2,
+    x = a/sqrt 2, else erfc(|x|)/2 mirrored for x > 0, erfc(z) being 1 - erf(z) below 1."""
+    x = np.asarray(a, dtype=float) * _SQRT1_2
+    z = np.abs(x)
+    w = np.minimum(z, 1.0)
+    w2 = w * w
+    erf = w * _polevl(w2, _T) / _p1evl(w2, _U)  # erf(|x|) for |x| <= 1
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        near = np.clip(z, 1.0, 8.0)
+        far = np.maximum(z, 8.0)
+        exp = np.exp(-z * z)
+        erfc = np.where(
+            z < 8.0,
+            exp * _polevl(near, _P) / _p1evl(near, _Q),
+            exp * _polevl(far, _R) / _p1evl(far, _S),
+        )
+    erfc = np.where(-z * z < -_MAXLOG, 0.0, erfc)  # underflow: 0, as exp would not quite
+    inner = 0.5 + 0.5 * np.where(x < 0, -erf, erf)
+    y = 0.5 * np.where(z < 1.0, 1.0 - erf, erfc)
+    out = np.where(z < _SQRT1_2, inner, np.where(x > 0, 1.0 - y, y))
+    return np.where(np.isnan(x), x, out)
+
+
+def numpy_ndtri(p: float | np.ndarray) -> np.ndarray:
+    """:func:`ndtri` on numpy alone (a 0-d array for a number)."""
     p = np.asarray(p, dtype=float)
     flat = p.ravel()
     out = np.full_like(flat, np.nan)
