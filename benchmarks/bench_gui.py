@@ -98,11 +98,13 @@ def open_window(preset: Path):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from prototyper.core.model import normal
     from prototyper.qt.app import install_gc_guard
     from prototyper.qt.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     install_gc_guard()  # as in the app: garbage is collected in this thread only
+    normal.load_compiled()  # as the app does after its first paint, before any drag
     scratch = Path(tempfile.mkdtemp())
     settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(preset, settings=settings, recovery_dir=scratch / "r")

@@ -263,6 +263,8 @@ class Document(QObject):
         parent: QObject | None = None,
         disk_stamp: DiskStamp | None = None,
         model_cache: ModelCache | None = None,
+        *,
+        views_later: bool = False,
     ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
@@ -288,6 +290,9 @@ class Document(QObject):
         self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._settle_timer.timeout.connect(self._settle)
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
+        # A window's start: the views that can wait (the plots) get the analysis with the
+        # first ``changed``, right after the first paint (see ready and wait_ready).
+        self._ready = not views_later
         # The file's own text: a save changes only the fields edited since (comments kept).
         self.original = read_original(self._path, disk_stamp, preset)
 
@@ -302,6 +307,20 @@ class Document(QObject):
     @property
     def analysis(self) -> Analysis:
         return self._analysis
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``changed`` has announced an analysis. Until then (a window opening,
+        whose plots are drawn after its first paint) a view made now shows nothing and
+        waits for ``changed``; the analysis itself is there all along."""
+        return self._ready
+
+    def wait_ready(self) -> None:
+        """Announce the analysis to the views now if they still wait for it (the window
+        does this after its first paint; a test or a screenshot can do it at once)."""
+        if not self._ready:
+            self._ready = True
+            self.changed.emit(self._analysis)
 
     @property
     def drafting(self) -> bool:
@@ -584,6 +603,7 @@ class Document(QObject):
 
     def _show(self, analysis: Analysis, draft: bool = False) -> None:
         self._analysis, self._waiting = analysis, None
+        self._ready = True  # announced now
         self._shown_index = self.undo_stack.index()  # (a push or an undo sets it after)
         self._drafting = draft
         if draft:  # restarted by every frame: it fires once the drag holds still

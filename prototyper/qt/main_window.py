@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         recovery_dir: Path | None = None,
         instance: recovery.Instance | None = None,
         read: tuple[Preset, DiskStamp] | None = None,
+        plots_after_paint: bool = False,
     ):
         super().__init__()
         self.settings = settings or QSettings()
@@ -111,15 +112,17 @@ class MainWindow(QMainWindow):
         self._restoring: recovery.Orphan | None = None  # being restored through the loader
         default = assets.preset_path("safe_browsing")
         later = Path(path) if path and is_bundle(path) else None  # opened in the background
+        # The plots wait for the document's wait_ready (the app calls it after the first paint).
+        wait = {"views_later": plots_after_paint}
         try:
             start = None if later else path
             if start:
                 preset, stamp = read or read_preset(Path(start))  # ``read``: just read there
-                self.document = Document(preset, start, parent=self, disk_stamp=stamp)
+                self.document = Document(preset, start, parent=self, disk_stamp=stamp, **wait)
             else:
-                self.document = Document(load_preset(default), None, parent=self)
+                self.document = Document(load_preset(default), None, parent=self, **wait)
         except ConsentNeeded:  # its model needs the user's consent: ask once the window is up
-            self.document = Document(load_preset(default), None, parent=self)
+            self.document = Document(load_preset(default), None, parent=self, **wait)
             later = Path(path)
         self._selected_band = 0
         self._normal_font = QFont(QApplication.font())

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..preset.schema import Preset, SyntheticModel
+from .normal import ndtr, ndtri
 
 GRID_POINTS = 400  # fixed sampling of a binormal density and ROC curve
 HISTOGRAM_BINS = 100  # bins of an evaluation set's score density
@@ -73,18 +74,12 @@ def _logit(p: float | np.ndarray) -> float | np.ndarray:
 
 def separation(auc: float | np.ndarray) -> float | np.ndarray:
     """The binormal d' of an AUC: AUC = Phi(d' / sqrt 2). Works on arrays of AUCs."""
-    # scipy.special is imported where it is used: about 0.4 s that a window's first paint
-    # and a re-opened real model (empirical scores) do not need.
-    from scipy.special import ndtri
-
     d = math.sqrt(2.0) * ndtri(auc)
     return float(d) if np.ndim(d) == 0 else d
 
 
 def auc_of(d: float) -> float:
     """The AUC of a binormal model with separation ``d``."""
-    from scipy.special import ndtr
-
     return float(ndtr(d / math.sqrt(2.0)))
 
 
@@ -102,8 +97,6 @@ def binormal_rates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """TPR and FPR of calibrated binormal models at score thresholds, for several AUCs at
     once: arrays of shape (len(auc), len(thresholds))."""
-    from scipy.special import ndtr, ndtri
-
     d = math.sqrt(2.0) * ndtri(np.asarray(auc, dtype=float))[:, None]
     x = binormal_latent(d, base_rate, np.asarray(thresholds, dtype=float)[None, :])
     return ndtr(d - x), ndtr(-x)
@@ -129,8 +122,6 @@ class BinormalScores:
         return binormal_latent(self.d_prime, self.base_rate, thresholds)
 
     def rates_at(self, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from scipy.special import ndtr
-
         x = self.latent_threshold(thresholds)
         return ndtr(self.d_prime - x), ndtr(-x)
 
@@ -181,15 +172,11 @@ class BinormalScores:
 
     def roc_curve(self, lo: float) -> tuple[np.ndarray, np.ndarray]:
         """Exact, at GRID_POINTS latent thresholds."""
-        from scipy.special import ndtr
-
         d = self.d_prime
         latent = np.linspace(-6.0, d + 6.0, GRID_POINTS)
         return np.log10(np.maximum(ndtr(-latent), 10.0 ** (lo - 1))), ndtr(d - latent)
 
     def fpr_at_recall(self, recall: float) -> float:
-        from scipy.special import ndtr, ndtri
-
         return float(ndtr(-self.d_prime + ndtri(recall)))
 
 

@@ -187,7 +187,8 @@ class QtScoreDistributions(pg.PlotWidget):
         )
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else drawn after the window's first paint, on ``changed``
+            self.set_analysis(document.analysis)
 
     @property
     def threshold_lines(self) -> list[pg.InfiniteLine]:

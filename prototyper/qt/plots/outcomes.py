@@ -202,7 +202,8 @@ class QtOutcomeBreakdown(QWidget):
 
         self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else drawn after the window's first paint, on ``changed``
+            self.set_analysis(document.analysis)
 
     def _name_parts(self, labels: dict[str, str]) -> None:
         if labels != self._part_labels:

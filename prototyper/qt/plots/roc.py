@@ -111,7 +111,8 @@ class QtRoc(pg.PlotWidget):
         self.label_placer = LabelPlacer(self, lambda: self._point_labels.items)
 
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else drawn after the window's first paint, on ``changed``
+            self.set_analysis(document.analysis)
 
     def set_analysis(self, analysis: Analysis) -> None:
         if self._document.drafting and analysis is self._document.analysis:

@@ -101,7 +101,8 @@ class QtValueCurve(pg.PlotWidget):
         # A new size or range changes which curves run through "feature off".
         plot.getViewBox().sigResized.connect(lambda *_: self.place_off_label())
         document.changed.connect(self.set_analysis)
-        self.set_analysis(document.analysis)
+        if document.ready:  # else drawn after the window's first paint, on ``changed``
+            self.set_analysis(document.analysis)
 
     def marker_rects(self) -> list[QRectF]:
         """Where the star and the design's dots are drawn, in scene coordinates."""
