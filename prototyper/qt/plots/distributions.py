@@ -16,7 +16,7 @@ from ...core.evaluation.analysis import Analysis
 from ...core.evaluation.break_even import ABOVE, BELOW, BreakEven, break_evens
 from ...core.format import format_probability, money, one_in, percent
 from ...core.model.scores import ScoreModel
-from ..document import Document
+from ..document import Document, WhenShown
 from ..theme import NEGATIVE_COLOR, POSITIVE_COLOR, mode_color, on_white, qcolor
 from .axes import DecadeAxis, ProbabilityAxis
 from .common import (
@@ -186,7 +186,7 @@ class QtScoreDistributions(pg.PlotWidget):
             rough=lambda: document.drafting,
         )
         self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
-        document.changed.connect(self.set_analysis)
+        self.follower = WhenShown(self, document, self.set_analysis)  # hidden: drawn when shown
         self.set_analysis(document.analysis)
 
     @property

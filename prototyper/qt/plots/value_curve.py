@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from ...core.evaluation.analysis import Analysis, single_threshold_mode
 from ...core.evaluation.break_even import WhyBest, best_of, why_best
 from ...core.format import format_probability, money
-from ..document import Document
+from ..document import Document, WhenShown
 from ..theme import BEST_COLOR, CURRENT_COLOR, mode_color
 from .axes import MoneyAxis, ProbabilityAxis
 from .common import (
@@ -100,7 +100,7 @@ class QtValueCurve(pg.PlotWidget):
         )
         # A new size or range changes which curves run through "feature off".
         plot.getViewBox().sigResized.connect(lambda *_: self.place_off_label())
-        document.changed.connect(self.set_analysis)
+        self.follower = WhenShown(self, document, self.set_analysis)  # hidden: drawn when shown
         self.set_analysis(document.analysis)
 
     def marker_rects(self) -> list[QRectF]:
