@@ -127,7 +127,8 @@ def _band_sweep(
     """The sweep of a band's threshold: at every candidate threshold, or at ``points`` of
     them spread evenly over the candidates (each still exact); True if thinned."""
     param = f"experience.bands[{band}].threshold"
-    if points is not None:
+    # A described model has a few hundred candidates, never thinned: not listed twice.
+    if points is not None and not isinstance(scores, BinormalScores):
         values = scores.sweep_points(*threshold_range(preset, band))[0]
         if len(values) > points:
             keep = np.unique(np.linspace(0, len(values) - 1, points).round().astype(int))
