@@ -653,3 +653,28 @@ class WhenShown(QObject):
             self.stale = False
             self._update(self._document.analysis)
         return False
+
+
+class Coalesced(QObject):
+    """``apply`` called with the latest arguments once the event loop is free: mouse moves
+    that arrive while a step is computed or painted make one step, the last one's (a drag
+    never falls behind the hand, and never waits for a timer either). ``flush`` applies
+    what is pending at once."""
+
+    def __init__(self, apply: Callable[..., Any], parent: QObject):
+        super().__init__(parent)
+        self._apply = apply
+        self._pending: tuple | None = None
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self.flush)
+
+    def __call__(self, *args: Any) -> None:
+        self._pending = args
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        self._timer.stop()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._apply(*pending)

@@ -113,6 +113,30 @@ def test_a_dragged_threshold_line_ends_as_a_fresh_window_shows(window, make_wind
     assert_as_fresh(window, make_window, qapp)
 
 
+def test_moves_that_arrive_before_the_loop_is_free_make_one_step_the_last(window, qapp):
+    """A step that takes longer than the mouse's moves never falls behind the hand: the
+    moves queued meanwhile make one step, with the last value."""
+    doc = window.document
+    shown = []
+    doc.changed.connect(lambda analysis: shown.append(analysis.preset))
+    slider = window.design_panel.control(FORCEFULNESS)
+    slider.setSliderDown(True)
+    for value in (0.31, 0.42, 0.53):
+        slider.setValue(value)
+    qapp.processEvents()
+    assert [p.experience.modes.prompt.forcefulness for p in shown] == [pytest.approx(0.53)]
+    line = window.score_plot.threshold_lines[1]
+    line.moving = True  # as under the mouse
+    for _ in range(3):
+        line.setValue(line.value() - 0.1)
+    qapp.processEvents()
+    assert len(shown) == 2  # one step for the three moves
+    line.moving = False
+    slider.setSliderDown(False)
+    qapp.processEvents()
+    assert doc.undo_stack.count() == 2 and not doc.drafting
+
+
 def test_a_keyboard_step_is_exact_at_once(window, make_window, qapp):
     """A value typed into the slider's box (its handle takes no keys) is shown exact by the
     edit itself: no frame, no timer waited for."""
