@@ -200,7 +200,8 @@ class QtValueCurve(pg.PlotWidget):
                 curve._mode_color = color
             ys.append(self._show_sweep(curve, s, lo, hi))
 
-        if not (self._document.drafting and analysis is self._document.analysis):
+        rough = self._document.drafting and analysis is self._document.analysis
+        if not rough:
             # A drag's frames move the bands' curves and the current design; the best single
             # threshold (its curve, star and label) waits for the drag to end or hold still.
             self._show_single(analysis, lo, hi)
@@ -252,7 +253,8 @@ class QtValueCurve(pg.PlotWidget):
         if title != self._title:
             self._title = title
             self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
-        self.place_off_label()
+        if not rough:  # labels are placed when the drag ends or holds still
+            self.place_off_label()
         self.label_placer.place()
 
     def place_off_label(self) -> None:
