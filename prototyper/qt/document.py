@@ -387,6 +387,11 @@ class Document(QObject):
             self._show_preset(self.preset)
         self._settle()
 
+    def settle(self) -> None:
+        """Show a drag in progress in full now (an action that keeps the figures shown, as
+        a pin does, wants them all, the best single threshold included)."""
+        self._settle()
+
     def open(self, path: Path) -> None:
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
         path = Path(path)

@@ -159,3 +159,21 @@ def test_an_undo_of_a_drag_is_exact_at_once(window, make_window, qapp, qtbot):
     assert not window.document.drafting
     assert_as_fresh(window, make_window, qapp)
     QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
+
+
+def test_a_design_pinned_in_the_middle_of_a_drag_is_pinned_exact(window, qapp, qtbot):
+    """A pin keeps the figures shown: pinned while the mouse still holds the slider, it gets
+    every figure, the best single threshold included (a draft leaves that as it was)."""
+    from prototyper.core.evaluation.analysis import analyse
+
+    slider = drag_slider(window, qapp, qtbot, release=False)
+    assert window.document.drafting and window.document.analysis.single_stale
+    pin = window.compare_view.pin_design()
+    fresh = analyse(window.document.preset, pin.analysis.scores)
+    assert not pin.analysis.single_stale
+    assert pin.analysis.single_threshold.best_value == fresh.single_threshold.best_value
+    assert list(pin.analysis.single_threshold.net_per_event) == list(
+        fresh.single_threshold.net_per_event
+    )
+    QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
+    qapp.processEvents()
