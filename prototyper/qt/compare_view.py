@@ -244,6 +244,7 @@ class QtCompareView(QWidget):
         if not self._room():
             return None
         doc = self._document
+        doc.settle()  # pinned in the middle of a drag: every figure, not a draft's
         default = doc.path.name if doc.path else doc.preset.scenario.name
         return self._add(
             Pin(name or default, doc.analysis, "the window's design", _now(), doc.base_dir)

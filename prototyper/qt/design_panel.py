@@ -36,12 +36,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import qthrottled
 
 from ..core.preset.preset_io import PresetError, with_values
 from ..core.preset.schema import MODES, SHOWN_MODES, Band, Preset, SyntheticModel
 from ..core.preset.structure import field_spec, hints, join, parse_path, to_data
-from .document import Analysis, Document
+from .document import Analysis, Coalesced, Document
 from .forms.editors import (
     QtChoiceBox,
     QtFileField,
@@ -66,8 +65,6 @@ from .forms.numbers import QtScaleSlider
 from .forms.sections import QtBandList, QtSection, QtUnionBox
 from .model_view import QtModelActions
 from .theme import mode_color
-
-DRAG_INTERVAL_MS = 16  # at most one recompute per frame (~60 Hz) while a slider is dragged
 
 
 @dataclass(frozen=True)
@@ -195,7 +192,8 @@ class QtDesignPanel(QWidget):
         self._shown: dict[str, Any] = {}
         self._citations: Any = None
         self._dragging: str | None = None
-        self._commit_drag = qthrottled(self._commit_drag_now, DRAG_INTERVAL_MS, parent=self)
+        # One recompute per pass of the event loop while a slider is dragged, the latest.
+        self._commit_drag = Coalesced(self._commit_drag_now, parent=self)
         self.sections: dict[str, QtSection] = {}
         self.model_actions = QtModelActions(document)
         # Set by the window: takes an edit of a real model's field (path, value) instead of

@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QWidget
 
 from ..core.evaluation.analysis import Analysis
 from ..core.evaluation.analysis import analyse as core_analyse
@@ -78,18 +79,20 @@ def analyse(
     cache: ModelCache | None = None,
     previous: Analysis | None = None,
     coarse_points: int | None = None,
+    draft: bool = False,
 ) -> Analysis:
     """Load the preset's model (a real one with the user's ``consent``, through ``cache``,
     the shared one if None) and analyse the preset; PresetError if the model cannot load.
     ``previous`` lends the sweeps that cannot have changed, ``coarse_points`` thins a real
-    model's sweeps (see the core's analyse)."""
+    model's sweeps, ``draft`` keeps its single-threshold sweep (see the core's analyse)."""
     start = time.perf_counter()
     if missing_files(preset, base_dir):
         # The design stays open and editable: a described model with the AUC last measured
         # for the missing one stands in until its file is located (see stand_in).
         shown = replace(preset, model=stand_in(preset.model))
         scores = score_model(shown.model, preset.scenario.base_rate, base_dir)
-        analysis = replace(core_analyse(shown, scores, previous, coarse_points), preset=preset)
+        analysis = core_analyse(shown, scores, previous, coarse_points, draft)
+        analysis = replace(analysis, preset=preset)
         return replace(analysis, seconds=time.perf_counter() - start)
     scores = score_model(
         preset.model,
@@ -98,7 +101,7 @@ def analyse(
         cache=cache,
         **consent.options(preset.model, base_dir),
     )
-    analysis = core_analyse(preset, scores, previous, coarse_points)
+    analysis = core_analyse(preset, scores, previous, coarse_points, draft)
     return replace(analysis, seconds=time.perf_counter() - start)  # the load counts too
 
 
@@ -329,7 +332,8 @@ class Document(QObject):
         glide is not one). The views may then draw it roughly, leaving what is secondary
         (label placing, the ROC, the outcome breakdown, break-evens, the best single
         threshold) as it was. The figures are exact all the same (a real model's sweeps
-        aside, see ``coarse``). When the drag ends (:meth:`end_merge`) or holds still for
+        aside, see ``coarse``), but for the best single threshold, which a draft leaves as
+        it was (``single_stale``). When the drag ends (:meth:`end_merge`) or holds still for
         SETTLE_MS, ``changed`` is emitted again with this false: every view then shows what
         a fresh one would."""
         return self._drafting
@@ -400,6 +404,11 @@ class Document(QObject):
                 command.key = ""
         if self._analysis.coarse:  # at rest, every figure is exact
             self._show_preset(self.preset)
+        self._settle()
+
+    def settle(self) -> None:
+        """Show a drag in progress in full now (an action that keeps the figures shown, as
+        a pin does, wants them all, the best single threshold included)."""
         self._settle()
 
     def open(self, path: Path) -> None:
@@ -576,6 +585,7 @@ class Document(QObject):
                 self.model_cache,
                 self._analysis,  # a drag changes one field: most sweeps stay
                 DRAG_SWEEP_POINTS if key else None,  # merged: a drag, exact at its end
+                draft=draft,  # its frames do not draw the best single threshold
             )
         except PresetError as exc:
             self.report_error(str(exc.problems[0]))
@@ -606,11 +616,13 @@ class Document(QObject):
         self._ready = True  # announced now
         self._shown_index = self.undo_stack.index()  # (a push or an undo sets it after)
         self._drafting = draft
+        if not draft and analysis.single_stale:  # (a save's recorded AUC in a drag)
+            self._complete()
         if draft:  # restarted by every frame: it fires once the drag holds still
             self._settle_timer.start()
         else:
             self._settle_timer.stop()
-        self.changed.emit(analysis)
+        self.changed.emit(self._analysis)
 
     def _settle(self) -> None:
         """The drag ended or holds still: the same analysis again, for every view to show
@@ -618,4 +630,76 @@ class Document(QObject):
         if self._drafting:
             self._settle_timer.stop()
             self._drafting = False
+            if self._analysis.single_stale:  # what the drafts did not draw, computed now
+                self._complete()
             self.changed.emit(self._analysis)
+
+    def _complete(self) -> None:
+        """The shown analysis with its single-threshold sweep brought up to date (its other
+        sweeps lent; a real model's stay coarse until the release, see end_merge)."""
+        analysis = self._analysis
+        try:
+            self._analysis = analyse(
+                analysis.preset,
+                self.base_dir,
+                self.consent,
+                self.model_cache,
+                analysis,
+                DRAG_SWEEP_POINTS if analysis.coarse else None,
+            )
+        except PresetError as exc:  # (its model was just loaded: only if deleted since)
+            self.report_error(str(exc.problems[0]))
+
+
+class WhenShown(QObject):
+    """Hands ``update`` each analysis ``document`` announces while ``view`` can be seen.
+    While its window shows but the view does not (a tab behind another), the analyses are
+    not drawn: the view is marked stale and, when shown, draws the document's latest one
+    at once (a drag's steps would otherwise redraw every hidden plot). A window not shown
+    yet draws every change, as it is made."""
+
+    def __init__(self, view: QWidget, document: Document, update: Callable[[Analysis], None]):
+        super().__init__(view)
+        self._view, self._document, self._update = view, document, update
+        self.stale = False
+        view.installEventFilter(self)
+        document.changed.connect(self._on_changed)
+
+    def _on_changed(self, analysis: Analysis) -> None:
+        view = self._view
+        if not view.isVisible() and view.window().isVisible():
+            self.stale = True
+            return
+        self.stale = False
+        self._update(analysis)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Show and self.stale:
+            self.stale = False
+            self._update(self._document.analysis)
+        return False
+
+
+class Coalesced(QObject):
+    """``apply`` called with the latest arguments once the event loop is free: mouse moves
+    that arrive while a step is computed or painted make one step, the last one's (a drag
+    never falls behind the hand, and never waits for a timer either). ``flush`` applies
+    what is pending at once."""
+
+    def __init__(self, apply: Callable[..., Any], parent: QObject):
+        super().__init__(parent)
+        self._apply = apply
+        self._pending: tuple | None = None
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self.flush)
+
+    def __call__(self, *args: Any) -> None:
+        self._pending = args
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        self._timer.stop()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._apply(*pending)

@@ -357,6 +357,7 @@ PAD_X, PAD_Y, GAP_X, GAP_Y = 8, 4, 10, 3
 HORIZON_FIGURES = 5
 STALE_COLOR = "#bdbdbd"  # figures of a simulation of an earlier design
 STALE_NOTE_COLOR = "#b26a00"
+FIGURES_KEY_INDEX = 4  # where the figures are in a card image's key (see paintEvent)
 CAPTION_LINES = 2  # at most; a longer caption is a defect (see overflowing())
 SHARE_SLACK = 0.15  # a card's share of its row follows its minimum width within this much
 
@@ -408,6 +409,7 @@ class GoalCard(QWidget):
         self._lines: dict[tuple[str, int], int] = {}  # caption lines per (caption, width)
         self._widths: dict[tuple, int] = {}  # min_width per figures shown
         self._image: tuple[tuple, QPixmap] | None = None  # (what it shows, the card drawn)
+        self._image_cells: list = []  # the cells as drawn in it
         self.recomputing = False  # figures of the state before a change still being loaded
         self.lecture = False  # black captions and titles, captions at the body text's size
         self.max_columns = columns  # more when the card is wide (the goals in two rows)
@@ -662,7 +664,7 @@ class GoalCard(QWidget):
             self.height(),
             ratio,
             self.fonts(),  # a new object after a font change
-            tuple(self.figures),
+            tuple(self.figures),  # (at FIGURES_KEY_INDEX)
             self.title,
             self.note,
             self.note_color,
@@ -675,17 +677,59 @@ class GoalCard(QWidget):
             cached is None
             or len(cached[0]) != len(key)
             or any(a is not b and a != b for a, b in zip(cached[0], key, strict=True))
-        ):
+        ) and not self._patch(key):
             image = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
             image.setDevicePixelRatio(ratio)
             image.fill(Qt.GlobalColor.transparent)  # the rounded corners show what is behind
             painter = QPainter(image)
             self._paint(painter)
             painter.end()
-            cached = self._image = (key, image)
+            self._image, self._image_cells = (key, image), self._laid_out()
+        cached = self._image
+        assert cached is not None
         p = QPainter(self)
         p.drawPixmap(0, 0, cached[1])
         p.end()
+
+    def _patch(self, key: tuple) -> bool:
+        """Redraw, in the card's image, only the numbers and captions that changed (a drag
+        changes a few on every step, not their places or sizes); False if anything else
+        changed, for the whole card to be drawn again."""
+        if self._image is None or self.recomputing:
+            return False
+        old_key, image = self._image
+        figures = FIGURES_KEY_INDEX
+        if len(old_key) != len(key) or any(
+            i != figures and a is not b and a != b
+            for i, (a, b) in enumerate(zip(old_key, key, strict=True))
+        ):
+            return False
+        old, new = self._image_cells, self._laid_out()
+        if len(old) != len(new) or any(
+            (a[0], a[1], a[3]) != (b[0], b[1], b[3]) for a, b in zip(old, new, strict=True)
+        ):
+            return False
+        if len(self._texts) > 64:  # the numbers a drag went through
+            self._texts = {}
+        small, muted = self.fonts().small, QColor(self.caption_color())
+        painter = QPainter(image)
+        for (_, _, was, _), (big, caption, figure, font) in zip(old, new, strict=True):
+            # Each rectangle cleared a little wider than its text, for a glyph that
+            # overhangs its advance: within the gap between columns, clear of the border.
+            if (was.text, was.color) != (figure.text, figure.color):
+                painter.fillRect(big.adjusted(-2, 0, 2, 0), QColor(CARD_COLOR))
+                painter.setFont(font)
+                painter.setPen(QColor(figure.color))
+                wrap = big.height() > font_height(font)
+                self._draw(painter, big, figure.text, font, wrap, self._texts)
+            if was.caption != figure.caption:  # (a threshold in it)
+                painter.fillRect(caption.adjusted(-2, 0, 2, 0), QColor(CARD_COLOR))
+                painter.setFont(small)
+                painter.setPen(muted)
+                self._draw(painter, caption, figure.caption, small, True, self._texts)
+        painter.end()
+        self._image, self._image_cells = (key, image), new
+        return True
 
     def _paint(self, p: QPainter) -> None:
         f = self.fonts()

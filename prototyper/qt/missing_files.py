@@ -50,9 +50,13 @@ class QtMissingFilesBar(QFrame):
         row.addWidget(self.described_button)
         self.locate_button.clicked.connect(self.locate)
         self.described_button.clicked.connect(self.use_described)
-        document.changed.connect(lambda _analysis: self.refresh())
+        document.changed.connect(self._on_document_changed)
         document.pathChanged.connect(lambda _path: self.refresh())
         self.refresh()
+
+    def _on_document_changed(self, _analysis) -> None:
+        if not self._document.drafting:  # a drag's frames change no file: asked at its end
+            self.refresh()
 
     def missing(self) -> list[Problem]:
         doc = self._document

@@ -122,6 +122,27 @@ def test_dragging_a_threshold_keeps_its_own_sweep_and_the_single_one(small):
     assert moved.threshold_sweeps[0].current == 0.8
 
 
+def test_a_drafts_single_threshold_sweep_is_the_previous_one_and_never_lent_on(small):
+    """A drag's frame keeps the single-threshold sweep it does not draw, and says so; the
+    next exact analysis sweeps it again, equal to a fresh one."""
+    previous = analyse(small)
+    change = {"experience.modes.automate.forcefulness": 0.4}  # the single design's mode
+    changed = with_values(small, change)
+    draft = analyse(changed, previous=previous, draft=True)
+    assert draft.single_stale and draft.single_threshold is previous.single_threshold
+    fresh = analyse(changed)
+    assert not _same_sweep(draft.single_threshold, fresh.single_threshold)
+    for a, b in zip(draft.threshold_sweeps, fresh.threshold_sweeps, strict=True):
+        assert _same_sweep(a, b)  # what a draft draws is exact
+    again = analyse(changed, previous=draft, draft=True)
+    assert again.single_stale  # still the drag's start
+    exact = analyse(changed, previous=again)
+    assert not exact.single_stale
+    assert _same_sweep(exact.single_threshold, fresh.single_threshold)
+    unchanged = analyse(small, previous=previous, draft=True)  # nothing to keep stale
+    assert not unchanged.single_stale
+
+
 def test_a_real_model_lends_its_sweeps_only_to_the_same_scores(small):
     rng = np.random.default_rng(3)
     labels = rng.random(2000) < 0.2

@@ -178,7 +178,8 @@ def test_a_drag_sweeps_coarsely_and_is_exact_once_released(qtbot, scored_window,
     for step in range(5):
         slider.setValue(0.3 + 0.1 * step)
     qtbot.waitUntil(lambda: doc.analysis.coarse)  # a drag step, coarse
-    assert len(doc.analysis.single_threshold.values) <= 30
+    assert all(len(s.values) <= 30 for s in doc.analysis.threshold_sweeps)
+    assert doc.analysis.single_stale  # not drawn in a drag's frames: not swept either
     slider.setSliderDown(False)  # released
     assert not doc.analysis.coarse
     assert doc.preset.experience.modes.prompt.forcefulness == pytest.approx(0.7)

@@ -8,98 +8,17 @@ moved, released."""
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+from window_state import PRESET, assert_as_fresh, plot_state
 
-from prototyper import assets
 from prototyper.qt.document import SETTLE_MS
-from prototyper.qt.plots.common import label_rect
 
-PRESET = assets.preset_path("safe_browsing")
 FORCEFULNESS = "experience.modes.prompt.forcefulness"
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
-
-
-def _num(value) -> object:
-    """A number or array, rounded so that the same figure computed twice compares equal."""
-    array = np.round(np.asarray(value, dtype=float), 9)
-    return tuple(array.ravel().tolist())
-
-
-def _item(item) -> tuple | None:
-    """What a visible plot item shows, in data units (None for items that show no data)."""
-    kind = type(item).__name__
-    if isinstance(item, pg.PlotCurveItem):
-        x, y = item.getData()
-        return (kind, _num(x if x is not None else []), _num(y if y is not None else []))
-    if isinstance(item, pg.ScatterPlotItem):
-        x, y = item.getData()
-        brushes = tuple(p.brush().color().name() for p in item.points())
-        return (kind, _num(x), _num(y), brushes, item.toolTip())
-    if isinstance(item, pg.BarGraphItem):
-        opts = item.opts
-        return (kind, _num(opts["x"]), _num(opts["y0"]), _num(opts["height"]))
-    if isinstance(item, pg.TextItem):
-        return (kind, item.textItem.toPlainText(), item.toolTip())
-    if isinstance(item, pg.InfiniteLine):
-        return (kind, _num(item.value()), item.pen.color().name(), item.toolTip())
-    if isinstance(item, pg.LinearRegionItem):
-        return (kind, _num(item.getRegion()), item.brush.color().name())
-    return None
-
-
-def plot_state(widget: pg.PlotWidget) -> list:
-    """Every visible item of a plot with what it shows, and the plot's title."""
-    shown = [_item(i) for i in widget.scene().items() if i.isVisible()]
-    title = widget.getPlotItem().titleLabel.text
-    return [title, *sorted((s for s in shown if s is not None), key=repr)]
-
-
-def label_places(widget: pg.PlotWidget) -> dict[str, tuple]:
-    """Each visible label's text and where it is drawn (scene pixels)."""
-    return {
-        item.textItem.toPlainText(): tuple(round(v, 3) for v in label_rect(item).getRect())
-        for item in widget.scene().items()
-        if isinstance(item, pg.TextItem) and item.isVisible() and item.textItem.toPlainText()
-    }
-
-
-def window_state(window) -> dict:
-    """Everything the window shows of the design: the cards' texts and tooltips, every
-    plot's items, the outcome legend."""
-    goals = window.goals
-    return {
-        "cards": goals.text(),
-        "tips": {key: card.toolTip() for key, card in goals.cards.items()},
-        "scores": plot_state(window.score_plot),
-        "value": plot_state(window.value_plot),
-        "outcomes": plot_state(window.outcome_plot.plot),
-        "legend": window.outcome_plot.legend.text(),
-        "roc": plot_state(window.roc_plot),
-    }
-
-
-def assert_as_fresh(window, make_window, qapp) -> None:
-    """``window`` shows what a window opened on its design shows: every card, every plot's
-    data, and the labels where the plot's range depends on the model alone."""
-    fresh = make_window(PRESET)
-    fresh.resize(window.size())
-    fresh.show()
-    qapp.processEvents()  # laid out at that size first, as the dragged window was
-    fresh.document.set_preset(window.document.preset, "the same design")
-    qapp.processEvents()
-    assert fresh.document.preset == window.document.preset
-    assert not fresh.document.drafting
-    got, want = window_state(window), window_state(fresh)
-    for key in want:
-        assert got[key] == want[key], key
-    for name in ("score_plot", "roc_plot"):
-        assert label_places(getattr(window, name)) == label_places(getattr(fresh, name)), name
 
 
 @pytest.fixture
@@ -194,6 +113,30 @@ def test_a_dragged_threshold_line_ends_as_a_fresh_window_shows(window, make_wind
     assert_as_fresh(window, make_window, qapp)
 
 
+def test_moves_that_arrive_before_the_loop_is_free_make_one_step_the_last(window, qapp):
+    """A step that takes longer than the mouse's moves never falls behind the hand: the
+    moves queued meanwhile make one step, with the last value."""
+    doc = window.document
+    shown = []
+    doc.changed.connect(lambda analysis: shown.append(analysis.preset))
+    slider = window.design_panel.control(FORCEFULNESS)
+    slider.setSliderDown(True)
+    for value in (0.31, 0.42, 0.53):
+        slider.setValue(value)
+    qapp.processEvents()
+    assert [p.experience.modes.prompt.forcefulness for p in shown] == [pytest.approx(0.53)]
+    line = window.score_plot.threshold_lines[1]
+    line.moving = True  # as under the mouse
+    for _ in range(3):
+        line.setValue(line.value() - 0.1)
+    qapp.processEvents()
+    assert len(shown) == 2  # one step for the three moves
+    line.moving = False
+    slider.setSliderDown(False)
+    qapp.processEvents()
+    assert doc.undo_stack.count() == 2 and not doc.drafting
+
+
 def test_a_keyboard_step_is_exact_at_once(window, make_window, qapp):
     """A value typed into the slider's box (its handle takes no keys) is shown exact by the
     edit itself: no frame, no timer waited for."""
@@ -216,3 +159,21 @@ def test_an_undo_of_a_drag_is_exact_at_once(window, make_window, qapp, qtbot):
     assert not window.document.drafting
     assert_as_fresh(window, make_window, qapp)
     QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
+
+
+def test_a_design_pinned_in_the_middle_of_a_drag_is_pinned_exact(window, qapp, qtbot):
+    """A pin keeps the figures shown: pinned while the mouse still holds the slider, it gets
+    every figure, the best single threshold included (a draft leaves that as it was)."""
+    from prototyper.core.evaluation.analysis import analyse
+
+    slider = drag_slider(window, qapp, qtbot, release=False)
+    assert window.document.drafting and window.document.analysis.single_stale
+    pin = window.compare_view.pin_design()
+    fresh = analyse(window.document.preset, pin.analysis.scores)
+    assert not pin.analysis.single_stale
+    assert pin.analysis.single_threshold.best_value == fresh.single_threshold.best_value
+    assert list(pin.analysis.single_threshold.net_per_event) == list(
+        fresh.single_threshold.net_per_event
+    )
+    QTest.mouseRelease(slider, LEFT, NONE, slider_handle(window, qapp)[1])
+    qapp.processEvents()

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtGui import QFont, QImage
 
 from prototyper import assets
-from prototyper.qt.goals import GoalCard
+from prototyper.qt.goals import Figure, GoalCard
 from prototyper.qt.plots import export
 
 PRESET = assets.preset_path("safe_browsing")
@@ -76,6 +76,37 @@ def test_every_card_draws_the_figures_it_holds_after_a_drag(windows, qapp):
         again.show_note(card.note)
         again.resize(card.size())
         assert same_image(card.grab().toImage(), again.grab().toImage()), key
+
+
+def test_a_card_whose_numbers_change_draws_what_a_fresh_card_draws(qtbot):
+    """A drag changes a card's numbers, not their captions or places: the card redraws the
+    numbers alone, in the image kept of it; the result is the fresh card's, pixel for
+    pixel (a longer or shorter number, another colour, one that needs a smaller font, a
+    caption naming another threshold)."""
+    captions = ["value added per day", "value of correct", "cost of wrong", "interruptions"]
+    card = GoalCard("SYSTEM", 2)
+    qtbot.addWidget(card)
+    card.resize(420, 150)
+    first = zip(["$1", "$22", "-$3", "4"], captions, strict=True)
+    card.show_figures([Figure(t, c) for t, c in first])
+    card.show()
+    qtbot.waitExposed(card)
+    moved = [*captions[:3], "interruptions at score ≥ 0.42"]  # a caption naming a threshold
+    for texts, color, shown in (
+        (["$1.2M", "$22", "-$3", "4"], "#2e7d32", captions),
+        (["$9", "$220,000,000,000,000", "-$3.5k", "4"], "#c62828", captions),
+        (["$1", "$22", "-$3", "5 a day"], "#303030", moved),
+        (["$1", "$22", "-$3", "5 a day"], "#303030", [*moved[:3], "interruptions at ≥ 0.4"]),
+    ):
+        card.repaint()  # the image of the figures before
+        figures = [Figure(t, c, color) for t, c in zip(texts, shown, strict=True)]
+        card.show_figures(figures)
+        card.repaint()
+        fresh = GoalCard("SYSTEM", 2)
+        qtbot.addWidget(fresh)
+        fresh.show_figures(figures)
+        fresh.resize(card.size())
+        assert same_image(card.grab().toImage(), fresh.grab().toImage()), texts
 
 
 def test_a_card_draws_a_change_of_currency_at_once(windows, qapp):

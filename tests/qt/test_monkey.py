@@ -44,7 +44,7 @@ from prototyper.core.bundle import pack
 from prototyper.qt.main_window import MainWindow, install_exception_hook
 from prototyper.qt.simulation import SimulationSettings
 
-SEED = 20_240_611
+SEED = 20_261_201
 # The default run is sized for `make test`; the 20,000-action soaks (-m slow) go further.
 ACTIONS = 600
 SOAK_ACTIONS = 20_000

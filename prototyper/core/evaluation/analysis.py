@@ -43,6 +43,8 @@ class Analysis:
     seconds: float  # how long the recompute took
     # Sweeps at a subset of the candidate thresholds (while dragging; see analyse).
     coarse: bool = False
+    # single_threshold is an earlier design's, lent as it was (a drag's frame; see analyse).
+    single_stale: bool = False
 
 
 def single_threshold_mode(bands: tuple[Band, ...]) -> str:
@@ -125,7 +127,8 @@ def _band_sweep(
     """The sweep of a band's threshold: at every candidate threshold, or at ``points`` of
     them spread evenly over the candidates (each still exact); True if thinned."""
     param = f"experience.bands[{band}].threshold"
-    if points is not None:
+    # A described model has a few hundred candidates, never thinned: not listed twice.
+    if points is not None and not isinstance(scores, BinormalScores):
         values = scores.sweep_points(*threshold_range(preset, band))[0]
         if len(values) > points:
             keep = np.unique(np.linspace(0, len(values) - 1, points).round().astype(int))
@@ -138,6 +141,7 @@ def analyse(
     scores: ScoreModel | None = None,
     previous: Analysis | None = None,
     coarse_points: int | None = None,
+    draft: bool = False,
 ) -> Analysis:
     """Evaluate a preset and its threshold sweeps under ``scores``.
 
@@ -147,7 +151,11 @@ def analyse(
 
     ``coarse_points`` sweeps a real model's thresholds at that many of its distinct scores
     only (a drag's frames: the curves' shape, at a fraction of the cost); the evaluation is
-    exact all the same, and the analysis says it is ``coarse``."""
+    exact all the same, and the analysis says it is ``coarse``.
+
+    ``draft`` (a drag's frame, which does not draw the best single threshold) keeps the
+    single-threshold sweep of ``previous`` even where the design changed; the analysis then
+    says ``single_stale``, and such a sweep is never lent to another analysis."""
     start = time.perf_counter()
     scores = preset_scores(preset, scores)
     evaluation = evaluate(preset, scores)
@@ -173,11 +181,15 @@ def analyse(
             sweeps.append(band_sweep)
             thinned = thinned or thin
     one = single_threshold_design(preset)
-    if prev is not None and single_threshold_design(prev.preset) == one:
-        single = prev.single_threshold
+    fresh = (
+        prev is not None and not prev.single_stale and single_threshold_design(prev.preset) == one
+    )
+    if prev is not None and (fresh or draft):
+        single, stale = prev.single_threshold, not fresh
         thinned = thinned or prev.coarse
     else:
         single, thin = _band_sweep(one, 0, scores, coarse_points)
+        stale = False
         thinned = thinned or thin
     seconds = time.perf_counter() - start
-    return Analysis(preset, scores, evaluation, tuple(sweeps), single, seconds, thinned)
+    return Analysis(preset, scores, evaluation, tuple(sweeps), single, seconds, thinned, stale)

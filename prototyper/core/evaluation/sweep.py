@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import typing
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class Sweep:
         added = self.net_per_event - self.baseline_per_event
         return added * self.events_per_user_day * self.users
 
-    @property
+    @cached_property  # asked for by each view on every change: a pass over every value
     def best_index(self) -> int:
         """The value with the most value added a day for everyone (the net value's ranking
         unless the sweep moves the feature-off world too, as the base rate does)."""

@@ -23,7 +23,6 @@ AXIS_COLOR = "#616161"
 TEXT_COLOR = "#303030"
 LEFT_AXIS_WIDTH = 64  # the same in the score plots, so their x axes line up
 LINE_MARGIN = 0.01  # logit units a dragged threshold keeps from its neighbours
-DRAG_THROTTLE_MS = 16  # at most one recompute per frame while dragging
 
 
 # --- numbers and labels -------------------------------------------------------------------

@@ -10,17 +10,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSignalBlocker, Qt
 from PySide6.QtWidgets import QWidget
-from superqt.utils import qthrottled
 
 from ...core.evaluation.analysis import Analysis
 from ...core.evaluation.break_even import ABOVE, BELOW, BreakEven, break_evens
 from ...core.format import format_probability, money, one_in, percent
 from ...core.model.scores import ScoreModel
-from ..document import Document
+from ..document import Coalesced, Document, WhenShown
 from ..theme import NEGATIVE_COLOR, POSITIVE_COLOR, mode_color, on_white, qcolor
 from .axes import DecadeAxis, ProbabilityAxis
 from .common import (
-    DRAG_THROTTLE_MS,
     LINE_MARGIN,
     TEXT_COLOR,
     LabelPlacer,
@@ -185,8 +183,8 @@ class QtScoreDistributions(pg.PlotWidget):
             ],
             rough=lambda: document.drafting,
         )
-        self._push = qthrottled(self._push_pending, timeout=DRAG_THROTTLE_MS, parent=self)
-        document.changed.connect(self.set_analysis)
+        self._push = Coalesced(self._push_pending, parent=self)  # the latest, once free
+        self.follower = WhenShown(self, document, self.set_analysis)  # hidden: drawn when shown
         if document.ready:  # else drawn after the window's first paint, on ``changed``
             self.set_analysis(document.analysis)
 

@@ -21,7 +21,7 @@ from ...core.evaluation.analysis import Analysis
 from ...core.evaluation.value import ADDED_PARTS, correct_and_wrong
 from ...core.format import money
 from ...core.preset.schema import MODES, STAKEHOLDERS
-from ..document import Document
+from ..document import Document, WhenShown
 from ..theme import COST_COLOR, VALUE_COLOR, mode_color, on_white
 from .axes import MoneyAxis
 from .common import (
@@ -201,7 +201,7 @@ class QtOutcomeBreakdown(QWidget):
         layout.addWidget(self.plot, stretch=1)
 
         self.stakeholder_combo.currentIndexChanged.connect(self._on_filter_changed)
-        document.changed.connect(self.set_analysis)
+        self.follower = WhenShown(self, document, self.set_analysis)  # hidden: drawn when shown
         if document.ready:  # else drawn after the window's first paint, on ``changed``
             self.set_analysis(document.analysis)
 

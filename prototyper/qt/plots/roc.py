@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from ...core.evaluation.analysis import Analysis
 from ...core.evaluation.engine import net_per_event, outcome_masses
 from ...core.format import format_probability
-from ..document import Document
+from ..document import Document, WhenShown
 from ..theme import CURRENT_COLOR, mode_color
 from .axes import DecadeAxis, PercentAxis
 from .common import (
@@ -110,7 +110,7 @@ class QtRoc(pg.PlotWidget):
         self._model_key: tuple = ()
         self.label_placer = LabelPlacer(self, lambda: self._point_labels.items)
 
-        document.changed.connect(self.set_analysis)
+        self.follower = WhenShown(self, document, self.set_analysis)  # hidden: drawn when shown
         if document.ready:  # else drawn after the window's first paint, on ``changed``
             self.set_analysis(document.analysis)
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from ...core.evaluation.analysis import Analysis, single_threshold_mode
 from ...core.evaluation.break_even import WhyBest, best_of, why_best
 from ...core.format import format_probability, money
-from ..document import Document
+from ..document import Document, WhenShown
 from ..theme import BEST_COLOR, CURRENT_COLOR, mode_color
 from .axes import MoneyAxis, ProbabilityAxis
 from .common import (
@@ -100,7 +100,7 @@ class QtValueCurve(pg.PlotWidget):
         )
         # A new size or range changes which curves run through "feature off".
         plot.getViewBox().sigResized.connect(lambda *_: self.place_off_label())
-        document.changed.connect(self.set_analysis)
+        self.follower = WhenShown(self, document, self.set_analysis)  # hidden: drawn when shown
         if document.ready:  # else drawn after the window's first paint, on ``changed``
             self.set_analysis(document.analysis)
 
@@ -201,7 +201,8 @@ class QtValueCurve(pg.PlotWidget):
                 curve._mode_color = color
             ys.append(self._show_sweep(curve, s, lo, hi))
 
-        if not (self._document.drafting and analysis is self._document.analysis):
+        rough = self._document.drafting and analysis is self._document.analysis
+        if not rough:
             # A drag's frames move the bands' curves and the current design; the best single
             # threshold (its curve, star and label) waits for the drag to end or hold still.
             self._show_single(analysis, lo, hi)
@@ -253,7 +254,8 @@ class QtValueCurve(pg.PlotWidget):
         if title != self._title:
             self._title = title
             self.plot_item.setTitle(title, color=TEXT_COLOR, size=title_size())
-        self.place_off_label()
+        if not rough:  # labels are placed when the drag ends or holds still
+            self.place_off_label()
         self.label_placer.place()
 
     def place_off_label(self) -> None:
