@@ -153,3 +153,39 @@ def test_the_caption_cuts_a_long_narration_at_a_word_with_an_ellipsis(qapp):
     words = " ".join(lines).removesuffix(" …").split()
     assert words == text.split()[: len(words)]  # whole words, in order
     assert elide_lines("short", font, 400, 2) == ["short"]
+
+
+# --- the bars' totals outside lecture mode ---------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(260, 320), (220, 480), (300, 240)])
+def test_a_total_stays_on_its_side_of_zero_in_a_narrow_outcome_plot(qapp, qtbot, size):
+    """Audit risk as its users see it: the total of "wrong" takes the room under the
+    bars, and the loss of "attention" beside it used to be pushed above the zero line,
+    where it read as a gain. It stays below, in its short form ("-$3.59k")."""
+    from PySide6.QtCore import QPointF
+
+    from prototyper.core.preset.preset_io import load_preset
+    from prototyper.qt.document import Document
+    from prototyper.qt.plots.outcomes import QtOutcomeBreakdown
+
+    document = Document(load_preset(assets.preset_path("audit_risk")))
+    outcomes = QtOutcomeBreakdown(document)
+    qtbot.addWidget(outcomes)
+    outcomes.show()
+    outcomes.set_stakeholder("user")
+    outcomes.resize(*size)
+    settle(qapp, qtbot)
+    view = outcomes.plot_item.getViewBox()
+    zero = view.mapViewToScene(QPointF(0.0, 0.0)).y()
+    net = outcomes.values.sum(axis=1)
+    assert (net < 0).sum() == 2  # two losses, side by side
+    for c, item in enumerate(outcomes.totals):
+        assert item.isVisible() and item.toPlainText()  # shortened, not dropped, here
+        rect = label_rect(item)
+        if net[c] < 0:
+            assert rect.top() >= zero - 0.5, (item.toPlainText(), rect, zero)
+        else:
+            assert rect.bottom() <= zero + 0.5, (item.toPlainText(), rect, zero)
+        assert not any(rect.intersects(b) for b in outcomes.bar_rects())
+    assert any(not t.toPlainText().startswith("net ") for t in outcomes.totals)

@@ -438,8 +438,10 @@ class LabelPlacer(QObject):
     by as little as it takes, one pushed over an edge moves back in, and one that finds
     no room at all is hidden until the next placement. ``obstacles()`` gives scene rects
     no label may cover (a marker, a bar); a label of ``fixed`` is never moved, only
-    hidden when it does not fit where it is. Only existing items are moved: placing creates
-    nothing, so it can run on every frame of a drag.
+    hidden when it does not fit where it is. ``within(label)`` may name the scene rect a
+    label must stay in (a total on its side of zero), and ``shorten(label)`` give it a
+    shorter text when it finds no room (True if it did) before it is hidden. Only existing
+    items are moved: placing creates nothing, so it can run on every frame of a drag.
 
     While ``rough()`` is true (a drag's frame, see Document.drafting) nothing is placed
     anew: a label moved before keeps its offset, a hidden one stays hidden, and the next
@@ -452,9 +454,12 @@ class LabelPlacer(QObject):
         rough: Callable[[], bool] = lambda: False,
         obstacles: Callable[[], Sequence[QRectF]] = list,
         fixed: Sequence[pg.TextItem] = (),
+        within: Callable[[pg.TextItem], QRectF | None] = lambda item: None,
+        shorten: Callable[[pg.TextItem], bool] = lambda item: False,
     ) -> None:
         super().__init__(widget)
         self._widget, self._order, self._rough = widget, order, rough
+        self._within, self._shorten = within, shorten
         self._obstacles = obstacles
         self._fixed = fixed  # labels their plot placed itself: kept there, or hidden
         self._moved: dict[pg.TextItem, tuple[QPointF, QPointF]] = {}  # base, placed
@@ -545,8 +550,13 @@ class LabelPlacer(QObject):
             return
         placed: list[QRectF] = [r.adjusted(-1, -1, 1, 1) for r in obstacles]
         for item in shown:
+            region = self._within(item)
+            room = bounds if region is None else bounds.intersected(region)
             rect = label_rect(item)
-            shift = _free_shift(rect, placed, bounds)
+            shift = _free_shift(rect, placed, room)
+            if shift is None and self._shorten(item):
+                rect = label_rect(item)
+                shift = _free_shift(rect, placed, room)
             if item in self._fixed and shift != QPointF(0, 0):
                 shift = None  # moved, it might cover what its plot kept it clear of
             if shift is None:

@@ -182,7 +182,10 @@ class QtOutcomeBreakdown(QWidget):
             self.plot,
             lambda: [*self.totals, self.value_text, self.cost_text],
             obstacles=self.bar_rects,
+            within=self._total_side,
+            shorten=self._short_total,
         )
+        self._net = np.zeros(len(ADDED_PARTS))  # each part's total, as its label shows
         self._label_room = 0.0  # the share of the view's height a total's label takes
         self._refit = False  # the next range fits the bars afresh (the view was resized)
         plot.getViewBox().sigResized.connect(self._on_view_resized)
@@ -239,6 +242,26 @@ class QtOutcomeBreakdown(QWidget):
             b = view.mapViewToScene(QPointF(c + BAR_WIDTH / 2, float(down)))
             rects.append(QRectF(a, b).normalized())
         return rects
+
+    def _total_side(self, item: pg.TextItem) -> QRectF | None:
+        """A total's label stays on its own side of zero: a loss below, a gain above (pushed
+        across, it would read as the other)."""
+        if item not in self.totals:
+            return None
+        view = self.plot_item.getViewBox()
+        area = view.sceneBoundingRect()
+        zero = view.mapViewToScene(QPointF(0.0, 0.0)).y()
+        if self._net[self.totals.index(item)] >= 0:
+            return QRectF(area.left(), area.top(), area.width(), max(zero - area.top(), 0.0))
+        return QRectF(area.left(), zero, area.width(), max(area.bottom() - zero, 0.0))
+
+    def _short_total(self, item: pg.TextItem) -> bool:
+        """A total without room for "net $12M" tries "$12M" (as in a lecture)."""
+        text = item.toPlainText()
+        if item not in self.totals or not text.startswith("net "):
+            return False
+        _set_text(item, text.removeprefix("net "), getattr(item, "_shown", ("", None))[1])
+        return True
 
     def label_room(self) -> float:
         """The share of the view's height a total's label and its gap take."""
@@ -315,7 +338,7 @@ class QtOutcomeBreakdown(QWidget):
         # Room above and below the bars for the totals' labels: a share of the view as tall
         # as a label (in a short plot), at least 0.16 of the bars' span.
         self._label_room = self.label_room()
-        net = self.values.sum(axis=1)
+        net = self._net = self.values.sum(axis=1)
         shown = (up != 0) | (down != 0)
         above, below = bool(np.any(shown & (net >= 0))), bool(np.any(shown & (net < 0)))
         share = max(self._label_room, 0.12)
