@@ -3,7 +3,8 @@
 The sensitivity analysis takes a fraction of a second for a synthetic model, but seconds for
 a real model whose base rate is uncertain (its calibration is redone for every draw); the
 window stays painted meanwhile, behind a busy dialog with Cancel. Cancel stops the work at
-the report's next section or run (see build_report's ``between``) and nothing is written.
+the report's next section or run, or the next block of a design's PSA draws (see
+build_report's ``between``, which the PSA asks between blocks), and nothing is written.
 """
 
 from __future__ import annotations

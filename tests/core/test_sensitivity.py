@@ -125,6 +125,40 @@ def test_designs_share_their_draws(hand, one_input):
     assert both.p_beats().shape == (3, 3)
 
 
+def test_a_psa_asks_between_blocks_of_draws_and_stops_where_the_check_raises(hand, one_input):
+    """The hook a window's Cancel goes through: asked before each block of draws of each
+    design, the draws' values the same as evaluated at once; raising stops the analysis
+    within the design, before its next block."""
+    calls = []
+    blocked = psa(
+        [hand, one_input],
+        None,
+        draws=2_500,
+        seed=3,
+        names=["a", "b"],
+        between_blocks=lambda name, start: calls.append((name, start)),
+        block=1_000,
+    )
+    assert calls == [("a", 0), ("a", 1000), ("a", 2000), ("b", 0), ("b", 1000), ("b", 2000)]
+    whole = psa([hand, one_input], None, draws=2_500, seed=3, names=["a", "b"])
+    for d, w in zip(blocked.designs, whole.designs, strict=True):
+        np.testing.assert_array_equal(d.values, w.values)
+
+    class Stop(Exception):
+        pass
+
+    asked = []
+
+    def stop_at_second(name, start):
+        asked.append((name, start))
+        if len(asked) == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        psa([hand], None, draws=10_000, seed=3, between_blocks=stop_at_second, block=1_000)
+    assert len(asked) == 2  # 8 of the design's 10 blocks never evaluated
+
+
 def _varied(preset, rng, n):
     """Random draws of many kinds of field: payoffs, responses, the model, thresholds."""
     paths = {

@@ -182,6 +182,52 @@ def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
     assert not target.exists() and list(tmp_path.glob("*report.html*")) == []
 
 
+def test_cancel_stops_the_report_within_a_designs_psa(
+    make_window, tmp_path, monkeypatch, qtbot, cancel_when_entered
+):
+    """Cancel pressed while one design's PSA runs stops it at its next block of draws (the
+    worker's hook reaches the PSA), not after all of its draws, and nothing is written."""
+    import threading
+
+    from prototyper.core.evaluation import html_report
+    from prototyper.qt import report_export
+
+    entered, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+    ended: list[str] = []
+
+    def counting(designs, between):
+        def hook(what):
+            calls.append(what)
+            if what.startswith("PSA of ") and not entered.is_set():
+                entered.set()
+                release.wait(10)
+                return  # Cancel is pressed while this first block of draws is worked out
+            between(what)
+
+        try:
+            html = html_report.build_report(designs, between=hook)
+        except report_export.ReportCancelled:
+            ended.append("cancelled")
+            raise
+        ended.append("finished")
+        return html
+
+    monkeypatch.setattr(report_export, "build_report", counting)
+    window = make_window()  # safe browsing: uncertain inputs, 10,000 draws a design
+    target = tmp_path / "report.html"
+    window.chosen.append(target)
+
+    cancel_when_entered(window, entered, release)
+    assert window.export_report() is None
+    qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
+    assert ended == ["cancelled"]
+    blocks = [c for c in calls if c.startswith("PSA of ")]
+    # stopped at the design's second block of draws, not after all ten
+    assert blocks == calls[-2:] and blocks[1].endswith(", draws from 1001"), calls
+    assert not target.exists() and list(tmp_path.glob("*report.html*")) == []
+
+
 def test_the_report_announces_each_section_and_run(make_window):
     """What Cancel relies on: the hook is asked before the sensitivity runs and each
     design's section (safe browsing has uncertain inputs)."""
@@ -194,6 +240,7 @@ def test_the_report_announces_each_section_and_run(make_window):
     assert calls[0] == "tornado" and "design 1" in calls
     assert any(c.startswith("break-even of ") for c in calls)
     assert any(c.startswith("PSA of ") for c in calls)
+    assert any(", draws from 1001" in c for c in calls)  # and each block of its draws
 
 
 def test_the_windows_report_shows_a_real_models_scenes_as_the_command_line(

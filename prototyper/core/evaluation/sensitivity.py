@@ -304,6 +304,9 @@ def design_values(
     return value_added_per_day(preset, scores, values)
 
 
+PSA_BLOCK = 1_000  # draws of a design evaluated between two calls of psa's between_blocks
+
+
 def psa(
     variants: Sequence[Preset],
     scores: ScoreModel | None | Sequence[ScoreModel | None] = None,
@@ -312,12 +315,17 @@ def psa(
     *,
     names: Sequence[str] | None = None,
     evaluate_chunks: Callable[..., np.ndarray] | None = None,
+    between_blocks: Callable[[str, int], None] | None = None,
+    block: int = PSA_BLOCK,
 ) -> PSAResult:
     """Probabilistic sensitivity analysis of one or more designs: ``draws`` joint draws of
     every uncertain input, the same for every design, each design's value added per draw,
     its mean and 90% interval. ``scores`` is one score model for all, or one per design
     (None for a synthetic model). ``evaluate_chunks(preset, scores, paths, quantiles)`` may
-    replace the in-process evaluation (parallel.py runs chunks on several cores)."""
+    replace the in-process evaluation (parallel.py runs chunks on several cores).
+    ``between_blocks(name, start)``, if given, is called before each ``block`` draws of a
+    design (from draw ``start``); it may raise to stop the analysis there (a window's
+    Cancel). Each draw's value is the same, evaluated in blocks or all at once."""
     if draws < 1:
         raise ValueError("draws must be at least 1")
     per_design: list[ScoreModel | None] = (
@@ -333,7 +341,14 @@ def psa(
     run = evaluate_chunks or design_values
     designs = []
     for name, preset, sc in zip(names, variants, per_design, strict=True):
-        values = run(preset, sc, paths, quantiles)
+        if between_blocks is None:
+            values = run(preset, sc, paths, quantiles)
+        else:
+            parts = []
+            for start in range(0, draws, max(block, 1)):
+                between_blocks(name, start)
+                parts.append(run(preset, sc, paths, quantiles[:, start : start + block]))
+            values = np.concatenate(parts)
         lo, hi = np.quantile(values, INTERVAL)
         designs.append(
             DesignPSA(

@@ -206,15 +206,23 @@ def sensitivity_report(
     for b in t.bars:
         step(f"break-even of {b.path}")
         evens.append(break_even(first, first_scores, b.path))
-    run = evaluate_chunks or design_values
+    if evaluate_chunks is None and between is not None:
+        # In this process: the hook is asked between blocks of draws too, so that a design
+        # whose draws are slow (a real model recalibrated per draw) stops within a block.
+        def each_block(name: str, start: int) -> None:
+            step(f"PSA of {name}" + (f", draws from {start + 1}" if start else ""))
 
-    def evaluate(
-        preset: Preset, sc: ScoreModel | None, paths: Sequence[str], q: np.ndarray
-    ) -> np.ndarray:
-        step(f"PSA of {preset.scenario.name}")
-        return run(preset, sc, paths, q)
+        result = psa(variants, scores, draws, seed, names=names, between_blocks=each_block)
+    else:  # chunked elsewhere (Runner.evaluator checks its own cancel between chunks)
+        run = evaluate_chunks or design_values
 
-    result = psa(variants, scores, draws, seed, names=names, evaluate_chunks=evaluate)
+        def evaluate(
+            preset: Preset, sc: ScoreModel | None, paths: Sequence[str], q: np.ndarray
+        ) -> np.ndarray:
+            step(f"PSA of {preset.scenario.name}")
+            return run(preset, sc, paths, q)
+
+        result = psa(variants, scores, draws, seed, names=names, evaluate_chunks=evaluate)
     return SensitivityReport(
         names=tuple(d.name for d in result.designs),
         currency=first.payoffs.currency,
