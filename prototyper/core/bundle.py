@@ -89,11 +89,14 @@ def pack(
     return names
 
 
-def write_bundle(out: str | os.PathLike, data: bytes) -> Path:
+def write_bundle(
+    out: str | os.PathLike, data: bytes, ready: Callable[[], None] | None = None
+) -> Path:
     """Write a bundle's bytes to a temporary file beside ``out`` and rename it over
-    ``out``: never half a bundle, and a failure leaves the previous file as it was."""
+    ``out``: never half a bundle, and a failure leaves the previous file as it was.
+    ``ready`` as in write_atomic (a Cancel raised there leaves it as it was too)."""
     try:
-        return write_atomic(out, data)
+        return write_atomic(out, data, ready)
     except OSError as exc:
         raise PresetError([Problem(str(out), None, "", f"cannot write: {exc.strerror}")]) from None
 

@@ -418,13 +418,20 @@ class MainWindow(QMainWindow):
             path = path.with_suffix(".zip")
         preset_file = doc.path
 
-        def work(run):  # in the worker: read and compress; Cancel stops it between chunks
-            def progress(fraction: float) -> None:
-                run.progress(fraction)
+        def work(run):  # in the worker: read, compress and write; Cancel stops it between
+            # chunks, or before the temporary file is renamed over the target
+            def stop_if_cancelled() -> None:
                 if run.cancelled():
                     raise BundleCancelled
 
-            return bundle_bytes(preset_file, include=include, progress=progress)
+            def progress(fraction: float) -> None:
+                run.progress(fraction)
+                stop_if_cancelled()
+
+            data, members = bundle_bytes(preset_file, include=include, progress=progress)
+            stop_if_cancelled()
+            write_bundle(path, data, ready=stop_if_cancelled)  # a temporary file, renamed
+            return members
 
         kind, value = run_modal(self, "Export Bundle", f"Packing {path.name}…", work, steps=True)
         if kind == "cancelled":
@@ -433,8 +440,7 @@ class MainWindow(QMainWindow):
         try:
             if kind == "failed":
                 raise value
-            data, members = value
-            write_bundle(path, data)  # here, once not cancelled: a temporary file, renamed
+            members = value
         except PresetError as exc:
             self.tell("Cannot export the bundle", str(exc))
             return None

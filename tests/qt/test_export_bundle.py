@@ -119,6 +119,33 @@ def through(monkeypatch, hook):
     return ended
 
 
+def writes(monkeypatch, ready_hook=None):
+    """write_bundle, noting for each call whether it ran on the GUI thread; ``ready_hook``
+    runs before the write's own ``ready`` (just before the rename)."""
+    import threading
+
+    from prototyper.core import bundle
+
+    real = bundle.write_bundle
+    on_main: list[bool] = []
+
+    def wrapped(out, data, ready=None):
+        on_main.append(threading.current_thread() is threading.main_thread())
+        if ready is None:  # a caller that cannot stop the write
+            return real(out, data)
+
+        def before_rename():
+            if ready_hook is not None:
+                ready_hook()
+            if ready is not None:
+                ready()
+
+        return real(out, data, before_rename)
+
+    monkeypatch.setattr(bundle, "write_bundle", wrapped)
+    return on_main
+
+
 def test_the_bundle_is_packed_in_the_worker_with_progress(
     qtbot, make_window, tmp_path, monkeypatch, capsys
 ):
@@ -135,9 +162,11 @@ def test_the_bundle_is_packed_in_the_worker_with_progress(
         progress(fraction)
 
     ended = through(monkeypatch, hook)
+    written_on_main = writes(monkeypatch)
     window.chosen = [tmp_path / "out.zip"]
     assert window.export_bundle() == tmp_path / "out.zip"
     assert ended == ["whole"]
+    assert written_on_main == [False]  # the write too: the window never waits on the disk
     fractions = [f for f, _ in seen]
     assert not any(main for _, main in seen)  # never on the GUI thread
     assert fractions[0] == 0.0 and fractions[-1] == 1.0 and len(fractions) > 3
@@ -177,6 +206,37 @@ def test_cancel_stops_packing_and_leaves_the_previous_file(
     assert ended == ["stopped"] and fractions == [0.0]  # stopped at its first check
     assert target.read_bytes() == b"the previous bundle"
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    assert window.told == []
+
+
+def test_cancel_while_the_bundle_is_written_leaves_the_previous_file(
+    qtbot, make_window, tmp_path, monkeypatch, cancel_when_entered
+):
+    import threading
+
+    path = big_design(tmp_path)
+    window = make_window()
+    assert window.open_file(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    target = tmp_path / "out.zip"
+    target.write_bytes(b"the previous bundle")
+    entered, release = threading.Event(), threading.Event()
+    renamed: list[bool] = []
+
+    def at_rename():  # the new bundle is on disk beside the target; Cancel is pressed now
+        assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+        entered.set()
+        release.wait(10)
+        renamed.append(True)
+
+    on_main = writes(monkeypatch, at_rename)
+    cancel_when_entered(window, entered, release)
+    window.chosen = [target]
+    assert window.export_bundle() is None
+    qtbot.waitUntil(lambda: bool(renamed), timeout=10_000)
+    qtbot.waitUntil(lambda: not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")])
+    assert on_main == [False]
+    assert target.read_bytes() == b"the previous bundle"
     assert window.told == []
 
 

@@ -570,11 +570,14 @@ _KINDS = {
 }
 
 
-def write_atomic(path: str | os.PathLike, payload: bytes) -> Path:
+def write_atomic(
+    path: str | os.PathLike, payload: bytes, ready: Callable[[], None] | None = None
+) -> Path:
     """Write to a temporary file beside the target, fsync, then rename over it; return the
     file written. A symlink is written through (its target changes, the link stays); an
     existing file keeps its permission bits, a new one gets those the umask allows.
-    Refuses (NotAFile) anything but a regular file or a new name."""
+    Refuses (NotAFile) anything but a regular file or a new name. ``ready()`` is called
+    just before the rename; it may raise to leave the target as it was (a Cancel)."""
     target = writable_target(path)
     try:
         existing: os.stat_result | None = os.stat(target)
@@ -590,6 +593,8 @@ def write_atomic(path: str | os.PathLike, payload: bytes) -> Path:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+        if ready is not None:
+            ready()
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
