@@ -141,11 +141,30 @@ def test_the_outcome_legend_is_as_tall_as_its_text_after_every_change(make_windo
         assert "value of correct" in legend.text()
         assert legend.height() >= legend.heightForWidth(legend.width())
         assert legend.width() > 0
-    font = QFont(outcome.legend.font())
-    font.setPointSizeF(font.pointSizeF() * 2.5)  # larger type: more lines
-    outcome.legend.setFont(font)
-    qapp.processEvents()
-    assert outcome.legend.height() >= outcome.legend.heightForWidth(outcome.legend.width())
+    # A new font (what lecture mode's bold type does): the legend's box, and the plot under
+    # it, follow. The legend's text sets its own size, so a larger point size would change
+    # nothing; wider letters do: the same text on more lines.
+    window.resize(1400, height)  # wide enough for the legend to wrap less than it can
+    for _ in range(3):
+        qapp.processEvents()
+    legend, box = outcome.legend, outcome._legend_box
+    before, plot_top = box.height(), outcome.plot.y()
+    assert before == legend.heightForWidth(box.width())
+    normal = QFont(legend.font())
+    font = QFont(normal)
+    font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 250)
+    legend.setFont(font)
+    for _ in range(3):
+        qapp.processEvents()
+    needed = legend.heightForWidth(box.width())
+    assert needed > before  # the text does need more lines now
+    assert box.height() == legend.height() == needed  # and the layout gave them
+    assert outcome.plot.y() >= plot_top + (needed - before)  # the plot moved down for them
+    legend.setFont(normal)  # and back
+    for _ in range(3):
+        qapp.processEvents()
+    assert box.height() == legend.height() == before
+    assert outcome.plot.y() == plot_top
 
 
 def test_a_plot_kept_as_an_image_exports_as_vectors(windows, tmp_path):

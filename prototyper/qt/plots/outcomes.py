@@ -61,7 +61,7 @@ class _Legend(QWidget):
         super().__init__()
         self.label = QLabel(self)
         self._height = -1  # the label's height for its text at this width, as last told
-        self._measured = False  # since the label last asked for a layout
+        self._measured_for: tuple = ()  # the text, font and width it was measured for
         self.label.setTextFormat(Qt.TextFormat.RichText)
         # The legend names the figures too: it wraps rather than widen the plot's column.
         self.label.setWordWrap(True)
@@ -73,10 +73,14 @@ class _Legend(QWidget):
         if text != self.label.text():
             self.label.setText(text)
             self._measure()  # at once: measured later, the label would be drawn twice
-            self._measured = True
 
     def _measure(self) -> None:
-        """The layouts above asked again only if the label's height changed."""
+        """The layouts above asked again only if the label's height changed (measured
+        once per text, font and width: a drag's frame does not lay the text out twice)."""
+        key = (self.label.text(), self.label.font().key(), self.width())
+        if key == self._measured_for:
+            return
+        self._measured_for = key
         height = self.label.heightForWidth(self.width())
         if height != self._height:
             self._height = height
@@ -85,9 +89,7 @@ class _Legend(QWidget):
     def event(self, event: QEvent) -> bool:
         # The label asks for a layout after a new text (measured then) or font.
         if event.type() == QEvent.Type.LayoutRequest:
-            if not self._measured:
-                self._measure()
-            self._measured = False
+            self._measure()
         return super().event(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802
