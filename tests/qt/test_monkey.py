@@ -229,33 +229,33 @@ class Monkey:
         self.log.append(text.replace(str(self.root), "<root>")[:200])
 
     def settle(self) -> None:
-        """Deliver what the action queued; let background loads and runs end (or cancel
-        them, at random), so that the next action meets a settled window."""
-        QApplication.processEvents()
+        """Cancel at random what the action started, then deliver what it queued and let
+        background loads and runs end, so that the next action meets a settled window. The
+        cancels are decided before the event loop runs: a worker's end reaches the window
+        only through it, so what is running then, and the random numbers drawn, do not
+        depend on the machine's speed (the same seed makes the same actions)."""
         loader = self.window.model_loader
-        if loader.busy:
-            if self.rng.random() < 0.1:
-                self.note("cancel the load")
-                loader.progress.cancel.click()
-            elif not self._wait(lambda: not loader.busy):
-                self.errors.append(f"a load did not end: {self.log[-3:]}")
-                loader.cancel()
         simulation = self.window.simulation
-        if simulation.running:
-            if self.rng.random() < 0.6:
-                self.note("cancel the simulation")
-                simulation.cancel()
-            elif not self._wait(lambda: not simulation.running):
-                self.errors.append(f"a simulation did not end: {self.log[-3:]}")
-                simulation.cancel()
         sensitivity = self.window.sensitivity
-        if sensitivity.running:
-            if self.rng.random() < 0.5:
-                self.note("cancel the sensitivity analysis")
-                sensitivity.cancel()
-            elif not self._wait(lambda: not sensitivity.running):
-                self.errors.append(f"a sensitivity analysis did not end: {self.log[-3:]}")
-                sensitivity.cancel()
+        if loader.busy and self.rng.random() < 0.1:
+            self.note("cancel the load")
+            loader.progress.cancel.click()
+        if simulation.running and self.rng.random() < 0.6:
+            self.note("cancel the simulation")
+            simulation.cancel()
+        if sensitivity.running and self.rng.random() < 0.5:
+            self.note("cancel the sensitivity analysis")
+            sensitivity.cancel()
+        QApplication.processEvents()
+        if loader.busy and not self._wait(lambda: not loader.busy):
+            self.errors.append(f"a load did not end: {self.log[-3:]}")
+            loader.cancel()
+        if simulation.running and not self._wait(lambda: not simulation.running):
+            self.errors.append(f"a simulation did not end: {self.log[-3:]}")
+            simulation.cancel()
+        if sensitivity.running and not self._wait(lambda: not sensitivity.running):
+            self.errors.append(f"a sensitivity analysis did not end: {self.log[-3:]}")
+            sensitivity.cancel()
         QApplication.processEvents()
 
     def _wait(self, done) -> bool:
