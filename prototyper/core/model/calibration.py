@@ -159,14 +159,14 @@ def calibrate(
     sorted_fold = fold[order]
     if isotonic:
         del fold  # (the sorted copy serves)
-    start = _sorted_runs(x, order)
-    if values is None or len(values) != len(start):
-        values = x[order[start]]
-    counted = _FoldCounts(y, order, sorted_fold, start, k) if isotonic and w is None else None
+    counted, start = None, None
+    if isotonic and w is None:  # counted once; otherwise the runs wait for the fits to end
+        start, values = _distinct_runs(x, order, values)
+        counted = _FoldCounts(y, order, sorted_fold, start, k, values)
     fits = []  # each a few numbers per block: all fitted before the rows' scores take room
     for f in range(k):
         if counted is not None:
-            fits.append(_fit_isotonic(*counted.train(values, f)))
+            fits.append(_fit_isotonic(*counted.train(counted.values, f)))
         elif isotonic:
             fits.append(_fit_isotonic(*_train_sums(x, y, w, mean, order, sorted_fold, f, k)))
         else:
@@ -183,6 +183,8 @@ def calibrate(
         out[test] = fit(x[at] if isotonic else z[at])
         del test, at
     del fits, sorted_fold
+    if start is None or values is None:
+        start, values = _distinct_runs(x, order, values)
     del order  # the runs and the distinct values are all the rearrangement needs of it
     distinct, mapped = values, _monotone_in(out, start, pooled=k > 1)
     return Calibration(
@@ -242,6 +244,17 @@ def _sorted_runs(x: np.ndarray, order: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def _distinct_runs(
+    x: np.ndarray, order: np.ndarray, values: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal sorted scores starts, and the distinct scores (``values``
+    kept if it has one per run)."""
+    start = _sorted_runs(x, order)
+    if values is None or len(values) != len(start):
+        values = x[order[start]]
+    return start, values
+
+
 class _FoldCounts:
     """Unweighted rows: how many rows, and positives, each fold has at each distinct raw
     score, counted once. What :func:`_train_sums` gives a fold is then these counts less
@@ -249,8 +262,15 @@ class _FoldCounts:
     are added in, so they are the same bits."""
 
     def __init__(
-        self, y: np.ndarray, order: np.ndarray, sorted_fold: np.ndarray, start: np.ndarray, k: int
+        self,
+        y: np.ndarray,
+        order: np.ndarray,
+        sorted_fold: np.ndarray,
+        start: np.ndarray,
+        k: int,
+        values: np.ndarray,
     ) -> None:
+        self.values = values  # the distinct raw scores
         n, distinct = len(order), len(start)
         run = np.zeros(n, dtype=np.int32 if distinct < 1 << 31 else np.intp)
         run[start[1:]] = 1

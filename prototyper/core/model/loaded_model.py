@@ -150,15 +150,15 @@ def calibrated_scores(
     Unweighted, the scores come from the counts the calibration took at each distinct
     score, without sorting the rows again."""
     fit = calibrate(raw, labels, weights, probability=probability)
-    distinct, counts = fit.values, fit.counts
-    fit = replace(fit, values=np.empty(0), counts=None)
+    distinct, counts = len(fit.values), fit.counts
     scores = None
     if counts is not None and weights is None:  # counted while calibrating: no sort again
-        scores = EmpiricalScores.counted(labels, raw, distinct, *counts)
+        scores = EmpiricalScores.counted(labels, raw, fit.values, *counts)
+    fit = replace(fit, values=np.empty(0), counts=None)  # (dropped before a sort's copies)
+    del counts
     if scores is None:
         scores = EmpiricalScores(labels, raw, weights)
-    assert len(scores.distinct) == len(distinct)  # both are the rows' distinct scores, sorted
-    del distinct, counts
+    assert len(scores.distinct) == distinct  # both are the rows' distinct scores, sorted
     return scores, replace(fit, values=scores.distinct)
 
 
