@@ -152,3 +152,18 @@ def cancel_when_entered():
         QTimer.singleShot(0, cancel)
 
     return schedule
+
+
+@pytest.fixture
+def shown_window(make_window, qapp):
+    """``shown_window(path)``: a window on ``path`` shown at 1400 x 900, its first events
+    delivered (a drag's or a tab's test meets a laid-out window)."""
+
+    def show(path):
+        made = make_window(path)
+        made.resize(1400, 900)
+        made.show()
+        qapp.processEvents()
+        return made
+
+    return show

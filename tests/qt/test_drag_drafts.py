@@ -22,12 +22,8 @@ NONE = Qt.KeyboardModifier.NoModifier
 
 
 @pytest.fixture
-def window(make_window, qapp):
-    made = make_window(PRESET)
-    made.resize(1400, 900)
-    made.show()
-    qapp.processEvents()
-    return made
+def window(shown_window):
+    return shown_window(PRESET)
 
 
 def slider_handle(window, qapp):

@@ -98,6 +98,15 @@ def big_design(tmp_path):
     return path
 
 
+def window_on_big_design(make_window, qtbot, tmp_path):
+    """A window on :func:`big_design`, its model loaded, and the design's path."""
+    path = big_design(tmp_path)
+    window = make_window()
+    assert window.open_file(path)
+    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    return window, path
+
+
 def through(monkeypatch, hook):
     """bundle_bytes with ``hook(fraction, progress)`` in front of the window's progress."""
     from prototyper.core import bundle
@@ -151,10 +160,7 @@ def test_the_bundle_is_packed_in_the_worker_with_progress(
 ):
     import threading
 
-    path = big_design(tmp_path)
-    window = make_window()
-    assert window.open_file(path)
-    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    window, path = window_on_big_design(make_window, qtbot, tmp_path)
     seen: list[tuple[float, bool]] = []
 
     def hook(fraction, progress):
@@ -181,10 +187,7 @@ def test_cancel_stops_packing_and_leaves_the_previous_file(
 ):
     import threading
 
-    path = big_design(tmp_path)
-    window = make_window()
-    assert window.open_file(path)
-    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    window, _ = window_on_big_design(make_window, qtbot, tmp_path)
     target = tmp_path / "out.zip"
     target.write_bytes(b"the previous bundle")
     entered, release = threading.Event(), threading.Event()
@@ -214,10 +217,7 @@ def test_cancel_while_the_bundle_is_written_leaves_the_previous_file(
 ):
     import threading
 
-    path = big_design(tmp_path)
-    window = make_window()
-    assert window.open_file(path)
-    qtbot.waitUntil(lambda: not window.model_loader.busy, timeout=30_000)
+    window, _ = window_on_big_design(make_window, qtbot, tmp_path)
     target = tmp_path / "out.zip"
     target.write_bytes(b"the previous bundle")
     entered, release = threading.Event(), threading.Event()

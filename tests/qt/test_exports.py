@@ -138,12 +138,11 @@ def test_the_report_draws_in_the_windows_colours():
         assert getattr(html_report, name) == getattr(theme, name)
 
 
-def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
-    make_window, tmp_path, monkeypatch, qtbot, cancel_when_entered
-):
-    """The window stays live while the report is worked out; Cancel stops the work at the
-    next of its sections or sensitivity runs (build_report's ``between`` hook), not after
-    the whole analysis, and nothing is written."""
+def hold_report_at(monkeypatch, stop_here):
+    """The report's sections and runs, as build_report announces them, noted in ``calls``;
+    the first for which ``stop_here(what)`` is true waits until Cancel is pressed (``release``)
+    with ``entered`` set, and is not passed on when ``stop_here`` says "swallow". ``ended``
+    says whether the report was cancelled or finished."""
     import threading
 
     from prototyper.core.evaluation import html_report
@@ -156,10 +155,12 @@ def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
     def counting(designs, between):
         def hook(what):
             calls.append(what)
-            if len(calls) == 1:  # the first section runs until Cancel has been pressed
+            stop = not entered.is_set() and stop_here(what)
+            if stop:
                 entered.set()
                 release.wait(10)
-            between(what)
+            if stop != "swallow":
+                between(what)
 
         try:
             html = html_report.build_report(designs, between=hook)
@@ -170,6 +171,17 @@ def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
         return html
 
     monkeypatch.setattr(report_export, "build_report", counting)
+    return entered, release, calls, ended
+
+
+def test_cancel_stops_the_report_at_its_next_section_and_writes_nothing(
+    make_window, tmp_path, monkeypatch, qtbot, cancel_when_entered
+):
+    """The window stays live while the report is worked out; Cancel stops the work at the
+    next of its sections or sensitivity runs (build_report's ``between`` hook), not after
+    the whole analysis, and nothing is written."""
+    # the first section runs until Cancel has been pressed
+    entered, release, calls, ended = hold_report_at(monkeypatch, lambda what: True)
     window = make_window()  # safe browsing: uncertain inputs, so many runs
     target = tmp_path / "report.html"
     window.chosen.append(target)
@@ -187,33 +199,10 @@ def test_cancel_stops_the_report_within_a_designs_psa(
 ):
     """Cancel pressed while one design's PSA runs stops it at its next block of draws (the
     worker's hook reaches the PSA), not after all of its draws, and nothing is written."""
-    import threading
-
-    from prototyper.core.evaluation import html_report
-    from prototyper.qt import report_export
-
-    entered, release = threading.Event(), threading.Event()
-    calls: list[str] = []
-    ended: list[str] = []
-
-    def counting(designs, between):
-        def hook(what):
-            calls.append(what)
-            if what.startswith("PSA of ") and not entered.is_set():
-                entered.set()
-                release.wait(10)
-                return  # Cancel is pressed while this first block of draws is worked out
-            between(what)
-
-        try:
-            html = html_report.build_report(designs, between=hook)
-        except report_export.ReportCancelled:
-            ended.append("cancelled")
-            raise
-        ended.append("finished")
-        return html
-
-    monkeypatch.setattr(report_export, "build_report", counting)
+    # Cancel is pressed while the first block of draws is worked out
+    entered, release, calls, ended = hold_report_at(
+        monkeypatch, lambda what: "swallow" if what.startswith("PSA of ") else False
+    )
     window = make_window()  # safe browsing: uncertain inputs, 10,000 draws a design
     target = tmp_path / "report.html"
     window.chosen.append(target)

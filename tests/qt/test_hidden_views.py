@@ -17,12 +17,8 @@ PLOTS = ("score_plot", "value_plot", "roc_plot")
 
 
 @pytest.fixture
-def window(make_window, qapp):
-    made = make_window(PRESET)
-    made.resize(1400, 900)
-    made.show()
-    qapp.processEvents()
-    return made
+def window(shown_window):
+    return shown_window(PRESET)
 
 
 def states(window) -> dict:

@@ -20,6 +20,30 @@ from prototyper.qt.main_window import MainWindow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+
+def run_app(tmp_path: Path, code: str, **extra: str) -> subprocess.CompletedProcess:
+    """``code`` run in a new process, offscreen, its settings and caches under ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "PROTOTYPER_"))}
+    env.update(
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        PROTOTYPER_CACHE_DIR=str(tmp_path / "cache"),
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]),
+        **extra,
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 # Records every module imported by the time the app quits (right after its first paint).
 _CHILD = """
 import atexit, json, sys
@@ -46,25 +70,7 @@ NOT_AT_START = (
 
 
 def test_the_first_window_imports_only_what_it_shows(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "PROTOTYPER_"))}
-    env.update(
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-        PROTOTYPER_CACHE_DIR=str(tmp_path / "cache"),
-        PROTOTYPER_QUIT_AFTER_FIRST_PAINT="1",
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]),
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_app(tmp_path, _CHILD, PROTOTYPER_QUIT_AFTER_FIRST_PAINT="1")
     assert proc.returncode == 0, proc.stderr
     assert "first-paint" in proc.stdout  # the window was shown and painted
     line = next(x for x in proc.stdout.splitlines() if x.startswith("MODULES "))
@@ -211,24 +217,7 @@ print("back from run", code, flush=True)
 
 
 def test_the_app_leaves_at_once_with_its_settings_written_and_exit_handlers_run(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "PROTOTYPER_"))}
-    env.update(
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-        PROTOTYPER_CACHE_DIR=str(tmp_path / "cache"),
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]),
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", _CLOSED],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_app(tmp_path, _CLOSED)
     assert proc.returncode == 0, proc.stderr
     assert "exit handlers ran" in proc.stdout.splitlines()
     assert "back from run" not in proc.stdout  # left without tearing everything down...
