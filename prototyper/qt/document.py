@@ -291,7 +291,7 @@ class Document(QObject):
         self.undo_stack.indexChanged.connect(self._on_index_changed)
         self._drafting = False
         self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
-        self._settle_timer.timeout.connect(self._settle)
+        self._settle_timer.timeout.connect(self.settle)
         self._analysis = analyse(preset, self.base_dir, self.consent, self.model_cache)
         # A window's start: the views that can wait (the plots) get the analysis with the
         # first ``changed``, right after the first paint (see ready and wait_ready).
@@ -404,12 +404,7 @@ class Document(QObject):
                 command.key = ""
         if self._analysis.coarse:  # at rest, every figure is exact
             self._show_preset(self.preset)
-        self._settle()
-
-    def settle(self) -> None:
-        """Show a drag in progress in full now (an action that keeps the figures shown, as
-        a pin does, wants them all, the best single threshold included)."""
-        self._settle()
+        self.settle()
 
     def open(self, path: Path) -> None:
         """Load a preset file; raises PresetError and changes nothing if it is bad."""
@@ -624,9 +619,10 @@ class Document(QObject):
             self._settle_timer.stop()
         self.changed.emit(self._analysis)
 
-    def _settle(self) -> None:
-        """The drag ended or holds still: the same analysis again, for every view to show
-        in full (a real model's exact sweeps come from end_merge, on release)."""
+    def settle(self) -> None:
+        """The drag ended or holds still, or an action that keeps the figures shown (a pin)
+        wants them all now: the same analysis again, for every view to show in full (a
+        real model's exact sweeps come from end_merge, on release)."""
         if self._drafting:
             self._settle_timer.stop()
             self._drafting = False

@@ -145,7 +145,7 @@ def test_a_psa_asks_between_blocks_of_draws_and_stops_where_the_check_raises(han
         np.testing.assert_array_equal(d.values, w.values)
 
     class Stop(Exception):
-        pass
+        """What the check raises to stop the analysis (as the window's Cancel does)."""
 
     asked = []
 
