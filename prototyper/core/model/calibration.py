@@ -166,7 +166,7 @@ def calibrate(
     fits = []  # each a few numbers per block: all fitted before the rows' scores take room
     for f in range(k):
         if counted is not None:
-            fits.append(_fit_isotonic(*counted.train(counted.values, f)))
+            fits.append(_fit_isotonic(*counted.train(f)))
         elif isotonic:
             fits.append(_fit_isotonic(*_train_sums(x, y, w, mean, order, sorted_fold, f, k)))
         else:
@@ -281,8 +281,8 @@ class _FoldCounts:
         # each fold's counts when it is fitted: a few numbers per distinct score at a time
         self._rows = (run, positive, sorted_fold, k)
 
-    def train(self, values: np.ndarray, f: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:func:`_train_sums` of fold ``f`` (``values``: the distinct raw scores)."""
+    def train(self, f: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`_train_sums` of fold ``f``."""
         rows, positives = self.rows, self.positives
         run, positive, sorted_fold, k = self._rows
         if k > 1:
@@ -292,7 +292,7 @@ class _FoldCounts:
             positives = positives - np.bincount(run[held], minlength=len(rows))
             del held
         keep = rows > 0
-        return values[keep], rows[keep].astype(float), positives[keep].astype(float)
+        return self.values[keep], rows[keep].astype(float), positives[keep].astype(float)
 
 
 def _train_sums(
